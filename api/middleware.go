@@ -1,0 +1,187 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"gorm.io/gorm"
+
+	"github.com/jiandu/jiandu/schemas"
+)
+
+const (
+	ctxRequestID = "jiandu.request_id"
+	ctxPrincipal = "jiandu.principal"
+)
+
+var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// requestID takes a well-formed X-Request-ID from the client or makes one, and echoes it.
+func (s *Server) requestID(c *gin.Context) {
+	id := c.GetHeader("X-Request-ID")
+	if !validRequestID.MatchString(id) {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		id = hex.EncodeToString(b[:])
+	}
+	c.Set(ctxRequestID, id)
+	c.Header("X-Request-ID", id)
+	c.Next()
+}
+
+// recover turns a panic into a 500 problem that says nothing of the internals; the log has them.
+func (s *Server) recover(c *gin.Context) {
+	defer func() {
+		if v := recover(); v != nil {
+			if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+				panic(v)
+			}
+			s.log.ErrorContext(c, "panic in handler", "request_id", c.GetString(ctxRequestID),
+				"path", c.Request.URL.Path, "panic", fmt.Sprint(v))
+			abort(c, probInternal, "request "+c.GetString(ctxRequestID)+" failed")
+		}
+	}()
+	c.Next()
+}
+
+type httpMetrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newHTTPMetrics(reg prometheus.Registerer) httpMetrics {
+	m := httpMetrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "jiandu_http_requests_total", Help: "HTTP requests by route, method and status.",
+		}, []string{"route", "method", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "jiandu_http_request_duration_seconds", Help: "HTTP request latency by route and method.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"route", "method"}),
+	}
+	reg.MustRegister(m.requests, m.duration)
+	return m
+}
+
+// accessLog writes one structured line per request and records the HTTP metrics.
+func (s *Server) accessLog(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	elapsed := time.Since(start)
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	status := c.Writer.Status()
+	s.metrics.requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(status)).Inc()
+	s.metrics.duration.WithLabelValues(route, c.Request.Method).Observe(elapsed.Seconds())
+	if route == "/healthz" || route == "/metrics" {
+		return
+	}
+	attrs := []any{
+		"request_id", c.GetString(ctxRequestID), "method", c.Request.Method, "route", route,
+		"status", status, "duration_ms", float64(elapsed.Microseconds()) / 1000,
+	}
+	if p, ok := c.Get(ctxPrincipal); ok {
+		attrs = append(attrs, "official", p.(*Principal).ID)
+	}
+	s.log.InfoContext(c, "http request", attrs...)
+}
+
+// limitBody caps every request body; bindJSON turns the overflow into a 413.
+func (s *Server) limitBody(c *gin.Context) {
+	if c.Request.ContentLength > s.maxBody {
+		abort(c, probTooLarge, fmt.Sprintf("body exceeds %d bytes", s.maxBody))
+		return
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.maxBody)
+	c.Next()
+}
+
+// Principal is the official making a request, as the database has them now.
+type Principal struct {
+	schemas.Official
+	OrgUnit schemas.OrgUnit
+}
+
+// InSubtree reports whether the org unit with path lies at or under the principal's own unit.
+func (p *Principal) InSubtree(path string) bool { return strings.HasPrefix(path, p.OrgUnit.Path) }
+
+func principal(c *gin.Context) *Principal { return c.MustGet(ctxPrincipal).(*Principal) }
+
+// authenticate verifies the bearer token and loads the official it names. Roles and the
+// disabled flag are read on every request, so a change takes effect at once.
+func (s *Server) authenticate(c *gin.Context) {
+	h := c.GetHeader("Authorization")
+	token, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || token == "" {
+		c.Header("WWW-Authenticate", `Bearer realm="jiandu"`)
+		abort(c, probUnauthorized, "missing bearer token")
+		return
+	}
+	id, err := s.keys.Verify(token)
+	if err != nil {
+		c.Header("WWW-Authenticate", `Bearer realm="jiandu", error="invalid_token"`)
+		abort(c, probUnauthorized, "invalid token: "+err.Error())
+		return
+	}
+	p, err := s.loadPrincipal(c, id)
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		c.Header("WWW-Authenticate", `Bearer realm="jiandu", error="invalid_token"`)
+		abort(c, probUnauthorized, "the token names no known official")
+		return
+	case err != nil:
+		s.unavailable(c, "load official", err)
+		return
+	case p.Disabled:
+		c.Header("WWW-Authenticate", `Bearer realm="jiandu", error="invalid_token"`)
+		abort(c, probUnauthorized, "official is disabled")
+		return
+	}
+	c.Set(ctxPrincipal, p)
+	c.Next()
+}
+
+func (s *Server) loadPrincipal(ctx context.Context, id string) (*Principal, error) {
+	p := &Principal{}
+	if err := s.db.WithContext(ctx).First(&p.Official, "id = ?", id).Error; err != nil {
+		return nil, err
+	}
+	if err := s.db.WithContext(ctx).First(&p.OrgUnit, "id = ?", p.OrgUnitID).Error; err != nil {
+		return nil, fmt.Errorf("org unit of %s: %w", id, err)
+	}
+	return p, nil
+}
+
+// unavailable answers 503 with Retry-After for a failed dependency and logs the cause.
+func (s *Server) unavailable(c *gin.Context, what string, err error) {
+	s.log.ErrorContext(c, what+" failed", "request_id", c.GetString(ctxRequestID), "err", err)
+	abort(c, probUnavailable, what+" failed; retry later")
+}
+
+// requireRole answers 403 unless the principal holds one of roles.
+func requireRole(c *gin.Context, roles ...schemas.Role) bool {
+	p := principal(c)
+	for _, r := range roles {
+		if p.Roles.Has(r) {
+			return true
+		}
+	}
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	abort(c, probForbidden, "requires role "+strings.Join(names, " or "))
+	return false
+}

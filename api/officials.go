@@ -1,0 +1,211 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
+
+	"github.com/jiandu/jiandu/schemas"
+)
+
+// MeResponse is GET /api/v1/me.
+type MeResponse struct {
+	schemas.Official
+	RoleTitles []string        `json:"role_titles"`
+	OrgUnit    schemas.OrgUnit `json:"org_unit"`
+}
+
+func (s *Server) me(c *gin.Context) {
+	p := principal(c)
+	titles := make([]string, len(p.Roles))
+	for i, r := range p.Roles {
+		titles[i] = r.Title()
+	}
+	c.JSON(http.StatusOK, MeResponse{Official: p.Official, RoleTitles: titles, OrgUnit: p.OrgUnit})
+}
+
+// listOrgUnits returns the org tree in path order, or the subtree under ?under=<id>.
+func (s *Server) listOrgUnits(c *gin.Context) {
+	q := s.db.WithContext(c).Order("path")
+	if under := c.Query("under"); under != "" {
+		var root schemas.OrgUnit
+		if err := s.db.WithContext(c).First(&root, "id = ?", under).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				abort(c, probNotFound, "no org unit "+under, FieldError{Field: "under", Message: "unknown org unit"})
+				return
+			}
+			s.unavailable(c, "load org unit", err)
+			return
+		}
+		q = q.Where("path LIKE ?", root.Path+"%")
+	}
+	var units []schemas.OrgUnit
+	if err := q.Find(&units).Error; err != nil {
+		s.unavailable(c, "list org units", err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": units})
+}
+
+// listOfficials lists the officials in the caller's subtree; admins and supervisors only.
+func (s *Server) listOfficials(c *gin.Context) {
+	if !requireRole(c, schemas.RoleAdmin, schemas.RoleSupervisor) {
+		return
+	}
+	p := principal(c)
+	q := s.db.WithContext(c).Model(&schemas.Official{}).
+		Joins("JOIN org_units ON org_units.id = officials.org_unit_id").
+		Where("org_units.path LIKE ?", p.OrgUnit.Path+"%").
+		Order("officials.id")
+	if org := c.Query("org_unit"); org != "" {
+		q = q.Where("officials.org_unit_id = ?", org)
+	}
+	if role := schemas.Role(c.Query("role")); role != "" {
+		if !role.Valid() {
+			abort(c, probValidation, "unknown role", FieldError{Field: "role", Message: "unknown role " + string(role)})
+			return
+		}
+		q = q.Where("officials.roles LIKE ?", "%,"+string(role)+",%")
+	}
+	var list []schemas.Official
+	if err := q.Find(&list).Error; err != nil {
+		s.unavailable(c, "list officials", err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": list})
+}
+
+// OfficialInput is the body of POST /api/v1/officials and PATCH /api/v1/officials/{id}; on
+// PATCH every field is optional.
+type OfficialInput struct {
+	ID        *string        `json:"id"`
+	Name      *string        `json:"name"`
+	OrgUnitID *string        `json:"org_unit_id"`
+	Roles     *schemas.Roles `json:"roles"`
+	Disabled  *bool          `json:"disabled"`
+}
+
+var validOfficialID = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)
+
+// validate checks the fields present (all of id, name, org_unit_id and roles when creating)
+// and that the org unit lies in the caller's subtree.
+func (s *Server) validateOfficial(c *gin.Context, in OfficialInput, creating bool) ([]FieldError, *schemas.OrgUnit) {
+	var errs []FieldError
+	if creating {
+		if in.ID == nil || !validOfficialID.MatchString(*in.ID) {
+			errs = append(errs, FieldError{"id", "required: 2-64 characters of a-z, 0-9, '.', '_', '-'"})
+		}
+		for field, missing := range map[string]bool{"name": in.Name == nil, "org_unit_id": in.OrgUnitID == nil, "roles": in.Roles == nil} {
+			if missing {
+				errs = append(errs, FieldError{field, "required"})
+			}
+		}
+	} else if in.ID != nil {
+		errs = append(errs, FieldError{"id", "cannot be changed"})
+	}
+	if in.Name != nil {
+		if n := utf8.RuneCountInString(strings.TrimSpace(*in.Name)); n == 0 || n > 64 {
+			errs = append(errs, FieldError{"name", "1-64 characters"})
+		}
+	}
+	if in.Roles != nil {
+		if err := in.Roles.Validate(); err != nil {
+			errs = append(errs, FieldError{"roles", err.Error()})
+		}
+	}
+	var unit *schemas.OrgUnit
+	if in.OrgUnitID != nil {
+		unit = &schemas.OrgUnit{}
+		if err := s.db.WithContext(c).First(unit, "id = ?", *in.OrgUnitID).Error; err != nil {
+			errs = append(errs, FieldError{"org_unit_id", "unknown org unit"})
+			unit = nil
+		} else if !principal(c).InSubtree(unit.Path) {
+			errs = append(errs, FieldError{"org_unit_id", "outside your org subtree"})
+		}
+	}
+	sortFieldErrors(errs)
+	return errs, unit
+}
+
+func (s *Server) createOfficial(c *gin.Context) {
+	if !requireRole(c, schemas.RoleAdmin) {
+		return
+	}
+	var in OfficialInput
+	if !bindJSON(c, &in) {
+		return
+	}
+	if errs, _ := s.validateOfficial(c, in, true); len(errs) > 0 {
+		abort(c, probValidation, "invalid official", errs...)
+		return
+	}
+	o := schemas.Official{ID: *in.ID, Name: strings.TrimSpace(*in.Name), OrgUnitID: *in.OrgUnitID, Roles: *in.Roles}
+	if in.Disabled != nil {
+		o.Disabled = *in.Disabled
+	}
+	err := s.db.WithContext(c).Create(&o).Error
+	switch {
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		abort(c, probConflict, "official "+o.ID+" exists", FieldError{"id", "already taken"})
+		return
+	case err != nil:
+		s.unavailable(c, "create official", err)
+		return
+	}
+	c.JSON(http.StatusCreated, o)
+}
+
+func (s *Server) updateOfficial(c *gin.Context) {
+	if !requireRole(c, schemas.RoleAdmin) {
+		return
+	}
+	var in OfficialInput
+	if !bindJSON(c, &in) {
+		return
+	}
+	var o schemas.Official
+	err := s.db.WithContext(c).First(&o, "id = ?", c.Param("id")).Error
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		abort(c, probNotFound, "no official "+c.Param("id"))
+		return
+	case err != nil:
+		s.unavailable(c, "load official", err)
+		return
+	}
+	var current schemas.OrgUnit
+	if err := s.db.WithContext(c).First(&current, "id = ?", o.OrgUnitID).Error; err != nil {
+		s.unavailable(c, "load org unit", err)
+		return
+	}
+	if !principal(c).InSubtree(current.Path) {
+		abort(c, probForbidden, "official "+o.ID+" is outside your org subtree")
+		return
+	}
+	if errs, _ := s.validateOfficial(c, in, false); len(errs) > 0 {
+		abort(c, probValidation, "invalid official", errs...)
+		return
+	}
+	if in.Name != nil {
+		o.Name = strings.TrimSpace(*in.Name)
+	}
+	if in.OrgUnitID != nil {
+		o.OrgUnitID = *in.OrgUnitID
+	}
+	if in.Roles != nil {
+		o.Roles = *in.Roles
+	}
+	if in.Disabled != nil {
+		o.Disabled = *in.Disabled
+	}
+	if err := s.db.WithContext(c).Save(&o).Error; err != nil {
+		s.unavailable(c, "update official", err)
+		return
+	}
+	c.JSON(http.StatusOK, o)
+}

@@ -1,0 +1,122 @@
+// Package api is Jiandu's REST API: gin routes, token authentication, problem+json errors and
+// the OpenAPI document that describes every route.
+package api
+
+import (
+	"context"
+	_ "embed"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.temporal.io/sdk/client"
+	"gorm.io/gorm"
+
+	"github.com/jiandu/jiandu/internal/auth"
+)
+
+//go:embed openapi.yaml
+var openapiSpec []byte
+
+// Deps are what the API needs from the process that runs it.
+type Deps struct {
+	DB           *gorm.DB
+	Temporal     client.Client
+	Keys         auth.Keys
+	Logger       *slog.Logger
+	Registry     *prometheus.Registry
+	MaxBodyBytes int64
+}
+
+// Server holds the API's dependencies; its methods are the handlers.
+type Server struct {
+	db       *gorm.DB
+	temporal client.Client
+	keys     auth.Keys
+	log      *slog.Logger
+	registry *prometheus.Registry
+	maxBody  int64
+	metrics  httpMetrics
+}
+
+// New builds a Server. It registers its HTTP metrics with deps.Registry.
+func New(deps Deps) *Server {
+	if deps.MaxBodyBytes <= 0 {
+		deps.MaxBodyBytes = 1 << 20
+	}
+	return &Server{
+		db:       deps.DB,
+		temporal: deps.Temporal,
+		keys:     deps.Keys,
+		log:      deps.Logger,
+		registry: deps.Registry,
+		maxBody:  deps.MaxBodyBytes,
+		metrics:  newHTTPMetrics(deps.Registry),
+	}
+}
+
+// Handler is the API's http.Handler.
+func (s *Server) Handler() http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	r.Use(s.requestID, s.recover, s.accessLog, s.limitBody)
+	r.NoRoute(func(c *gin.Context) { abort(c, probNotFound, "no route "+c.Request.URL.Path) })
+	r.NoMethod(func(c *gin.Context) { abort(c, probMethod, c.Request.Method+" is not allowed on "+c.Request.URL.Path) })
+
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
+	r.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openapiSpec) })
+
+	v1 := r.Group("/api/v1", s.authenticate)
+	v1.GET("/me", s.me)
+	v1.GET("/org-units", s.listOrgUnits)
+	v1.GET("/officials", s.listOfficials)
+	v1.POST("/officials", s.createOfficial)
+	v1.PATCH("/officials/:id", s.updateOfficial)
+	return r
+}
+
+func (s *Server) healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+// readyz answers 200 only when both the database and Temporal answer, so a load balancer takes
+// an instance out of rotation while either is down.
+func (s *Server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	checks := gin.H{"database": "ok", "temporal": "ok"}
+	var failed []FieldError
+	if err := s.pingDB(ctx); err != nil {
+		checks["database"] = "unavailable"
+		failed = append(failed, FieldError{Field: "database", Message: err.Error()})
+	}
+	if _, err := s.temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		checks["temporal"] = "unavailable"
+		failed = append(failed, FieldError{Field: "temporal", Message: "health check failed"})
+	}
+	if len(failed) > 0 {
+		s.log.WarnContext(ctx, "not ready", "checks", checks)
+		abort(c, probUnavailable, "dependencies unavailable", failed...)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready", "checks": checks})
+}
+
+func (s *Server) pingDB(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return err
+	}
+	// A ping can succeed on a pooled connection to a file that is gone; a query cannot.
+	return s.db.WithContext(ctx).Exec("SELECT 1 FROM schema_migrations LIMIT 1").Error
+}

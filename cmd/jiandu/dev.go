@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jiandu/jiandu/activities"
+	"github.com/jiandu/jiandu/internal/auth"
+	"github.com/jiandu/jiandu/internal/config"
+	"github.com/jiandu/jiandu/internal/demo"
+	"github.com/jiandu/jiandu/internal/devstack"
+	"github.com/jiandu/jiandu/internal/temporalconn"
+	"github.com/jiandu/jiandu/schemas"
+	"github.com/jiandu/jiandu/worker"
+)
+
+// runDev starts the whole stack on one machine: the Temporal dev server (a child process), and
+// the worker and API in this process, with demo data. It stops everything when ctx ends.
+func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return err
+	}
+	if cfg.JWTSecret == "" {
+		secret, err := devSecret(filepath.Join(cfg.DataDir, "dev-jwt-secret"))
+		if err != nil {
+			return err
+		}
+		cfg.JWTSecret = secret
+	}
+	bin, err := devstack.TemporalBinary(ctx, log)
+	if err != nil {
+		return err
+	}
+	cfg.TemporalAddress = fmt.Sprintf("127.0.0.1:%d", cfg.DevTemporalPort)
+	temporalLog, err := os.OpenFile(filepath.Join(cfg.DataDir, "temporal.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer temporalLog.Close()
+	dev, err := devstack.Start(ctx, devstack.Options{
+		Binary:    bin,
+		Address:   cfg.TemporalAddress,
+		Namespace: cfg.Namespace,
+		DBFile:    filepath.Join(cfg.DataDir, "temporal.db"),
+		UIPort:    cfg.DevUIPort,
+		Output:    temporalLog,
+		Logger:    log,
+	})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := dev.Stop(); err != nil {
+			log.Warn("temporal dev server stop", "err", err)
+		}
+	}()
+	if err := temporalconn.EnsureSearchAttributes(ctx, dev.Client(), cfg.Namespace); err != nil {
+		return err
+	}
+
+	p, err := openProcess(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer p.close()
+	if err := schemas.Migrate(p.db.WithContext(ctx)); err != nil {
+		return err
+	}
+	if err := demo.Seed(p.db.WithContext(ctx)); err != nil {
+		return err
+	}
+
+	w := worker.New(p.temporal, cfg.TaskQueue, &activities.Activities{DB: p.db, Logger: log})
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	defer w.Stop()
+
+	hs, err := newAPI(cfg, log, p)
+	if err != nil {
+		return err
+	}
+	if err := printBanner(stdout, cfg); err != nil {
+		return err
+	}
+	return serveUntil(ctx, hs, log)
+}
+
+// devSecret keeps one random HS256 secret per data directory, so printed tokens survive restarts.
+func devSecret(path string) (string, error) {
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	s := hex.EncodeToString(b[:])
+	return s, os.WriteFile(path, []byte(s+"\n"), 0o600)
+}
+
+func printBanner(w io.Writer, cfg config.Config) error {
+	keys, err := auth.LoadKeys(cfg.JWTSecret, "", "", cfg.JWTIssuer)
+	if err != nil {
+		return err
+	}
+	host := cfg.HTTPAddr
+	if strings.HasPrefix(host, ":") {
+		host = "localhost" + host
+	}
+	fmt.Fprintf(w, "\nJiandu dev stack is up.\n\n")
+	fmt.Fprintf(w, "  API          http://%s/api/v1   (spec: http://%s/openapi.yaml)\n", host, host)
+	fmt.Fprintf(w, "  Ready        http://%s/readyz\n", host)
+	fmt.Fprintf(w, "  Temporal UI  http://localhost:%d\n", cfg.DevUIPort)
+	fmt.Fprintf(w, "  Temporal     %s  namespace %s  task queue %s\n", cfg.TemporalAddress, cfg.Namespace, cfg.TaskQueue)
+	fmt.Fprintf(w, "  Database     %s\n\n", redactURL(cfg.DatabaseURL))
+	fmt.Fprintf(w, "Demo officials (bearer tokens valid %s):\n\n", cfg.TokenTTL)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	now := time.Now()
+	for _, o := range demo.Officials {
+		tok, err := keys.Issue(o.ID, now, cfg.TokenTTL)
+		if err != nil {
+			return err
+		}
+		titles := make([]string, len(o.Roles))
+		for i, r := range o.Roles {
+			titles[i] = r.Title()
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", o.ID, o.Name, strings.Join(titles, ","), o.OrgUnitID, tok)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nTry: curl -H \"Authorization: Bearer <token>\" http://%s/api/v1/me\nCtrl-C stops everything.\n", host)
+	return nil
+}
+
+// redactURL hides a password in a database URL before it is printed.
+func redactURL(u string) string {
+	at := strings.LastIndex(u, "@")
+	scheme := strings.Index(u, "://")
+	if at < 0 || scheme < 0 {
+		return u
+	}
+	userinfo := u[scheme+3 : at]
+	if i := strings.IndexByte(userinfo, ':'); i >= 0 {
+		return u[:scheme+3] + userinfo[:i] + ":***" + u[at:]
+	}
+	return u
+}

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.temporal.io/sdk/client"
+	"gorm.io/gorm"
+
+	"github.com/jiandu/jiandu/activities"
+	"github.com/jiandu/jiandu/api"
+	"github.com/jiandu/jiandu/internal/auth"
+	"github.com/jiandu/jiandu/internal/config"
+	"github.com/jiandu/jiandu/internal/db"
+	"github.com/jiandu/jiandu/internal/metrics"
+	"github.com/jiandu/jiandu/internal/temporalconn"
+	"github.com/jiandu/jiandu/schemas"
+	"github.com/jiandu/jiandu/worker"
+)
+
+// process holds what the api and worker share: database, Temporal client, metrics.
+type process struct {
+	db       *gorm.DB
+	temporal client.Client
+	registry *prometheus.Registry
+	close    func()
+}
+
+func openProcess(cfg config.Config, log *slog.Logger) (*process, error) {
+	gdb, err := db.Open(cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	reg := metrics.NewRegistry()
+	handler, stopMetrics := metrics.TemporalHandler(reg)
+	tc, err := temporalconn.Dial(temporalconn.Options{
+		Address: cfg.TemporalAddress, Namespace: cfg.Namespace, Logger: log, Metrics: handler,
+	})
+	if err != nil {
+		stopMetrics()
+		_ = db.Close(gdb)
+		return nil, err
+	}
+	return &process{db: gdb, temporal: tc, registry: reg, close: func() {
+		tc.Close()
+		stopMetrics()
+		_ = db.Close(gdb)
+	}}, nil
+}
+
+// checkSchema refuses to serve a database that `jiandu migrate` has not brought up to date.
+func checkSchema(gdb *gorm.DB) error {
+	v, err := schemas.AppliedVersion(gdb)
+	if err != nil {
+		return fmt.Errorf("read schema version (run `jiandu migrate`): %w", err)
+	}
+	if v < schemas.LatestVersion() {
+		return fmt.Errorf("database schema is at version %d, this build needs %d: run `jiandu migrate`", v, schemas.LatestVersion())
+	}
+	return nil
+}
+
+func newAPI(cfg config.Config, log *slog.Logger, p *process) (*http.Server, error) {
+	keys, err := auth.LoadKeys(cfg.JWTSecret, cfg.JWTPublicKey, cfg.JWTPrivateKey, cfg.JWTIssuer)
+	if err != nil {
+		return nil, err
+	}
+	srv := api.New(api.Deps{
+		DB: p.db, Temporal: p.temporal, Keys: keys, Logger: log,
+		Registry: p.registry, MaxBodyBytes: cfg.MaxBodyBytes,
+	})
+	return &http.Server{
+		Addr:              cfg.HTTPAddr,
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}, nil
+}
+
+func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	if err := cfg.RequireJWTKey(); err != nil {
+		return err
+	}
+	p, err := openProcess(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer p.close()
+	if err := checkSchema(p.db); err != nil {
+		return err
+	}
+	hs, err := newAPI(cfg, log, p)
+	if err != nil {
+		return err
+	}
+	log.Info("api listening", "addr", cfg.HTTPAddr)
+	return serveUntil(ctx, hs, log)
+}
+
+func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	p, err := openProcess(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer p.close()
+	if err := checkSchema(p.db); err != nil {
+		return err
+	}
+	w := worker.New(p.temporal, cfg.TaskQueue, &activities.Activities{DB: p.db, Logger: log})
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	defer w.Stop()
+	log.Info("worker polling", "task_queue", cfg.TaskQueue, "namespace", cfg.Namespace)
+	if cfg.MetricsAddr == "" {
+		<-ctx.Done()
+		return nil
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(p.registry, promhttp.HandlerOpts{}))
+	hs := &http.Server{Addr: cfg.MetricsAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	log.Info("worker metrics listening", "addr", cfg.MetricsAddr)
+	return serveUntil(ctx, hs, log)
+}
+
+// serveUntil serves hs until ctx ends, then drains in-flight requests for up to 15 seconds.
+func serveUntil(ctx context.Context, hs *http.Server, log *slog.Logger) error {
+	errc := make(chan error, 1)
+	go func() { errc <- hs.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("listen %s: %w", hs.Addr, err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "addr", hs.Addr)
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,120 @@
+// Package config reads Jiandu's configuration from JIANDU_* environment variables. Every
+// variable is listed, with its default, in README.md.
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// Config is everything the jiandu processes read from the environment.
+type Config struct {
+	TemporalAddress string // JIANDU_TEMPORAL_ADDRESS
+	Namespace       string // JIANDU_NAMESPACE
+	TaskQueue       string // JIANDU_TASK_QUEUE
+	DatabaseURL     string // JIANDU_DATABASE_URL: postgres://... or a SQLite file path
+	HTTPAddr        string // JIANDU_HTTP_ADDR
+	MetricsAddr     string // JIANDU_METRICS_ADDR: the worker's /metrics listener; "off" turns it off
+	MaxBodyBytes    int64  // JIANDU_MAX_BODY_BYTES
+	LogLevel        string // JIANDU_LOG_LEVEL: debug, info, warn, error
+	DataDir         string // JIANDU_DATA_DIR: where `jiandu dev` keeps its files
+
+	JWTSecret     string        // JIANDU_JWT_SECRET: HS256 key
+	JWTPublicKey  string        // JIANDU_JWT_PUBLIC_KEY: PEM file; switches verification to RS256
+	JWTPrivateKey string        // JIANDU_JWT_PRIVATE_KEY: PEM file; lets `jiandu token` sign RS256
+	JWTIssuer     string        // JIANDU_JWT_ISSUER
+	TokenTTL      time.Duration // JIANDU_TOKEN_TTL: lifetime of tokens that `jiandu token` issues
+
+	NotifyWebhookURL string // JIANDU_NOTIFY_WEBHOOK_URL: where notifications are POSTed; empty keeps them in-app only
+
+	DevTemporalPort int // JIANDU_DEV_TEMPORAL_PORT: `jiandu dev` only
+	DevUIPort       int // JIANDU_DEV_UI_PORT: `jiandu dev` only
+}
+
+// Load reads the configuration through getenv (os.Getenv in production, a map in tests).
+func Load(getenv func(string) string) (Config, error) {
+	str := func(key, def string) string {
+		if v := getenv(key); v != "" {
+			return v
+		}
+		return def
+	}
+	c := Config{
+		TemporalAddress:  str("JIANDU_TEMPORAL_ADDRESS", "127.0.0.1:7233"),
+		Namespace:        str("JIANDU_NAMESPACE", "default"),
+		TaskQueue:        str("JIANDU_TASK_QUEUE", "jiandu"),
+		DataDir:          str("JIANDU_DATA_DIR", ".data"),
+		HTTPAddr:         str("JIANDU_HTTP_ADDR", ":8080"),
+		MetricsAddr:      str("JIANDU_METRICS_ADDR", ":9090"),
+		LogLevel:         str("JIANDU_LOG_LEVEL", "info"),
+		JWTSecret:        getenv("JIANDU_JWT_SECRET"),
+		JWTPublicKey:     getenv("JIANDU_JWT_PUBLIC_KEY"),
+		JWTPrivateKey:    getenv("JIANDU_JWT_PRIVATE_KEY"),
+		JWTIssuer:        str("JIANDU_JWT_ISSUER", "jiandu"),
+		NotifyWebhookURL: getenv("JIANDU_NOTIFY_WEBHOOK_URL"),
+	}
+	if c.MetricsAddr == "off" {
+		c.MetricsAddr = ""
+	}
+	c.DatabaseURL = str("JIANDU_DATABASE_URL", filepath.Join(c.DataDir, "jiandu.db"))
+
+	var err error
+	if c.MaxBodyBytes, err = intVar(getenv, "JIANDU_MAX_BODY_BYTES", 1<<20); err != nil {
+		return Config{}, err
+	}
+	ports := []struct {
+		key string
+		def int64
+		dst *int
+	}{
+		{"JIANDU_DEV_TEMPORAL_PORT", 7233, &c.DevTemporalPort},
+		{"JIANDU_DEV_UI_PORT", 8233, &c.DevUIPort},
+	}
+	for _, p := range ports {
+		v, err := intVar(getenv, p.key, p.def)
+		if err != nil {
+			return Config{}, err
+		}
+		*p.dst = int(v)
+	}
+	ttl := str("JIANDU_TOKEN_TTL", "12h")
+	if c.TokenTTL, err = time.ParseDuration(ttl); err != nil || c.TokenTTL <= 0 {
+		return Config{}, fmt.Errorf("JIANDU_TOKEN_TTL=%q: want a positive duration such as 12h", ttl)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return Config{}, fmt.Errorf("JIANDU_LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel)
+	}
+	return c, nil
+}
+
+// FromEnv is Load(os.Getenv).
+func FromEnv() (Config, error) { return Load(os.Getenv) }
+
+// RequireJWTKey fails unless a token verification key is configured: the production api must
+// not start open.
+func (c Config) RequireJWTKey() error {
+	if c.JWTSecret == "" && c.JWTPublicKey == "" {
+		return fmt.Errorf("set JIANDU_JWT_SECRET (HS256) or JIANDU_JWT_PUBLIC_KEY (RS256)")
+	}
+	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
+		return fmt.Errorf("JIANDU_JWT_SECRET is %d bytes: use at least 32", len(c.JWTSecret))
+	}
+	return nil
+}
+
+func intVar(getenv func(string) string, key string, def int64) (int64, error) {
+	s := getenv(key)
+	if s == "" {
+		return def, nil
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || v <= 0 {
+		return 0, fmt.Errorf("%s=%q: want a positive integer", key, s)
+	}
+	return v, nil
+}

@@ -1,0 +1,106 @@
+// Package demo seeds the org units and officials of an Inner Mongolia demo deployment, so that
+// `jiandu dev` has someone to act on every step of every process.
+package demo
+
+import (
+	"fmt"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/jiandu/jiandu/schemas"
+)
+
+type unit struct {
+	id, parent, name string
+	level            schemas.OrgLevel
+	kind             schemas.OrgKind
+}
+
+// Org units use the administrative division code where one exists, with a suffix for the other
+// bodies of the same place.
+var units = []unit{
+	{"150000", "", "内蒙古自治区党委组织部", schemas.LevelRegion, schemas.OrgKindOrganization},
+	{"150000-jw", "150000", "内蒙古自治区纪委监委", schemas.LevelRegion, schemas.OrgKindDiscipline},
+	{"150000-sj", "150000", "内蒙古自治区审计厅", schemas.LevelRegion, schemas.OrgKindAudit},
+	{"150000-rs", "150000", "内蒙古自治区人力资源和社会保障厅", schemas.LevelRegion, schemas.OrgKindHR},
+	{"150000-bb", "150000", "内蒙古自治区党委机构编制委员会办公室", schemas.LevelRegion, schemas.OrgKindEstablishment},
+	{"150100", "150000", "呼和浩特市委组织部", schemas.LevelLeague, schemas.OrgKindOrganization},
+	{"150100-jw", "150100", "呼和浩特市纪委监委", schemas.LevelLeague, schemas.OrgKindDiscipline},
+	{"150100-sj", "150100", "呼和浩特市审计局", schemas.LevelLeague, schemas.OrgKindAudit},
+	{"150100-rs", "150100", "呼和浩特市人力资源和社会保障局", schemas.LevelLeague, schemas.OrgKindHR},
+	{"150100-bb", "150100", "呼和浩特市委编办", schemas.LevelLeague, schemas.OrgKindEstablishment},
+	{"150100-jyj", "150100", "呼和浩特市教育局", schemas.LevelLeague, schemas.OrgKindUnit},
+	{"150102", "150100", "新城区委组织部", schemas.LevelCounty, schemas.OrgKindOrganization},
+	{"150121", "150100", "土默特左旗委组织部", schemas.LevelCounty, schemas.OrgKindOrganization},
+	{"150121-slj", "150121", "土默特左旗水利局", schemas.LevelCounty, schemas.OrgKindUnit},
+	{"150121100", "150121", "察素齐镇党委", schemas.LevelTownship, schemas.OrgKindOrganization},
+	{"150200", "150000", "包头市委组织部", schemas.LevelLeague, schemas.OrgKindOrganization},
+	{"150400", "150000", "赤峰市委组织部", schemas.LevelLeague, schemas.OrgKindOrganization},
+	{"150600", "150000", "鄂尔多斯市委组织部", schemas.LevelLeague, schemas.OrgKindOrganization},
+	{"150621", "150600", "达拉特旗委组织部", schemas.LevelCounty, schemas.OrgKindOrganization},
+	{"150621101", "150621", "树林召镇党委", schemas.LevelTownship, schemas.OrgKindOrganization},
+	{"152500", "150000", "锡林郭勒盟委组织部", schemas.LevelLeague, schemas.OrgKindOrganization},
+}
+
+// Officials lists the demo officials: at least one of every role, at the region, a league and
+// a county, so escalation up the tree has somewhere to go.
+var Officials = []schemas.Official{
+	{ID: "admin", Name: "系统管理员", OrgUnitID: "150000", Roles: schemas.Roles{schemas.RoleAdmin}},
+	{ID: "wang.jian", Name: "王建", OrgUnitID: "150000", Roles: schemas.Roles{schemas.RoleSupervisor}},
+	{ID: "li.hua", Name: "李华", OrgUnitID: "150000", Roles: schemas.Roles{schemas.RoleCadreSection}},
+	{ID: "zhao.min", Name: "赵敏", OrgUnitID: "150000", Roles: schemas.Roles{schemas.RoleLeader}},
+	{ID: "sun.li", Name: "孙丽", OrgUnitID: "150000", Roles: schemas.Roles{schemas.RoleIntakeClerk}},
+	{ID: "zhou.qiang", Name: "周强", OrgUnitID: "150000", Roles: schemas.Roles{schemas.RoleInvestigator}},
+	{ID: "bao.yin", Name: "包音", OrgUnitID: "150100", Roles: schemas.Roles{schemas.RoleSupervisor}},
+	{ID: "wu.gang", Name: "吴刚", OrgUnitID: "150100", Roles: schemas.Roles{schemas.RoleCadreSection}},
+	{ID: "chen.jing", Name: "陈静", OrgUnitID: "150100", Roles: schemas.Roles{schemas.RoleLeader}},
+	{ID: "he.ping", Name: "何平", OrgUnitID: "150100", Roles: schemas.Roles{schemas.RoleIntakeClerk}},
+	{ID: "ma.lin", Name: "马林", OrgUnitID: "150100", Roles: schemas.Roles{schemas.RoleInvestigator}},
+	{ID: "su.he", Name: "苏和", OrgUnitID: "150100-sj", Roles: schemas.Roles{schemas.RoleAuditor}},
+	{ID: "liu.yang", Name: "刘洋", OrgUnitID: "150100-rs", Roles: schemas.Roles{schemas.RoleHR}},
+	{ID: "tian.yu", Name: "田宇", OrgUnitID: "150100-bb", Roles: schemas.Roles{schemas.RoleEstablishment}},
+	{ID: "gao.feng", Name: "高峰", OrgUnitID: "150100-jw", Roles: schemas.Roles{schemas.RoleDiscipline}},
+	{ID: "zheng.yi", Name: "郑毅", OrgUnitID: "150100-jyj", Roles: schemas.Roles{schemas.RoleUnitPrincipal}},
+	{ID: "batu", Name: "巴图", OrgUnitID: "150100-jyj", Roles: schemas.Roles{schemas.RoleSupervisedCadre}},
+	{ID: "hu.jun", Name: "胡军", OrgUnitID: "150121", Roles: schemas.Roles{schemas.RoleSupervisor}},
+	{ID: "guo.hong", Name: "郭红", OrgUnitID: "150121", Roles: schemas.Roles{schemas.RoleLeader}},
+	{ID: "zhang.li", Name: "张丽", OrgUnitID: "150121", Roles: schemas.Roles{schemas.RoleInvestigator}},
+	{ID: "han.bo", Name: "韩博", OrgUnitID: "150121-slj", Roles: schemas.Roles{schemas.RoleUnitPrincipal}},
+	{ID: "wuyun", Name: "乌云", OrgUnitID: "150121-slj", Roles: schemas.Roles{schemas.RoleSupervisedCadre}},
+}
+
+// OrgUnits returns the demo org tree, parents before children, with paths filled in.
+func OrgUnits() []schemas.OrgUnit {
+	paths := map[string]string{}
+	out := make([]schemas.OrgUnit, 0, len(units))
+	for _, u := range units {
+		ou := schemas.OrgUnit{ID: u.id, Name: u.name, Level: u.level, Kind: u.kind, Path: "/" + u.id + "/"}
+		if u.parent != "" {
+			p := u.parent
+			ou.ParentID = &p
+			ou.Path = paths[u.parent] + u.id + "/"
+		}
+		paths[u.id] = ou.Path
+		out = append(out, ou)
+	}
+	return out
+}
+
+// Seed inserts the demo org units and officials that are missing; existing rows are left as
+// they are, so it runs on every `jiandu dev` start.
+func Seed(db *gorm.DB) error {
+	return db.Transaction(func(tx *gorm.DB) error {
+		for _, u := range OrgUnits() {
+			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&u).Error; err != nil {
+				return fmt.Errorf("seed org unit %s: %w", u.ID, err)
+			}
+		}
+		for _, o := range Officials {
+			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&o).Error; err != nil {
+				return fmt.Errorf("seed official %s: %w", o.ID, err)
+			}
+		}
+		return nil
+	})
+}

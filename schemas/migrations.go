@@ -1,0 +1,222 @@
+package schemas
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/jiandu/jiandu/internal/calendar"
+)
+
+// A migration is one forward-only step of the schema. Statements are written once for both
+// dialects; {{id}} and {{time}} stand for the column types that differ.
+type migration struct {
+	version int
+	name    string
+	sql     []string
+	apply   func(tx *gorm.DB) error // data steps that SQL alone cannot say; runs after sql
+}
+
+// Never edit a migration that has shipped: add a new one.
+var migrations = []migration{
+	{1, "initial schema", []string{
+		`CREATE TABLE org_units (
+			id TEXT PRIMARY KEY,
+			parent_id TEXT REFERENCES org_units(id),
+			name TEXT NOT NULL,
+			level TEXT NOT NULL,
+			kind TEXT NOT NULL,
+			path TEXT NOT NULL
+		)`,
+		`CREATE INDEX org_units_path ON org_units (path)`,
+		`CREATE TABLE officials (
+			id TEXT PRIMARY KEY,
+			name TEXT NOT NULL,
+			org_unit_id TEXT NOT NULL REFERENCES org_units(id),
+			roles TEXT NOT NULL DEFAULT '',
+			disabled BOOLEAN NOT NULL DEFAULT FALSE,
+			created_at {{time}} NOT NULL,
+			updated_at {{time}} NOT NULL
+		)`,
+		`CREATE INDEX officials_org_unit ON officials (org_unit_id)`,
+		`CREATE TABLE case_sequences (
+			kind TEXT NOT NULL,
+			year INTEGER NOT NULL,
+			last INTEGER NOT NULL,
+			PRIMARY KEY (kind, year)
+		)`,
+		`CREATE TABLE cases (
+			id TEXT PRIMARY KEY,
+			kind TEXT NOT NULL,
+			year INTEGER NOT NULL,
+			seq INTEGER NOT NULL,
+			title TEXT NOT NULL,
+			org_unit_id TEXT NOT NULL REFERENCES org_units(id),
+			status TEXT NOT NULL,
+			stage TEXT NOT NULL DEFAULT '',
+			outcome TEXT NOT NULL DEFAULT '',
+			created_by TEXT NOT NULL,
+			created_at {{time}} NOT NULL,
+			updated_at {{time}} NOT NULL,
+			closed_at {{time}},
+			UNIQUE (kind, year, seq)
+		)`,
+		`CREATE INDEX cases_list ON cases (kind, status, created_at)`,
+		`CREATE INDEX cases_org_unit ON cases (org_unit_id, created_at)`,
+		`CREATE TABLE tasks (
+			id TEXT PRIMARY KEY,
+			case_id TEXT NOT NULL REFERENCES cases(id),
+			case_kind TEXT NOT NULL,
+			step_key TEXT NOT NULL,
+			step TEXT NOT NULL,
+			title TEXT NOT NULL,
+			org_unit_id TEXT NOT NULL REFERENCES org_units(id),
+			assignee_role TEXT NOT NULL DEFAULT '',
+			assignee_id TEXT,
+			claimed_by TEXT,
+			priority INTEGER NOT NULL DEFAULT 0,
+			status TEXT NOT NULL,
+			due_at {{time}},
+			overdue BOOLEAN NOT NULL DEFAULT FALSE,
+			escalation_level INTEGER NOT NULL DEFAULT 0,
+			decision TEXT NOT NULL DEFAULT '',
+			completed_by TEXT,
+			completed_at {{time}},
+			created_at {{time}} NOT NULL,
+			updated_at {{time}} NOT NULL,
+			UNIQUE (case_id, step_key)
+		)`,
+		`CREATE INDEX tasks_assignee ON tasks (assignee_id, status, priority, due_at)`,
+		`CREATE INDEX tasks_role_org ON tasks (assignee_role, org_unit_id, status, priority, due_at)`,
+		`CREATE INDEX tasks_claimed ON tasks (claimed_by, status)`,
+		`CREATE TABLE audit_events (
+			id {{id}},
+			case_id TEXT NOT NULL,
+			case_seq INTEGER NOT NULL,
+			at {{time}} NOT NULL,
+			actor TEXT NOT NULL,
+			action TEXT NOT NULL,
+			task_id TEXT NOT NULL DEFAULT '',
+			detail TEXT NOT NULL DEFAULT '',
+			prev_hash TEXT NOT NULL,
+			hash TEXT NOT NULL,
+			global_prev_hash TEXT NOT NULL,
+			global_hash TEXT NOT NULL,
+			dedup_key TEXT NOT NULL UNIQUE,
+			UNIQUE (case_id, case_seq)
+		)`,
+		`CREATE TABLE notifications (
+			id {{id}},
+			official_id TEXT NOT NULL,
+			case_id TEXT NOT NULL DEFAULT '',
+			task_id TEXT NOT NULL DEFAULT '',
+			kind TEXT NOT NULL,
+			title TEXT NOT NULL,
+			body TEXT NOT NULL,
+			dedup_key TEXT NOT NULL UNIQUE,
+			created_at {{time}} NOT NULL,
+			read_at {{time}},
+			delivered_at {{time}},
+			attempts INTEGER NOT NULL DEFAULT 0,
+			next_attempt_at {{time}},
+			last_error TEXT NOT NULL DEFAULT ''
+		)`,
+		`CREATE INDEX notifications_official ON notifications (official_id, created_at)`,
+		`CREATE INDEX notifications_pending ON notifications (delivered_at, next_attempt_at)`,
+		`CREATE TABLE holidays (
+			date TEXT PRIMARY KEY,
+			kind TEXT NOT NULL,
+			name TEXT NOT NULL DEFAULT ''
+		)`,
+	}, nil},
+	{2, "official holiday schedules 2025-2026", nil, seedHolidays},
+}
+
+// seedHolidays loads the State Council schedules that ship with the calendar package; later
+// years are entered by administrators (PUT /api/v1/calendar/{year}).
+func seedHolidays(tx *gorm.DB) error {
+	for _, d := range calendar.Seed() {
+		h := Holiday{Date: d.Date, Kind: string(d.Kind), Name: d.Name}
+		if err := tx.Create(&h).Error; err != nil {
+			return fmt.Errorf("holiday %s: %w", d.Date, err)
+		}
+	}
+	return nil
+}
+
+// LatestVersion is the schema version that Migrate brings a database to.
+func LatestVersion() int { return migrations[len(migrations)-1].version }
+
+// Migrate applies, in order and each in its own transaction, the migrations that the database
+// has not seen. Running it again, or from several processes at once on Postgres, is safe.
+func Migrate(db *gorm.DB) error {
+	dialect := db.Dialector.Name()
+	if err := db.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY,
+		name TEXT NOT NULL,
+		applied_at ` + columnType(dialect, "{{time}}") + ` NOT NULL)`).Error; err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	for _, m := range migrations {
+		err := db.Transaction(func(tx *gorm.DB) error {
+			if dialect == "postgres" {
+				// Serializes concurrent migrators; released at commit.
+				if err := tx.Exec(`SELECT pg_advisory_xact_lock(727274)`).Error; err != nil {
+					return err
+				}
+			}
+			var n int64
+			if err := tx.Table("schema_migrations").Where("version = ?", m.version).Count(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			for _, stmt := range m.sql {
+				if err := tx.Exec(columnType(dialect, stmt)).Error; err != nil {
+					return fmt.Errorf("%s: %w", firstLine(stmt), err)
+				}
+			}
+			if m.apply != nil {
+				if err := m.apply(tx); err != nil {
+					return err
+				}
+			}
+			return tx.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+				m.version, m.name, time.Now().UTC()).Error
+		})
+		if err != nil {
+			return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+		}
+	}
+	return nil
+}
+
+// AppliedVersion is the highest migration the database has, 0 for none.
+func AppliedVersion(db *gorm.DB) (int, error) {
+	var v *int
+	if err := db.Raw(`SELECT MAX(version) FROM schema_migrations`).Scan(&v).Error; err != nil {
+		return 0, err
+	}
+	if v == nil {
+		return 0, nil
+	}
+	return *v, nil
+}
+
+func columnType(dialect, stmt string) string {
+	id, ts := "INTEGER PRIMARY KEY AUTOINCREMENT", "DATETIME"
+	if dialect == "postgres" {
+		id, ts = "BIGSERIAL PRIMARY KEY", "TIMESTAMPTZ"
+	}
+	return strings.NewReplacer("{{id}}", id, "{{time}}", ts).Replace(stmt)
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return strings.TrimSpace(s[:i])
+	}
+	return s
+}

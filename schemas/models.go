@@ -1,0 +1,167 @@
+package schemas
+
+import "time"
+
+// OrgLevel is an org unit's place in the tree 自治区 > 盟市 > 旗县 > 苏木乡镇.
+type OrgLevel string
+
+const (
+	LevelRegion   OrgLevel = "region"   // 自治区
+	LevelLeague   OrgLevel = "league"   // 盟市
+	LevelCounty   OrgLevel = "county"   // 旗县(市、区)
+	LevelTownship OrgLevel = "township" // 苏木乡镇
+)
+
+// OrgKind tells organization departments from the other bodies that take part in processes.
+type OrgKind string
+
+const (
+	OrgKindOrganization  OrgKind = "organization"  // 党委组织部
+	OrgKindDiscipline    OrgKind = "discipline"    // 纪委监委
+	OrgKindAudit         OrgKind = "audit"         // 审计厅/局
+	OrgKindHR            OrgKind = "hr"            // 人社厅/局
+	OrgKindEstablishment OrgKind = "establishment" // 编办
+	OrgKindUnit          OrgKind = "unit"          // a unit where cadres serve
+)
+
+// OrgUnit is a node of the org tree. Path holds the ids from the root down, as "/150000/150100/",
+// so that a subtree is one prefix query.
+type OrgUnit struct {
+	ID       string   `gorm:"primaryKey" json:"id"`
+	ParentID *string  `json:"parent_id,omitempty"`
+	Name     string   `json:"name"`
+	Level    OrgLevel `json:"level"`
+	Kind     OrgKind  `json:"kind"`
+	Path     string   `json:"path"`
+}
+
+// Official is a user of Jiandu. Tokens name the official; roles, org unit and Disabled are read
+// from here on every request.
+type Official struct {
+	ID        string    `gorm:"primaryKey" json:"id"`
+	Name      string    `json:"name"`
+	OrgUnitID string    `json:"org_unit_id"`
+	Roles     Roles     `gorm:"type:text" json:"roles"`
+	Disabled  bool      `json:"disabled"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// CaseStatus is where a case stands as a whole.
+type CaseStatus string
+
+const (
+	CaseOpen      CaseStatus = "open"
+	CaseClosed    CaseStatus = "closed"
+	CaseCancelled CaseStatus = "cancelled"
+)
+
+// Case is the database projection of one process instance; its ID is the workflow id.
+type Case struct {
+	ID        string     `gorm:"primaryKey" json:"id"`
+	Kind      CaseKind   `json:"kind"`
+	Year      int        `json:"year"`
+	Seq       int        `json:"seq"`
+	Title     string     `json:"title"`
+	OrgUnitID string     `json:"org_unit_id"`
+	Status    CaseStatus `json:"status"`
+	Stage     string     `json:"stage"`
+	Outcome   string     `json:"outcome,omitempty"`
+	CreatedBy string     `json:"created_by"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+	ClosedAt  *time.Time `json:"closed_at,omitempty"`
+}
+
+// CaseSequence numbers cases per kind per year.
+type CaseSequence struct {
+	Kind CaseKind `gorm:"primaryKey"`
+	Year int      `gorm:"primaryKey"`
+	Last int
+}
+
+// TaskStatus is the life of a human step.
+type TaskStatus string
+
+const (
+	TaskOpen      TaskStatus = "open"
+	TaskCompleted TaskStatus = "completed"
+	TaskCancelled TaskStatus = "cancelled"
+)
+
+// Priority orders the inbox: urgent (加急) first.
+type Priority int
+
+const (
+	PriorityNormal Priority = 0 // 普通
+	PriorityUrgent Priority = 1 // 加急
+)
+
+// Task is the projection of one human step, kept by activities so the inbox is a fast SQL query.
+// Its ID is "<case id>.<step key>", so opening it again is idempotent.
+type Task struct {
+	ID              string     `gorm:"primaryKey" json:"id"`
+	CaseID          string     `json:"case_id"`
+	CaseKind        CaseKind   `json:"case_kind"`
+	StepKey         string     `json:"step_key"`
+	Step            string     `json:"step"`
+	Title           string     `json:"title"`
+	OrgUnitID       string     `json:"org_unit_id"`
+	AssigneeRole    Role       `json:"assignee_role,omitempty"`
+	AssigneeID      *string    `json:"assignee_id,omitempty"`
+	ClaimedBy       *string    `json:"claimed_by,omitempty"`
+	Priority        Priority   `json:"priority"`
+	Status          TaskStatus `json:"status"`
+	DueAt           *time.Time `json:"due_at,omitempty"`
+	Overdue         bool       `json:"overdue"`
+	EscalationLevel int        `json:"escalation_level"`
+	Decision        string     `json:"decision,omitempty"`
+	CompletedBy     *string    `json:"completed_by,omitempty"`
+	CompletedAt     *time.Time `json:"completed_at,omitempty"`
+	CreatedAt       time.Time  `json:"created_at"`
+	UpdatedAt       time.Time  `json:"updated_at"`
+}
+
+// AuditEvent is one append-only row of a case's trail. Hash chains each row to the case's
+// previous row; GlobalHash chains it to the previous row of all cases.
+type AuditEvent struct {
+	ID             int64     `gorm:"primaryKey" json:"id"`
+	CaseID         string    `json:"case_id"`
+	CaseSeq        int       `json:"case_seq"`
+	At             time.Time `json:"at"`
+	Actor          string    `json:"actor"`
+	Action         string    `json:"action"`
+	TaskID         string    `json:"task_id,omitempty"`
+	Detail         string    `json:"detail,omitempty"`
+	PrevHash       string    `json:"prev_hash"`
+	Hash           string    `json:"hash"`
+	GlobalPrevHash string    `json:"global_prev_hash"`
+	GlobalHash     string    `json:"global_hash"`
+	DedupKey       string    `json:"-"`
+}
+
+// Notification is both the official's inbox of messages and the outbox a dispatcher delivers to
+// the configured webhook.
+type Notification struct {
+	ID            int64      `gorm:"primaryKey" json:"id"`
+	OfficialID    string     `json:"official_id"`
+	CaseID        string     `json:"case_id,omitempty"`
+	TaskID        string     `json:"task_id,omitempty"`
+	Kind          string     `json:"kind"`
+	Title         string     `json:"title"`
+	Body          string     `json:"body"`
+	DedupKey      string     `json:"-"`
+	CreatedAt     time.Time  `json:"created_at"`
+	ReadAt        *time.Time `json:"read_at,omitempty"`
+	DeliveredAt   *time.Time `json:"delivered_at,omitempty"`
+	Attempts      int        `json:"-"`
+	NextAttemptAt *time.Time `json:"-"`
+	LastError     string     `json:"-"`
+}
+
+// Holiday is one entry of the working-day calendar: a day off, or a make-up working day (调休上班).
+type Holiday struct {
+	Date string `gorm:"primaryKey" json:"date"` // YYYY-MM-DD
+	Kind string `json:"kind"`                   // "off" | "workday"
+	Name string `json:"name"`
+}
