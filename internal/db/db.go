@@ -28,6 +28,9 @@ func Open(url string) (*gorm.DB, error) {
 		Logger:         logger.Default.LogMode(logger.Silent),
 		NowFunc:        func() time.Time { return time.Now().UTC() },
 		TranslateError: true,
+		// Connect on first use: an api process starts while Postgres is down and reports
+		// not-ready, instead of failing to start.
+		DisableAutomaticPing: true,
 	}
 	if IsPostgres(url) {
 		gdb, err := gorm.Open(postgres.Open(url), cfg)

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jiandu/jiandu/internal/testenv"
+)
+
+// buildJiandu compiles this command once per test binary run.
+func buildJiandu(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "jiandu")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// TestDevStack runs `jiandu dev` as a user would: it must come up ready with the UI served and
+// working demo tokens, and stop everything, the Temporal child included, on SIGTERM.
+func TestDevStack(t *testing.T) {
+	bin := buildJiandu(t)
+	for _, dialect := range testenv.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			dataDir := t.TempDir()
+			httpPort, tPort, uiPort := freePort(t), freePort(t), freePort(t)
+			env := append(os.Environ(),
+				"JIANDU_DATA_DIR="+dataDir,
+				fmt.Sprintf("JIANDU_HTTP_ADDR=127.0.0.1:%d", httpPort),
+				fmt.Sprintf("JIANDU_DEV_TEMPORAL_PORT=%d", tPort),
+				fmt.Sprintf("JIANDU_DEV_UI_PORT=%d", uiPort),
+				"JIANDU_JWT_SECRET=",
+			)
+			if dialect == "postgres" {
+				env = append(env, "JIANDU_DATABASE_URL="+testenv.DatabaseURL(t, dialect))
+			} else {
+				env = append(env, "JIANDU_DATABASE_URL=")
+			}
+			cmd := exec.Command(bin, "dev")
+			cmd.Env = env
+			stdout, _ := cmd.StdoutPipe()
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			started := time.Now()
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = cmd.Process.Kill() }()
+
+			banner := readBanner(t, stdout, 3*time.Minute)
+			base := fmt.Sprintf("http://127.0.0.1:%d", httpPort)
+			waitStatus(t, base+"/readyz", 200, 30*time.Second)
+			t.Logf("jiandu dev ready in %s", time.Since(started).Round(time.Millisecond))
+			waitStatus(t, fmt.Sprintf("http://127.0.0.1:%d/", uiPort), 200, 30*time.Second)
+
+			token := ""
+			for _, line := range strings.Split(banner, "\n") {
+				if f := strings.Fields(line); len(f) > 1 && f[0] == "bao.yin" {
+					token = f[len(f)-1]
+				}
+			}
+			if token == "" {
+				t.Fatalf("no token for bao.yin in the banner:\n%s", banner)
+			}
+			req, _ := http.NewRequest("GET", base+"/api/v1/me", nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != 200 || !strings.Contains(string(body), "包音") {
+				t.Fatalf("demo token: %d %s", res.StatusCode, body)
+			}
+
+			// A clean stop: exit status 0, and nothing left listening.
+			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("jiandu dev exit: %v\n%s", err, stderr.String())
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("jiandu dev did not stop within 30s of SIGTERM")
+			}
+			for _, port := range []int{httpPort, tPort, uiPort} {
+				if c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second); err == nil {
+					c.Close()
+					t.Errorf("port %d still answers after stop", port)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(dataDir, "temporal.db")); err != nil {
+				t.Errorf("temporal state not kept under the data dir: %v", err)
+			}
+		})
+	}
+}
+
+// TestMigrateAndToken runs the operator commands against a database.
+func TestMigrateAndToken(t *testing.T) {
+	bin := buildJiandu(t)
+	for _, dialect := range testenv.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			env := append(os.Environ(), "JIANDU_DATABASE_URL="+testenv.DatabaseURL(t, dialect),
+				"JIANDU_JWT_SECRET=0123456789abcdef0123456789abcdef", "JIANDU_TEMPORAL_ADDRESS=127.0.0.1:1")
+			run := func(args ...string) (string, error) {
+				cmd := exec.Command(bin, args...)
+				cmd.Env = env
+				out, err := cmd.CombinedOutput()
+				return string(out), err
+			}
+			for i := 0; i < 2; i++ {
+				if out, err := run("migrate", "-skip-temporal"); err != nil {
+					t.Fatalf("migrate #%d: %v\n%s", i+1, err, out)
+				}
+			}
+			if out, err := run("migrate"); err == nil || !strings.Contains(out, "skip-temporal") {
+				t.Fatalf("migrate with Temporal down should fail and point at -skip-temporal: %v\n%s", err, out)
+			}
+			if out, err := run("token", "nobody"); err == nil || !strings.Contains(out, `no official "nobody"`) {
+				t.Fatalf("token for unknown official: %v %s", err, out)
+			}
+		})
+	}
+}
+
+func readBanner(t *testing.T, r io.Reader, timeout time.Duration) string {
+	t.Helper()
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 64*1024), 1024*1024)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	var b strings.Builder
+	deadline := time.After(timeout)
+	for {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatalf("jiandu dev exited before it was up:\n%s", b.String())
+			}
+			b.WriteString(line + "\n")
+			if strings.HasPrefix(line, "Ctrl-C stops everything") {
+				go func() {
+					for range lines {
+					}
+				}()
+				return b.String()
+			}
+		case <-deadline:
+			t.Fatalf("jiandu dev not up after %s:\n%s", timeout, b.String())
+		}
+	}
+}
+
+func waitStatus(t *testing.T, url string, want int, timeout time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	last := ""
+	for ctx.Err() == nil {
+		res, err := http.Get(url)
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == want {
+				return
+			}
+			last = res.Status
+		} else {
+			last = err.Error()
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("%s: want %d, last %s", url, want, last)
+}

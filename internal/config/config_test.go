@@ -1,0 +1,46 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TemporalAddress != "127.0.0.1:7233" || c.Namespace != "default" || c.TaskQueue != "jiandu" ||
+		c.HTTPAddr != ":8080" || c.DatabaseURL != ".data/jiandu.db" || c.TokenTTL != 12*time.Hour ||
+		c.MaxBodyBytes != 1<<20 || c.DevUIPort != 8233 || c.MetricsAddr != ":9090" {
+		t.Fatalf("defaults: %+v", c)
+	}
+	if err := c.RequireJWTKey(); err == nil {
+		t.Fatal("api would start without a JWT key")
+	}
+}
+
+func TestBadValues(t *testing.T) {
+	for key, val := range map[string]string{
+		"JIANDU_TOKEN_TTL":         "soon",
+		"JIANDU_MAX_BODY_BYTES":    "-1",
+		"JIANDU_DEV_UI_PORT":       "http",
+		"JIANDU_LOG_LEVEL":         "loud",
+		"JIANDU_DEV_TEMPORAL_PORT": "0",
+	} {
+		if _, err := Load(env(map[string]string{key: val})); err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("%s=%q: error %v does not name the variable", key, val, err)
+		}
+	}
+	c, _ := Load(env(map[string]string{"JIANDU_JWT_SECRET": "short"}))
+	if err := c.RequireJWTKey(); err == nil {
+		t.Error("a 5-byte secret was accepted")
+	}
+	c, _ = Load(env(map[string]string{"JIANDU_METRICS_ADDR": "off", "JIANDU_DATA_DIR": "/var/lib/jiandu"}))
+	if c.MetricsAddr != "" || c.DatabaseURL != "/var/lib/jiandu/jiandu.db" {
+		t.Errorf("metrics off / data dir: %+v", c)
+	}
+}

@@ -1,0 +1,148 @@
+// Package testenv gives tests real parts: a migrated database on each dialect under test and a
+// Temporal dev server built from tools/temporal.
+//
+// SQLite always runs. Postgres runs too when JIANDU_TEST_DATABASE_URL names a database (CI sets
+// it); each test then gets a schema of its own there, dropped when the test ends.
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/testsuite"
+	"gorm.io/gorm"
+
+	"github.com/jiandu/jiandu/internal/db"
+	"github.com/jiandu/jiandu/internal/demo"
+	"github.com/jiandu/jiandu/internal/devstack"
+	"github.com/jiandu/jiandu/internal/temporalconn"
+	"github.com/jiandu/jiandu/schemas"
+)
+
+// PostgresURLVar names the variable that turns on the Postgres half of the suite.
+const PostgresURLVar = "JIANDU_TEST_DATABASE_URL"
+
+// Dialects lists the databases to run each database test on: "sqlite", and "postgres" when
+// JIANDU_TEST_DATABASE_URL is set.
+func Dialects() []string {
+	if os.Getenv(PostgresURLVar) != "" {
+		return []string{"sqlite", "postgres"}
+	}
+	return []string{"sqlite"}
+}
+
+// ForEachDialect runs fn as a subtest per dialect with a fresh, migrated database and its URL.
+func ForEachDialect(t *testing.T, fn func(t *testing.T, gdb *gorm.DB, url string)) {
+	for _, d := range Dialects() {
+		t.Run(d, func(t *testing.T) {
+			url := DatabaseURL(t, d)
+			gdb := Open(t, url)
+			if err := schemas.Migrate(gdb); err != nil {
+				t.Fatalf("migrate %s: %v", d, err)
+			}
+			fn(t, gdb, url)
+		})
+	}
+}
+
+// DatabaseURL returns the URL of a fresh, empty database of dialect for this test.
+func DatabaseURL(t testing.TB, dialect string) string {
+	t.Helper()
+	switch dialect {
+	case "sqlite":
+		return filepath.Join(t.TempDir(), "jiandu.db")
+	case "postgres":
+		base := os.Getenv(PostgresURLVar)
+		if base == "" {
+			t.Skip(PostgresURLVar + " is not set")
+		}
+		admin := Open(t, base)
+		schema := "t_" + randomHex(6)
+		if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
+			t.Fatalf("create schema: %v", err)
+		}
+		t.Cleanup(func() {
+			if err := admin.Exec("DROP SCHEMA " + schema + " CASCADE").Error; err != nil {
+				t.Errorf("drop schema %s: %v", schema, err)
+			}
+		})
+		return withSearchPath(base, schema)
+	default:
+		t.Fatalf("unknown dialect %q", dialect)
+		return ""
+	}
+}
+
+// withSearchPath adds a search_path run-time parameter to a Postgres URL or DSN.
+func withSearchPath(base, schema string) string {
+	if strings.Contains(base, "://") {
+		sep := "?"
+		if strings.Contains(base, "?") {
+			sep = "&"
+		}
+		return base + sep + "search_path=" + schema
+	}
+	return base + " search_path=" + schema
+}
+
+// Open opens url and closes it when the test ends.
+func Open(t testing.TB, url string) *gorm.DB {
+	t.Helper()
+	gdb, err := db.Open(url)
+	if err != nil {
+		t.Fatalf("open database: %v", err)
+	}
+	t.Cleanup(func() { _ = db.Close(gdb) })
+	return gdb
+}
+
+// Seeded is ForEachDialect with the demo org units and officials loaded.
+func Seeded(t *testing.T, fn func(t *testing.T, gdb *gorm.DB, url string)) {
+	ForEachDialect(t, func(t *testing.T, gdb *gorm.DB, url string) {
+		if err := demo.Seed(gdb); err != nil {
+			t.Fatalf("seed: %v", err)
+		}
+		fn(t, gdb, url)
+	})
+}
+
+// Temporal starts a dev server for the test (in memory, headless) with Jiandu's search
+// attributes registered, and stops it when the test ends.
+func Temporal(t testing.TB) *testsuite.DevServer {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	log := Logger(t)
+	bin, err := devstack.TemporalBinary(ctx, log)
+	if err != nil {
+		t.Fatalf("temporal binary: %v", err)
+	}
+	srv, err := devstack.Start(ctx, devstack.Options{Binary: bin, Namespace: "default", Output: os.Stderr})
+	if err != nil {
+		t.Fatalf("start dev server: %v", err)
+	}
+	t.Cleanup(func() { _ = srv.Stop() })
+	if err := temporalconn.EnsureSearchAttributes(ctx, srv.Client(), "default"); err != nil {
+		t.Fatalf("search attributes: %v", err)
+	}
+	return srv
+}
+
+// Logger writes warnings and errors to stderr. (t.Log would panic on the lines that
+// background goroutines write after the test ends.)
+func Logger(testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
