@@ -19,19 +19,8 @@ type DeadlineRequest struct {
 // an activity so that the result is recorded in history: editing the calendar later changes
 // new deadlines, never the replay of running workflows.
 func (a *Activities) ComputeDeadline(ctx context.Context, req DeadlineRequest) (time.Time, error) {
-	cal, err := a.Calendar(ctx)
-	if err != nil {
-		return time.Time{}, err
-	}
-	due, err := cal.Add(req.From, req.Period)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("deadline %s after %s: %w", req.Period, req.From.Format(time.RFC3339), err)
-	}
-	if !cal.Covers(due.In(calendar.Location()).Year()) {
-		a.Logger.WarnContext(ctx, "deadline falls in a year with no holiday schedule; counting Monday to Friday",
-			"year", due.Year(), "period", req.Period.String())
-	}
-	return due, nil
+	plan, err := a.PlanStep(ctx, PlanRequest{From: req.From, Period: req.Period})
+	return plan.DueAt, err
 }
 
 // Calendar loads the working-day calendar from the holidays table.

@@ -14,6 +14,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/jiandu/jiandu/internal/auth"
+	"github.com/jiandu/jiandu/internal/calendar"
 	"github.com/jiandu/jiandu/internal/metrics"
 	"github.com/jiandu/jiandu/internal/testenv"
 )
@@ -138,3 +139,12 @@ func newServer(t *testing.T, h http.Handler) *harness {
 	t.Cleanup(ts.Close)
 	return &harness{t: t, url: ts.URL}
 }
+
+// newServerFor serves h.srv (after a test replaced it) on a new test server.
+func newServerFor(t *testing.T, h *harness) *harness {
+	ts := httptest.NewServer(h.srv.Handler())
+	t.Cleanup(ts.Close)
+	return &harness{t: t, db: h.db, srv: h.srv, url: ts.URL}
+}
+
+var cst = calendar.Location()

@@ -29,17 +29,19 @@ type Deps struct {
 	Logger       *slog.Logger
 	Registry     *prometheus.Registry
 	MaxBodyBytes int64
+	TaskQueue    string // where case workflows are started
 }
 
 // Server holds the API's dependencies; its methods are the handlers.
 type Server struct {
-	db       *gorm.DB
-	temporal client.Client
-	keys     auth.Keys
-	log      *slog.Logger
-	registry *prometheus.Registry
-	maxBody  int64
-	metrics  httpMetrics
+	db        *gorm.DB
+	temporal  client.Client
+	keys      auth.Keys
+	log       *slog.Logger
+	registry  *prometheus.Registry
+	maxBody   int64
+	taskQueue string
+	metrics   httpMetrics
 }
 
 // New builds a Server. It registers its HTTP metrics with deps.Registry.
@@ -48,13 +50,14 @@ func New(deps Deps) *Server {
 		deps.MaxBodyBytes = 1 << 20
 	}
 	return &Server{
-		db:       deps.DB,
-		temporal: deps.Temporal,
-		keys:     deps.Keys,
-		log:      deps.Logger,
-		registry: deps.Registry,
-		maxBody:  deps.MaxBodyBytes,
-		metrics:  newHTTPMetrics(deps.Registry),
+		db:        deps.DB,
+		temporal:  deps.Temporal,
+		keys:      deps.Keys,
+		log:       deps.Logger,
+		registry:  deps.Registry,
+		maxBody:   deps.MaxBodyBytes,
+		taskQueue: deps.TaskQueue,
+		metrics:   newHTTPMetrics(deps.Registry),
 	}
 }
 
@@ -81,6 +84,22 @@ func (s *Server) engine() *gin.Engine {
 	v1.GET("/officials", s.listOfficials)
 	v1.POST("/officials", s.createOfficial)
 	v1.PATCH("/officials/:id", s.updateOfficial)
+	v1.GET("/notifications", s.listNotifications)
+	v1.POST("/notifications/:id/read", s.markNotificationRead)
+	v1.GET("/tasks", s.listTasks)
+	v1.GET("/tasks/:id", s.getTask)
+	v1.POST("/tasks/:id/claim", s.claimTask)
+	v1.POST("/tasks/:id/unclaim", s.unclaimTask)
+	v1.POST("/tasks/:id/complete", s.completeTask)
+	v1.POST("/tasks/:id/reassign", s.reassignTask)
+	v1.GET("/cases", s.listCases)
+	v1.POST("/cases/publicity", s.startPublicity)
+	v1.GET("/cases/:id", s.getCase)
+	v1.POST("/cases/:id/cancel", s.cancelCase)
+	v1.POST("/cases/:id/objections", s.fileObjection)
+	v1.GET("/cases/:id/audit", s.caseAudit)
+	v1.GET("/calendar/:year", s.getCalendar)
+	v1.PUT("/calendar/:year", s.putCalendar)
 	return r
 }
 

@@ -29,6 +29,13 @@ var kindTitles = map[CaseKind]string{
 	KindTransfer:        "转办交办",
 }
 
+// WorkflowType is the Temporal workflow type that runs cases of kind k.
+func (k CaseKind) WorkflowType() string {
+	return map[CaseKind]string{
+		KindPublicity: "Publicity",
+	}[k]
+}
+
 // Title is the kind's Chinese name.
 func (k CaseKind) Title() string { return kindTitles[k] }
 

@@ -132,6 +132,17 @@ var migrations = []migration{
 		)`,
 	}, nil},
 	{2, "official holiday schedules 2025-2026", nil, seedHolidays},
+	{3, "task specs, case priority, idempotent case starts", []string{
+		`ALTER TABLE tasks ADD COLUMN spec TEXT NOT NULL DEFAULT '{}'`,
+		`ALTER TABLE tasks ADD COLUMN comment TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE cases ADD COLUMN priority INTEGER NOT NULL DEFAULT 0`,
+		`CREATE TABLE case_requests (
+			idempotency_key TEXT PRIMARY KEY,
+			official_id TEXT NOT NULL,
+			case_id TEXT NOT NULL,
+			created_at {{time}} NOT NULL
+		)`,
+	}, nil},
 }
 
 // seedHolidays loads the State Council schedules that ship with the calendar package; later

@@ -67,6 +67,7 @@ type Case struct {
 	Status    CaseStatus `json:"status"`
 	Stage     string     `json:"stage"`
 	Outcome   string     `json:"outcome,omitempty"`
+	Priority  Priority   `json:"priority"`
 	CreatedBy string     `json:"created_by"`
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
@@ -118,6 +119,8 @@ type Task struct {
 	Decision        string     `json:"decision,omitempty"`
 	CompletedBy     *string    `json:"completed_by,omitempty"`
 	CompletedAt     *time.Time `json:"completed_at,omitempty"`
+	Comment         string     `json:"comment,omitempty"`
+	Spec            TaskSpec   `gorm:"serializer:json" json:"spec"`
 	CreatedAt       time.Time  `json:"created_at"`
 	UpdatedAt       time.Time  `json:"updated_at"`
 }
@@ -157,6 +160,15 @@ type Notification struct {
 	Attempts      int        `json:"-"`
 	NextAttemptAt *time.Time `json:"-"`
 	LastError     string     `json:"-"`
+}
+
+// CaseRequest remembers the case that a start request with an Idempotency-Key created, so a
+// retried start returns the same case instead of numbering a new one.
+type CaseRequest struct {
+	IdempotencyKey string `gorm:"primaryKey"`
+	OfficialID     string
+	CaseID         string
+	CreatedAt      time.Time
 }
 
 // Holiday is one entry of the working-day calendar: a day off, or a make-up working day (调休上班).

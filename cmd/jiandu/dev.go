@@ -79,7 +79,7 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 		return err
 	}
 
-	w := worker.New(p.temporal, cfg.TaskQueue, &activities.Activities{DB: p.db, Logger: log})
+	w := worker.New(p.temporal, cfg.TaskQueue, &activities.Activities{DB: p.db, Logger: log, TimeScale: cfg.TimeScale})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -89,6 +89,8 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 	if err != nil {
 		return err
 	}
+	stop := startDispatcher(ctx, cfg, log, p)
+	defer stop()
 	if err := printBanner(stdout, cfg); err != nil {
 		return err
 	}

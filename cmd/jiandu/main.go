@@ -24,6 +24,7 @@ commands:
   worker    run the Temporal worker (production)
   migrate   apply database migrations and register Temporal search attributes
   token     issue a bearer token for an official: jiandu token <official-id>
+  audit     verify the hash chains of the audit trail: jiandu audit verify [-case <id>]
 `
 
 func main() {
@@ -56,6 +57,8 @@ func run(ctx context.Context, cmd string, args []string, stdout io.Writer) error
 		return runMigrate(ctx, cfg, log, args)
 	case "token":
 		return runToken(ctx, cfg, args, stdout)
+	case "audit":
+		return runAudit(ctx, cfg, args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

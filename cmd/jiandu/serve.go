@@ -19,6 +19,7 @@ import (
 	"github.com/jiandu/jiandu/internal/config"
 	"github.com/jiandu/jiandu/internal/db"
 	"github.com/jiandu/jiandu/internal/metrics"
+	"github.com/jiandu/jiandu/internal/notify"
 	"github.com/jiandu/jiandu/internal/temporalconn"
 	"github.com/jiandu/jiandu/schemas"
 	"github.com/jiandu/jiandu/worker"
@@ -73,7 +74,7 @@ func newAPI(cfg config.Config, log *slog.Logger, p *process) (*http.Server, erro
 	}
 	srv := api.New(api.Deps{
 		DB: p.db, Temporal: p.temporal, Keys: keys, Logger: log,
-		Registry: p.registry, MaxBodyBytes: cfg.MaxBodyBytes,
+		Registry: p.registry, MaxBodyBytes: cfg.MaxBodyBytes, TaskQueue: cfg.TaskQueue,
 	})
 	return &http.Server{
 		Addr:              cfg.HTTPAddr,
@@ -101,6 +102,8 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	stop := startDispatcher(ctx, cfg, log, p)
+	defer stop()
 	log.Info("api listening", "addr", cfg.HTTPAddr)
 	return serveUntil(ctx, hs, log)
 }
@@ -114,7 +117,7 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := checkSchema(p.db); err != nil {
 		return err
 	}
-	w := worker.New(p.temporal, cfg.TaskQueue, &activities.Activities{DB: p.db, Logger: log})
+	w := worker.New(p.temporal, cfg.TaskQueue, &activities.Activities{DB: p.db, Logger: log, TimeScale: cfg.TimeScale})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -129,6 +132,16 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	hs := &http.Server{Addr: cfg.MetricsAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	log.Info("worker metrics listening", "addr", cfg.MetricsAddr)
 	return serveUntil(ctx, hs, log)
+}
+
+// startDispatcher runs this api process's notification dispatcher (each api process runs one;
+// they share the work safely). stop ends it and waits, so it is done before the database closes.
+func startDispatcher(ctx context.Context, cfg config.Config, log *slog.Logger, p *process) (stop func()) {
+	d := &notify.Dispatcher{DB: p.db, WebhookURL: cfg.NotifyWebhookURL, Client: &http.Client{Timeout: 10 * time.Second}, Logger: log}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = d.Run(ctx) }()
+	return func() { cancel(); <-done }
 }
 
 // serveUntil serves hs until ctx ends, then drains in-flight requests for up to 15 seconds.

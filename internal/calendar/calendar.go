@@ -149,6 +149,34 @@ func (c *Calendar) AddDays(from time.Time, n int) time.Time {
 	return (dayOf(from) + day(n)).end()
 }
 
+// AddMonths returns the end of the date n months after from's Beijing date
+// (n may be negative): the same day of the month, or the target month's last
+// day when it is shorter, so Jan 31 + 1 month is Feb 28 (Feb 29 in a leap
+// year). Holidays do not matter here, as with AddDays.
+func (c *Calendar) AddMonths(from time.Time, n int) time.Time {
+	y, m, d := dayOf(from).utc().Date()
+	// time.Date normalizes the month; day 1 cannot overflow into the next.
+	first := time.Date(y, m+time.Month(n), 1, 0, 0, 0, 0, time.UTC)
+	ty, tm, _ := first.Date()
+	if last := first.AddDate(0, 1, -1).Day(); d > last {
+		d = last
+	}
+	return civil(ty, tm, d).end()
+}
+
+// WorkingDaysInYear counts the working days of a calendar year, e.g. 248 for
+// 2026 with the official schedule entered; for a year not covered it counts
+// Monday to Friday.
+func (c *Calendar) WorkingDaysInYear(year int) int {
+	n := 0
+	for d, last := civil(year, time.January, 1), civil(year, time.December, 31); d <= last; d++ {
+		if c.working(d) {
+			n++
+		}
+	}
+	return n
+}
+
 // WorkingDaysBetween counts the working days d with a's date < d <= b's date
 // (Beijing dates), matching AddWorkingDays: for n >= 0,
 // WorkingDaysBetween(t, AddWorkingDays(t, n)) == n. It is 0 if b's date is

@@ -438,6 +438,13 @@ func TestPeriodAdd(t *testing.T) {
 		{"2026-09-30T22:00:00+08:00", Period{4, Hours}, "2026-10-01T02:00:00+08:00"}, // no holiday skipping
 		{"2026-09-23T10:15:30.5+08:00", Period{0, Hours}, "2026-09-23T10:15:30.5+08:00"},
 		{"2026-09-23T02:00:00Z", Period{24, Hours}, "2026-09-24T10:00:00+08:00"},
+		{"2026-01-31T10:00:00+08:00", Period{1, Months}, "2026-02-28T23:59:59+08:00"},
+		{"2026-09-23T10:00:00+08:00", Period{3, Months}, "2026-12-23T23:59:59+08:00"},
+		{"2026-09-23T10:00:00+08:00", Period{-1, Months}, "2026-08-23T23:59:59+08:00"},
+		{"2026-09-23T10:00:00+08:00", Period{3650, Days}, "2036-09-20T23:59:59+08:00"},
+		{"2026-09-23T10:00:00+08:00", Period{120, Months}, "2036-09-23T23:59:59+08:00"},
+		{"2026-09-23T10:00:00+08:00", Period{-120, Months}, "2016-09-23T23:59:59+08:00"},
+		{"2026-09-23T10:00:00+08:00", Period{87600, Hours}, "2036-09-20T10:00:00+08:00"},
 	}
 	for _, tt := range tests {
 		got, err := c.Add(at(t, tt.from), tt.p)
@@ -452,9 +459,93 @@ func TestPeriodAdd(t *testing.T) {
 			t.Errorf("Add(%s, %v) location %v", tt.from, tt.p, got.Location())
 		}
 	}
-	for _, u := range []Unit{"", "weeks", "Working_Days"} {
+	for _, u := range []Unit{"", "weeks", "Working_Days", "month", "MONTHS"} {
 		if _, err := c.Add(at(t, "2026-09-23T10:00:00+08:00"), Period{1, u}); err == nil {
 			t.Errorf("Add with unit %q: no error", u)
+		}
+	}
+	// Beyond the bounds Validate enforces, Add refuses too (in either direction)
+	// rather than walk millions of days.
+	for _, p := range []Period{{3651, WorkingDays}, {-3651, WorkingDays}, {3651, Days}, {121, Months}, {-121, Months}, {87601, Hours}, {1 << 40, WorkingDays}} {
+		if _, err := c.Add(at(t, "2026-09-23T10:00:00+08:00"), p); err == nil {
+			t.Errorf("Add(%#v): no error", p)
+		}
+	}
+}
+
+func TestAddMonths(t *testing.T) {
+	c := seeded(t)
+	tests := []struct {
+		name string
+		from string
+		n    int
+		want string
+	}{
+		{"plain", "2026-03-15T10:00:00+08:00", 1, "2026-04-15"},
+		{"n=0 is end of event day", "2026-03-15T10:00:00+08:00", 0, "2026-03-15"},
+		{"three months", "2026-03-15T10:00:00+08:00", 3, "2026-06-15"},
+		{"Jan 31 clamps to Feb 28", "2026-01-31T10:00:00+08:00", 1, "2026-02-28"},
+		{"Jan 31 clamps to Feb 29 in a leap year", "2028-01-31T10:00:00+08:00", 1, "2028-02-29"},
+		{"Jan 31 + 2 keeps the 31st", "2026-01-31T10:00:00+08:00", 2, "2026-03-31"},
+		{"Mar 31 clamps to Apr 30", "2026-03-31T10:00:00+08:00", 1, "2026-04-30"},
+		{"Jan 30 clamps to Feb 28", "2026-01-30T10:00:00+08:00", 1, "2026-02-28"},
+		{"Feb 28 stays the 28th", "2026-02-28T10:00:00+08:00", 1, "2026-03-28"},
+		{"Nov 30 + 3 crosses the year and clamps", "2026-11-30T10:00:00+08:00", 3, "2027-02-28"},
+		{"Dec 15 + 1 crosses the year", "2026-12-15T10:00:00+08:00", 1, "2027-01-15"},
+		{"Feb 29 + 12 clamps", "2028-02-29T10:00:00+08:00", 12, "2029-02-28"},
+		{"Feb 29 + 48 keeps the 29th", "2028-02-29T10:00:00+08:00", 48, "2032-02-29"},
+		{"whole years", "2026-09-23T10:00:00+08:00", 24, "2028-09-23"},
+		{"ten years", "2026-09-23T10:00:00+08:00", 120, "2036-09-23"},
+		// Holidays do not move the date: 2026-10-01 is 国庆节.
+		{"lands on a holiday", "2026-07-01T10:00:00+08:00", 3, "2026-10-01"},
+		{"from a holiday", "2026-02-16T10:00:00+08:00", 1, "2026-03-16"},
+		// Backwards.
+		{"back one", "2026-03-31T10:00:00+08:00", -1, "2026-02-28"},
+		{"back across the year", "2026-01-15T10:00:00+08:00", -1, "2025-12-15"},
+		{"back across the year, clamped", "2026-03-31T10:00:00+08:00", -13, "2025-02-28"},
+		{"back twelve", "2026-05-31T10:00:00+08:00", -12, "2025-05-31"},
+		// The Beijing date counts, not the UTC date.
+		{"local Jan 31 00:30 is 16:30Z on Jan 30", "2026-01-30T16:30:00Z", 1, "2026-02-28"},
+		{"local Jan 30 23:30", "2026-01-30T15:30:00Z", 1, "2026-02-28"},
+		{"local Mar 01 00:30", "2026-02-28T16:30:00Z", 1, "2026-04-01"},
+		{"local Feb 28 23:30", "2026-02-28T15:30:00Z", 1, "2026-03-28"},
+		{"New York Dec 31 evening is Beijing Jan 1", "2026-12-31T20:00:00-05:00", 1, "2027-02-01"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := c.AddMonths(at(t, tt.from), tt.n)
+			wantEnd(t, got, tt.want)
+			viaAdd, err := c.Add(at(t, tt.from), Period{tt.n, Months})
+			if err != nil || !viaAdd.Equal(got) {
+				t.Errorf("Add(Period{%d, Months}) = %s, %v; AddMonths = %s", tt.n, viaAdd, err, got)
+			}
+		})
+	}
+}
+
+func TestWorkingDaysInYear(t *testing.T) {
+	c := seeded(t)
+	empty, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		cal  *Calendar
+		year int
+		want int
+	}{
+		{c, 2025, 248},     // 261 weekdays - 18 weekday holidays + 5 make-up days
+		{c, 2026, 248},     // 261 - 19 + 6
+		{c, 2027, 261},     // not covered: Monday to Friday (starts on a Friday)
+		{c, 2028, 260},     // leap year starting on a Saturday
+		{empty, 2026, 261}, // no holidays at all
+	} {
+		if got := tt.cal.WorkingDaysInYear(tt.year); got != tt.want {
+			t.Errorf("WorkingDaysInYear(%d) = %d, want %d", tt.year, got, tt.want)
+		}
+		dec31 := time.Date(tt.year-1, 12, 31, 12, 0, 0, 0, Location())
+		if between := tt.cal.WorkingDaysBetween(dec31, dec31.AddDate(1, 0, 0)); between != tt.want {
+			t.Errorf("WorkingDaysBetween over %d = %d, want %d", tt.year, between, tt.want)
 		}
 	}
 }
@@ -467,6 +558,8 @@ func TestPeriodString(t *testing.T) {
 		{Period{5, WorkingDays}, "5个工作日"},
 		{Period{10, Days}, "10日"},
 		{Period{4, Hours}, "4小时"},
+		{Period{3, Months}, "3个月"},
+		{Period{1, Months}, "1个月"},
 		{Period{0, WorkingDays}, "0个工作日"},
 		{Period{3, "weeks"}, "3 weeks"},
 	}
@@ -478,14 +571,41 @@ func TestPeriodString(t *testing.T) {
 }
 
 func TestPeriodValidate(t *testing.T) {
-	for _, p := range []Period{{5, WorkingDays}, {0, WorkingDays}, {30, Days}, {4, Hours}} {
+	for _, p := range []Period{
+		{5, WorkingDays}, {0, WorkingDays}, {30, Days}, {4, Hours}, {3, Months}, {0, Months},
+		{3650, WorkingDays}, {3650, Days}, {120, Months}, {87600, Hours},
+	} {
 		if err := p.Validate(); err != nil {
 			t.Errorf("%#v.Validate() = %v", p, err)
 		}
 	}
-	for _, p := range []Period{{-1, WorkingDays}, {-1, Hours}, {1, ""}, {1, "weeks"}, {1, "WORKING_DAYS"}} {
-		if err := p.Validate(); err == nil {
-			t.Errorf("%#v.Validate() = nil, want error", p)
+	bad := []struct {
+		p       Period
+		mention []string
+	}{
+		{Period{-1, WorkingDays}, []string{"negative"}},
+		{Period{-1, Hours}, []string{"negative"}},
+		{Period{-1, Months}, []string{"negative"}},
+		{Period{1, ""}, []string{"unknown period unit"}},
+		{Period{1, "weeks"}, []string{"unknown period unit", "weeks", "months"}},
+		{Period{1, "WORKING_DAYS"}, []string{"unknown period unit"}},
+		{Period{1, "month"}, []string{"unknown period unit"}},
+		{Period{3651, WorkingDays}, []string{"3651个工作日", "at most 3650"}},
+		{Period{3651, Days}, []string{"3651日", "at most 3650"}},
+		{Period{121, Months}, []string{"121个月", "at most 120"}},
+		{Period{87601, Hours}, []string{"87601小时", "at most 87600"}},
+		{Period{1 << 40, WorkingDays}, []string{"at most 3650"}},
+	}
+	for _, tt := range bad {
+		err := tt.p.Validate()
+		if err == nil {
+			t.Errorf("%#v.Validate() = nil, want error", tt.p)
+			continue
+		}
+		for _, m := range tt.mention {
+			if !strings.Contains(err.Error(), m) {
+				t.Errorf("%#v.Validate() = %q, does not mention %q", tt.p, err, m)
+			}
 		}
 	}
 }
@@ -504,5 +624,11 @@ func TestPeriodJSON(t *testing.T) {
 	}
 	if p != (Period{4, Hours}) {
 		t.Errorf("Unmarshal = %#v", p)
+	}
+	if err := json.Unmarshal([]byte(`{"n":3,"unit":"months"}`), &p); err != nil {
+		t.Fatal(err)
+	}
+	if p != (Period{3, Months}) || p.Validate() != nil {
+		t.Errorf("Unmarshal months = %#v", p)
 	}
 }

@@ -30,6 +30,10 @@ type Config struct {
 
 	NotifyWebhookURL string // JIANDU_NOTIFY_WEBHOOK_URL: where notifications are POSTed; empty keeps them in-app only
 
+	// TimeScale (JIANDU_TIME_SCALE) compresses every deadline by this factor, for demos and
+	// end-to-end tests; 0 or 1 in production.
+	TimeScale float64
+
 	DevTemporalPort int // JIANDU_DEV_TEMPORAL_PORT: `jiandu dev` only
 	DevUIPort       int // JIANDU_DEV_UI_PORT: `jiandu dev` only
 }
@@ -79,6 +83,11 @@ func Load(getenv func(string) string) (Config, error) {
 			return Config{}, err
 		}
 		*p.dst = int(v)
+	}
+	if v := getenv("JIANDU_TIME_SCALE"); v != "" {
+		if c.TimeScale, err = strconv.ParseFloat(v, 64); err != nil || c.TimeScale < 1 || c.TimeScale > 1e7 {
+			return Config{}, fmt.Errorf("JIANDU_TIME_SCALE=%q: want a factor from 1 to 10000000", v)
+		}
 	}
 	ttl := str("JIANDU_TOKEN_TTL", "12h")
 	if c.TokenTTL, err = time.ParseDuration(ttl); err != nil || c.TokenTTL <= 0 {

@@ -124,7 +124,7 @@ func Temporal(t testing.TB) *testsuite.DevServer {
 	if err != nil {
 		t.Fatalf("temporal binary: %v", err)
 	}
-	srv, err := devstack.Start(ctx, devstack.Options{Binary: bin, Namespace: "default", Output: os.Stderr})
+	srv, err := devstack.Start(ctx, devstack.Options{Binary: bin, Namespace: "default", Output: os.Stderr, Logger: log})
 	if err != nil {
 		t.Fatalf("start dev server: %v", err)
 	}

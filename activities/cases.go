@@ -1,0 +1,107 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/jiandu/jiandu/internal/audit"
+	"github.com/jiandu/jiandu/schemas"
+)
+
+// CaseRecord is the projection of a case that the workflow writes as it moves, with the audit
+// event that explains the move.
+type CaseRecord struct {
+	ID        string             `json:"id"`
+	Kind      schemas.CaseKind   `json:"kind"`
+	Title     string             `json:"title"`
+	OrgUnitID string             `json:"org_unit_id"`
+	CreatedBy string             `json:"created_by"`
+	Priority  schemas.Priority   `json:"priority"`
+	Status    schemas.CaseStatus `json:"status"`
+	Stage     string             `json:"stage"`
+	Outcome   string             `json:"outcome"`
+	At        time.Time          `json:"at"`
+	// The audit event written with the change.
+	Actor  string `json:"actor"`
+	Action string `json:"action"`
+	Detail any    `json:"detail,omitempty"`
+}
+
+// RecordCase creates the case row on first call and keeps its status, stage and outcome
+// current after, writing the audit event in the same transaction.
+func (a *Activities) RecordCase(ctx context.Context, rec CaseRecord) error {
+	_, year, seq, err := schemas.ParseCaseID(rec.ID)
+	if err != nil {
+		return err
+	}
+	row := schemas.Case{
+		ID: rec.ID, Kind: rec.Kind, Year: year, Seq: seq, Title: rec.Title, OrgUnitID: rec.OrgUnitID,
+		Status: rec.Status, Stage: rec.Stage, Outcome: rec.Outcome, Priority: rec.Priority,
+		CreatedBy: rec.CreatedBy, CreatedAt: rec.At.UTC(), UpdatedAt: rec.At.UTC(),
+	}
+	if rec.Status != schemas.CaseOpen {
+		at := rec.At.UTC()
+		row.ClosedAt = &at
+	}
+	return a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "id"}},
+			DoUpdates: clause.AssignmentColumns([]string{"status", "stage", "outcome", "updated_at", "closed_at"}),
+		}).Create(&row).Error
+		if err != nil {
+			return fmt.Errorf("record case %s: %w", rec.ID, err)
+		}
+		return appendAudit(ctx, tx, rec.ID, rec.At, rec.Actor, rec.Action, "", rec.Detail)
+	})
+}
+
+// AuditRequest is an audit event on its own, for transitions that change no row.
+type AuditRequest struct {
+	CaseID string    `json:"case_id"`
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`
+	Action string    `json:"action"`
+	TaskID string    `json:"task_id,omitempty"`
+	Detail any       `json:"detail,omitempty"`
+}
+
+// Audit appends one event to the case's trail.
+func (a *Activities) Audit(ctx context.Context, req AuditRequest) error {
+	return a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return appendAudit(ctx, tx, req.CaseID, req.At, req.Actor, req.Action, req.TaskID, req.Detail)
+	})
+}
+
+// appendAudit writes an audit event keyed on the activity execution, so that a retried
+// activity does not write it twice.
+func appendAudit(ctx context.Context, tx *gorm.DB, caseID string, at time.Time, actor, action, taskID string, detail any) error {
+	raw := ""
+	if detail != nil {
+		b, err := json.Marshal(detail)
+		if err != nil {
+			return fmt.Errorf("audit detail: %w", err)
+		}
+		raw = string(b)
+	}
+	ev := schemas.AuditEvent{
+		CaseID: caseID, At: at, Actor: actor, Action: action, TaskID: taskID, Detail: raw,
+		DedupKey: dedupKey(ctx, action),
+	}
+	if err := audit.Append(tx, &ev); err != nil {
+		return fmt.Errorf("audit %s %s: %w", caseID, action, err)
+	}
+	return nil
+}
+
+// dedupKey names one side effect of one activity execution: the same on every retry of it,
+// different for every other activity.
+func dedupKey(ctx context.Context, what string) string {
+	info := activity.GetInfo(ctx)
+	return fmt.Sprintf("%s/%s/%s/%s", info.WorkflowExecution.ID, info.WorkflowExecution.RunID, info.ActivityID, what)
+}

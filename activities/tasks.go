@@ -1,0 +1,358 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/jiandu/jiandu/internal/calendar"
+	"github.com/jiandu/jiandu/internal/notify"
+	"github.com/jiandu/jiandu/schemas"
+)
+
+// CaseRef names the case a task belongs to, for notification text.
+type CaseRef struct {
+	ID    string           `json:"id"`
+	Kind  schemas.CaseKind `json:"kind"`
+	Title string           `json:"title"`
+}
+
+// PlanRequest asks for a step's deadline and the times its ladder fires.
+type PlanRequest struct {
+	From   time.Time       `json:"from"`
+	Period calendar.Period `json:"period"`
+	Ladder schemas.Ladder  `json:"ladder"`
+}
+
+// StepPlan is a step's deadline and, per rung, when it fires.
+type StepPlan struct {
+	DueAt   time.Time   `json:"due_at"`
+	RungsAt []time.Time `json:"rungs_at"`
+}
+
+// PlanStep computes a step's due time and ladder on the working-day calendar. As an activity
+// its answer is recorded, so a later calendar edit never changes a running step.
+func (a *Activities) PlanStep(ctx context.Context, req PlanRequest) (StepPlan, error) {
+	cal, err := a.Calendar(ctx)
+	if err != nil {
+		return StepPlan{}, err
+	}
+	due, err := cal.Add(req.From, req.Period)
+	if err != nil {
+		return StepPlan{}, fmt.Errorf("deadline %s after %s: %w", req.Period, req.From.Format(time.RFC3339), err)
+	}
+	if year := due.In(calendar.Location()).Year(); !cal.Covers(year) {
+		a.Logger.WarnContext(ctx, "deadline falls in a year with no holiday schedule; counting Monday to Friday",
+			"year", year, "period", req.Period.String())
+	}
+	plan := StepPlan{DueAt: a.compress(req.From, due)}
+	for _, r := range req.Ladder {
+		at, err := cal.Add(due, r.Offset)
+		if err != nil {
+			return StepPlan{}, fmt.Errorf("ladder rung %s: %w", r.Action, err)
+		}
+		plan.RungsAt = append(plan.RungsAt, a.compress(req.From, at))
+	}
+	return plan, nil
+}
+
+// OpenTaskRequest opens a task row.
+type OpenTaskRequest struct {
+	Case CaseRef          `json:"case"`
+	Task schemas.TaskView `json:"task"`
+	At   time.Time        `json:"at"`
+}
+
+// OpenTaskResult tells the workflow where the task's org unit sits in the tree, for the
+// subtree checks of supervisors.
+type OpenTaskResult struct {
+	OrgPath string `json:"org_path"`
+}
+
+// OpenTask writes the task row, its audit event and the "new task" notifications in one
+// transaction. It is idempotent on the task id: opening an open task again changes nothing.
+func (a *Activities) OpenTask(ctx context.Context, req OpenTaskRequest) (OpenTaskResult, error) {
+	var res OpenTaskResult
+	t := req.Task
+	row := schemas.Task{
+		ID: t.ID, CaseID: req.Case.ID, CaseKind: req.Case.Kind, StepKey: t.StepKey, Step: t.Step,
+		Title: t.Title, OrgUnitID: t.OrgUnitID, AssigneeRole: t.Role, Priority: t.Priority,
+		Status: schemas.TaskOpen, Spec: t.Spec, CreatedAt: req.At.UTC(), UpdatedAt: req.At.UTC(),
+	}
+	if t.AssigneeID != "" {
+		row.AssigneeID = &t.AssigneeID
+	}
+	if !t.DueAt.IsZero() {
+		due := t.DueAt.UTC() // one zone in the table, so times compare as stored
+		row.DueAt = &due
+	}
+	err := a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var unit schemas.OrgUnit
+		if err := tx.First(&unit, "id = ?", t.OrgUnitID).Error; err != nil {
+			return fmt.Errorf("open task %s: org unit %s: %w", t.ID, t.OrgUnitID, err)
+		}
+		res.OrgPath = unit.Path
+		ins := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+		if ins.Error != nil {
+			return fmt.Errorf("open task %s: %w", t.ID, ins.Error)
+		}
+		if ins.RowsAffected == 0 {
+			return nil
+		}
+		detail := map[string]any{"title": t.Title, "org_unit_id": t.OrgUnitID, "role": t.Role, "assignee_id": t.AssigneeID}
+		if !t.DueAt.IsZero() {
+			detail["due_at"] = t.DueAt
+		}
+		if err := appendAudit(ctx, tx, req.Case.ID, req.At, "system", "task.opened", t.ID, detail); err != nil {
+			return err
+		}
+		to, err := holders(tx, t)
+		if err != nil {
+			return err
+		}
+		body := fmt.Sprintf("%s《%s》有新的待办任务「%s」", req.Case.ID, req.Case.Title, t.Title)
+		if !t.DueAt.IsZero() {
+			body += "，办理期限" + dueText(t.DueAt)
+		}
+		return enqueueAll(ctx, tx, to, schemas.Notification{
+			CaseID: req.Case.ID, TaskID: t.ID, Kind: notify.KindAssigned,
+			Title: "新任务：" + t.Title, Body: body + "。", CreatedAt: req.At,
+		})
+	})
+	return res, err
+}
+
+// CloseTaskRequest closes a task: completed with a decision, or cancelled.
+type CloseTaskRequest struct {
+	CaseID      string             `json:"case_id"`
+	TaskID      string             `json:"task_id"`
+	Status      schemas.TaskStatus `json:"status"`
+	Decision    string             `json:"decision,omitempty"`
+	DecisionTxt string             `json:"decision_label,omitempty"`
+	CompletedBy string             `json:"completed_by,omitempty"`
+	Comment     string             `json:"comment,omitempty"`
+	Form        map[string]any     `json:"form,omitempty"`
+	At          time.Time          `json:"at"`
+	Reason      string             `json:"reason,omitempty"`
+}
+
+// ErrTaskNotOpen means the task row was already closed: the workflow closes each task once, so
+// this only happens if the projection was changed behind its back.
+var ErrTaskNotOpen = errors.New("task is not open")
+
+// CloseTask marks the task row completed or cancelled and writes the audit event.
+func (a *Activities) CloseTask(ctx context.Context, req CloseTaskRequest) error {
+	return a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var row schemas.Task
+		if err := tx.First(&row, "id = ?", req.TaskID).Error; err != nil {
+			return fmt.Errorf("close task %s: %w", req.TaskID, err)
+		}
+		action := "task.cancelled"
+		if req.Status == schemas.TaskCompleted {
+			action = "task.completed"
+		}
+		if row.Status != schemas.TaskOpen {
+			if row.Status == req.Status {
+				return nil // a retry after the commit
+			}
+			return fmt.Errorf("close task %s: %w (it is %s)", req.TaskID, ErrTaskNotOpen, row.Status)
+		}
+		at := req.At.UTC()
+		updates := map[string]any{
+			"status": req.Status, "decision": req.Decision, "comment": req.Comment,
+			"completed_at": &at, "updated_at": at,
+		}
+		if req.CompletedBy != "" {
+			updates["completed_by"] = req.CompletedBy
+		}
+		if err := tx.Model(&schemas.Task{}).Where("id = ? AND status = ?", req.TaskID, schemas.TaskOpen).Updates(updates).Error; err != nil {
+			return fmt.Errorf("close task %s: %w", req.TaskID, err)
+		}
+		actor := req.CompletedBy
+		if actor == "" {
+			actor = "system"
+		}
+		detail := map[string]any{"decision": req.Decision, "decision_label": req.DecisionTxt, "comment": req.Comment, "form": req.Form, "reason": req.Reason}
+		return appendAudit(ctx, tx, req.CaseID, req.At, actor, action, req.TaskID, detail)
+	})
+}
+
+// ChangeTaskRequest records a claim, an unclaim or a reassignment.
+type ChangeTaskRequest struct {
+	Case       CaseRef   `json:"case"`
+	TaskID     string    `json:"task_id"`
+	Title      string    `json:"title"`
+	Action     string    `json:"action"` // task.claimed, task.unclaimed, task.reassigned
+	Actor      string    `json:"actor"`
+	ClaimedBy  string    `json:"claimed_by"`  // "" clears
+	AssigneeID string    `json:"assignee_id"` // set on reassignment
+	Reason     string    `json:"reason,omitempty"`
+	At         time.Time `json:"at"`
+}
+
+// ChangeTask updates who holds a task and writes the audit event; a reassignment also tells the
+// new holder.
+func (a *Activities) ChangeTask(ctx context.Context, req ChangeTaskRequest) error {
+	return a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		updates := map[string]any{"updated_at": req.At.UTC(), "claimed_by": nullable(req.ClaimedBy)}
+		if req.AssigneeID != "" {
+			updates["assignee_id"] = req.AssigneeID
+		}
+		res := tx.Model(&schemas.Task{}).Where("id = ? AND status = ?", req.TaskID, schemas.TaskOpen).Updates(updates)
+		if res.Error != nil {
+			return fmt.Errorf("%s %s: %w", req.Action, req.TaskID, res.Error)
+		}
+		detail := map[string]any{"claimed_by": req.ClaimedBy, "assignee_id": req.AssigneeID, "reason": req.Reason}
+		if err := appendAudit(ctx, tx, req.Case.ID, req.At, req.Actor, req.Action, req.TaskID, detail); err != nil {
+			return err
+		}
+		if req.AssigneeID == "" {
+			return nil
+		}
+		return enqueueAll(ctx, tx, []string{req.AssigneeID}, schemas.Notification{
+			CaseID: req.Case.ID, TaskID: req.TaskID, Kind: notify.KindAssigned, CreatedAt: req.At,
+			Title: "任务转交：" + req.Title,
+			Body:  fmt.Sprintf("%s《%s》的任务「%s」已转交您办理。", req.Case.ID, req.Case.Title, req.Title),
+		})
+	})
+}
+
+// RungRequest fires one rung of a task's ladder.
+type RungRequest struct {
+	Case   CaseRef            `json:"case"`
+	Task   schemas.TaskView   `json:"task"`
+	Action schemas.RungAction `json:"action"`
+	At     time.Time          `json:"at"`
+}
+
+// RungResult says where an escalation went, so the workflow can open the 督办 task there.
+type RungResult struct {
+	EscalatedTo string `json:"escalated_to,omitempty"`
+}
+
+// FireRung marks the task row (overdue, escalation level), writes the audit event and notifies
+// whoever the rung addresses.
+func (a *Activities) FireRung(ctx context.Context, req RungRequest) (RungResult, error) {
+	var result RungResult
+	t := req.Task
+	err := a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		hold, err := holders(tx, t)
+		if err != nil {
+			return err
+		}
+		n := schemas.Notification{CaseID: req.Case.ID, TaskID: t.ID, CreatedAt: req.At}
+		var to []string
+		updates := map[string]any{"updated_at": req.At.UTC()}
+		subject := fmt.Sprintf("%s《%s》的任务「%s」", req.Case.ID, req.Case.Title, t.Title)
+		switch req.Action {
+		case schemas.RungRemind:
+			to = hold
+			n.Kind, n.Title = notify.KindReminder, "任务即将到期："+t.Title
+			n.Body = subject + "将于" + dueText(t.DueAt) + "到期，请及时办理。"
+		case schemas.RungOverdue:
+			updates["overdue"] = true
+			_, sup, err := nearestWithRole(tx, t.OrgUnitID, schemas.RoleSupervisor)
+			if err != nil {
+				return err
+			}
+			to = append(append(to, hold...), sup...)
+			n.Kind, n.Title = notify.KindOverdue, "任务已逾期："+t.Title
+			n.Body = subject + "已于" + dueText(t.DueAt) + "到期未办结。"
+		case schemas.RungUrge:
+			updates["overdue"], updates["escalation_level"] = true, 1
+			heads, err := unitHead(tx, t.OrgUnitID)
+			if err != nil {
+				return err
+			}
+			to = append(append(to, hold...), heads...)
+			n.Kind, n.Title = notify.KindUrge, "催办通知："+t.Title
+			n.Body = subject + "已逾期，请督促承办人尽快办结。"
+		case schemas.RungEscalate:
+			updates["overdue"], updates["escalation_level"] = true, 2
+			org, sup, err := superiorOffice(ctx, tx, t.OrgUnitID)
+			if err != nil {
+				return err
+			}
+			result.EscalatedTo = org
+			to = append(append(to, hold...), sup...)
+			n.Kind, n.Title = notify.KindEscalation, "督办通知："+t.Title
+			n.Body = subject + "逾期未办结，已提请上级干部监督机构督办。"
+		default:
+			return fmt.Errorf("unknown ladder action %q", req.Action)
+		}
+		if err := tx.Model(&schemas.Task{}).Where("id = ? AND status = ?", t.ID, schemas.TaskOpen).Updates(updates).Error; err != nil {
+			return fmt.Errorf("mark task %s: %w", t.ID, err)
+		}
+		detail := map[string]any{"due_at": t.DueAt, "notified": to, "escalated_to": result.EscalatedTo}
+		if err := appendAudit(ctx, tx, req.Case.ID, req.At, "system", "task."+string(req.Action), t.ID, detail); err != nil {
+			return err
+		}
+		return enqueueAll(ctx, tx, to, n)
+	})
+	return result, err
+}
+
+// NotifyRequest sends a message about a case to officials named directly or by role.
+type NotifyRequest struct {
+	Case    CaseRef   `json:"case"`
+	At      time.Time `json:"at"`
+	Kind    string    `json:"kind"`
+	Title   string    `json:"title"`
+	Body    string    `json:"body"`
+	To      []string  `json:"to,omitempty"`
+	Role    string    `json:"role,omitempty"` // with OrgUnit: everyone with this role, found upwards
+	OrgUnit string    `json:"org_unit,omitempty"`
+}
+
+// Notify enqueues a message about a case and records that it was sent.
+func (a *Activities) Notify(ctx context.Context, req NotifyRequest) error {
+	return a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		to := append([]string(nil), req.To...)
+		if req.Role != "" {
+			_, ids, err := nearestWithRole(tx, req.OrgUnit, schemas.Role(req.Role))
+			if err != nil {
+				return err
+			}
+			to = append(to, ids...)
+		}
+		if err := appendAudit(ctx, tx, req.Case.ID, req.At, "system", "notified", "", map[string]any{"title": req.Title, "to": to}); err != nil {
+			return err
+		}
+		return enqueueAll(ctx, tx, to, schemas.Notification{CaseID: req.Case.ID, Kind: req.Kind, Title: req.Title, Body: req.Body, CreatedAt: req.At})
+	})
+}
+
+// enqueueAll sends n to each official once; dedup keys make a retried activity send nothing twice.
+func enqueueAll(ctx context.Context, tx *gorm.DB, to []string, n schemas.Notification) error {
+	seen := map[string]bool{}
+	for _, id := range to {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		m := n
+		m.OfficialID = id
+		m.CreatedAt = m.CreatedAt.UTC()
+		m.DedupKey = dedupKey(ctx, "notify/"+id)
+		if err := notify.Enqueue(tx, &m); err != nil {
+			return fmt.Errorf("notify %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return gorm.Expr("NULL")
+	}
+	return s
+}
+
+// dueText formats a deadline for Chinese notification text.
+func dueText(t time.Time) string {
+	return t.In(calendar.Location()).Format("2006年1月2日")
+}

@@ -1,0 +1,207 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
+
+	"github.com/jiandu/jiandu/internal/calendar"
+	"github.com/jiandu/jiandu/schemas"
+)
+
+// Bounds of PUT /api/v1/calendar/{year}.
+const (
+	calendarMinYear     = 2000
+	calendarMaxYear     = 2100
+	calendarMaxDays     = 366
+	calendarMaxNameLen  = 32      // characters, not bytes
+	calendarAdvisoryKey = 7272741 // Postgres advisory lock that serializes calendar writes
+)
+
+var calendarYearParam = regexp.MustCompile(`^[0-9]{4}$`)
+
+// CalendarResponse is GET and PUT /api/v1/calendar/{year}: the entered exceptions of one year
+// sorted by date, and the working days they leave.
+type CalendarResponse struct {
+	Year        int            `json:"year"`
+	Days        []calendar.Day `json:"days"`
+	WorkingDays int            `json:"working_days"`
+	Entered     bool           `json:"entered"` // whether any day of the year is entered
+}
+
+// CalendarInput is the body of PUT /api/v1/calendar/{year}. Days is required; an empty list
+// clears the year (it then counts Monday to Friday).
+type CalendarInput struct {
+	Days *[]calendar.Day `json:"days"`
+}
+
+// calendarYear reads :year, answering 422 naming "year" when it is not a year in range.
+func calendarYear(c *gin.Context) (int, bool) {
+	raw := c.Param("year")
+	year, err := strconv.Atoi(raw)
+	if !calendarYearParam.MatchString(raw) || err != nil || year < calendarMinYear || year > calendarMaxYear {
+		msg := fmt.Sprintf("want a year from %d to %d", calendarMinYear, calendarMaxYear)
+		abort(c, probValidation, fmt.Sprintf("invalid year %q", raw), FieldError{Field: "year", Message: msg})
+		return 0, false
+	}
+	return year, true
+}
+
+// yearRange is the first and last YYYY-MM-DD of year; dates compare as strings.
+func yearRange(year int) (string, string) {
+	return fmt.Sprintf("%04d-01-01", year), fmt.Sprintf("%04d-12-31", year)
+}
+
+// loadCalendarYear reads one year of the holidays table through db (a transaction or not).
+func loadCalendarYear(db *gorm.DB, year int) (CalendarResponse, error) {
+	from, to := yearRange(year)
+	var rows []schemas.Holiday
+	if err := db.Where("date >= ? AND date <= ?", from, to).Order("date").Find(&rows).Error; err != nil {
+		return CalendarResponse{}, fmt.Errorf("load holidays of %d: %w", year, err)
+	}
+	days := make([]calendar.Day, len(rows))
+	for i, r := range rows {
+		days[i] = calendar.Day{Date: r.Date, Kind: calendar.DayKind(r.Kind), Name: r.Name}
+	}
+	cal, err := calendar.New(days)
+	if err != nil {
+		return CalendarResponse{}, fmt.Errorf("holidays table, year %d: %w", year, err)
+	}
+	return CalendarResponse{Year: year, Days: days, WorkingDays: cal.WorkingDaysInYear(year), Entered: len(days) > 0}, nil
+}
+
+// getCalendar answers one year of the working-day calendar to any official.
+func (s *Server) getCalendar(c *gin.Context) {
+	year, ok := calendarYear(c)
+	if !ok {
+		return
+	}
+	// The request's context, not c: gin recycles c for the next request while the SQLite
+	// driver may still be watching the context's Done channel.
+	res, err := loadCalendarYear(s.db.WithContext(c.Request.Context()), year)
+	if err != nil {
+		s.unavailable(c, "load calendar", err)
+		return
+	}
+	c.JSON(http.StatusOK, res)
+}
+
+// validateCalendarDays checks a year's entries, one FieldError per offending field, in the
+// order of the entries. The checks are those of calendar.New plus: the date lies in year, a
+// name of at most 32 characters, at most 366 entries, and no "workday" on a date that is
+// already a working day (Monday to Friday).
+func validateCalendarDays(year int, days *[]calendar.Day) []FieldError {
+	if days == nil {
+		return []FieldError{{"days", "required: the year's entries (an empty list clears the year)"}}
+	}
+	if n := len(*days); n > calendarMaxDays {
+		return []FieldError{{"days", fmt.Sprintf("%d entries: at most %d", n, calendarMaxDays)}}
+	}
+	var errs []FieldError
+	seen := make(map[string]int, len(*days))
+	for i, d := range *days {
+		field := func(name string) string { return fmt.Sprintf("days[%d].%s", i, name) }
+		t, err := time.Parse("2006-01-02", d.Date)
+		switch {
+		case err != nil:
+			errs = append(errs, FieldError{field("date"), fmt.Sprintf("%q: want a date YYYY-MM-DD", d.Date)})
+		case t.Year() != year:
+			errs = append(errs, FieldError{field("date"), fmt.Sprintf("%s is not in %d", d.Date, year)})
+		default:
+			if j, dup := seen[d.Date]; dup {
+				errs = append(errs, FieldError{field("date"), fmt.Sprintf("%s is entered twice (also days[%d])", d.Date, j)})
+			} else {
+				seen[d.Date] = i
+			}
+		}
+		switch d.Kind {
+		case calendar.Off:
+		case calendar.Workday:
+			if err == nil {
+				if wd := t.Weekday(); wd != time.Saturday && wd != time.Sunday {
+					errs = append(errs, FieldError{field("kind"), fmt.Sprintf(
+						"%s is a %s, a working day already: %q is for make-up Saturdays and Sundays (调休上班)", d.Date, wd, calendar.Workday)})
+				}
+			}
+		default:
+			errs = append(errs, FieldError{field("kind"), fmt.Sprintf("%q: want %q or %q", d.Kind, calendar.Off, calendar.Workday)})
+		}
+		if n := utf8.RuneCountInString(strings.TrimSpace(d.Name)); n > calendarMaxNameLen {
+			errs = append(errs, FieldError{field("name"), fmt.Sprintf("%d characters: at most %d", n, calendarMaxNameLen)})
+		}
+	}
+	return errs
+}
+
+// putCalendar replaces one year of the calendar (admin). Deadlines already computed keep their
+// values: workflows record them in history through the ComputeDeadline activity.
+func (s *Server) putCalendar(c *gin.Context) {
+	if !requireRole(c, schemas.RoleAdmin) {
+		return
+	}
+	year, ok := calendarYear(c)
+	if !ok {
+		return
+	}
+	var in CalendarInput
+	if !bindJSON(c, &in) {
+		return
+	}
+	if errs := validateCalendarDays(year, in.Days); len(errs) > 0 {
+		abort(c, probValidation, fmt.Sprintf("invalid calendar for %d: %d problem(s)", year, len(errs)), errs...)
+		return
+	}
+	rows := make([]schemas.Holiday, len(*in.Days))
+	var off, workday int
+	for i, d := range *in.Days {
+		rows[i] = schemas.Holiday{Date: d.Date, Kind: string(d.Kind), Name: strings.TrimSpace(d.Name)}
+		if d.Kind == calendar.Off {
+			off++
+		} else {
+			workday++
+		}
+	}
+	from, to := yearRange(year)
+	var (
+		res      CalendarResponse
+		replaced int64
+	)
+	err := s.db.WithContext(c.Request.Context()).Transaction(func(tx *gorm.DB) error {
+		if tx.Dialector.Name() == "postgres" {
+			// Two admins saving the same year at once: the second waits and then replaces
+			// the first's rows, instead of failing on their primary keys.
+			if err := tx.Exec(`SELECT pg_advisory_xact_lock(?)`, calendarAdvisoryKey).Error; err != nil {
+				return err
+			}
+		}
+		del := tx.Where("date >= ? AND date <= ?", from, to).Delete(&schemas.Holiday{})
+		if del.Error != nil {
+			return fmt.Errorf("delete holidays of %d: %w", year, del.Error)
+		}
+		replaced = del.RowsAffected
+		if len(rows) > 0 {
+			if err := tx.Create(&rows).Error; err != nil {
+				return fmt.Errorf("insert holidays of %d: %w", year, err)
+			}
+		}
+		var err error
+		res, err = loadCalendarYear(tx, year)
+		return err
+	})
+	if err != nil {
+		s.unavailable(c, "save calendar", err)
+		return
+	}
+	s.log.InfoContext(c, "calendar year replaced",
+		"request_id", c.GetString(ctxRequestID), "official", principal(c).ID, "year", year,
+		"count", len(rows), "off", off, "workday", workday, "replaced", replaced,
+		"working_days", res.WorkingDays)
+	c.JSON(http.StatusOK, res)
+}

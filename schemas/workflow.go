@@ -1,0 +1,177 @@
+package schemas
+
+import (
+	"time"
+
+	"github.com/jiandu/jiandu/internal/calendar"
+)
+
+// Names of the updates and queries every case workflow answers. Human actions are Updates, so
+// the caller learns at once whether the workflow accepted them.
+const (
+	UpdateCompleteTask  = "complete-task"
+	UpdateClaimTask     = "claim-task"
+	UpdateUnclaimTask   = "unclaim-task"
+	UpdateReassignTask  = "reassign-task"
+	UpdateCancelCase    = "cancel-case"
+	UpdateFileObjection = "file-objection"
+	QueryCaseState      = "case-state"
+)
+
+// Error types of rejected updates; the API maps each to an HTTP status.
+const (
+	ErrTypeNotFound  = "NotFound"  // 404: no such task or candidate in the case
+	ErrTypeForbidden = "Forbidden" // 403: the actor may not do this
+	ErrTypeConflict  = "Conflict"  // 409: the task or case is not in a state that allows it
+	ErrTypeInvalid   = "Invalid"   // 422: decision or form fails validation; details are []FieldIssue
+)
+
+// FieldIssue names a field that failed validation inside a workflow.
+type FieldIssue struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Actor is the official behind an update, as the API read them from the database.
+type Actor struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Roles     Roles  `json:"roles"`
+	OrgUnitID string `json:"org_unit_id"`
+	OrgPath   string `json:"org_path"`
+}
+
+// Decision is one choice a step offers.
+type Decision struct {
+	Key   string `json:"key"`
+	Label string `json:"label"`
+}
+
+// FieldType is the kind of value a form field takes.
+type FieldType string
+
+const (
+	FieldText     FieldType = "text"
+	FieldTextarea FieldType = "textarea"
+	FieldBool     FieldType = "bool"
+	FieldSelect   FieldType = "select"
+	FieldDate     FieldType = "date" // YYYY-MM-DD
+)
+
+// FormField describes one field of a step's form.
+type FormField struct {
+	Name     string    `json:"name"`
+	Label    string    `json:"label"`
+	Type     FieldType `json:"type"`
+	Required bool      `json:"required,omitempty"`
+	// RequiredFor lists decisions that make the field required.
+	RequiredFor []string `json:"required_for,omitempty"`
+	Options     []string `json:"options,omitempty"`
+	MaxLen      int      `json:"max_len,omitempty"`
+}
+
+// TaskSpec is what a step asks of the official: its decisions and form. It is stored with the
+// task row so the inbox can show it without asking the workflow.
+type TaskSpec struct {
+	Decisions []Decision  `json:"decisions"`
+	Form      []FormField `json:"form"`
+}
+
+// RungAction is what one rung of a reminder ladder does.
+type RungAction string
+
+const (
+	RungRemind   RungAction = "remind"   // remind the holder before the deadline
+	RungOverdue  RungAction = "overdue"  // mark overdue, tell the holder's supervisor
+	RungUrge     RungAction = "urge"     // 催办 to the holder's unit head
+	RungEscalate RungAction = "escalate" // 督办 task at the supervision office one level up
+)
+
+// Rung fires Offset after the deadline (a negative N is before it).
+type Rung struct {
+	Offset calendar.Period `json:"offset"`
+	Action RungAction      `json:"action"`
+}
+
+// Ladder is a step's reminder and escalation ladder, in firing order.
+type Ladder []Rung
+
+// DefaultLadder is DOMAIN.md's default: remind 2 working days before, overdue at the deadline,
+// 催办 3 working days after, escalation 5 working days after.
+func DefaultLadder() Ladder {
+	return Ladder{
+		{calendar.Period{N: -2, Unit: calendar.WorkingDays}, RungRemind},
+		{calendar.Period{N: 0, Unit: calendar.WorkingDays}, RungOverdue},
+		{calendar.Period{N: 3, Unit: calendar.WorkingDays}, RungUrge},
+		{calendar.Period{N: 5, Unit: calendar.WorkingDays}, RungEscalate},
+	}
+}
+
+// TaskView is a task as the workflow holds it and the API shows it.
+type TaskView struct {
+	ID              string         `json:"id"`
+	StepKey         string         `json:"step_key"`
+	Step            string         `json:"step"`
+	Title           string         `json:"title"`
+	OrgUnitID       string         `json:"org_unit_id"`
+	OrgPath         string         `json:"org_path,omitempty"`
+	Role            Role           `json:"role,omitempty"`
+	AssigneeID      string         `json:"assignee_id,omitempty"`
+	ClaimedBy       string         `json:"claimed_by,omitempty"`
+	Priority        Priority       `json:"priority"`
+	Status          TaskStatus     `json:"status"`
+	DueAt           time.Time      `json:"due_at"`
+	Overdue         bool           `json:"overdue"`
+	EscalationLevel int            `json:"escalation_level"`
+	Spec            TaskSpec       `json:"spec"`
+	Decision        string         `json:"decision,omitempty"`
+	CompletedBy     string         `json:"completed_by,omitempty"`
+	CompletedAt     *time.Time     `json:"completed_at,omitempty"`
+	Comment         string         `json:"comment,omitempty"`
+	Form            map[string]any `json:"form,omitempty"`
+}
+
+// CompleteTaskRequest is the argument of the complete-task update.
+type CompleteTaskRequest struct {
+	TaskID   string         `json:"task_id"`
+	Actor    Actor          `json:"actor"`
+	Decision string         `json:"decision"`
+	Form     map[string]any `json:"form,omitempty"`
+	Comment  string         `json:"comment,omitempty"`
+}
+
+// TaskActionRequest is the argument of claim-task and unclaim-task.
+type TaskActionRequest struct {
+	TaskID string `json:"task_id"`
+	Actor  Actor  `json:"actor"`
+}
+
+// ReassignTaskRequest is the argument of reassign-task: a supervisor hands a task to a named
+// official within their org subtree.
+type ReassignTaskRequest struct {
+	TaskID string `json:"task_id"`
+	Actor  Actor  `json:"actor"`
+	To     Actor  `json:"to"`
+	Reason string `json:"reason"`
+}
+
+// CancelCaseRequest is the argument of cancel-case.
+type CancelCaseRequest struct {
+	Actor  Actor  `json:"actor"`
+	Reason string `json:"reason"`
+}
+
+// CaseState is what the case-state query answers and what updates return.
+type CaseState struct {
+	ID         string          `json:"id"`
+	Kind       CaseKind        `json:"kind"`
+	Title      string          `json:"title"`
+	OrgUnitID  string          `json:"org_unit_id"`
+	Status     CaseStatus      `json:"status"`
+	Stage      string          `json:"stage"`
+	StageTitle string          `json:"stage_title"`
+	Outcome    string          `json:"outcome,omitempty"`
+	Priority   Priority        `json:"priority"`
+	Tasks      []TaskView      `json:"tasks"`
+	Publicity  *PublicityState `json:"publicity,omitempty"`
+}

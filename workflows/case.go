@@ -1,0 +1,354 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/jiandu/jiandu/activities"
+	"github.com/jiandu/jiandu/internal/calendar"
+	"github.com/jiandu/jiandu/schemas"
+)
+
+// acts names activities without running them: workflows call activity methods through this
+// typed nil pointer.
+var acts *activities.Activities
+
+// caseRun is the machinery every case workflow shares: the case state, the tasks and their
+// update handlers, cancellation, and what the Temporal UI shows. A process embeds it and adds
+// its own steps.
+type caseRun struct {
+	state  schemas.CaseState
+	tasks  []*task // in opening order
+	stages map[string]string
+
+	createdBy string
+	// mayCancel says who may cancel a case of this process.
+	mayCancel func(schemas.Actor) bool
+	cancelReq *schemas.CancelCaseRequest
+	cancel    workflow.CancelFunc
+	// runCtx is the context steps run in; background steps started by handlers use it too,
+	// so that cancelling the case stops them.
+	runCtx workflow.Context
+
+	shown shownUI
+}
+
+// task is one human step's live state inside the workflow.
+type task struct {
+	view       schemas.TaskView
+	validate   func(schemas.CompleteTaskRequest) []schemas.FieldIssue
+	completion *schemas.CompleteTaskRequest
+	abandoned  bool // closed without a decision (its reason went away)
+	closed     bool
+	supervise  *task // the 督办 task opened when this one escalated
+}
+
+// shownUI remembers what was last upserted, so unchanged search attributes add no events.
+type shownUI struct {
+	details, stage, assignees string
+	dueAt                     time.Time
+	overdue, set              bool
+}
+
+func newCaseRun(id string, kind schemas.CaseKind, title, orgUnitID, createdBy string, priority schemas.Priority, stages map[string]string) *caseRun {
+	return &caseRun{
+		state: schemas.CaseState{
+			ID: id, Kind: kind, Title: title, OrgUnitID: orgUnitID,
+			Status: schemas.CaseOpen, Priority: priority,
+		},
+		stages:    stages,
+		createdBy: createdBy,
+	}
+}
+
+func (c *caseRun) caseRef() activities.CaseRef {
+	return activities.CaseRef{ID: c.state.ID, Kind: c.state.Kind, Title: c.state.Title}
+}
+
+// setup registers the query and the task and case updates. Call it first, before any step.
+// It returns the context the process's steps run in, which cancel-case cancels.
+func (c *caseRun) setup(ctx workflow.Context) (workflow.Context, error) {
+	if err := workflow.SetQueryHandler(ctx, schemas.QueryCaseState, func() (schemas.CaseState, error) {
+		return c.snapshot(), nil
+	}); err != nil {
+		return nil, err
+	}
+	handlers := []struct {
+		name      string
+		handler   any
+		validator any
+	}{
+		{schemas.UpdateCompleteTask, c.completeTask, c.validateComplete},
+		{schemas.UpdateClaimTask, c.claimTask, c.validateClaim},
+		{schemas.UpdateUnclaimTask, c.unclaimTask, c.validateUnclaim},
+		{schemas.UpdateReassignTask, c.reassignTask, c.validateReassign},
+		{schemas.UpdateCancelCase, c.cancelCase, c.validateCancel},
+	}
+	for _, h := range handlers {
+		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler,
+			workflow.UpdateHandlerOptions{Validator: h.validator}); err != nil {
+			return nil, err
+		}
+	}
+	c.runCtx, c.cancel = workflow.WithCancel(ctx)
+	return c.runCtx, nil
+}
+
+// open records the new case and its first stage.
+func (c *caseRun) open(ctx workflow.Context, stage string, detail any) error {
+	c.state.Stage, c.state.StageTitle = stage, c.stages[stage]
+	err := c.exec(ctx, "登记案件", acts.RecordCase, c.record(ctx, c.createdBy, "case.opened", detail))
+	c.refresh(ctx)
+	return err
+}
+
+// setStage moves the case to stage and records the move.
+func (c *caseRun) setStage(ctx workflow.Context, stage string) error {
+	if c.state.Stage == stage {
+		return nil
+	}
+	c.state.Stage, c.state.StageTitle = stage, c.stages[stage]
+	err := c.exec(ctx, "进入阶段："+c.stages[stage], acts.RecordCase, c.record(ctx, "system", "case.stage", map[string]string{"stage": stage}))
+	c.refresh(ctx)
+	return err
+}
+
+func (c *caseRun) record(ctx workflow.Context, actor, action string, detail any) activities.CaseRecord {
+	return activities.CaseRecord{
+		ID: c.state.ID, Kind: c.state.Kind, Title: c.state.Title, OrgUnitID: c.state.OrgUnitID,
+		CreatedBy: c.createdBy, Priority: c.state.Priority, Status: c.state.Status,
+		Stage: c.state.Stage, Outcome: c.state.Outcome, At: workflow.Now(ctx),
+		Actor: actor, Action: action, Detail: detail,
+	}
+}
+
+// finish ends the case: closed with outcome when run succeeded; cancelled when cancel-case or
+// the Temporal UI cancelled it, with every open task closed as cancelled.
+func (c *caseRun) finish(ctx workflow.Context, runErr error) (schemas.CaseState, error) {
+	if runErr == nil {
+		c.state.Status = schemas.CaseClosed
+		c.state.Stage, c.state.StageTitle = "closed", c.stages["closed"]
+		err := c.exec(ctx, "办结", acts.RecordCase, c.record(ctx, "system", "case.closed", map[string]string{"outcome": c.state.Outcome}))
+		c.refresh(ctx)
+		if err != nil {
+			return c.snapshot(), err
+		}
+		return c.snapshot(), workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+	}
+	if !temporal.IsCanceledError(runErr) {
+		return c.snapshot(), runErr
+	}
+	// Cleanup must run even though the workflow's own context may be cancelled.
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	actor, reason := "temporal", "在Temporal中取消"
+	if c.cancelReq != nil {
+		actor, reason = c.cancelReq.Actor.ID, c.cancelReq.Reason
+	}
+	for _, t := range c.tasks {
+		if t.view.Status != schemas.TaskOpen {
+			continue
+		}
+		if err := c.exec(dctx, "撤销任务："+t.view.Title, acts.CloseTask, activities.CloseTaskRequest{
+			CaseID: c.state.ID, TaskID: t.view.ID, Status: schemas.TaskCancelled,
+			At: workflow.Now(dctx), Reason: "案件已撤销：" + reason,
+		}); err != nil {
+			return c.snapshot(), err
+		}
+		t.view.Status, t.closed = schemas.TaskCancelled, true
+	}
+	c.state.Status = schemas.CaseCancelled
+	c.state.Stage, c.state.StageTitle = "cancelled", "已撤销"
+	c.state.Outcome = "已撤销：" + reason
+	err := c.exec(dctx, "撤销案件", acts.RecordCase, c.record(dctx, actor, "case.cancelled", map[string]string{"reason": reason}))
+	c.refresh(dctx)
+	if err != nil {
+		return c.snapshot(), err
+	}
+	if err := workflow.Await(dctx, func() bool { return workflow.AllHandlersFinished(dctx) }); err != nil {
+		return c.snapshot(), err
+	}
+	if c.cancelReq == nil {
+		return c.snapshot(), runErr // cancelled from Temporal: the run shows as Canceled
+	}
+	return c.snapshot(), nil
+}
+
+// snapshot is the case state as the query and updates answer it.
+func (c *caseRun) snapshot() schemas.CaseState {
+	s := c.state
+	s.Tasks = make([]schemas.TaskView, len(c.tasks))
+	for i, t := range c.tasks {
+		s.Tasks[i] = t.view
+	}
+	return s
+}
+
+func (c *caseRun) find(id string) *task {
+	for _, t := range c.tasks {
+		if t.view.ID == id {
+			return t
+		}
+	}
+	return nil
+}
+
+// exec runs an activity with the options every Jiandu activity uses: database writes retried
+// until they succeed, so an outage delays a case and loses nothing.
+func (c *caseRun) exec(ctx workflow.Context, summary string, activity any, arg any, result ...any) error {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		Summary:             summary,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    time.Minute,
+		},
+	})
+	f := workflow.ExecuteActivity(ctx, activity, arg)
+	if len(result) > 0 {
+		return f.Get(ctx, result[0])
+	}
+	return f.Get(ctx, nil)
+}
+
+// deadline computes "period after now" on the working-day calendar, through an activity.
+func (c *caseRun) deadline(ctx workflow.Context, p calendar.Period, summary string) (time.Time, error) {
+	var due time.Time
+	err := c.exec(ctx, summary, acts.ComputeDeadline, activities.DeadlineRequest{From: workflow.Now(ctx), Period: p}, &due)
+	return due, err
+}
+
+// sleepUntil waits for a named timer ("公示期满") to reach at.
+func sleepUntil(ctx workflow.Context, at time.Time, summary string) error {
+	d := at.Sub(workflow.Now(ctx))
+	if d <= 0 {
+		return nil
+	}
+	return workflow.NewTimerWithOptions(ctx, d, workflow.TimerOptions{Summary: summary}).Get(ctx, nil)
+}
+
+// rejection builds the error a validator returns; the API turns its type into a status code.
+func rejection(errType, msg string, issues ...schemas.FieldIssue) error {
+	opts := temporal.ApplicationErrorOptions{NonRetryable: true}
+	if len(issues) > 0 {
+		opts.Details = []any{issues}
+	}
+	return temporal.NewApplicationErrorWithOptions(msg, errType, opts)
+}
+
+// errAbandoned ends a human step whose reason went away (a 督办 task after the original task
+// was done).
+var errAbandoned = errors.New("task abandoned")
+
+// refresh keeps the Temporal UI current: the details text and the search attributes.
+func (c *caseRun) refresh(ctx workflow.Context) {
+	var (
+		lines     []string
+		assignees []string
+		minDue    time.Time
+		overdue   bool
+	)
+	lines = append(lines, fmt.Sprintf("**阶段**：%s", c.state.StageTitle))
+	if c.state.Outcome != "" {
+		lines = append(lines, fmt.Sprintf("**结果**：%s", c.state.Outcome))
+	}
+	open := 0
+	for _, t := range c.tasks {
+		v := t.view
+		if v.Status != schemas.TaskOpen {
+			continue
+		}
+		if open == 0 {
+			lines = append(lines, "**待办**：")
+		}
+		open++
+		holder := holderText(v)
+		assignees = appendUnique(assignees, holderKey(v))
+		mark := ""
+		if v.Overdue {
+			overdue = true
+			mark = " **已逾期**"
+			if v.EscalationLevel == 1 {
+				mark += "（已催办）"
+			} else if v.EscalationLevel >= 2 {
+				mark += "（已督办）"
+			}
+		}
+		if minDue.IsZero() || v.DueAt.Before(minDue) {
+			minDue = v.DueAt
+		}
+		lines = append(lines, fmt.Sprintf("- %s — %s — 截止 %s%s", v.Title, holder,
+			v.DueAt.In(calendar.Location()).Format("2006-01-02"), mark))
+	}
+	if open == 0 && c.state.Status == schemas.CaseOpen {
+		lines = append(lines, "**待办**：无")
+	}
+	details := strings.Join(lines, "\n")
+	if details != c.shown.details {
+		workflow.SetCurrentDetails(ctx, details)
+	}
+
+	stage, who := c.state.Stage, strings.Join(assignees, ",")
+	if c.shown.set && stage == c.shown.stage && who == c.shown.assignees &&
+		minDue.Equal(c.shown.dueAt) && overdue == c.shown.overdue {
+		c.shown.details = details
+		return
+	}
+	updates := []temporal.SearchAttributeUpdate{
+		schemas.SACaseKind.ValueSet(string(c.state.Kind)),
+		schemas.SACaseNo.ValueSet(c.state.ID),
+		schemas.SAOrgUnit.ValueSet(c.state.OrgUnitID),
+		schemas.SAStage.ValueSet(stage),
+		schemas.SAOverdue.ValueSet(overdue),
+	}
+	if len(assignees) > 0 {
+		updates = append(updates, schemas.SAAssignee.ValueSet(assignees))
+	} else {
+		updates = append(updates, schemas.SAAssignee.ValueUnset())
+	}
+	if !minDue.IsZero() {
+		updates = append(updates, schemas.SADueAt.ValueSet(minDue))
+	} else {
+		updates = append(updates, schemas.SADueAt.ValueUnset())
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
+		workflow.GetLogger(ctx).Warn("upsert search attributes", "error", err)
+	}
+	c.shown = shownUI{details: details, stage: stage, assignees: who, dueAt: minDue, overdue: overdue, set: true}
+}
+
+// holderKey is how the Assignee search attribute names a task's holder: the official, or
+// role@org-unit for a task any holder of the role there may take.
+func holderKey(v schemas.TaskView) string {
+	switch {
+	case v.ClaimedBy != "":
+		return v.ClaimedBy
+	case v.AssigneeID != "":
+		return v.AssigneeID
+	}
+	return string(v.Role) + "@" + v.OrgUnitID
+}
+
+func holderText(v schemas.TaskView) string {
+	switch {
+	case v.ClaimedBy != "":
+		return v.ClaimedBy + "（已认领）"
+	case v.AssigneeID != "":
+		return v.AssigneeID
+	}
+	return v.Role.Title() + "@" + v.OrgUnitID
+}
+
+func appendUnique(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}

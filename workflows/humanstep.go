@@ -1,0 +1,496 @@
+package workflows
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/jiandu/jiandu/activities"
+	"github.com/jiandu/jiandu/internal/calendar"
+	"github.com/jiandu/jiandu/schemas"
+)
+
+// StepSpec describes one human step: who acts, by when, what they may decide.
+type StepSpec struct {
+	Key        string // unique within the case: the task id is "<case id>.<key>"
+	Step       string // the kind of step, e.g. "verify"
+	Title      string // Chinese, shown in the inbox and the UI
+	OrgUnitID  string
+	Role       schemas.Role // anyone with this role at OrgUnitID may act...
+	AssigneeID string       // ...unless the step names one official
+	Period     calendar.Period
+	// Ladder overrides the default reminder ladder; an empty non-nil ladder has no rungs.
+	Ladder schemas.Ladder
+	// DeadlineSummary names the deadline timer in the UI ("核查期限"); default "办理期限".
+	DeadlineSummary string
+	Spec            schemas.TaskSpec
+	// Validate adds checks across fields that the form description cannot say.
+	Validate func(schemas.CompleteTaskRequest) []schemas.FieldIssue
+}
+
+// Completion is what the official decided.
+type Completion struct {
+	Decision string
+	Form     map[string]any
+	Comment  string
+	Actor    schemas.Actor
+	At       time.Time
+}
+
+// Text returns a text form field, "" when absent.
+func (c Completion) Text(name string) string {
+	s, _ := c.Form[name].(string)
+	return s
+}
+
+// Bool returns a bool form field, false when absent.
+func (c Completion) Bool(name string) bool {
+	b, _ := c.Form[name].(bool)
+	return b
+}
+
+// humanStep is the one way every process runs a human step: it computes the deadline, opens
+// the task, waits for the complete-task update while the reminder ladder fires, then closes
+// the task. Every transition is audited and shown in the UI.
+func (c *caseRun) humanStep(ctx workflow.Context, spec StepSpec) (Completion, error) {
+	t, plan, err := c.openTask(ctx, spec)
+	if err != nil {
+		return Completion{}, err
+	}
+	done := func() bool { return t.completion != nil || t.abandoned }
+	if err := c.climbLadder(ctx, t, spec, plan, done); err != nil {
+		return Completion{}, err
+	}
+	if err := workflow.Await(ctx, done); err != nil {
+		return Completion{}, err
+	}
+	return c.closeTask(ctx, t)
+}
+
+// ladderOf is the step's ladder, the default unless the step sets one.
+func ladderOf(spec StepSpec) schemas.Ladder {
+	if spec.Ladder == nil {
+		return schemas.DefaultLadder()
+	}
+	return spec.Ladder
+}
+
+func (c *caseRun) openTask(ctx workflow.Context, spec StepSpec) (*task, activities.StepPlan, error) {
+	var plan activities.StepPlan
+	opened := workflow.Now(ctx)
+	if err := c.exec(ctx, "计算期限："+spec.Title, acts.PlanStep,
+		activities.PlanRequest{From: opened, Period: spec.Period, Ladder: ladderOf(spec)}, &plan); err != nil {
+		return nil, plan, err
+	}
+	t := &task{
+		view: schemas.TaskView{
+			ID: c.state.ID + "." + spec.Key, StepKey: spec.Key, Step: spec.Step, Title: spec.Title,
+			OrgUnitID: spec.OrgUnitID, Role: spec.Role, AssigneeID: spec.AssigneeID,
+			Priority: c.state.Priority, Status: schemas.TaskOpen, DueAt: plan.DueAt, Spec: spec.Spec,
+		},
+		validate: spec.Validate,
+	}
+	// The task joins the case before its row is written: the inbox may show the row, and a
+	// completion sent at once, before this activity's result is processed, must find it.
+	c.tasks = append(c.tasks, t)
+	var res activities.OpenTaskResult
+	if err := c.exec(ctx, "开启任务："+spec.Title, acts.OpenTask,
+		activities.OpenTaskRequest{Case: c.caseRef(), Task: t.view, At: opened}, &res); err != nil {
+		return nil, plan, err
+	}
+	t.view.OrgPath = res.OrgPath
+	c.refresh(ctx)
+	return t, plan, nil
+}
+
+// climbLadder fires each rung at its time unless the step is done first. Rungs due before the
+// task opened (a reminder for a very short step) are skipped.
+func (c *caseRun) climbLadder(ctx workflow.Context, t *task, spec StepSpec, plan activities.StepPlan, done func() bool) error {
+	opened := workflow.Now(ctx)
+	for i, rung := range ladderOf(spec) {
+		at := plan.RungsAt[i]
+		if !at.After(opened) && rung.Action == schemas.RungRemind {
+			continue
+		}
+		if d := at.Sub(workflow.Now(ctx)); d > 0 {
+			ok, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
+				Timeout:      d,
+				TimerOptions: workflow.TimerOptions{Summary: rungSummary(spec, rung.Action)},
+			}, done)
+			if err != nil {
+				return err
+			}
+			if ok {
+				return nil
+			}
+		} else if done() {
+			return nil
+		}
+		if err := c.fireRung(ctx, t, rung.Action); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func rungSummary(spec StepSpec, action schemas.RungAction) string {
+	switch action {
+	case schemas.RungRemind:
+		return "到期提醒：" + spec.Title
+	case schemas.RungOverdue:
+		if spec.DeadlineSummary != "" {
+			return spec.DeadlineSummary
+		}
+		return "办理期限：" + spec.Title
+	case schemas.RungUrge:
+		return "逾期催办：" + spec.Title
+	default:
+		return "逾期督办：" + spec.Title
+	}
+}
+
+func (c *caseRun) fireRung(ctx workflow.Context, t *task, action schemas.RungAction) error {
+	var res activities.RungResult
+	if err := c.exec(ctx, rungSummary(StepSpec{Title: t.view.Title}, action), acts.FireRung,
+		activities.RungRequest{Case: c.caseRef(), Task: t.view, Action: action, At: workflow.Now(ctx)}, &res); err != nil {
+		return err
+	}
+	switch action {
+	case schemas.RungOverdue:
+		t.view.Overdue = true
+	case schemas.RungUrge:
+		t.view.Overdue, t.view.EscalationLevel = true, 1
+	case schemas.RungEscalate:
+		t.view.Overdue, t.view.EscalationLevel = true, 2
+		if res.EscalatedTo != "" && t.supervise == nil {
+			c.openSupervision(ctx, t, res.EscalatedTo)
+		}
+	}
+	c.refresh(ctx)
+	return nil
+}
+
+// openSupervision opens a 督办 task at the superior supervision office, in the background; it
+// is withdrawn when the overdue task is done.
+func (c *caseRun) openSupervision(ctx workflow.Context, t *task, orgUnitID string) {
+	spec := StepSpec{
+		Key: t.view.StepKey + "-duban", Step: "supervise", Title: "督办：" + t.view.Title,
+		OrgUnitID: orgUnitID, Role: schemas.RoleSupervisor,
+		Period: calendar.Period{N: 5, Unit: calendar.WorkingDays}, Ladder: schemas.Ladder{},
+		Spec: schemas.TaskSpec{
+			Decisions: []schemas.Decision{{Key: "supervised", Label: "已督办"}},
+			Form:      []schemas.FormField{{Name: "note", Label: "督办意见", Type: schemas.FieldTextarea, MaxLen: 2000}},
+		},
+	}
+	placeholder := &task{}
+	t.supervise = placeholder
+	workflow.Go(ctx, func(gctx workflow.Context) {
+		s, _, err := c.openTask(gctx, spec)
+		if err != nil {
+			return
+		}
+		*placeholder = *s
+		t.supervise = s
+		done := func() bool { return s.completion != nil || s.abandoned }
+		if err := workflow.Await(gctx, done); err != nil {
+			return
+		}
+		_, _ = c.closeTask(gctx, s)
+	})
+}
+
+// closeTask records the completion (or the withdrawal) and withdraws a pending 督办 task.
+func (c *caseRun) closeTask(ctx workflow.Context, t *task) (Completion, error) {
+	now := workflow.Now(ctx)
+	req := activities.CloseTaskRequest{CaseID: c.state.ID, TaskID: t.view.ID, At: now}
+	var comp Completion
+	if t.completion != nil {
+		r := t.completion
+		comp = Completion{Decision: r.Decision, Form: r.Form, Comment: r.Comment, Actor: r.Actor, At: now}
+		req.Status, req.Decision, req.CompletedBy = schemas.TaskCompleted, r.Decision, r.Actor.ID
+		req.DecisionTxt, req.Comment, req.Form = decisionLabel(t.view.Spec, r.Decision), r.Comment, r.Form
+	} else {
+		req.Status, req.Reason = schemas.TaskCancelled, "原任务已办结，督办撤回"
+	}
+	if err := c.exec(ctx, "关闭任务："+t.view.Title, acts.CloseTask, req); err != nil {
+		return Completion{}, err
+	}
+	t.view.Status = req.Status
+	if t.completion != nil {
+		t.view.Decision, t.view.CompletedBy, t.view.Comment, t.view.Form = comp.Decision, comp.Actor.ID, comp.Comment, comp.Form
+		t.view.CompletedAt = &now
+	}
+	t.closed = true
+	if s := t.supervise; s != nil && s.view.ID != "" && s.view.Status == schemas.TaskOpen && s.completion == nil {
+		s.abandoned = true
+	}
+	c.refresh(ctx)
+	if t.completion == nil {
+		return Completion{}, errAbandoned
+	}
+	return comp, nil
+}
+
+func decisionLabel(spec schemas.TaskSpec, key string) string {
+	for _, d := range spec.Decisions {
+		if d.Key == key {
+			return d.Label
+		}
+	}
+	return ""
+}
+
+// --- updates on tasks ---
+
+func (c *caseRun) openTaskFor(id string) (*task, error) {
+	t := c.find(id)
+	if t == nil || t.view.ID == "" {
+		return nil, rejection(schemas.ErrTypeNotFound, "案件中没有任务 "+id)
+	}
+	if t.view.Status != schemas.TaskOpen || t.completion != nil || t.abandoned {
+		return nil, rejection(schemas.ErrTypeConflict, "任务已办结或已撤销")
+	}
+	return t, nil
+}
+
+// mayAct: a named task is its assignee's alone; any other is for holders of its role in its
+// org unit, and once claimed, for the claimer.
+func mayAct(v schemas.TaskView, a schemas.Actor) error {
+	if v.AssigneeID != "" {
+		if a.ID != v.AssigneeID {
+			return rejection(schemas.ErrTypeForbidden, "此任务由指定人员办理")
+		}
+		return nil
+	}
+	if !a.Roles.Has(v.Role) || a.OrgUnitID != v.OrgUnitID {
+		return rejection(schemas.ErrTypeForbidden, fmt.Sprintf("此任务须由%s的%s办理", v.OrgUnitID, v.Role.Title()))
+	}
+	if v.ClaimedBy != "" && v.ClaimedBy != a.ID {
+		return rejection(schemas.ErrTypeConflict, "任务已由 "+v.ClaimedBy+" 认领")
+	}
+	return nil
+}
+
+func (c *caseRun) validateComplete(req schemas.CompleteTaskRequest) error {
+	t, err := c.openTaskFor(req.TaskID)
+	if err != nil {
+		return err
+	}
+	if err := mayAct(t.view, req.Actor); err != nil {
+		return err
+	}
+	issues := validateForm(t.view.Spec, req)
+	if t.validate != nil && len(issues) == 0 {
+		issues = t.validate(req)
+	}
+	if utf8.RuneCountInString(req.Comment) > 2000 {
+		issues = append(issues, schemas.FieldIssue{Field: "comment", Message: "不超过2000字"})
+	}
+	if len(issues) > 0 {
+		return rejection(schemas.ErrTypeInvalid, "办理内容未通过校验", issues...)
+	}
+	return nil
+}
+
+func (c *caseRun) completeTask(ctx workflow.Context, req schemas.CompleteTaskRequest) (schemas.CaseState, error) {
+	// Validators run before handlers; two completions admitted together are decided here.
+	t, err := c.openTaskFor(req.TaskID)
+	if err != nil {
+		return schemas.CaseState{}, err
+	}
+	t.completion = &req
+	if err := workflow.Await(ctx, func() bool { return t.closed }); err != nil {
+		return schemas.CaseState{}, err
+	}
+	return c.snapshot(), nil
+}
+
+var dateField = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+
+// validateForm checks the decision and the form against the step's spec.
+func validateForm(spec schemas.TaskSpec, req schemas.CompleteTaskRequest) []schemas.FieldIssue {
+	var issues []schemas.FieldIssue
+	if decisionLabel(spec, req.Decision) == "" {
+		keys := make([]string, len(spec.Decisions))
+		for i, d := range spec.Decisions {
+			keys[i] = d.Key
+		}
+		issues = append(issues, schemas.FieldIssue{Field: "decision", Message: "须为以下之一：" + strings.Join(keys, ", ")})
+	}
+	known := 0
+	for _, f := range spec.Form {
+		v, present := req.Form[f.Name]
+		if present {
+			known++
+		}
+		required := f.Required
+		for _, d := range f.RequiredFor {
+			required = required || d == req.Decision
+		}
+		field := "form." + f.Name
+		switch {
+		case !present || v == nil:
+			if required {
+				issues = append(issues, schemas.FieldIssue{Field: field, Message: "必填"})
+			}
+		case f.Type == schemas.FieldBool:
+			if _, ok := v.(bool); !ok {
+				issues = append(issues, schemas.FieldIssue{Field: field, Message: "须为 true 或 false"})
+			}
+		default:
+			s, ok := v.(string)
+			switch {
+			case !ok:
+				issues = append(issues, schemas.FieldIssue{Field: field, Message: "须为文本"})
+			case required && strings.TrimSpace(s) == "":
+				issues = append(issues, schemas.FieldIssue{Field: field, Message: "必填"})
+			case f.MaxLen > 0 && utf8.RuneCountInString(s) > f.MaxLen:
+				issues = append(issues, schemas.FieldIssue{Field: field, Message: fmt.Sprintf("不超过%d字", f.MaxLen)})
+			case f.Type == schemas.FieldDate && s != "" && !dateField.MatchString(s):
+				issues = append(issues, schemas.FieldIssue{Field: field, Message: "日期格式须为 YYYY-MM-DD"})
+			case f.Type == schemas.FieldSelect && s != "" && !contains(f.Options, s):
+				issues = append(issues, schemas.FieldIssue{Field: field, Message: "须为以下之一：" + strings.Join(f.Options, ", ")})
+			}
+		}
+	}
+	if known < len(req.Form) {
+		names := make([]string, len(spec.Form))
+		for i, f := range spec.Form {
+			names[i] = f.Name
+		}
+		issues = append(issues, schemas.FieldIssue{Field: "form", Message: "含有未知字段；可用字段：" + strings.Join(names, ", ")})
+	}
+	return issues
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *caseRun) validateClaim(req schemas.TaskActionRequest) error {
+	t, err := c.openTaskFor(req.TaskID)
+	if err != nil {
+		return err
+	}
+	if t.view.AssigneeID != "" {
+		return rejection(schemas.ErrTypeConflict, "指定人员办理的任务无需认领")
+	}
+	if t.view.ClaimedBy == req.Actor.ID {
+		return rejection(schemas.ErrTypeConflict, "您已认领此任务")
+	}
+	return mayAct(t.view, req.Actor)
+}
+
+func (c *caseRun) claimTask(ctx workflow.Context, req schemas.TaskActionRequest) (schemas.CaseState, error) {
+	return c.changeHolder(ctx, req.TaskID, "task.claimed", req.Actor.ID, req.Actor.ID, "", "")
+}
+
+func (c *caseRun) validateUnclaim(req schemas.TaskActionRequest) error {
+	t, err := c.openTaskFor(req.TaskID)
+	if err != nil {
+		return err
+	}
+	if t.view.ClaimedBy == "" {
+		return rejection(schemas.ErrTypeConflict, "任务未被认领")
+	}
+	if t.view.ClaimedBy != req.Actor.ID && !supervises(req.Actor, t.view) {
+		return rejection(schemas.ErrTypeForbidden, "只有认领人或上级干部监督人员可以退回认领")
+	}
+	return nil
+}
+
+func (c *caseRun) unclaimTask(ctx workflow.Context, req schemas.TaskActionRequest) (schemas.CaseState, error) {
+	return c.changeHolder(ctx, req.TaskID, "task.unclaimed", req.Actor.ID, "", "", "")
+}
+
+// supervises: a supervisor acts on the tasks of their org subtree. Org paths read
+// "/150000/150100/", so the subtree is a prefix.
+func supervises(a schemas.Actor, v schemas.TaskView) bool {
+	return a.Roles.Has(schemas.RoleSupervisor) && a.OrgPath != "" && strings.HasPrefix(v.OrgPath, a.OrgPath)
+}
+
+func (c *caseRun) validateReassign(req schemas.ReassignTaskRequest) error {
+	t, err := c.openTaskFor(req.TaskID)
+	if err != nil {
+		return err
+	}
+	if t.view.OrgPath == "" {
+		return rejection(schemas.ErrTypeConflict, "任务正在开启，请稍后重试")
+	}
+	if !supervises(req.Actor, t.view) {
+		return rejection(schemas.ErrTypeForbidden, "只有本级或上级干部监督人员可以转交任务")
+	}
+	if !strings.HasPrefix(req.To.OrgPath, req.Actor.OrgPath) {
+		return rejection(schemas.ErrTypeForbidden, "只能转交给本级及下级单位的人员")
+	}
+	if req.To.ID == "" || req.To.ID == t.view.AssigneeID {
+		return rejection(schemas.ErrTypeInvalid, "转交对象无效", schemas.FieldIssue{Field: "to", Message: "须为另一名工作人员"})
+	}
+	if t.view.Role != "" && t.view.AssigneeID == "" && !req.To.Roles.Has(t.view.Role) {
+		return rejection(schemas.ErrTypeInvalid, "转交对象无此任务所需角色",
+			schemas.FieldIssue{Field: "to", Message: "须具有" + t.view.Role.Title() + "角色"})
+	}
+	if strings.TrimSpace(req.Reason) == "" {
+		return rejection(schemas.ErrTypeInvalid, "须说明转交理由", schemas.FieldIssue{Field: "reason", Message: "必填"})
+	}
+	return nil
+}
+
+func (c *caseRun) reassignTask(ctx workflow.Context, req schemas.ReassignTaskRequest) (schemas.CaseState, error) {
+	return c.changeHolder(ctx, req.TaskID, "task.reassigned", req.Actor.ID, "", req.To.ID, req.Reason)
+}
+
+func (c *caseRun) changeHolder(ctx workflow.Context, taskID, action, actor, claimedBy, assignee, reason string) (schemas.CaseState, error) {
+	t, err := c.openTaskFor(taskID)
+	if err != nil {
+		return schemas.CaseState{}, err
+	}
+	if err := c.exec(ctx, "变更任务承办人："+t.view.Title, acts.ChangeTask, activities.ChangeTaskRequest{
+		Case: c.caseRef(), TaskID: taskID, Title: t.view.Title, Action: action, Actor: actor,
+		ClaimedBy: claimedBy, AssigneeID: assignee, Reason: reason, At: workflow.Now(ctx),
+	}); err != nil {
+		return schemas.CaseState{}, err
+	}
+	t.view.ClaimedBy = claimedBy
+	if assignee != "" {
+		t.view.AssigneeID = assignee
+	}
+	c.refresh(ctx)
+	return c.snapshot(), nil
+}
+
+// --- cancelling the case ---
+
+func (c *caseRun) validateCancel(req schemas.CancelCaseRequest) error {
+	if c.state.Status != schemas.CaseOpen || c.cancelReq != nil {
+		return rejection(schemas.ErrTypeConflict, "案件已办结或已撤销")
+	}
+	if c.mayCancel == nil || !c.mayCancel(req.Actor) {
+		return rejection(schemas.ErrTypeForbidden, "无权撤销此案件")
+	}
+	if n := utf8.RuneCountInString(strings.TrimSpace(req.Reason)); n == 0 || n > 500 {
+		return rejection(schemas.ErrTypeInvalid, "须说明撤销理由", schemas.FieldIssue{Field: "reason", Message: "必填，不超过500字"})
+	}
+	return nil
+}
+
+func (c *caseRun) cancelCase(ctx workflow.Context, req schemas.CancelCaseRequest) (schemas.CaseState, error) {
+	if c.cancelReq != nil {
+		return schemas.CaseState{}, rejection(schemas.ErrTypeConflict, "案件已撤销")
+	}
+	c.cancelReq = &req
+	c.cancel()
+	if err := workflow.Await(ctx, func() bool { return c.state.Status != schemas.CaseOpen }); err != nil {
+		return schemas.CaseState{}, err
+	}
+	return c.snapshot(), nil
+}

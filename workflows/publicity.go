@@ -1,0 +1,382 @@
+package workflows
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/jiandu/jiandu/activities"
+	"github.com/jiandu/jiandu/internal/calendar"
+	"github.com/jiandu/jiandu/internal/notify"
+	"github.com/jiandu/jiandu/schemas"
+)
+
+// Publicity is P1 of DOMAIN.md, 任前公示: the notice is drafted and approved, published for at
+// least 5 working days while objections are taken and verified, then the leader decides for
+// each candidate and the appointing body is told.
+func Publicity(ctx workflow.Context, in schemas.PublicityInput) (schemas.CaseState, error) {
+	p := &publicity{
+		caseRun: newCaseRun(in.CaseID, schemas.KindPublicity, in.Title, in.OrgUnitID, in.CreatedBy, in.Priority, publicityStages),
+		in:      in,
+		pub:     &schemas.PublicityState{},
+	}
+	for _, cand := range in.Candidates {
+		p.pub.Candidates = append(p.pub.Candidates, schemas.CandidateState{Candidate: cand})
+	}
+	p.state.Publicity = p.pub
+	p.mayCancel = func(a schemas.Actor) bool {
+		return a.OrgUnitID == in.OrgUnitID && (a.Roles.Has(schemas.RoleLeader) || a.Roles.Has(schemas.RoleCadreSection))
+	}
+	runCtx, err := p.setup(ctx)
+	if err != nil {
+		return schemas.CaseState{}, err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, schemas.UpdateFileObjection, p.fileObjection,
+		workflow.UpdateHandlerOptions{Validator: p.validateObjection}); err != nil {
+		return schemas.CaseState{}, err
+	}
+	return p.finish(ctx, p.run(runCtx))
+}
+
+var publicityStages = map[string]string{
+	"drafting":    "起草公示",
+	"approving":   "审批公示",
+	"publicizing": "公示中",
+	"verifying":   "核查反映问题",
+	"deciding":    "研究决定",
+	"closed":      "已办结",
+}
+
+type publicity struct {
+	*caseRun
+	in  schemas.PublicityInput
+	pub *schemas.PublicityState
+	// verifications counts open verification steps per candidate.
+	verifications map[string]int
+	// windowClosed: no more objections once the decisions are being made.
+	windowClosed bool
+}
+
+func (p *publicity) run(ctx workflow.Context) error {
+	if err := p.open(ctx, "drafting", map[string]any{"candidates": len(p.in.Candidates), "period_working_days": p.in.PeriodWorkingDays}); err != nil {
+		return err
+	}
+	if err := p.draftAndApprove(ctx); err != nil {
+		return err
+	}
+	if err := p.publish(ctx); err != nil {
+		return err
+	}
+	if err := p.decideAll(ctx); err != nil {
+		return err
+	}
+	return p.announce(ctx)
+}
+
+// draftAndApprove loops: the cadre section drafts, the leader approves or returns it.
+func (p *publicity) draftAndApprove(ctx workflow.Context) error {
+	for round := 1; ; round++ {
+		if err := p.setStage(ctx, "drafting"); err != nil {
+			return err
+		}
+		title := "起草任前公示"
+		if round > 1 {
+			title = fmt.Sprintf("修改任前公示（第%d稿）", round)
+		}
+		if _, err := p.humanStep(ctx, StepSpec{
+			Key: fmt.Sprintf("draft-%d", round), Step: "draft_notice", Title: title,
+			OrgUnitID: p.in.OrgUnitID, Role: schemas.RoleCadreSection,
+			Period: calendar.Period{N: 3, Unit: calendar.WorkingDays},
+			Spec: schemas.TaskSpec{
+				Decisions: []schemas.Decision{{Key: "submit", Label: "提交审批"}},
+				Form: []schemas.FormField{
+					{Name: "notice_text", Label: "公示内容", Type: schemas.FieldTextarea, Required: true, MaxLen: 10000},
+					{Name: "report_channels", Label: "反映问题方式（电话、信函、网址）", Type: schemas.FieldTextarea, Required: true, MaxLen: 1000},
+				},
+			},
+		}); err != nil {
+			return err
+		}
+		if err := p.setStage(ctx, "approving"); err != nil {
+			return err
+		}
+		done, err := p.humanStep(ctx, StepSpec{
+			Key: fmt.Sprintf("approve-%d", round), Step: "approve_notice", Title: "审批任前公示",
+			OrgUnitID: p.in.OrgUnitID, Role: schemas.RoleLeader,
+			Period: calendar.Period{N: 3, Unit: calendar.WorkingDays},
+			Spec: schemas.TaskSpec{
+				Decisions: []schemas.Decision{{Key: "approve", Label: "同意发布"}, {Key: "return", Label: "退回修改"}},
+				Form:      []schemas.FormField{{Name: "opinion", Label: "审批意见", Type: schemas.FieldTextarea, RequiredFor: []string{"return"}, MaxLen: 2000}},
+			},
+		})
+		if err != nil {
+			return err
+		}
+		if done.Decision == "approve" {
+			return nil
+		}
+	}
+}
+
+// publish starts the period and waits out the 公示期满 timer; objections arrive meanwhile.
+func (p *publicity) publish(ctx workflow.Context) error {
+	// Published the moment it is approved: objections are taken from now on.
+	now := workflow.Now(ctx)
+	p.pub.PublishedAt = &now
+	if err := p.setStage(ctx, "publicizing"); err != nil {
+		return err
+	}
+	days := max(p.in.PeriodWorkingDays, 5) // the regulation's floor
+	end, err := p.deadline(ctx, calendar.Period{N: days, Unit: calendar.WorkingDays}, "计算公示期")
+	if err != nil {
+		return err
+	}
+	p.pub.PeriodEnd = &end
+	if err := p.exec(ctx, "发布公示", acts.Audit, activities.AuditRequest{
+		CaseID: p.state.ID, At: now, Actor: "system", Action: "publicity.published",
+		Detail: map[string]any{"period_end": end, "working_days": days},
+	}); err != nil {
+		return err
+	}
+	p.refresh(ctx)
+	return sleepUntil(ctx, end, "公示期满")
+}
+
+// decideAll waits, per candidate, for open verifications, then asks the leader to decide; the
+// candidates proceed independently.
+func (p *publicity) decideAll(ctx workflow.Context) error {
+	if p.openVerifications() > 0 {
+		if err := p.setStage(ctx, "verifying"); err != nil {
+			return err
+		}
+	}
+	var firstErr error
+	wg := workflow.NewWaitGroup(ctx)
+	for i := range p.pub.Candidates {
+		wg.Add(1)
+		workflow.Go(ctx, func(gctx workflow.Context) {
+			defer wg.Done()
+			if err := p.decide(gctx, i); err != nil && firstErr == nil {
+				firstErr = err
+			}
+		})
+	}
+	wg.Wait(ctx)
+	if firstErr != nil {
+		return firstErr
+	}
+	return ctx.Err()
+}
+
+func (p *publicity) decide(ctx workflow.Context, i int) error {
+	cand := &p.pub.Candidates[i]
+	if err := workflow.Await(ctx, func() bool { return p.verifications[cand.ID] == 0 }); err != nil {
+		return err
+	}
+	if p.state.Stage != "deciding" {
+		p.windowClosed = true
+		if err := p.setStage(ctx, "deciding"); err != nil {
+			return err
+		}
+	}
+	decisions := []schemas.Decision{
+		{Key: schemas.PubProceed, Label: "不影响任职"},
+		{Key: schemas.PubProceedWithReminder, Label: "提醒后任职"},
+		{Key: schemas.PubRefuse, Label: "不予任职"},
+		{Key: schemas.PubSuspend, Label: "暂缓任职"},
+	}
+	form := []schemas.FormField{
+		{Name: "reason", Label: "理由", Type: schemas.FieldTextarea, RequiredFor: []string{schemas.PubRefuse, schemas.PubSuspend}, MaxLen: 2000},
+		{Name: "refer_to_discipline", Label: "移送纪委", Type: schemas.FieldBool},
+	}
+	done, err := p.humanStep(ctx, StepSpec{
+		Key: "decide-" + cand.ID, Step: "decide_candidate", Title: "研究决定：" + cand.Name,
+		OrgUnitID: p.in.OrgUnitID, Role: schemas.RoleLeader,
+		Period: calendar.Period{N: 5, Unit: calendar.WorkingDays},
+		Spec:   schemas.TaskSpec{Decisions: decisions, Form: form},
+	})
+	if err != nil {
+		return err
+	}
+	cand.Decision, cand.Reason = done.Decision, done.Text("reason")
+	if done.Decision == schemas.PubSuspend {
+		// A suspension needs a re-decision within 3 months (中组发〔2000〕18号).
+		p.refresh(ctx)
+		done, err = p.humanStep(ctx, StepSpec{
+			Key: "redecide-" + cand.ID, Step: "redecide_candidate", Title: "暂缓任职后再决定：" + cand.Name,
+			OrgUnitID: p.in.OrgUnitID, Role: schemas.RoleLeader,
+			Period:          calendar.Period{N: 3, Unit: calendar.Months},
+			DeadlineSummary: "暂缓任职期满：" + cand.Name,
+			Spec:            schemas.TaskSpec{Decisions: decisions[:3], Form: form},
+		})
+		if err != nil {
+			return err
+		}
+		cand.Decision, cand.Reason = done.Decision, done.Text("reason")
+	}
+	cand.Final = true
+	if done.Bool("refer_to_discipline") {
+		if err := p.exec(ctx, "移送纪委："+cand.Name, acts.Audit, activities.AuditRequest{
+			CaseID: p.state.ID, At: workflow.Now(ctx), Actor: done.Actor.ID, Action: "publicity.referred_to_discipline",
+			Detail: map[string]string{"candidate": cand.ID},
+		}); err != nil {
+			return err
+		}
+	}
+	p.state.Outcome = p.outcome()
+	p.refresh(ctx)
+	return nil
+}
+
+func (p *publicity) outcome() string {
+	labels := map[string]string{
+		schemas.PubProceed: "不影响任职", schemas.PubProceedWithReminder: "提醒后任职",
+		schemas.PubRefuse: "不予任职", schemas.PubSuspend: "暂缓任职",
+	}
+	var parts []string
+	for _, c := range p.pub.Candidates {
+		if c.Decision != "" {
+			parts = append(parts, c.Name+"："+labels[c.Decision])
+		}
+	}
+	return strings.Join(parts, "；")
+}
+
+// announce tells the appointing body the outcome and has the cadre section answer the signed
+// reporters.
+func (p *publicity) announce(ctx workflow.Context) error {
+	ref := p.caseRef()
+	if err := p.exec(ctx, "通知任免机关", acts.Notify, activities.NotifyRequest{
+		Case: ref, At: workflow.Now(ctx), Kind: notify.KindInfo, Role: string(schemas.RoleCadreSection), OrgUnit: p.in.OrgUnitID,
+		Title: "任前公示结果：" + p.state.Title, Body: p.state.ID + "公示结束，研究决定如下：" + p.outcome() + "。请按程序办理任职手续。",
+	}); err != nil {
+		return err
+	}
+	signed := 0
+	for _, o := range p.pub.Objections {
+		if o.Signed {
+			signed++
+		}
+	}
+	if signed == 0 {
+		return nil
+	}
+	return p.exec(ctx, "反馈署名反映人", acts.Notify, activities.NotifyRequest{
+		Case: ref, At: workflow.Now(ctx), Kind: notify.KindInfo, Role: string(schemas.RoleIntakeClerk), OrgUnit: p.in.OrgUnitID,
+		Title: "请向署名反映人反馈核查结果", Body: fmt.Sprintf("%s有%d件署名反映，请向反映人反馈核查结果。", p.state.ID, signed),
+	})
+}
+
+func (p *publicity) openVerifications() int {
+	n := 0
+	for _, c := range p.pub.Candidates {
+		n += p.verifications[c.ID]
+	}
+	return n
+}
+
+// --- objections ---
+
+var objectionChannels = []string{"phone", "letter", "visit", "web", "sms", "direct"}
+
+func (p *publicity) validateObjection(req schemas.ObjectionRequest) error {
+	if p.state.Status != schemas.CaseOpen || p.pub.PublishedAt == nil || p.windowClosed || p.cancelReq != nil {
+		return rejection(schemas.ErrTypeConflict, "不在公示期内，无法登记反映问题")
+	}
+	a := req.Actor
+	if a.OrgUnitID != p.in.OrgUnitID || !(a.Roles.Has(schemas.RoleIntakeClerk) || a.Roles.Has(schemas.RoleSupervisor) || a.Roles.Has(schemas.RoleCadreSection)) {
+		return rejection(schemas.ErrTypeForbidden, "只有本单位12380受理、干部监督或干部科人员可以登记反映问题")
+	}
+	var issues []schemas.FieldIssue
+	if p.candidate(req.CandidateID) == nil {
+		issues = append(issues, schemas.FieldIssue{Field: "candidate_id", Message: "公示中没有此人选"})
+	}
+	if !contains(objectionChannels, req.Channel) {
+		issues = append(issues, schemas.FieldIssue{Field: "channel", Message: "须为以下之一：" + strings.Join(objectionChannels, ", ")})
+	}
+	if n := utf8.RuneCountInString(strings.TrimSpace(req.Summary)); n == 0 || n > 5000 {
+		issues = append(issues, schemas.FieldIssue{Field: "summary", Message: "必填，不超过5000字"})
+	}
+	if len(issues) > 0 {
+		return rejection(schemas.ErrTypeInvalid, "反映问题登记内容未通过校验", issues...)
+	}
+	return nil
+}
+
+func (p *publicity) candidate(id string) *schemas.CandidateState {
+	for i := range p.pub.Candidates {
+		if p.pub.Candidates[i].ID == id {
+			return &p.pub.Candidates[i]
+		}
+	}
+	return nil
+}
+
+// fileObjection logs the report; a signed one, or a serious and specific anonymous one, opens
+// a verification step that the candidate's decision waits for. The rest are filed.
+func (p *publicity) fileObjection(ctx workflow.Context, req schemas.ObjectionRequest) (schemas.Objection, error) {
+	if p.windowClosed || p.cancelReq != nil {
+		return schemas.Objection{}, rejection(schemas.ErrTypeConflict, "公示已结束")
+	}
+	cand := p.candidate(req.CandidateID)
+	o := schemas.Objection{
+		ID: fmt.Sprintf("o%d", len(p.pub.Objections)+1), CandidateID: req.CandidateID, Signed: req.Signed,
+		Serious: req.Serious, Channel: req.Channel, Summary: req.Summary, ReceivedAt: workflow.Now(ctx),
+		LoggedBy: req.Actor.ID, Verified: req.Signed || req.Serious,
+	}
+	if o.Verified {
+		o.TaskID = p.state.ID + ".verify-" + o.ID
+		if p.verifications == nil {
+			p.verifications = map[string]int{}
+		}
+		p.verifications[cand.ID]++
+	}
+	p.pub.Objections = append(p.pub.Objections, o)
+	idx := len(p.pub.Objections) - 1
+	action := "publicity.objection_filed"
+	if o.Verified {
+		action = "publicity.objection_logged"
+	}
+	if err := p.exec(ctx, "登记反映问题："+cand.Name, acts.Audit, activities.AuditRequest{
+		CaseID: p.state.ID, At: o.ReceivedAt, Actor: req.Actor.ID, Action: action,
+		Detail: map[string]any{"objection": o.ID, "candidate": cand.ID, "signed": o.Signed, "serious": o.Serious, "channel": o.Channel, "verified": o.Verified},
+	}); err != nil {
+		return o, err
+	}
+	if o.Verified {
+		workflow.Go(p.runCtx, func(gctx workflow.Context) { p.verify(gctx, idx, cand) })
+		// Answer once the verification task exists, so the caller can point at it.
+		if err := workflow.Await(ctx, func() bool { return p.find(o.TaskID) != nil }); err != nil {
+			return o, err
+		}
+	}
+	return o, nil
+}
+
+func (p *publicity) verify(ctx workflow.Context, idx int, cand *schemas.CandidateState) {
+	o := p.pub.Objections[idx]
+	if p.state.Stage == "publicizing" && p.pub.PeriodEnd != nil && !workflow.Now(ctx).Before(*p.pub.PeriodEnd) {
+		_ = p.setStage(ctx, "verifying")
+	}
+	done, err := p.humanStep(ctx, StepSpec{
+		Key: "verify-" + o.ID, Step: "verify_objection", Title: "核查反映问题：" + cand.Name,
+		OrgUnitID: p.in.OrgUnitID, Role: schemas.RoleInvestigator,
+		Period:          calendar.Period{N: 10, Unit: calendar.WorkingDays},
+		DeadlineSummary: "查核期限：" + cand.Name,
+		Spec: schemas.TaskSpec{
+			Decisions: []schemas.Decision{
+				{Key: schemas.FindingSubstantiated, Label: "属实"}, {Key: schemas.FindingPartly, Label: "部分属实"},
+				{Key: schemas.FindingUnfounded, Label: "不属实"}, {Key: schemas.FindingUnverifiable, Label: "无法查实"},
+			},
+			Form: []schemas.FormField{{Name: "report", Label: "核查报告", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000}},
+		},
+	})
+	if err == nil {
+		p.pub.Objections[idx].Finding = done.Decision
+	}
+	// On error (the case is being cancelled) the count still drops, so nothing waits forever.
+	p.verifications[cand.ID]--
+	p.refresh(ctx)
+}
