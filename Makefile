@@ -6,7 +6,7 @@ JIANDU_BIN    := .data/bin/jiandu
 STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
 
-.PHONY: run test lint temporal build
+.PHONY: run test lint temporal build record-histories
 
 ## run: Temporal dev server (UI :8233), worker and API (:8080) with demo data; Ctrl-C stops all
 run: temporal build
@@ -22,6 +22,10 @@ lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 	$(GO) run $(WORKFLOWCHECK) ./workflows/...
+
+## record-histories: re-record workflows/testdata from the end-to-end tests (then commit them)
+record-histories: temporal
+	JIANDU_RECORD_HISTORIES=1 $(GO) test -count=1 -run 'EndToEnd' ./api
 
 build:
 	$(GO) build -o $(JIANDU_BIN) ./cmd/jiandu

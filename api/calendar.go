@@ -199,7 +199,7 @@ func (s *Server) putCalendar(c *gin.Context) {
 		s.unavailable(c, "save calendar", err)
 		return
 	}
-	s.log.InfoContext(c, "calendar year replaced",
+	s.log.InfoContext(c.Request.Context(), "calendar year replaced",
 		"request_id", c.GetString(ctxRequestID), "official", principal(c).ID, "year", year,
 		"count", len(rows), "off", off, "workday", workday, "replaced", replaced,
 		"working_days", res.WorkingDays)

@@ -102,7 +102,7 @@ func (s *Server) startPublicity(c *gin.Context) {
 		errs = append(errs, FieldError{"priority", "normal or urgent"})
 	}
 	var unit schemas.OrgUnit
-	if err := s.db.WithContext(c).First(&unit, "id = ?", in.OrgUnitID).Error; err != nil {
+	if err := s.db.WithContext(c.Request.Context()).First(&unit, "id = ?", in.OrgUnitID).Error; err != nil {
 		errs = append(errs, FieldError{"org_unit_id", "unknown org unit"})
 	} else if unit.Kind != schemas.OrgKindOrganization {
 		errs = append(errs, FieldError{"org_unit_id", "must be an organization department"})
@@ -133,7 +133,7 @@ func (s *Server) startPublicity(c *gin.Context) {
 		})
 		names[i] = strings.TrimSpace(cand.Name)
 	}
-	run, err := s.temporal.ExecuteWorkflow(c, client.StartWorkflowOptions{
+	run, err := s.temporal.ExecuteWorkflow(c.Request.Context(), client.StartWorkflowOptions{
 		ID:                       caseID,
 		TaskQueue:                s.taskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
@@ -164,7 +164,7 @@ func (s *Server) allocateCaseID(c *gin.Context, kind schemas.CaseKind) (string, 
 	}
 	year := time.Now().In(calendar.Location()).Year()
 	var id string
-	err := s.db.WithContext(c).Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(c.Request.Context()).Transaction(func(tx *gorm.DB) error {
 		if key != "" {
 			var prev schemas.CaseRequest
 			err := tx.First(&prev, "idempotency_key = ?", key).Error
@@ -213,7 +213,7 @@ func (s *Server) listCases(c *gin.Context) {
 	if !ok {
 		return
 	}
-	q := s.visibleCases(s.db.WithContext(c).Model(&schemas.Case{}).Select("cases.*"), p)
+	q := s.visibleCases(s.db.WithContext(c.Request.Context()).Model(&schemas.Case{}).Select("cases.*"), p)
 	if kind := schemas.CaseKind(c.Query("kind")); kind != "" {
 		if !kind.Valid() {
 			abort(c, probValidation, "unknown kind", FieldError{"kind", "unknown process " + string(kind)})
@@ -257,7 +257,7 @@ func (s *Server) listCases(c *gin.Context) {
 // loadCaseFor reads a case the official may see; anything else is 404.
 func (s *Server) loadCaseFor(c *gin.Context) (*schemas.Case, bool) {
 	var row schemas.Case
-	err := s.visibleCases(s.db.WithContext(c).Model(&schemas.Case{}).Select("cases.*"), principal(c)).
+	err := s.visibleCases(s.db.WithContext(c.Request.Context()).Model(&schemas.Case{}).Select("cases.*"), principal(c)).
 		Where("cases.id = ?", c.Param("id")).Take(&row).Error
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
@@ -294,7 +294,7 @@ func (s *Server) getCase(c *gin.Context) {
 		return
 	}
 	resp := CaseResponse{Case: *row}
-	v, err := s.temporal.QueryWorkflow(c, row.ID, "", schemas.QueryCaseState)
+	v, err := s.temporal.QueryWorkflow(c.Request.Context(), row.ID, "", schemas.QueryCaseState)
 	if err == nil {
 		err = v.Get(&resp.State)
 	}
@@ -302,12 +302,12 @@ func (s *Server) getCase(c *gin.Context) {
 		s.workflowError(c, row.ID, err)
 		return
 	}
-	if err := s.db.WithContext(c).Where("case_id = ?", row.ID).Order("created_at, id").Find(&resp.Tasks).Error; err != nil {
+	if err := s.db.WithContext(c.Request.Context()).Where("case_id = ?", row.ID).Order("created_at, id").Find(&resp.Tasks).Error; err != nil {
 		s.unavailable(c, "load tasks", err)
 		return
 	}
 	var events []schemas.AuditEvent
-	if err := s.db.WithContext(c).Where("case_id = ?", row.ID).Order("case_seq").Find(&events).Error; err != nil {
+	if err := s.db.WithContext(c.Request.Context()).Where("case_id = ?", row.ID).Order("case_seq").Find(&events).Error; err != nil {
 		s.unavailable(c, "load timeline", err)
 		return
 	}
@@ -392,11 +392,11 @@ func (s *Server) caseAudit(c *gin.Context) {
 		return
 	}
 	resp := AuditResponse{CaseID: row.ID}
-	if err := s.db.WithContext(c).Where("case_id = ?", row.ID).Order("case_seq").Find(&resp.Events).Error; err != nil {
+	if err := s.db.WithContext(c.Request.Context()).Where("case_id = ?", row.ID).Order("case_seq").Find(&resp.Events).Error; err != nil {
 		s.unavailable(c, "load audit trail", err)
 		return
 	}
-	rep, err := audit.VerifyCase(c, s.db, row.ID)
+	rep, err := audit.VerifyCase(c.Request.Context(), s.db, row.ID)
 	if err != nil {
 		s.unavailable(c, "verify audit trail", err)
 		return

@@ -46,7 +46,7 @@ func (s *Server) recover(c *gin.Context) {
 			if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 				panic(v)
 			}
-			s.log.ErrorContext(c, "panic in handler", "request_id", c.GetString(ctxRequestID),
+			s.log.ErrorContext(c.Request.Context(), "panic in handler", "request_id", c.GetString(ctxRequestID),
 				"path", c.Request.URL.Path, "panic", fmt.Sprint(v))
 			abort(c, probInternal, "request "+c.GetString(ctxRequestID)+" failed")
 		}
@@ -95,7 +95,7 @@ func (s *Server) accessLog(c *gin.Context) {
 	if p, ok := c.Get(ctxPrincipal); ok {
 		attrs = append(attrs, "official", p.(*Principal).ID)
 	}
-	s.log.InfoContext(c, "http request", attrs...)
+	s.log.InfoContext(c.Request.Context(), "http request", attrs...)
 }
 
 // limitBody caps every request body; bindJSON turns the overflow into a 413.
@@ -135,7 +135,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		abort(c, probUnauthorized, "invalid token: "+err.Error())
 		return
 	}
-	p, err := s.loadPrincipal(c, id)
+	p, err := s.loadPrincipal(c.Request.Context(), id)
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		c.Header("WWW-Authenticate", `Bearer realm="jiandu", error="invalid_token"`)
@@ -166,7 +166,7 @@ func (s *Server) loadPrincipal(ctx context.Context, id string) (*Principal, erro
 
 // unavailable answers 503 with Retry-After for a failed dependency and logs the cause.
 func (s *Server) unavailable(c *gin.Context, what string, err error) {
-	s.log.ErrorContext(c, what+" failed", "request_id", c.GetString(ctxRequestID), "err", err)
+	s.log.ErrorContext(c.Request.Context(), what+" failed", "request_id", c.GetString(ctxRequestID), "err", err)
 	abort(c, probUnavailable, what+" failed; retry later")
 }
 

@@ -25,7 +25,7 @@ func (s *Server) listNotifications(c *gin.Context) {
 	if !ok {
 		return
 	}
-	q := s.db.WithContext(c).Where("official_id = ?", p.ID)
+	q := s.db.WithContext(c.Request.Context()).Where("official_id = ?", p.ID)
 	switch v := c.Query("unread"); v {
 	case "true":
 		q = q.Where("read_at IS NULL")
@@ -69,7 +69,7 @@ func (s *Server) markNotificationRead(c *gin.Context) {
 		abort(c, probValidation, "malformed notification id", FieldError{"id", "a positive integer"})
 		return
 	}
-	db := s.db.WithContext(c)
+	db := s.db.WithContext(c.Request.Context())
 	err = db.Model(&schemas.Notification{}).
 		Where("id = ? AND official_id = ? AND read_at IS NULL", id, p.ID).
 		Update("read_at", time.Now().UTC().Truncate(time.Microsecond)).Error

@@ -31,10 +31,10 @@ func (s *Server) me(c *gin.Context) {
 
 // listOrgUnits returns the org tree in path order, or the subtree under ?under=<id>.
 func (s *Server) listOrgUnits(c *gin.Context) {
-	q := s.db.WithContext(c).Order("path")
+	q := s.db.WithContext(c.Request.Context()).Order("path")
 	if under := c.Query("under"); under != "" {
 		var root schemas.OrgUnit
-		if err := s.db.WithContext(c).First(&root, "id = ?", under).Error; err != nil {
+		if err := s.db.WithContext(c.Request.Context()).First(&root, "id = ?", under).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				abort(c, probNotFound, "no org unit "+under, FieldError{Field: "under", Message: "unknown org unit"})
 				return
@@ -58,7 +58,7 @@ func (s *Server) listOfficials(c *gin.Context) {
 		return
 	}
 	p := principal(c)
-	q := s.db.WithContext(c).Model(&schemas.Official{}).
+	q := s.db.WithContext(c.Request.Context()).Model(&schemas.Official{}).
 		Joins("JOIN org_units ON org_units.id = officials.org_unit_id").
 		Where("org_units.path LIKE ?", p.OrgUnit.Path+"%").
 		Order("officials.id")
@@ -121,7 +121,7 @@ func (s *Server) validateOfficial(c *gin.Context, in OfficialInput, creating boo
 	var unit *schemas.OrgUnit
 	if in.OrgUnitID != nil {
 		unit = &schemas.OrgUnit{}
-		if err := s.db.WithContext(c).First(unit, "id = ?", *in.OrgUnitID).Error; err != nil {
+		if err := s.db.WithContext(c.Request.Context()).First(unit, "id = ?", *in.OrgUnitID).Error; err != nil {
 			errs = append(errs, FieldError{"org_unit_id", "unknown org unit"})
 			unit = nil
 		} else if !principal(c).InSubtree(unit.Path) {
@@ -148,7 +148,7 @@ func (s *Server) createOfficial(c *gin.Context) {
 	if in.Disabled != nil {
 		o.Disabled = *in.Disabled
 	}
-	err := s.db.WithContext(c).Create(&o).Error
+	err := s.db.WithContext(c.Request.Context()).Create(&o).Error
 	switch {
 	case errors.Is(err, gorm.ErrDuplicatedKey):
 		abort(c, probConflict, "official "+o.ID+" exists", FieldError{"id", "already taken"})
@@ -169,7 +169,7 @@ func (s *Server) updateOfficial(c *gin.Context) {
 		return
 	}
 	var o schemas.Official
-	err := s.db.WithContext(c).First(&o, "id = ?", c.Param("id")).Error
+	err := s.db.WithContext(c.Request.Context()).First(&o, "id = ?", c.Param("id")).Error
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		abort(c, probNotFound, "no official "+c.Param("id"))
@@ -179,7 +179,7 @@ func (s *Server) updateOfficial(c *gin.Context) {
 		return
 	}
 	var current schemas.OrgUnit
-	if err := s.db.WithContext(c).First(&current, "id = ?", o.OrgUnitID).Error; err != nil {
+	if err := s.db.WithContext(c.Request.Context()).First(&current, "id = ?", o.OrgUnitID).Error; err != nil {
 		s.unavailable(c, "load org unit", err)
 		return
 	}
@@ -203,7 +203,7 @@ func (s *Server) updateOfficial(c *gin.Context) {
 	if in.Disabled != nil {
 		o.Disabled = *in.Disabled
 	}
-	if err := s.db.WithContext(c).Save(&o).Error; err != nil {
+	if err := s.db.WithContext(c.Request.Context()).Save(&o).Error; err != nil {
 		s.unavailable(c, "update official", err)
 		return
 	}

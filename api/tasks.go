@@ -48,7 +48,7 @@ func (s *Server) listTasks(c *gin.Context) {
 	if !ok {
 		return
 	}
-	q := s.db.WithContext(c).Model(&schemas.Task{}).Select("tasks.*, cases.title AS case_title").
+	q := s.db.WithContext(c.Request.Context()).Model(&schemas.Task{}).Select("tasks.*, cases.title AS case_title").
 		Joins("JOIN cases ON cases.id = tasks.case_id")
 	switch scope := c.DefaultQuery("scope", "mine"); scope {
 	case "mine":
@@ -147,7 +147,7 @@ func priorityLabel(p schemas.Priority) string {
 func (s *Server) loadTaskFor(c *gin.Context) (*TaskResponse, bool) {
 	p := principal(c)
 	var t TaskResponse
-	q := s.db.WithContext(c).Model(&schemas.Task{}).Select("tasks.*, cases.title AS case_title").
+	q := s.db.WithContext(c.Request.Context()).Model(&schemas.Task{}).Select("tasks.*, cases.title AS case_title").
 		Joins("JOIN cases ON cases.id = tasks.case_id").
 		Joins("JOIN org_units ON org_units.id = tasks.org_unit_id").
 		Where("tasks.id = ?", c.Param("id"))
@@ -246,7 +246,7 @@ func (s *Server) reassignTask(c *gin.Context) {
 	if !bindJSON(c, &in) {
 		return
 	}
-	to, err := s.loadPrincipal(c, in.To)
+	to, err := s.loadPrincipal(c.Request.Context(), in.To)
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && to.Disabled):
 		abort(c, probValidation, "unknown official", FieldError{"to", "no such enabled official"})

@@ -48,7 +48,7 @@ func updateID(c *gin.Context, action, target string, once bool) (string, bool) {
 // update sends a workflow update and waits for its result. It answers the client itself on
 // failure and reports whether the caller may go on.
 func (s *Server) update(c *gin.Context, caseID, name, id string, arg, result any) bool {
-	handle, err := s.temporal.UpdateWorkflow(c, client.UpdateWorkflowOptions{
+	handle, err := s.temporal.UpdateWorkflow(c.Request.Context(), client.UpdateWorkflowOptions{
 		WorkflowID:   caseID,
 		UpdateName:   name,
 		UpdateID:     id,
@@ -57,7 +57,7 @@ func (s *Server) update(c *gin.Context, caseID, name, id string, arg, result any
 	})
 	if err == nil {
 		// A validator's rejection arrives here, not from UpdateWorkflow.
-		err = handle.Get(c, result)
+		err = handle.Get(c.Request.Context(), result)
 	}
 	if err != nil {
 		s.workflowError(c, caseID, err)
@@ -90,7 +90,7 @@ func (s *Server) workflowError(c *gin.Context, caseID string, err error) {
 			schemas.ErrTypeInvalid:   probValidation,
 		}[appErr.Type()]
 		if kind.status == 0 {
-			s.log.ErrorContext(c, "workflow error", "case", caseID, "err", err)
+			s.log.ErrorContext(c.Request.Context(), "workflow error", "case", caseID, "err", err)
 			abort(c, probInternal, "the case could not take the action")
 			return
 		}
