@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.temporal.io/sdk/activity"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -79,7 +80,8 @@ func (a *Activities) OpenTask(ctx context.Context, req OpenTaskRequest) (OpenTas
 	var res OpenTaskResult
 	t := req.Task
 	row := schemas.Task{
-		ID: t.ID, CaseID: req.Case.ID, CaseKind: req.Case.Kind, StepKey: t.StepKey, Step: t.Step,
+		ID: t.ID, CaseID: req.Case.ID, WorkflowID: activity.GetInfo(ctx).WorkflowExecution.ID,
+		CaseKind: req.Case.Kind, StepKey: t.StepKey, Step: t.Step,
 		Title: t.Title, OrgUnitID: t.OrgUnitID, AssigneeRole: t.Role, Priority: t.Priority,
 		Status: schemas.TaskOpen, Spec: t.Spec, CreatedAt: req.At.UTC(), UpdatedAt: req.At.UTC(),
 	}

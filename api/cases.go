@@ -5,40 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/jiandu/jiandu/internal/audit"
-	"github.com/jiandu/jiandu/internal/calendar"
+	"github.com/jiandu/jiandu/internal/caseno"
 	"github.com/jiandu/jiandu/schemas"
 )
-
-// CandidateInput is one candidate in POST /api/v1/cases/publicity.
-type CandidateInput struct {
-	Name         string `json:"name"`
-	Gender       string `json:"gender"`
-	BirthDate    string `json:"birth_date"`
-	Education    string `json:"education"`
-	CurrentPost  string `json:"current_post"`
-	ProposedPost string `json:"proposed_post"`
-}
-
-// PublicityStartInput is the body of POST /api/v1/cases/publicity.
-type PublicityStartInput struct {
-	Title             string           `json:"title"`
-	OrgUnitID         string           `json:"org_unit_id"`
-	Candidates        []CandidateInput `json:"candidates"`
-	PeriodWorkingDays int              `json:"period_working_days"`
-	Priority          string           `json:"priority"`
-}
 
 // StartedCase answers a start.
 type StartedCase struct {
@@ -48,149 +26,53 @@ type StartedCase struct {
 	RunID string           `json:"run_id"`
 }
 
-func textIssue(errs []FieldError, field, v string, min, max int) []FieldError {
-	if n := utf8.RuneCountInString(strings.TrimSpace(v)); n < min || n > max {
-		if min > 0 {
-			return append(errs, FieldError{field, fmt.Sprintf("required, %d-%d characters", min, max)})
-		}
-		return append(errs, FieldError{field, fmt.Sprintf("at most %d characters", max)})
-	}
-	return errs
+// caseStart is what a process's start handler hands to startCase once it has validated the
+// request and checked the caller.
+type caseStart struct {
+	Kind    schemas.CaseKind
+	Title   string
+	OrgUnit schemas.OrgUnit
+	Details string              // static details for the Temporal UI (markdown)
+	Input   func(id string) any // the workflow input, given the case id
 }
 
-// startPublicity starts a pre-appointment publicity case (任前公示).
-func (s *Server) startPublicity(c *gin.Context) {
-	kind := schemas.KindPublicity
+// startCase numbers the case and starts its workflow. With an Idempotency-Key a retried start
+// gets the same number, and Temporal (USE_EXISTING on the same workflow id) starts nothing new.
+func (s *Server) startCase(c *gin.Context, st caseStart) {
+	ctx := c.Request.Context()
 	p := principal(c)
-	var in PublicityStartInput
-	if !bindJSON(c, &in) {
+	key := c.GetHeader("Idempotency-Key")
+	if len(key) > 200 {
+		abort(c, probValidation, "Idempotency-Key is longer than 200 characters", FieldError{"Idempotency-Key", "at most 200 characters"})
 		return
 	}
-	if in.OrgUnitID == "" {
-		in.OrgUnitID = p.OrgUnitID
+	if key != "" {
+		key = p.ID + "/" + key
 	}
-	var errs []FieldError
-	errs = textIssue(errs, "title", in.Title, 1, 200)
-	if len(in.Candidates) == 0 || len(in.Candidates) > 50 {
-		errs = append(errs, FieldError{"candidates", "1 to 50 candidates"})
-	}
-	for i, cand := range in.Candidates {
-		f := fmt.Sprintf("candidates[%d].", i)
-		errs = textIssue(errs, f+"name", cand.Name, 1, 50)
-		errs = textIssue(errs, f+"current_post", cand.CurrentPost, 1, 200)
-		errs = textIssue(errs, f+"proposed_post", cand.ProposedPost, 1, 200)
-		errs = textIssue(errs, f+"gender", cand.Gender, 0, 10)
-		errs = textIssue(errs, f+"education", cand.Education, 0, 50)
-		if cand.BirthDate != "" {
-			if _, err := time.Parse("2006-01", cand.BirthDate); err != nil {
-				errs = append(errs, FieldError{f + "birth_date", "YYYY-MM"})
-			}
-		}
-	}
-	if in.PeriodWorkingDays == 0 {
-		in.PeriodWorkingDays = 5
-	}
-	if in.PeriodWorkingDays < 5 || in.PeriodWorkingDays > 30 {
-		errs = append(errs, FieldError{"period_working_days", "5 to 30 (the regulation requires at least 5)"})
-	}
-	priority := schemas.PriorityNormal
-	switch in.Priority {
-	case "", "normal":
-	case "urgent":
-		priority = schemas.PriorityUrgent
-	default:
-		errs = append(errs, FieldError{"priority", "normal or urgent"})
-	}
-	var unit schemas.OrgUnit
-	if err := s.db.WithContext(c.Request.Context()).First(&unit, "id = ?", in.OrgUnitID).Error; err != nil {
-		errs = append(errs, FieldError{"org_unit_id", "unknown org unit"})
-	} else if unit.Kind != schemas.OrgKindOrganization {
-		errs = append(errs, FieldError{"org_unit_id", "must be an organization department"})
-	}
-	if len(errs) > 0 {
-		sortFieldErrors(errs)
-		abort(c, probValidation, "invalid publicity", errs...)
-		return
-	}
-	if in.OrgUnitID != p.OrgUnitID || !(p.Roles.Has(schemas.RoleCadreSection) || p.Roles.Has(schemas.RoleSupervisor)) {
-		abort(c, probForbidden, "publicity is started by the cadre section or supervisors of the organization department itself")
-		return
-	}
-	caseID, err := s.allocateCaseID(c, kind)
+	caseID, err := caseno.Next(ctx, s.db, st.Kind, key, p.ID)
 	if err != nil {
 		s.unavailable(c, "number the case", err)
 		return
 	}
-	input := schemas.PublicityInput{
-		CaseID: caseID, Title: strings.TrimSpace(in.Title), OrgUnitID: in.OrgUnitID, CreatedBy: p.ID,
-		Priority: priority, PeriodWorkingDays: in.PeriodWorkingDays,
-	}
-	names := make([]string, len(in.Candidates))
-	for i, cand := range in.Candidates {
-		input.Candidates = append(input.Candidates, schemas.Candidate{
-			ID: fmt.Sprintf("c%d", i+1), Name: strings.TrimSpace(cand.Name), Gender: cand.Gender, BirthDate: cand.BirthDate,
-			Education: cand.Education, CurrentPost: cand.CurrentPost, ProposedPost: cand.ProposedPost,
-		})
-		names[i] = strings.TrimSpace(cand.Name)
-	}
-	run, err := s.temporal.ExecuteWorkflow(c.Request.Context(), client.StartWorkflowOptions{
+	run, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       caseID,
 		TaskQueue:                s.taskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		StaticSummary:            fmt.Sprintf("%s｜%s｜%s", kind.Title(), input.Title, unit.Name),
-		StaticDetails:            fmt.Sprintf("**人选**：%s\n**公示期**：%d个工作日\n**发起人**：%s（%s）", strings.Join(names, "、"), input.PeriodWorkingDays, p.Name, p.ID),
+		StaticSummary:            fmt.Sprintf("%s｜%s｜%s", st.Kind.Title(), st.Title, st.OrgUnit.Name),
+		StaticDetails:            st.Details + fmt.Sprintf("\n**发起人**：%s（%s）", p.Name, p.ID),
 		TypedSearchAttributes: temporal.NewSearchAttributes(
-			schemas.SACaseKind.ValueSet(string(kind)),
+			schemas.SACaseKind.ValueSet(string(st.Kind)),
 			schemas.SACaseNo.ValueSet(caseID),
-			schemas.SAOrgUnit.ValueSet(in.OrgUnitID),
+			schemas.SAOrgUnit.ValueSet(st.OrgUnit.ID),
 		),
-	}, kind.WorkflowType(), input)
+	}, st.Kind.WorkflowType(), st.Input(caseID))
 	if err != nil {
 		s.workflowError(c, caseID, err)
 		return
 	}
 	c.Header("Location", "/api/v1/cases/"+caseID)
-	c.JSON(http.StatusCreated, StartedCase{ID: caseID, Kind: kind, Title: input.Title, RunID: run.GetRunID()})
-}
-
-// allocateCaseID numbers the case per kind per year (Beijing time). With an Idempotency-Key,
-// a retried start gets the number of the first try, and the workflow start (which uses it as
-// the workflow id) is deduplicated by Temporal.
-func (s *Server) allocateCaseID(c *gin.Context, kind schemas.CaseKind) (string, error) {
-	key := c.GetHeader("Idempotency-Key")
-	if key != "" {
-		key = principal(c).ID + "/" + key
-	}
-	year := time.Now().In(calendar.Location()).Year()
-	var id string
-	err := s.db.WithContext(c.Request.Context()).Transaction(func(tx *gorm.DB) error {
-		if key != "" {
-			var prev schemas.CaseRequest
-			err := tx.First(&prev, "idempotency_key = ?", key).Error
-			if err == nil {
-				id = prev.CaseID
-				return nil
-			}
-			if !errors.Is(err, gorm.ErrRecordNotFound) {
-				return err
-			}
-		}
-		var seq int
-		err := tx.Raw(`INSERT INTO case_sequences (kind, year, last) VALUES (?, ?, 1)
-			ON CONFLICT (kind, year) DO UPDATE SET last = case_sequences.last + 1 RETURNING last`, kind, year).Scan(&seq).Error
-		if err != nil {
-			return err
-		}
-		id = schemas.CaseID(kind, year, seq)
-		if key == "" {
-			return nil
-		}
-		return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&schemas.CaseRequest{
-			IdempotencyKey: key, OfficialID: principal(c).ID, CaseID: id, CreatedAt: time.Now().UTC(),
-		}).Error
-	})
-	return id, err
+	c.JSON(http.StatusCreated, StartedCase{ID: caseID, Kind: st.Kind, Title: st.Title, RunID: run.GetRunID()})
 }
 
 // visibleCases restricts a case query to what the official may see: cases of their org
@@ -342,39 +224,6 @@ func (s *Server) cancelCase(c *gin.Context) {
 	var state schemas.CaseState
 	if s.update(c, row.ID, schemas.UpdateCancelCase, id, schemas.CancelCaseRequest{Actor: actor(c), Reason: in.Reason}, &state) {
 		c.JSON(http.StatusOK, state)
-	}
-}
-
-// ObjectionInput is the body of POST /api/v1/cases/{id}/objections.
-type ObjectionInput struct {
-	CandidateID string `json:"candidate_id"`
-	Signed      bool   `json:"signed"`
-	Serious     bool   `json:"serious"`
-	Channel     string `json:"channel"`
-	Summary     string `json:"summary"`
-}
-
-func (s *Server) fileObjection(c *gin.Context) {
-	row, ok := s.loadCaseFor(c)
-	if !ok {
-		return
-	}
-	if row.Kind != schemas.KindPublicity {
-		abort(c, probNotFound, "case "+row.ID+" takes no objections")
-		return
-	}
-	var in ObjectionInput
-	if !bindJSON(c, &in) {
-		return
-	}
-	id, ok := updateID(c, "objection", row.ID, false)
-	if !ok {
-		return
-	}
-	req := schemas.ObjectionRequest{Actor: actor(c), CandidateID: in.CandidateID, Signed: in.Signed, Serious: in.Serious, Channel: in.Channel, Summary: in.Summary}
-	var o schemas.Objection
-	if s.update(c, row.ID, schemas.UpdateFileObjection, id, req, &o) {
-		c.JSON(http.StatusCreated, o)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 )
@@ -129,4 +130,15 @@ func bindJSON(c *gin.Context, v any) bool {
 // sortFieldErrors orders field errors by field so answers are stable.
 func sortFieldErrors(errs []FieldError) {
 	slices.SortStableFunc(errs, func(a, b FieldError) int { return strings.Compare(a.Field, b.Field) })
+}
+
+// textIssue appends an error when the trimmed text v is not min..max characters long.
+func textIssue(errs []FieldError, field, v string, min, max int) []FieldError {
+	if n := utf8.RuneCountInString(strings.TrimSpace(v)); n < min || n > max {
+		if min > 0 {
+			return append(errs, FieldError{field, fmt.Sprintf("required, %d-%d characters", min, max)})
+		}
+		return append(errs, FieldError{field, fmt.Sprintf("at most %d characters", max)})
+	}
+	return errs
 }

@@ -21,6 +21,14 @@ type TaskResponse struct {
 	PriorityLabel string `json:"priority_label"`
 }
 
+// workflow is the workflow to send the task's updates to.
+func (t *TaskResponse) workflow() string {
+	if t.WorkflowID != "" {
+		return t.WorkflowID
+	}
+	return t.CaseID
+}
+
 type taskCursor struct {
 	Priority schemas.Priority `json:"p"`
 	DueAt    time.Time        `json:"d"`
@@ -205,7 +213,7 @@ func (s *Server) completeTask(c *gin.Context) {
 	}
 	var state schemas.CaseState
 	req := schemas.CompleteTaskRequest{TaskID: t.ID, Actor: actor(c), Decision: in.Decision, Form: in.Form, Comment: in.Comment}
-	if s.update(c, t.CaseID, schemas.UpdateCompleteTask, id, req, &state) {
+	if s.update(c, t.workflow(), schemas.UpdateCompleteTask, id, req, &state) {
 		c.JSON(http.StatusOK, state)
 	}
 }
@@ -223,7 +231,7 @@ func (s *Server) taskAction(c *gin.Context, action, update string) {
 		return
 	}
 	var state schemas.CaseState
-	if s.update(c, t.CaseID, update, id, schemas.TaskActionRequest{TaskID: t.ID, Actor: actor(c)}, &state) {
+	if s.update(c, t.workflow(), update, id, schemas.TaskActionRequest{TaskID: t.ID, Actor: actor(c)}, &state) {
 		c.JSON(http.StatusOK, state)
 	}
 }
@@ -264,7 +272,7 @@ func (s *Server) reassignTask(c *gin.Context) {
 		To: schemas.Actor{ID: to.ID, Name: to.Name, Roles: to.Roles, OrgUnitID: to.OrgUnitID, OrgPath: to.OrgUnit.Path},
 	}
 	var state schemas.CaseState
-	if s.update(c, t.CaseID, schemas.UpdateReassignTask, id, req, &state) {
+	if s.update(c, t.workflow(), schemas.UpdateReassignTask, id, req, &state) {
 		c.JSON(http.StatusOK, state)
 	}
 }

@@ -143,6 +143,9 @@ var migrations = []migration{
 			created_at {{time}} NOT NULL
 		)`,
 	}, nil},
+	{4, "tasks remember the workflow that holds them (child workflows)", []string{
+		`ALTER TABLE tasks ADD COLUMN workflow_id TEXT NOT NULL DEFAULT ''`,
+	}, nil},
 }
 
 // seedHolidays loads the State Council schedules that ship with the calendar package; later

@@ -99,10 +99,12 @@ const (
 )
 
 // Task is the projection of one human step, kept by activities so the inbox is a fast SQL query.
-// Its ID is "<case id>.<step key>", so opening it again is idempotent.
+// Its ID is "<case id>.<step key>", so opening it again is idempotent. WorkflowID is the
+// workflow that holds the step: the case's own, or a child workflow of it.
 type Task struct {
 	ID              string     `gorm:"primaryKey" json:"id"`
 	CaseID          string     `json:"case_id"`
+	WorkflowID      string     `json:"workflow_id"`
 	CaseKind        CaseKind   `json:"case_kind"`
 	StepKey         string     `json:"step_key"`
 	Step            string     `json:"step"`

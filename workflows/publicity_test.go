@@ -123,7 +123,9 @@ func TestPublicityObjectionUnfoundedAndFiled(t *testing.T) {
 			TaskID: r.caseID + ".approve-1", Actor: r.actor("chen.jing"), Decision: "return",
 		}, schemas.ErrTypeInvalid)
 	})
-	r.at("2026-11-02 11:00", func() { r.complete("approve-1", "chen.jing", "return", map[string]any{"opinion": "请补充人选简历"}) })
+	r.at("2026-11-02 11:00", func() {
+		r.complete("approve-1", "chen.jing", "return", map[string]any{"opinion": "请补充人选简历"})
+	})
 	r.at("2026-11-02 14:00", func() { r.complete("draft-2", "wu.gang", "submit", draftForm) })
 	r.at("2026-11-02 15:00", func() { r.complete("approve-2", "chen.jing", "approve", nil) })
 	// An anonymous vague report is filed; a signed one is verified and found unfounded.

@@ -1,0 +1,144 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/jiandu/jiandu/schemas"
+)
+
+// CandidateInput is one candidate in POST /api/v1/cases/publicity.
+type CandidateInput struct {
+	Name         string `json:"name"`
+	Gender       string `json:"gender"`
+	BirthDate    string `json:"birth_date"`
+	Education    string `json:"education"`
+	CurrentPost  string `json:"current_post"`
+	ProposedPost string `json:"proposed_post"`
+}
+
+// PublicityStartInput is the body of POST /api/v1/cases/publicity.
+type PublicityStartInput struct {
+	Title             string           `json:"title"`
+	OrgUnitID         string           `json:"org_unit_id"`
+	Candidates        []CandidateInput `json:"candidates"`
+	PeriodWorkingDays int              `json:"period_working_days"`
+	Priority          string           `json:"priority"`
+}
+
+// startPublicity starts a pre-appointment publicity case (任前公示).
+func (s *Server) startPublicity(c *gin.Context) {
+	kind := schemas.KindPublicity
+	p := principal(c)
+	var in PublicityStartInput
+	if !bindJSON(c, &in) {
+		return
+	}
+	if in.OrgUnitID == "" {
+		in.OrgUnitID = p.OrgUnitID
+	}
+	var errs []FieldError
+	errs = textIssue(errs, "title", in.Title, 1, 200)
+	if len(in.Candidates) == 0 || len(in.Candidates) > 50 {
+		errs = append(errs, FieldError{"candidates", "1 to 50 candidates"})
+	}
+	for i, cand := range in.Candidates {
+		f := fmt.Sprintf("candidates[%d].", i)
+		errs = textIssue(errs, f+"name", cand.Name, 1, 50)
+		errs = textIssue(errs, f+"current_post", cand.CurrentPost, 1, 200)
+		errs = textIssue(errs, f+"proposed_post", cand.ProposedPost, 1, 200)
+		errs = textIssue(errs, f+"gender", cand.Gender, 0, 10)
+		errs = textIssue(errs, f+"education", cand.Education, 0, 50)
+		if cand.BirthDate != "" {
+			if _, err := time.Parse("2006-01", cand.BirthDate); err != nil {
+				errs = append(errs, FieldError{f + "birth_date", "YYYY-MM"})
+			}
+		}
+	}
+	if in.PeriodWorkingDays == 0 {
+		in.PeriodWorkingDays = 5
+	}
+	if in.PeriodWorkingDays < 5 || in.PeriodWorkingDays > 30 {
+		errs = append(errs, FieldError{"period_working_days", "5 to 30 (the regulation requires at least 5)"})
+	}
+	priority := schemas.PriorityNormal
+	switch in.Priority {
+	case "", "normal":
+	case "urgent":
+		priority = schemas.PriorityUrgent
+	default:
+		errs = append(errs, FieldError{"priority", "normal or urgent"})
+	}
+	var unit schemas.OrgUnit
+	if err := s.db.WithContext(c.Request.Context()).First(&unit, "id = ?", in.OrgUnitID).Error; err != nil {
+		errs = append(errs, FieldError{"org_unit_id", "unknown org unit"})
+	} else if unit.Kind != schemas.OrgKindOrganization {
+		errs = append(errs, FieldError{"org_unit_id", "must be an organization department"})
+	}
+	if len(errs) > 0 {
+		sortFieldErrors(errs)
+		abort(c, probValidation, "invalid publicity", errs...)
+		return
+	}
+	if in.OrgUnitID != p.OrgUnitID || !(p.Roles.Has(schemas.RoleCadreSection) || p.Roles.Has(schemas.RoleSupervisor)) {
+		abort(c, probForbidden, "publicity is started by the cadre section or supervisors of the organization department itself")
+		return
+	}
+	names := make([]string, len(in.Candidates))
+	var candidates []schemas.Candidate
+	for i, cand := range in.Candidates {
+		candidates = append(candidates, schemas.Candidate{
+			ID: fmt.Sprintf("c%d", i+1), Name: strings.TrimSpace(cand.Name), Gender: cand.Gender, BirthDate: cand.BirthDate,
+			Education: cand.Education, CurrentPost: cand.CurrentPost, ProposedPost: cand.ProposedPost,
+		})
+		names[i] = strings.TrimSpace(cand.Name)
+	}
+	title := strings.TrimSpace(in.Title)
+	s.startCase(c, caseStart{
+		Kind: kind, Title: title, OrgUnit: unit,
+		Details: fmt.Sprintf("**人选**：%s\n**公示期**：%d个工作日", strings.Join(names, "、"), in.PeriodWorkingDays),
+		Input: func(id string) any {
+			return schemas.PublicityInput{
+				CaseID: id, Title: title, OrgUnitID: in.OrgUnitID, CreatedBy: p.ID,
+				Priority: priority, PeriodWorkingDays: in.PeriodWorkingDays, Candidates: candidates,
+			}
+		},
+	})
+}
+
+// ObjectionInput is the body of POST /api/v1/cases/{id}/objections.
+type ObjectionInput struct {
+	CandidateID string `json:"candidate_id"`
+	Signed      bool   `json:"signed"`
+	Serious     bool   `json:"serious"`
+	Channel     string `json:"channel"`
+	Summary     string `json:"summary"`
+}
+
+func (s *Server) fileObjection(c *gin.Context) {
+	row, ok := s.loadCaseFor(c)
+	if !ok {
+		return
+	}
+	if row.Kind != schemas.KindPublicity {
+		abort(c, probNotFound, "case "+row.ID+" takes no objections")
+		return
+	}
+	var in ObjectionInput
+	if !bindJSON(c, &in) {
+		return
+	}
+	id, ok := updateID(c, "objection", row.ID, false)
+	if !ok {
+		return
+	}
+	req := schemas.ObjectionRequest{Actor: actor(c), CandidateID: in.CandidateID, Signed: in.Signed, Serious: in.Serious, Channel: in.Channel, Summary: in.Summary}
+	var o schemas.Objection
+	if s.update(c, row.ID, schemas.UpdateFileObjection, id, req, &o) {
+		c.JSON(http.StatusCreated, o)
+	}
+}
