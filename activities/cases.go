@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/jiandu/jiandu/internal/audit"
+	"github.com/jiandu/jiandu/internal/caseno"
 	"github.com/jiandu/jiandu/schemas"
 )
 
@@ -104,4 +105,18 @@ func appendAudit(ctx context.Context, tx *gorm.DB, caseID string, at time.Time, 
 func dedupKey(ctx context.Context, what string) string {
 	info := activity.GetInfo(ctx)
 	return fmt.Sprintf("%s/%s/%s/%s", info.WorkflowExecution.ID, info.WorkflowExecution.RunID, info.ActivityID, what)
+}
+
+// AllocateRequest asks for the number of a case that a workflow starts (a linked case: an
+// inquiry's outcome starting an admonishment).
+type AllocateRequest struct {
+	Kind schemas.CaseKind `json:"kind"`
+	// Key makes the allocation idempotent: the same key gets the same number.
+	Key string `json:"key"`
+}
+
+// AllocateCase numbers a linked case.
+func (a *Activities) AllocateCase(ctx context.Context, req AllocateRequest) (string, error) {
+	info := activity.GetInfo(ctx)
+	return caseno.Next(ctx, a.DB, req.Kind, info.WorkflowExecution.ID+"/"+req.Key, "system")
 }

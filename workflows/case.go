@@ -27,6 +27,10 @@ type caseRun struct {
 	stages map[string]string
 
 	createdBy string
+	// part names what a child workflow holds of its parent's case ("用人检查"); empty for the
+	// case's own workflow. A part writes no case row and cannot be cancelled on its own: the
+	// parent cancels it.
+	part string
 	// mayCancel says who may cancel a case of this process.
 	mayCancel func(schemas.Actor) bool
 	cancelReq *schemas.CancelCaseRequest
@@ -87,7 +91,13 @@ func (c *caseRun) setup(ctx workflow.Context) (workflow.Context, error) {
 		{schemas.UpdateClaimTask, c.claimTask, c.validateClaim},
 		{schemas.UpdateUnclaimTask, c.unclaimTask, c.validateUnclaim},
 		{schemas.UpdateReassignTask, c.reassignTask, c.validateReassign},
-		{schemas.UpdateCancelCase, c.cancelCase, c.validateCancel},
+	}
+	if c.part == "" {
+		handlers = append(handlers, struct {
+			name      string
+			handler   any
+			validator any
+		}{schemas.UpdateCancelCase, c.cancelCase, c.validateCancel})
 	}
 	for _, h := range handlers {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler,
@@ -99,10 +109,10 @@ func (c *caseRun) setup(ctx workflow.Context) (workflow.Context, error) {
 	return c.runCtx, nil
 }
 
-// open records the new case and its first stage.
+// open records the new case (or part) and its first stage.
 func (c *caseRun) open(ctx workflow.Context, stage string, detail any) error {
 	c.state.Stage, c.state.StageTitle = stage, c.stages[stage]
-	err := c.exec(ctx, "登记案件", acts.RecordCase, c.record(ctx, c.createdBy, "case.opened", detail))
+	err := c.recordMove(ctx, "登记案件", c.createdBy, "opened", detail)
 	c.refresh(ctx)
 	return err
 }
@@ -113,9 +123,21 @@ func (c *caseRun) setStage(ctx workflow.Context, stage string) error {
 		return nil
 	}
 	c.state.Stage, c.state.StageTitle = stage, c.stages[stage]
-	err := c.exec(ctx, "进入阶段："+c.stages[stage], acts.RecordCase, c.record(ctx, "system", "case.stage", map[string]string{"stage": stage}))
+	err := c.recordMove(ctx, "进入阶段："+c.stages[stage], "system", "stage", map[string]string{"stage": stage})
 	c.refresh(ctx)
 	return err
+}
+
+// recordMove writes a move of the case: the case row and its audit event, or, for a part, the
+// audit event alone ("part.stage" with the part's name).
+func (c *caseRun) recordMove(ctx workflow.Context, summary, actor, move string, detail any) error {
+	if c.part == "" {
+		return c.exec(ctx, summary, acts.RecordCase, c.record(ctx, actor, "case."+move, detail))
+	}
+	return c.exec(ctx, c.part+"："+summary, acts.Audit, activities.AuditRequest{
+		CaseID: c.state.ID, At: workflow.Now(ctx), Actor: actor, Action: "part." + move,
+		Detail: map[string]any{"part": c.part, "stage": c.state.Stage, "detail": detail},
+	})
 }
 
 func (c *caseRun) record(ctx workflow.Context, actor, action string, detail any) activities.CaseRecord {
@@ -133,7 +155,7 @@ func (c *caseRun) finish(ctx workflow.Context, runErr error) (schemas.CaseState,
 	if runErr == nil {
 		c.state.Status = schemas.CaseClosed
 		c.state.Stage, c.state.StageTitle = "closed", c.stages["closed"]
-		err := c.exec(ctx, "办结", acts.RecordCase, c.record(ctx, "system", "case.closed", map[string]string{"outcome": c.state.Outcome}))
+		err := c.recordMove(ctx, "办结", "system", "closed", map[string]string{"outcome": c.state.Outcome})
 		c.refresh(ctx)
 		if err != nil {
 			return c.snapshot(), err
@@ -164,7 +186,7 @@ func (c *caseRun) finish(ctx workflow.Context, runErr error) (schemas.CaseState,
 	c.state.Status = schemas.CaseCancelled
 	c.state.Stage, c.state.StageTitle = "cancelled", "已撤销"
 	c.state.Outcome = "已撤销：" + reason
-	err := c.exec(dctx, "撤销案件", acts.RecordCase, c.record(dctx, actor, "case.cancelled", map[string]string{"reason": reason}))
+	err := c.recordMove(dctx, "撤销案件", actor, "cancelled", map[string]string{"reason": reason})
 	c.refresh(dctx)
 	if err != nil {
 		return c.snapshot(), err

@@ -1,0 +1,50 @@
+package workflows
+
+import (
+	"fmt"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/jiandu/jiandu/activities"
+	"github.com/jiandu/jiandu/schemas"
+)
+
+// LinkedCase describes a case that this one starts and that then runs on its own.
+type LinkedCase struct {
+	Kind      schemas.CaseKind
+	Key       string // unique within this case: the same key never starts a second case
+	Title     string
+	OrgUnitID string
+	Input     func(caseID string) any
+}
+
+// startLinkedCase numbers and starts another case as an abandoned child: it shows under this
+// case in the Temporal UI, and outlives it. It returns the new case's id once it has started.
+func (c *caseRun) startLinkedCase(ctx workflow.Context, l LinkedCase) (string, error) {
+	var id string
+	if err := c.exec(ctx, "编号："+l.Kind.Title(), acts.AllocateCase, activities.AllocateRequest{Kind: l.Kind, Key: l.Key}, &id); err != nil {
+		return "", err
+	}
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:            id,
+		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		StaticSummary:         fmt.Sprintf("%s｜%s｜由%s发起", l.Kind.Title(), l.Title, c.state.ID),
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			schemas.SACaseKind.ValueSet(string(l.Kind)),
+			schemas.SACaseNo.ValueSet(id),
+			schemas.SAOrgUnit.ValueSet(l.OrgUnitID),
+		),
+	})
+	child := workflow.ExecuteChildWorkflow(cctx, l.Kind.WorkflowType(), l.Input(id))
+	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+		return "", fmt.Errorf("start linked case %s: %w", id, err)
+	}
+	err := c.exec(ctx, "关联案件："+id, acts.Audit, activities.AuditRequest{
+		CaseID: c.state.ID, At: workflow.Now(ctx), Actor: "system", Action: "case.linked",
+		Detail: map[string]string{"linked_case": id, "kind": string(l.Kind)},
+	})
+	return id, err
+}
