@@ -161,8 +161,12 @@ func recordHistory(t *testing.T, bin, address, id string) {
 	if err != nil {
 		t.Fatalf("workflow show: %v", err)
 	}
+	kind, _, _, err := schemas.ParseCaseID(id)
+	if err != nil {
+		t.Fatal(err)
+	}
 	dialect := filepath.Base(t.Name())
-	path := filepath.Join("..", "workflows", "testdata", "publicity-e2e-"+dialect+".json")
+	path := filepath.Join("..", "workflows", "testdata", string(kind)+"-e2e-"+dialect+".json")
 	if err := os.WriteFile(path, out, 0o644); err != nil {
 		t.Fatal(err)
 	}
