@@ -11,9 +11,34 @@ import (
 	"github.com/jiandu/jiandu/workflows"
 )
 
+// Workflow is a workflow function and the type name it is registered under.
+type Workflow struct {
+	Func any
+	Name string
+}
+
+// Workflows lists every workflow Jiandu runs. Add a process here.
+func Workflows() []Workflow {
+	return []Workflow{
+		{workflows.Publicity, schemas.KindPublicity.WorkflowType()},
+	}
+}
+
+// WorkflowRegistry is what registers workflows: a worker, a test environment, a replayer.
+type WorkflowRegistry interface {
+	RegisterWorkflowWithOptions(w any, options workflow.RegisterOptions)
+}
+
+// RegisterWorkflows registers every workflow with r.
+func RegisterWorkflows(r WorkflowRegistry) {
+	for _, w := range Workflows() {
+		r.RegisterWorkflowWithOptions(w.Func, workflow.RegisterOptions{Name: w.Name})
+	}
+}
+
 // Register adds every workflow and activity to r (a worker, or a test environment).
 func Register(r sdkworker.Registry, acts *activities.Activities) {
-	r.RegisterWorkflowWithOptions(workflows.Publicity, workflow.RegisterOptions{Name: schemas.KindPublicity.WorkflowType()})
+	RegisterWorkflows(r)
 	r.RegisterActivity(acts)
 }
 

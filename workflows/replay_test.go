@@ -4,11 +4,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
+	sdkworker "go.temporal.io/sdk/worker"
 
-	"github.com/jiandu/jiandu/schemas"
-	"github.com/jiandu/jiandu/workflows"
+	"github.com/jiandu/jiandu/worker"
 )
 
 // TestReplayRecordedHistories replays every history recorded from the end-to-end runs
@@ -22,8 +20,8 @@ func TestReplayRecordedHistories(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatal("no recorded histories in testdata/")
 	}
-	replayer := worker.NewWorkflowReplayer()
-	replayer.RegisterWorkflowWithOptions(workflows.Publicity, workflow.RegisterOptions{Name: schemas.KindPublicity.WorkflowType()})
+	replayer := sdkworker.NewWorkflowReplayer()
+	worker.RegisterWorkflows(replayer)
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			if err := replayer.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
