@@ -290,3 +290,30 @@ func TestMetricsAndRequestID(t *testing.T) {
 		}
 	})
 }
+
+func TestCreateOrgUnit(t *testing.T) {
+	testenv.Seeded(t, func(t *testing.T, gdb *gorm.DB, _ string) {
+		h := newHarness(t, gdb, nil)
+		admin := h.token("admin")
+		body := map[string]any{"id": "150103", "parent_id": "150100", "name": "回民区委组织部", "level": "county", "kind": "organization"}
+		r := h.do("POST", "/api/v1/org-units", admin, body)
+		if r.status != http.StatusCreated {
+			t.Fatalf("create: %d %s", r.status, r.body)
+		}
+		var u schemas.OrgUnit
+		r.json(t, &u)
+		if u.Path != "/150000/150100/150103/" {
+			t.Fatalf("path %q", u.Path)
+		}
+		if r := h.do("POST", "/api/v1/org-units", admin, body); r.status != http.StatusConflict {
+			t.Fatalf("twice: %d %s", r.status, r.body)
+		}
+		if r := h.do("POST", "/api/v1/org-units", h.token("bao.yin"), body); r.status != http.StatusForbidden {
+			t.Fatalf("supervisor creates: %d", r.status)
+		}
+		r = h.do("POST", "/api/v1/org-units", admin, map[string]any{"id": "x", "parent_id": "nowhere", "name": "", "level": "planet", "kind": "club"})
+		if p := r.problem(t); r.status != http.StatusUnprocessableEntity || len(p.Errors) != 5 {
+			t.Fatalf("invalid: %d %+v", r.status, p.Errors)
+		}
+	})
+}

@@ -209,3 +209,63 @@ func (s *Server) updateOfficial(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, o)
 }
+
+// OrgUnitInput is the body of POST /api/v1/org-units.
+type OrgUnitInput struct {
+	ID       string           `json:"id"`
+	ParentID string           `json:"parent_id"`
+	Name     string           `json:"name"`
+	Level    schemas.OrgLevel `json:"level"`
+	Kind     schemas.OrgKind  `json:"kind"`
+}
+
+var validOrgUnitID = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z-]{1,31}$`)
+
+// createOrgUnit adds a unit under a parent in the admin's subtree.
+func (s *Server) createOrgUnit(c *gin.Context) {
+	if !requireRole(c, schemas.RoleAdmin) {
+		return
+	}
+	var in OrgUnitInput
+	if !bindJSON(c, &in) {
+		return
+	}
+	ctx := c.Request.Context()
+	var errs []FieldError
+	if !validOrgUnitID.MatchString(in.ID) {
+		errs = append(errs, FieldError{"id", "2-32 letters, digits or '-', e.g. 150103"})
+	}
+	errs = textIssue(errs, "name", in.Name, 1, 64)
+	switch in.Level {
+	case schemas.LevelRegion, schemas.LevelLeague, schemas.LevelCounty, schemas.LevelTownship:
+	default:
+		errs = append(errs, FieldError{"level", "region, league, county or township"})
+	}
+	switch in.Kind {
+	case schemas.OrgKindOrganization, schemas.OrgKindDiscipline, schemas.OrgKindAudit, schemas.OrgKindHR,
+		schemas.OrgKindEstablishment, schemas.OrgKindUnit:
+	default:
+		errs = append(errs, FieldError{"kind", "organization, discipline, audit, hr, establishment or unit"})
+	}
+	var parent schemas.OrgUnit
+	if err := s.db.WithContext(ctx).First(&parent, "id = ?", in.ParentID).Error; err != nil {
+		errs = append(errs, FieldError{"parent_id", "unknown org unit"})
+	} else if !principal(c).InSubtree(parent.Path) {
+		errs = append(errs, FieldError{"parent_id", "outside your org subtree"})
+	}
+	if len(errs) > 0 {
+		sortFieldErrors(errs)
+		abort(c, probValidation, "invalid org unit", errs...)
+		return
+	}
+	unit := schemas.OrgUnit{ID: in.ID, ParentID: &parent.ID, Name: strings.TrimSpace(in.Name), Level: in.Level, Kind: in.Kind, Path: parent.Path + in.ID + "/"}
+	err := s.db.WithContext(ctx).Create(&unit).Error
+	switch {
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		abort(c, probConflict, "org unit "+in.ID+" exists", FieldError{"id", "already taken"})
+	case err != nil:
+		s.unavailable(c, "create org unit", err)
+	default:
+		c.JSON(http.StatusCreated, unit)
+	}
+}

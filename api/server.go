@@ -81,6 +81,7 @@ func (s *Server) engine() *gin.Engine {
 	v1 := r.Group("/api/v1", s.authenticate)
 	v1.GET("/me", s.me)
 	v1.GET("/org-units", s.listOrgUnits)
+	v1.POST("/org-units", s.createOrgUnit)
 	v1.GET("/officials", s.listOfficials)
 	v1.POST("/officials", s.createOfficial)
 	v1.PATCH("/officials/:id", s.updateOfficial)

@@ -77,31 +77,27 @@ func (c *caseRun) caseRef() activities.CaseRef {
 // setup registers the query and the task and case updates. Call it first, before any step.
 // It returns the context the process's steps run in, which cancel-case cancels.
 func (c *caseRun) setup(ctx workflow.Context) (workflow.Context, error) {
-	if err := workflow.SetQueryHandler(ctx, schemas.QueryCaseState, func() (schemas.CaseState, error) {
+	if err := workflow.SetQueryHandlerWithOptions(ctx, schemas.QueryCaseState, func() (schemas.CaseState, error) {
 		return c.snapshot(), nil
-	}); err != nil {
+	}, workflow.QueryHandlerOptions{Description: "案件当前状态：阶段、待办任务、结果"}); err != nil {
 		return nil, err
 	}
-	handlers := []struct {
-		name      string
-		handler   any
-		validator any
-	}{
-		{schemas.UpdateCompleteTask, c.completeTask, c.validateComplete},
-		{schemas.UpdateClaimTask, c.claimTask, c.validateClaim},
-		{schemas.UpdateUnclaimTask, c.unclaimTask, c.validateUnclaim},
-		{schemas.UpdateReassignTask, c.reassignTask, c.validateReassign},
+	type update struct {
+		name, description  string
+		handler, validator any
+	}
+	handlers := []update{
+		{schemas.UpdateCompleteTask, "办理任务（决定与表单）", c.completeTask, c.validateComplete},
+		{schemas.UpdateClaimTask, "认领任务", c.claimTask, c.validateClaim},
+		{schemas.UpdateUnclaimTask, "退回认领", c.unclaimTask, c.validateUnclaim},
+		{schemas.UpdateReassignTask, "转交任务（干部监督人员）", c.reassignTask, c.validateReassign},
 	}
 	if c.part == "" {
-		handlers = append(handlers, struct {
-			name      string
-			handler   any
-			validator any
-		}{schemas.UpdateCancelCase, c.cancelCase, c.validateCancel})
+		handlers = append(handlers, update{schemas.UpdateCancelCase, "撤销案件（须说明理由）", c.cancelCase, c.validateCancel})
 	}
 	for _, h := range handlers {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler,
-			workflow.UpdateHandlerOptions{Validator: h.validator}); err != nil {
+			workflow.UpdateHandlerOptions{Validator: h.validator, Description: h.description}); err != nil {
 			return nil, err
 		}
 	}

@@ -79,6 +79,9 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 		return err
 	}
 
+	if cfg.TimeScale > 1 {
+		log.Warn("JIANDU_TIME_SCALE compresses every deadline; for demos and tests only", "factor", cfg.TimeScale)
+	}
 	w := worker.New(p.temporal, cfg.TaskQueue, &activities.Activities{DB: p.db, Logger: log, TimeScale: cfg.TimeScale})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)

@@ -149,6 +149,19 @@ func TestMigrateAndToken(t *testing.T) {
 			if out, err := run("token", "nobody"); err == nil || !strings.Contains(out, `no official "nobody"`) {
 				t.Fatalf("token for unknown official: %v %s", err, out)
 			}
+			// A fresh database gets its root and first administrator, once.
+			if out, err := run("bootstrap", "-org-id", "150000", "-org-name", "内蒙古自治区党委组织部"); err != nil || !strings.Contains(out, "created administrator admin") {
+				t.Fatalf("bootstrap: %v\n%s", err, out)
+			}
+			if out, err := run("bootstrap", "-org-id", "150000", "-org-name", "内蒙古自治区党委组织部"); err != nil || !strings.Contains(out, "nothing to do") {
+				t.Fatalf("bootstrap again: %v\n%s", err, out)
+			}
+			if out, err := run("bootstrap", "-org-id", "110000", "-org-name", "另一个根"); err == nil || !strings.Contains(out, "already has a root") {
+				t.Fatalf("second root: %v\n%s", err, out)
+			}
+			if out, err := run("token", "admin"); err != nil || strings.Count(out, ".") != 2 {
+				t.Fatalf("token for the new administrator: %v %s", err, out)
+			}
 		})
 	}
 }

@@ -23,6 +23,8 @@ commands:
   api       run the REST API (production; configured by JIANDU_* variables)
   worker    run the Temporal worker (production)
   migrate   apply database migrations and register Temporal search attributes
+  bootstrap create the root org unit and first administrator of a new database:
+            jiandu bootstrap -org-id 150000 -org-name 内蒙古自治区党委组织部
   token     issue a bearer token for an official: jiandu token <official-id>
   audit     verify the hash chains of the audit trail: jiandu audit verify [-case <id>]
 `
@@ -55,6 +57,8 @@ func run(ctx context.Context, cmd string, args []string, stdout io.Writer) error
 		return runWorker(ctx, cfg, log)
 	case "migrate":
 		return runMigrate(ctx, cfg, log, args)
+	case "bootstrap":
+		return runBootstrap(ctx, cfg, args, stdout)
 	case "token":
 		return runToken(ctx, cfg, args, stdout)
 	case "audit":

@@ -117,6 +117,9 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := checkSchema(p.db); err != nil {
 		return err
 	}
+	if cfg.TimeScale > 1 {
+		log.Warn("JIANDU_TIME_SCALE compresses every deadline; for demos and tests only", "factor", cfg.TimeScale)
+	}
 	w := worker.New(p.temporal, cfg.TaskQueue, &activities.Activities{DB: p.db, Logger: log, TimeScale: cfg.TimeScale})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
