@@ -229,6 +229,15 @@ type RungRequest struct {
 	Task   schemas.TaskView   `json:"task"`
 	Action schemas.RungAction `json:"action"`
 	At     time.Time          `json:"at"`
+	// To is whom a RungEscalateTo rung tells.
+	To *RungTarget `json:"to,omitempty"`
+}
+
+// RungTarget names whom an escalate_to rung tells: the holders of Role found upwards from
+// OrgUnitID (the leader of the case's organization department, say).
+type RungTarget struct {
+	Role      schemas.Role `json:"role"`
+	OrgUnitID string       `json:"org_unit_id"`
 }
 
 // RungResult says where an escalation went, so the workflow can open the 督办 task there.
@@ -283,6 +292,18 @@ func (a *Activities) FireRung(ctx context.Context, req RungRequest) (RungResult,
 			to = append(append(to, hold...), sup...)
 			n.Kind, n.Title = notify.KindEscalation, "督办通知："+t.Title
 			n.Body = subject + "逾期未办结，已提请上级干部监督机构督办。"
+		case schemas.RungEscalateTo:
+			if req.To == nil {
+				return fmt.Errorf("ladder action %q names nobody to tell", req.Action)
+			}
+			updates["overdue"], updates["escalation_level"] = true, 2
+			_, ids, err := nearestWithRole(tx, req.To.OrgUnitID, req.To.Role)
+			if err != nil {
+				return err
+			}
+			to = append(append(to, hold...), ids...)
+			n.Kind, n.Title = notify.KindEscalation, "逾期上报："+t.Title
+			n.Body = subject + "逾期未办结，已报告" + req.To.Role.Title() + "。"
 		default:
 			return fmt.Errorf("unknown ladder action %q", req.Action)
 		}

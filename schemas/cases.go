@@ -33,6 +33,14 @@ var kindTitles = map[CaseKind]string{
 func (k CaseKind) WorkflowType() string {
 	return map[CaseKind]string{
 		KindPublicity: "Publicity",
+
+		// P2 and P3.
+		KindDepartureAudit:  "DepartureAudit",
+		KindJointInspection: "JointInspection",
+
+		// P5 and P4.
+		KindInquiry:      "Inquiry",
+		KindAdmonishment: "Admonishment",
 	}[k]
 }
 

@@ -146,6 +146,20 @@ var migrations = []migration{
 	{4, "tasks remember the workflow that holds them (child workflows)", []string{
 		`ALTER TABLE tasks ADD COLUMN workflow_id TEXT NOT NULL DEFAULT ''`,
 	}, nil},
+	{5, "restrictions on officials (诫勉 influence periods)", []string{
+		`CREATE TABLE restrictions (
+			id TEXT PRIMARY KEY,
+			official_id TEXT NOT NULL,
+			kind TEXT NOT NULL,
+			case_id TEXT NOT NULL,
+			reason TEXT NOT NULL DEFAULT '',
+			starts_at {{time}} NOT NULL,
+			ends_at {{time}} NOT NULL,
+			lifted_at {{time}},
+			created_at {{time}} NOT NULL
+		)`,
+		`CREATE INDEX restrictions_official ON restrictions (official_id, ends_at)`,
+	}, nil},
 }
 
 // seedHolidays loads the State Council schedules that ship with the calendar package; later

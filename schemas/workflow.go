@@ -85,6 +85,8 @@ const (
 	RungOverdue  RungAction = "overdue"  // mark overdue, tell the holder's supervisor
 	RungUrge     RungAction = "urge"     // 催办 to the holder's unit head
 	RungEscalate RungAction = "escalate" // 督办 task at the supervision office one level up
+	// RungEscalateTo tells a named role (the step's EscalateTo), with no 督办 task.
+	RungEscalateTo RungAction = "escalate_to"
 )
 
 // Rung fires Offset after the deadline (a negative N is before it).
@@ -174,4 +176,12 @@ type CaseState struct {
 	Priority   Priority        `json:"priority"`
 	Tasks      []TaskView      `json:"tasks"`
 	Publicity  *PublicityState `json:"publicity,omitempty"`
+
+	// P2 and P3.
+	DepartureAudit  *DepartureAuditState  `json:"departure_audit,omitempty"`
+	JointInspection *JointInspectionState `json:"joint_inspection,omitempty"`
+
+	// P5 and P4.
+	Inquiry      *InquiryState      `json:"inquiry,omitempty"`
+	Admonishment *AdmonishmentState `json:"admonishment,omitempty"`
 }

@@ -21,6 +21,11 @@ type Workflow struct {
 func Workflows() []Workflow {
 	return []Workflow{
 		{workflows.Publicity, schemas.KindPublicity.WorkflowType()},
+		{workflows.Inquiry, schemas.KindInquiry.WorkflowType()},
+		{workflows.Admonishment, schemas.KindAdmonishment.WorkflowType()},
+		{workflows.DepartureAudit, schemas.KindDepartureAudit.WorkflowType()},
+		{workflows.JointInspection, schemas.KindJointInspection.WorkflowType()},
+		{workflows.JointInspectionCheck, schemas.JointInspectionCheckWorkflow},
 	}
 }
 

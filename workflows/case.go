@@ -48,8 +48,10 @@ type task struct {
 	validate   func(schemas.CompleteTaskRequest) []schemas.FieldIssue
 	completion *schemas.CompleteTaskRequest
 	abandoned  bool // closed without a decision (its reason went away)
-	closed     bool
-	supervise  *task // the 督办 task opened when this one escalated
+	// abandonReason is recorded when an abandoned task closes; default: the 督办 withdrawal text.
+	abandonReason string
+	closed        bool
+	supervised    bool // a 督办 task was opened when this one escalated
 }
 
 // shownUI remembers what was last upserted, so unchanged search attributes add no events.

@@ -30,6 +30,14 @@ type StepSpec struct {
 	Spec            schemas.TaskSpec
 	// Validate adds checks across fields that the form description cannot say.
 	Validate func(schemas.CompleteTaskRequest) []schemas.FieldIssue
+	// EscalateTo is whom a schemas.RungEscalateTo rung of the ladder tells.
+	EscalateTo *activities.RungTarget
+	// RungTargets overrides EscalateTo for the rung at an index of the ladder: a ladder that
+	// reports to two places (P7: the lower office's leader, then the superior office).
+	RungTargets map[int]*activities.RungTarget
+	// AfterRung runs after each rung fired, in the step's coroutine (start longer work with
+	// workflow.Go): a process opens a task for whoever the rung reached.
+	AfterRung func(ctx workflow.Context, action schemas.RungAction)
 }
 
 // Completion is what the official decided.
@@ -130,8 +138,15 @@ func (c *caseRun) climbLadder(ctx workflow.Context, t *task, spec StepSpec, plan
 		} else if done() {
 			return nil
 		}
-		if err := c.fireRung(ctx, t, rung.Action); err != nil {
+		to := spec.EscalateTo
+		if rt := spec.RungTargets[i]; rt != nil {
+			to = rt
+		}
+		if err := c.fireRung(ctx, t, rung.Action, to); err != nil {
 			return err
+		}
+		if spec.AfterRung != nil {
+			spec.AfterRung(ctx, rung.Action)
 		}
 	}
 	return nil
@@ -148,15 +163,17 @@ func rungSummary(spec StepSpec, action schemas.RungAction) string {
 		return "办理期限：" + spec.Title
 	case schemas.RungUrge:
 		return "逾期催办：" + spec.Title
+	case schemas.RungEscalateTo:
+		return "逾期上报：" + spec.Title
 	default:
 		return "逾期督办：" + spec.Title
 	}
 }
 
-func (c *caseRun) fireRung(ctx workflow.Context, t *task, action schemas.RungAction) error {
+func (c *caseRun) fireRung(ctx workflow.Context, t *task, action schemas.RungAction, to *activities.RungTarget) error {
 	var res activities.RungResult
 	if err := c.exec(ctx, rungSummary(StepSpec{Title: t.view.Title}, action), acts.FireRung,
-		activities.RungRequest{Case: c.caseRef(), Task: t.view, Action: action, At: workflow.Now(ctx)}, &res); err != nil {
+		activities.RungRequest{Case: c.caseRef(), Task: t.view, Action: action, At: workflow.Now(ctx), To: to}, &res); err != nil {
 		return err
 	}
 	switch action {
@@ -164,9 +181,11 @@ func (c *caseRun) fireRung(ctx workflow.Context, t *task, action schemas.RungAct
 		t.view.Overdue = true
 	case schemas.RungUrge:
 		t.view.Overdue, t.view.EscalationLevel = true, 1
+	case schemas.RungEscalateTo:
+		t.view.Overdue, t.view.EscalationLevel = true, 2
 	case schemas.RungEscalate:
 		t.view.Overdue, t.view.EscalationLevel = true, 2
-		if res.EscalatedTo != "" && t.supervise == nil {
+		if res.EscalatedTo != "" && !t.supervised {
 			c.openSupervision(ctx, t, res.EscalatedTo)
 		}
 	}
@@ -175,7 +194,7 @@ func (c *caseRun) fireRung(ctx workflow.Context, t *task, action schemas.RungAct
 }
 
 // openSupervision opens a 督办 task at the superior supervision office, in the background; it
-// is withdrawn when the overdue task is done.
+// is withdrawn when the overdue task is done, even if that happens while it is being opened.
 func (c *caseRun) openSupervision(ctx workflow.Context, t *task, orgUnitID string) {
 	spec := StepSpec{
 		Key: t.view.StepKey + "-duban", Step: "supervise", Title: "督办：" + t.view.Title,
@@ -186,18 +205,17 @@ func (c *caseRun) openSupervision(ctx workflow.Context, t *task, orgUnitID strin
 			Form:      []schemas.FormField{{Name: "note", Label: "督办意见", Type: schemas.FieldTextarea, MaxLen: 2000}},
 		},
 	}
-	placeholder := &task{}
-	t.supervise = placeholder
+	t.supervised = true
 	workflow.Go(ctx, func(gctx workflow.Context) {
 		s, _, err := c.openTask(gctx, spec)
 		if err != nil {
 			return
 		}
-		*placeholder = *s
-		t.supervise = s
-		done := func() bool { return s.completion != nil || s.abandoned }
-		if err := workflow.Await(gctx, done); err != nil {
+		if err := workflow.Await(gctx, func() bool { return s.completion != nil || t.closed }); err != nil {
 			return
+		}
+		if s.completion == nil {
+			s.abandoned = true
 		}
 		_, _ = c.closeTask(gctx, s)
 	})
@@ -215,6 +233,9 @@ func (c *caseRun) closeTask(ctx workflow.Context, t *task) (Completion, error) {
 		req.DecisionTxt, req.Comment, req.Form = decisionLabel(t.view.Spec, r.Decision), r.Comment, r.Form
 	} else {
 		req.Status, req.Reason = schemas.TaskCancelled, "原任务已办结，督办撤回"
+		if t.abandonReason != "" {
+			req.Reason = t.abandonReason
+		}
 	}
 	if err := c.exec(ctx, "关闭任务："+t.view.Title, acts.CloseTask, req); err != nil {
 		return Completion{}, err
@@ -225,9 +246,6 @@ func (c *caseRun) closeTask(ctx workflow.Context, t *task) (Completion, error) {
 		t.view.CompletedAt = &now
 	}
 	t.closed = true
-	if s := t.supervise; s != nil && s.view.ID != "" && s.view.Status == schemas.TaskOpen && s.completion == nil {
-		s.abandoned = true
-	}
 	c.refresh(ctx)
 	if t.completion == nil {
 		return Completion{}, errAbandoned

@@ -68,6 +68,9 @@ var Officials = []schemas.Official{
 	{ID: "zhang.li", Name: "张丽", OrgUnitID: "150121", Roles: schemas.Roles{schemas.RoleInvestigator}},
 	{ID: "han.bo", Name: "韩博", OrgUnitID: "150121-slj", Roles: schemas.Roles{schemas.RoleUnitPrincipal}},
 	{ID: "wuyun", Name: "乌云", OrgUnitID: "150121-slj", Roles: schemas.Roles{schemas.RoleSupervisedCadre}},
+	// P2: the audit office's head (its unit principal) approves audit plans; 娜仁 succeeds a departing cadre.
+	{ID: "qiao.lan", Name: "乔兰", OrgUnitID: "150100-sj", Roles: schemas.Roles{schemas.RoleUnitPrincipal}},
+	{ID: "na.ren", Name: "娜仁", OrgUnitID: "150100-jyj", Roles: schemas.Roles{schemas.RoleSupervisedCadre}},
 }
 
 // OrgUnits returns the demo org tree, parents before children, with paths filled in.

@@ -1,0 +1,96 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
+
+	"github.com/jiandu/jiandu/internal/restrictions"
+	"github.com/jiandu/jiandu/schemas"
+)
+
+// startAdmonishment starts an admonishment case (诫勉) proposed directly or from a report's
+// verification; inquiries start theirs themselves.
+func (s *Server) startAdmonishment(c *gin.Context) {
+	var in CadreCaseInput
+	cc, ok := s.bindCadreCase(c, &in, "admonishment", func(errs []FieldError) []FieldError {
+		if in.Source == "" {
+			in.Source = schemas.AdmSourceDirect
+		}
+		if !slices.Contains(schemas.AdmonishmentSources, in.Source) {
+			errs = append(errs, FieldError{"source", "direct, report or inquiry"})
+		}
+		return errs
+	})
+	if !ok {
+		return
+	}
+	p := principal(c)
+	if cc.title == "" {
+		cc.title = "诫勉：" + cc.cadre.Name
+	}
+	s.startCase(c, caseStart{
+		Kind: schemas.KindAdmonishment, Title: cc.title, OrgUnit: cc.unit,
+		Details: fmt.Sprintf("**被诫勉人**：%s（%s，%s）", cc.cadre.Name, cc.cadre.ID, cc.cadreUnit.Name),
+		Input: func(id string) any {
+			return schemas.AdmonishmentInput{
+				CaseID: id, Title: cc.title, OrgUnitID: cc.unit.ID, CreatedBy: p.ID, Priority: cc.priority,
+				CadreID: cc.cadre.ID, CadreName: cc.cadre.Name, CadreUnitID: cc.cadre.OrgUnitID,
+				Grounds: cc.grounds, Source: in.Source, SourceCaseID: strings.TrimSpace(in.SourceCaseID),
+			}
+		},
+	})
+}
+
+// RestrictionsResponse is GET /api/v1/officials/{id}/restrictions.
+type RestrictionsResponse struct {
+	OfficialID       string                `json:"official_id"`
+	At               time.Time             `json:"at"`
+	PromotionAllowed bool                  `json:"promotion_allowed"`
+	Restrictions     []schemas.Restriction `json:"restrictions"`
+}
+
+// officialRestrictions answers whether an official may be promoted now, and what holds them
+// back. The official sees their own; supervisors, leaders, the cadre section and admins those
+// of their org subtree; anyone else gets 404.
+func (s *Server) officialRestrictions(c *gin.Context) {
+	ctx := c.Request.Context()
+	p := principal(c)
+	id := c.Param("id")
+	var o schemas.Official
+	var unit schemas.OrgUnit
+	err := s.db.WithContext(ctx).First(&o, "id = ?", id).Error
+	if err == nil {
+		err = s.db.WithContext(ctx).First(&unit, "id = ?", o.OrgUnitID).Error
+	}
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		abort(c, probNotFound, "no official "+id)
+		return
+	case err != nil:
+		s.unavailable(c, "load official", err)
+		return
+	}
+	overseer := p.Roles.Has(schemas.RoleSupervisor) || p.Roles.Has(schemas.RoleLeader) ||
+		p.Roles.Has(schemas.RoleCadreSection) || p.Roles.Has(schemas.RoleAdmin)
+	if p.ID != o.ID && !(overseer && p.InSubtree(unit.Path)) {
+		abort(c, probNotFound, "no official "+id)
+		return
+	}
+	now := time.Now()
+	allowed, rows, err := restrictions.PromotionAllowed(ctx, s.db, o.ID, now)
+	if err != nil {
+		s.unavailable(c, "load restrictions", err)
+		return
+	}
+	if rows == nil {
+		rows = []schemas.Restriction{}
+	}
+	c.JSON(http.StatusOK, RestrictionsResponse{OfficialID: o.ID, At: now.UTC(), PromotionAllowed: allowed, Restrictions: rows})
+}

@@ -1,0 +1,489 @@
+package workflows
+
+import (
+	"fmt"
+	"strings"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/jiandu/jiandu/activities"
+	"github.com/jiandu/jiandu/internal/calendar"
+	"github.com/jiandu/jiandu/internal/notify"
+	"github.com/jiandu/jiandu/schemas"
+)
+
+// JointInspection is P3 of DOMAIN.md, 三责联检: the unit inspects itself, then the organization
+// department (用人), HR (进人) and the establishment office (用编) check it in parallel — each
+// check a part (child workflow) with its own deadline and ladder — and the findings are
+// consolidated, approved, fed back to the leader, rectified and, where serious, answered with
+// an accountability proposal.
+func JointInspection(ctx workflow.Context, in schemas.JointInspectionInput) (schemas.CaseState, error) {
+	j := &jointInspection{
+		caseRun: newCaseRun(in.CaseID, schemas.KindJointInspection, in.Title, in.OrgUnitID, in.CreatedBy, in.Priority, jointInspectionStages),
+		in:      in,
+		ji:      &schemas.JointInspectionState{LeaderID: in.LeaderID, UnitID: in.UnitID},
+	}
+	j.state.JointInspection = j.ji
+	j.mayCancel = func(a schemas.Actor) bool {
+		return a.OrgUnitID == in.OrgUnitID && (a.Roles.Has(schemas.RoleLeader) || a.Roles.Has(schemas.RoleSupervisor))
+	}
+	runCtx, err := j.setup(ctx)
+	if err != nil {
+		return schemas.CaseState{}, err
+	}
+	return j.finish(ctx, j.run(runCtx))
+}
+
+var jointInspectionStages = map[string]string{
+	"notice":          "联检通知",
+	"self_inspection": "单位自查",
+	"checking":        "三项检查",
+	"consolidating":   "汇总报告",
+	"feedback":        "反馈意见",
+	"rectifying":      "整改落实",
+	"closed":          "已办结",
+}
+
+type jointInspection struct {
+	*caseRun
+	in schemas.JointInspectionInput
+	ji *schemas.JointInspectionState
+}
+
+func (j *jointInspection) subject() string { return j.in.UnitName + j.in.LeaderName }
+
+func (j *jointInspection) run(ctx workflow.Context) error {
+	if err := j.open(ctx, "notice", map[string]any{
+		"leader_id": j.in.LeaderID, "unit_id": j.in.UnitID, "period_from": j.in.PeriodFrom, "period_to": j.in.PeriodTo,
+	}); err != nil {
+		return err
+	}
+	if err := j.notice(ctx); err != nil {
+		return err
+	}
+	if err := j.selfInspection(ctx); err != nil {
+		return err
+	}
+	if err := j.checks(ctx); err != nil {
+		return err
+	}
+	if err := j.consolidate(ctx); err != nil {
+		return err
+	}
+	if err := j.feedback(ctx); err != nil {
+		return err
+	}
+	if j.ji.Finding != schemas.InspectNoIssues {
+		if err := j.followUp(ctx); err != nil {
+			return err
+		}
+	}
+	return j.file(ctx)
+}
+
+func (j *jointInspection) notice(ctx workflow.Context) error {
+	now := workflow.Now(ctx)
+	j.ji.NotifiedAt = &now
+	if err := j.exec(ctx, "送达联检通知", acts.Notify, activities.NotifyRequest{
+		Case: j.caseRef(), At: now, Kind: notify.KindInfo, To: []string{j.in.LeaderID},
+		Role: string(schemas.RoleUnitPrincipal), OrgUnit: j.in.UnitID,
+		Title: "三责联检通知：" + j.in.UnitName,
+		Body: fmt.Sprintf("%s：将对%s主要负责人%s同志%s至%s期间履行用人、进人、用编责任情况进行联合检查，请于10个工作日内报送自查报告。",
+			j.state.ID, j.in.UnitName, j.in.LeaderName, j.in.PeriodFrom, j.in.PeriodTo),
+	}); err != nil {
+		return err
+	}
+	return j.exec(ctx, "记录联检通知", acts.Audit, activities.AuditRequest{
+		CaseID: j.state.ID, At: now, Actor: "system", Action: "joint_inspection.notified",
+		Detail: map[string]any{"leader_id": j.in.LeaderID, "unit_id": j.in.UnitID},
+	})
+}
+
+func (j *jointInspection) selfInspection(ctx workflow.Context) error {
+	if err := j.setStage(ctx, "self_inspection"); err != nil {
+		return err
+	}
+	_, err := j.humanStep(ctx, StepSpec{
+		Key: "self-inspection", Step: "self_inspection", Title: "报送三责联检自查报告：" + j.in.UnitName,
+		OrgUnitID: j.in.UnitID, Role: schemas.RoleUnitPrincipal,
+		Period:          calendar.Period{N: 10, Unit: calendar.WorkingDays},
+		DeadlineSummary: "自查报告期限（10个工作日）",
+		Spec: schemas.TaskSpec{
+			Decisions: []schemas.Decision{{Key: "submit", Label: "报送自查报告"}},
+			Form:      []schemas.FormField{{Name: "report", Label: "自查报告", Type: schemas.FieldTextarea, Required: true, MaxLen: 50000}},
+		},
+	})
+	return err
+}
+
+// checkOffice is who does a check: the organization department's supervisors, HR, or the
+// establishment office.
+func (j *jointInspection) checkOffice(a schemas.CheckArea) (string, schemas.Role) {
+	switch a {
+	case schemas.CheckJinren:
+		return j.in.HROfficeID, schemas.RoleHR
+	case schemas.CheckYongbian:
+		return j.in.EstablishmentOfficeID, schemas.RoleEstablishment
+	}
+	return j.in.OrgUnitID, schemas.RoleSupervisor
+}
+
+// checks starts the three checks as children and waits for all of them; each result is
+// recorded as it arrives.
+func (j *jointInspection) checks(ctx workflow.Context) error {
+	if err := j.setStage(ctx, "checking"); err != nil {
+		return err
+	}
+	futures := make([]workflow.ChildWorkflowFuture, len(schemas.CheckAreas))
+	j.ji.Checks = make([]schemas.CheckResult, len(schemas.CheckAreas))
+	for i, a := range schemas.CheckAreas {
+		org, role := j.checkOffice(a)
+		id := schemas.JointInspectionCheckID(j.state.ID, a)
+		j.ji.Checks[i] = schemas.CheckResult{Area: a, WorkflowID: id, Status: "running"}
+		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+			WorkflowID: id,
+			// The case records its cancellation only after the checks have closed their tasks.
+			WaitForCancellation: true,
+			StaticSummary:       fmt.Sprintf("%s｜%s｜%s｜属于%s", schemas.KindJointInspection.Title(), a.Title(), j.subject(), j.state.ID),
+			StaticDetails:       fmt.Sprintf("**案件**：%s\n**检查**：%s\n**承办**：%s@%s", j.state.ID, a.Title(), role.Title(), org),
+			TypedSearchAttributes: temporal.NewSearchAttributes(
+				schemas.SACaseKind.ValueSet(string(schemas.KindJointInspection)),
+				schemas.SACaseNo.ValueSet(j.state.ID),
+				schemas.SAOrgUnit.ValueSet(org),
+			),
+		})
+		futures[i] = workflow.ExecuteChildWorkflow(cctx, schemas.JointInspectionCheckWorkflow, schemas.JointInspectionCheckInput{
+			CaseID: j.state.ID, Title: j.state.Title, Area: a, OrgUnitID: org, Role: role,
+			Priority: j.state.Priority, CreatedBy: j.createdBy, Subject: j.subject(),
+		})
+	}
+	j.refresh(ctx)
+	var firstErr error
+	wg := workflow.NewWaitGroup(ctx)
+	for i := range futures {
+		wg.Add(1)
+		workflow.Go(ctx, func(gctx workflow.Context) {
+			defer wg.Done()
+			var res schemas.CheckResult
+			if err := futures[i].Get(gctx, &res); err != nil {
+				j.ji.Checks[i].Status = "cancelled"
+				if firstErr == nil {
+					firstErr = err
+				}
+				return
+			}
+			j.ji.Checks[i] = res
+			if err := j.exec(gctx, "记录检查结果："+res.Area.Title(), acts.Audit, activities.AuditRequest{
+				CaseID: j.state.ID, At: workflow.Now(gctx), Actor: res.CompletedBy, Action: "joint_inspection.check_done",
+				Detail: map[string]any{"area": res.Area, "decision": res.Decision, "workflow_id": res.WorkflowID, "overdue": res.Overdue},
+			}); err != nil && firstErr == nil {
+				firstErr = err
+			}
+			j.refresh(gctx)
+		})
+	}
+	wg.Wait(ctx)
+	if ctx.Err() != nil {
+		// Cancelled: wait until every check has closed its open tasks before the case records
+		// its own cancellation and ends (ending would terminate the children).
+		dctx, _ := workflow.NewDisconnectedContext(ctx)
+		for _, f := range futures {
+			_ = f.Get(dctx, nil)
+		}
+		return ctx.Err()
+	}
+	return firstErr
+}
+
+var inspectDecisions = []schemas.Decision{
+	{Key: schemas.InspectNoIssues, Label: "未发现问题"},
+	{Key: schemas.InspectIssues, Label: "发现问题"},
+	{Key: schemas.InspectSeriousIssues, Label: "发现严重问题"},
+}
+
+// consolidate loops: the supervisor consolidates the three findings, the leader approves or
+// returns the report.
+func (j *jointInspection) consolidate(ctx workflow.Context) error {
+	if err := j.setStage(ctx, "consolidating"); err != nil {
+		return err
+	}
+	for round := 1; ; round++ {
+		title := "汇总三责联检检查报告"
+		if round > 1 {
+			title = fmt.Sprintf("修改三责联检检查报告（第%d稿）", round)
+		}
+		report, err := j.humanStep(ctx, StepSpec{
+			Key: fmt.Sprintf("consolidate-%d", round), Step: "consolidate_findings", Title: title + "：" + j.subject(),
+			OrgUnitID: j.in.OrgUnitID, Role: schemas.RoleSupervisor,
+			Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
+			Spec: schemas.TaskSpec{
+				Decisions: inspectDecisions,
+				Form: []schemas.FormField{
+					{Name: "report", Label: "检查报告", Type: schemas.FieldTextarea, Required: true, MaxLen: 50000},
+					{Name: "findings", Label: "发现的问题及整改要求", Type: schemas.FieldTextarea, RequiredFor: []string{schemas.InspectIssues, schemas.InspectSeriousIssues}, MaxLen: 20000},
+				},
+			},
+		})
+		if err != nil {
+			return err
+		}
+		approve, err := j.humanStep(ctx, StepSpec{
+			Key: fmt.Sprintf("approve-%d", round), Step: "approve_report", Title: "审批三责联检检查报告：" + j.subject(),
+			OrgUnitID: j.in.OrgUnitID, Role: schemas.RoleLeader,
+			Period: calendar.Period{N: 5, Unit: calendar.WorkingDays},
+			Spec: schemas.TaskSpec{
+				Decisions: []schemas.Decision{{Key: "approve", Label: "同意"}, {Key: "return", Label: "退回修改"}},
+				Form:      []schemas.FormField{{Name: "opinion", Label: "审批意见", Type: schemas.FieldTextarea, RequiredFor: []string{"return"}, MaxLen: 2000}},
+			},
+		})
+		if err != nil {
+			return err
+		}
+		if approve.Decision == "approve" {
+			j.ji.Finding, j.ji.Findings = report.Decision, report.Text("findings")
+			j.state.Outcome = j.outcome()
+			j.refresh(ctx)
+			return nil
+		}
+	}
+}
+
+// feedback tells the inspected leader the findings; the leader acknowledges them.
+func (j *jointInspection) feedback(ctx workflow.Context) error {
+	if err := j.setStage(ctx, "feedback"); err != nil {
+		return err
+	}
+	if err := j.exec(ctx, "反馈检查意见", acts.Notify, activities.NotifyRequest{
+		Case: j.caseRef(), At: workflow.Now(ctx), Kind: notify.KindInfo, To: []string{j.in.LeaderID},
+		Title: "三责联检反馈意见：" + j.in.UnitName,
+		Body:  fmt.Sprintf("%s：三责联检结论为%s。请在5个工作日内签收反馈意见。", j.state.ID, decisionLabel(schemas.TaskSpec{Decisions: inspectDecisions}, j.ji.Finding)),
+	}); err != nil {
+		return err
+	}
+	ack, err := j.humanStep(ctx, StepSpec{
+		Key: "acknowledge", Step: "acknowledge_feedback", Title: "签收三责联检反馈意见：" + j.in.LeaderName,
+		OrgUnitID: j.in.UnitID, AssigneeID: j.in.LeaderID,
+		Period: calendar.Period{N: 5, Unit: calendar.WorkingDays},
+		Spec: schemas.TaskSpec{
+			Decisions: []schemas.Decision{{Key: "acknowledge", Label: "签收"}},
+			Form:      []schemas.FormField{{Name: "statement", Label: "表态或说明", Type: schemas.FieldTextarea, MaxLen: 5000}},
+		},
+	})
+	if err != nil {
+		return err
+	}
+	j.ji.AcknowledgedAt = &ack.At
+	return nil
+}
+
+// followUp runs the rectification and, for serious findings, the accountability proposal
+// side by side.
+func (j *jointInspection) followUp(ctx workflow.Context) error {
+	if err := j.setStage(ctx, "rectifying"); err != nil {
+		return err
+	}
+	var firstErr error
+	wg := workflow.NewWaitGroup(ctx)
+	run := func(fn func(workflow.Context) error) {
+		wg.Add(1)
+		workflow.Go(ctx, func(gctx workflow.Context) {
+			defer wg.Done()
+			if err := fn(gctx); err != nil && firstErr == nil {
+				firstErr = err
+			}
+		})
+	}
+	run(j.rectify)
+	if j.ji.Finding == schemas.InspectSeriousIssues {
+		run(j.accountability)
+	}
+	wg.Wait(ctx)
+	if firstErr != nil {
+		return firstErr
+	}
+	return ctx.Err()
+}
+
+// rectify loops until the supervisor accepts the unit's rectification: 60 days [policy], 30
+// more after each return [policy].
+func (j *jointInspection) rectify(ctx workflow.Context) error {
+	for round := 1; ; round++ {
+		j.ji.RectifyRounds = round
+		period, title := calendar.Period{N: 60, Unit: calendar.Days}, "整改落实三责联检发现的问题："+j.in.UnitName
+		if round > 1 {
+			period, title = calendar.Period{N: 30, Unit: calendar.Days}, fmt.Sprintf("继续整改（第%d轮）：%s", round, j.in.UnitName)
+		}
+		if _, err := j.humanStep(ctx, StepSpec{
+			Key: fmt.Sprintf("rectify-%d", round), Step: "rectify", Title: title,
+			OrgUnitID: j.in.UnitID, Role: schemas.RoleUnitPrincipal, Period: period, DeadlineSummary: "整改期限：" + j.in.UnitName,
+			Spec: schemas.TaskSpec{
+				Decisions: []schemas.Decision{{Key: "submit", Label: "提交整改报告"}},
+				Form:      []schemas.FormField{{Name: "report", Label: "整改报告", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000}},
+			},
+		}); err != nil {
+			return err
+		}
+		check, err := j.humanStep(ctx, StepSpec{
+			Key: fmt.Sprintf("rectify-check-%d", round), Step: "rectify_check", Title: "检查整改结果：" + j.in.UnitName,
+			OrgUnitID: j.in.OrgUnitID, Role: schemas.RoleSupervisor,
+			Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
+			Spec: schemas.TaskSpec{
+				Decisions: []schemas.Decision{{Key: "accept", Label: "整改到位"}, {Key: "return", Label: "整改不到位，退回"}},
+				Form:      []schemas.FormField{{Name: "opinion", Label: "检查意见", Type: schemas.FieldTextarea, RequiredFor: []string{"return"}, MaxLen: 2000}},
+			},
+		})
+		if err != nil {
+			return err
+		}
+		if check.Decision == "accept" {
+			j.ji.RectifiedAt = &check.At
+			j.state.Outcome = j.outcome()
+			j.refresh(ctx)
+			return nil
+		}
+	}
+}
+
+// accountability: the supervisor proposes 问责 (or says why none is needed); the leader decides.
+func (j *jointInspection) accountability(ctx workflow.Context) error {
+	prop, err := j.humanStep(ctx, StepSpec{
+		Key: "accountability-propose", Step: "propose_accountability", Title: "提出问责建议：" + j.subject(),
+		OrgUnitID: j.in.OrgUnitID, Role: schemas.RoleSupervisor,
+		Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
+		Spec: schemas.TaskSpec{
+			Decisions: []schemas.Decision{{Key: "propose", Label: "提出问责建议"}, {Key: "not_needed", Label: "不需问责"}},
+			Form: []schemas.FormField{
+				{Name: "proposal", Label: "问责建议（事实、依据、方式）", Type: schemas.FieldTextarea, RequiredFor: []string{"propose"}, MaxLen: 20000},
+				{Name: "reason", Label: "不需问责的理由", Type: schemas.FieldTextarea, RequiredFor: []string{"not_needed"}, MaxLen: 2000},
+			},
+		},
+	})
+	if err != nil {
+		return err
+	}
+	if prop.Decision == "not_needed" {
+		j.ji.Accountability = "不需问责"
+		j.state.Outcome = j.outcome()
+		return nil
+	}
+	dec, err := j.humanStep(ctx, StepSpec{
+		Key: "accountability-decide", Step: "decide_accountability", Title: "研究问责建议：" + j.subject(),
+		OrgUnitID: j.in.OrgUnitID, Role: schemas.RoleLeader,
+		Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
+		Spec: schemas.TaskSpec{
+			Decisions: []schemas.Decision{{Key: "approve", Label: "同意问责"}, {Key: "reject", Label: "不予问责"}},
+			Form:      []schemas.FormField{{Name: "opinion", Label: "意见", Type: schemas.FieldTextarea, RequiredFor: []string{"reject"}, MaxLen: 2000}},
+		},
+	})
+	if err != nil {
+		return err
+	}
+	j.ji.Accountability = map[string]string{"approve": "同意问责", "reject": "不予问责"}[dec.Decision]
+	j.state.Outcome = j.outcome()
+	if err := j.exec(ctx, "记录问责决定", acts.Audit, activities.AuditRequest{
+		CaseID: j.state.ID, At: dec.At, Actor: dec.Actor.ID, Action: "joint_inspection.accountability_decided",
+		Detail: map[string]any{"decision": dec.Decision, "leader_id": j.in.LeaderID},
+	}); err != nil {
+		return err
+	}
+	j.refresh(ctx)
+	return nil
+}
+
+func (j *jointInspection) file(ctx workflow.Context) error {
+	now := workflow.Now(ctx)
+	j.ji.FiledAt = &now
+	j.state.Outcome = j.outcome()
+	if err := j.exec(ctx, "归档", acts.Audit, activities.AuditRequest{
+		CaseID: j.state.ID, At: now, Actor: "system", Action: "joint_inspection.filed",
+		Detail: map[string]any{"leader_id": j.in.LeaderID, "finding": j.ji.Finding, "outcome": j.state.Outcome},
+	}); err != nil {
+		return err
+	}
+	return j.exec(ctx, "通知归档", acts.Notify, activities.NotifyRequest{
+		Case: j.caseRef(), At: now, Kind: notify.KindInfo, Role: string(schemas.RoleCadreSection), OrgUnit: j.in.OrgUnitID,
+		Title: "三责联检结果归档：" + j.subject(),
+		Body:  fmt.Sprintf("%s：三责联检已办结，%s。结果已存入干部档案。", j.state.ID, j.state.Outcome),
+	})
+}
+
+func (j *jointInspection) outcome() string {
+	parts := []string{"检查" + decisionLabel(schemas.TaskSpec{Decisions: inspectDecisions}, j.ji.Finding)}
+	if j.ji.RectifiedAt != nil {
+		parts = append(parts, "整改到位")
+	}
+	if j.ji.Accountability != "" {
+		parts = append(parts, j.ji.Accountability)
+	}
+	return strings.Join(parts, "，")
+}
+
+// --- one check: a part of the case ---
+
+var checkStages = map[string]string{"checking": "检查中", "closed": "已完成"}
+
+// JointInspectionCheck is one of the three checks of a joint inspection, run as a child of the
+// case: its task belongs to the case (joint-inspection-2026-0001.check-jinren) but lives in
+// this workflow, so its deadline and ladder run on their own.
+func JointInspectionCheck(ctx workflow.Context, in schemas.JointInspectionCheckInput) (schemas.CheckResult, error) {
+	k := newCaseRun(in.CaseID, schemas.KindJointInspection, in.Title, in.OrgUnitID, in.CreatedBy, in.Priority, checkStages)
+	k.part = in.Area.Title()
+	res := schemas.CheckResult{Area: in.Area, WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID, Status: "running"}
+	runCtx, err := k.setup(ctx)
+	if err != nil {
+		return res, err
+	}
+	err = runCheck(runCtx, k, in, &res)
+	cancelled := temporal.IsCanceledError(err)
+	if cancelled {
+		// Only the case cancels a check: say so on the tasks it closes.
+		k.cancelReq = &schemas.CancelCaseRequest{Actor: schemas.Actor{ID: "system"}, Reason: "三责联检案件已撤销"}
+	}
+	if _, ferr := k.finish(ctx, err); ferr != nil {
+		return res, ferr
+	}
+	if cancelled {
+		res.Status = "cancelled"
+		return res, err // shows as Canceled in the Temporal UI
+	}
+	return res, nil
+}
+
+func runCheck(ctx workflow.Context, k *caseRun, in schemas.JointInspectionCheckInput, res *schemas.CheckResult) error {
+	if err := k.open(ctx, "checking", map[string]any{"area": in.Area, "org_unit_id": in.OrgUnitID}); err != nil {
+		return err
+	}
+	key := "check-" + string(in.Area)
+	done, err := k.humanStep(ctx, StepSpec{
+		Key: key, Step: "check_" + string(in.Area), Title: in.Area.Title() + "：" + in.Subject,
+		OrgUnitID: in.OrgUnitID, Role: in.Role,
+		Period:          calendar.Period{N: 20, Unit: calendar.WorkingDays},
+		DeadlineSummary: in.Area.Title() + "期限（20个工作日）",
+		Spec: schemas.TaskSpec{
+			Decisions: inspectDecisions,
+			Form: []schemas.FormField{
+				{Name: "report", Label: "检查情况", Type: schemas.FieldTextarea, Required: true, MaxLen: 50000},
+				{Name: "findings", Label: "发现的问题", Type: schemas.FieldTextarea, RequiredFor: []string{schemas.InspectIssues, schemas.InspectSeriousIssues}, MaxLen: 20000},
+			},
+		},
+	})
+	if err != nil {
+		return err
+	}
+	res.Status, res.Decision, res.Findings, res.Report = "done", done.Decision, done.Text("findings"), done.Text("report")
+	res.CompletedBy, res.CompletedAt = done.Actor.ID, &done.At
+	if t := k.find(in.CaseID + "." + key); t != nil {
+		res.Overdue = t.view.Overdue
+	}
+	// A 督办 task opened by the ladder is withdrawn in the background: let it close before the
+	// part ends, or its row would stay open.
+	return workflow.Await(ctx, func() bool {
+		for _, t := range k.tasks {
+			if !t.closed {
+				return false
+			}
+		}
+		return true
+	})
+}
