@@ -30,6 +30,8 @@ type Deps struct {
 	Registry     *prometheus.Registry
 	MaxBodyBytes int64
 	TaskQueue    string // where case workflows are started
+	// Reports configures 12380 intake, the public channel and the codec endpoint.
+	Reports ReportDeps
 }
 
 // Server holds the API's dependencies; its methods are the handlers.
@@ -42,6 +44,7 @@ type Server struct {
 	maxBody   int64
 	taskQueue string
 	metrics   httpMetrics
+	reports   *reportsConfig
 }
 
 // New builds a Server. It registers its HTTP metrics with deps.Registry.
@@ -58,6 +61,7 @@ func New(deps Deps) *Server {
 		maxBody:   deps.MaxBodyBytes,
 		taskQueue: deps.TaskQueue,
 		metrics:   newHTTPMetrics(deps.Registry),
+		reports:   newReports(deps.Reports),
 	}
 }
 
@@ -85,6 +89,7 @@ func (s *Server) engine() *gin.Engine {
 	v1.GET("/officials", s.listOfficials)
 	v1.POST("/officials", s.createOfficial)
 	v1.PATCH("/officials/:id", s.updateOfficial)
+	v1.GET("/officials/:id/restrictions", s.officialRestrictions)
 	v1.GET("/notifications", s.listNotifications)
 	v1.POST("/notifications/:id/read", s.markNotificationRead)
 	v1.GET("/tasks", s.listTasks)
@@ -95,7 +100,6 @@ func (s *Server) engine() *gin.Engine {
 	v1.POST("/tasks/:id/reassign", s.reassignTask)
 	v1.GET("/cases", s.listCases)
 	v1.POST("/cases/publicity", s.startPublicity)
-	v1.GET("/officials/:id/restrictions", s.officialRestrictions)
 	v1.POST("/cases/inquiry", s.startInquiry)
 	v1.POST("/cases/admonishment", s.startAdmonishment)
 	v1.POST("/cases/departure-audit", s.startDepartureAudit)
@@ -104,8 +108,23 @@ func (s *Server) engine() *gin.Engine {
 	v1.POST("/cases/:id/cancel", s.cancelCase)
 	v1.POST("/cases/:id/objections", s.fileObjection)
 	v1.GET("/cases/:id/audit", s.caseAudit)
+	v1.POST("/reports", s.registerReport)
+	v1.GET("/reports/:id", s.getReport)
 	v1.GET("/calendar/:year", s.getCalendar)
 	v1.PUT("/calendar/:year", s.putCalendar)
+
+	// The 12380 web channel: no token, rate-limited per client address (api/public.go).
+	public := r.Group("/public/v1")
+	public.POST("/reports", s.publicLimit(s.reports.submits), s.publicReport)
+	public.GET("/reports/:code", s.publicLimit(s.reports.lookups), s.publicReportStatus)
+	public.POST("/reports/:code/material", s.publicLimit(s.reports.lookups), s.publicReportMaterial)
+
+	// Temporal's remote codec for the UI and CLI (api/codec.go).
+	codec := r.Group("/codec", s.codecCORS)
+	codec.OPTIONS("/encode", s.codecCORS)
+	codec.OPTIONS("/decode", s.codecCORS)
+	codec.POST("/encode", s.authenticate, s.codec)
+	codec.POST("/decode", s.authenticate, s.codec)
 	return r
 }
 

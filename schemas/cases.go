@@ -41,6 +41,10 @@ func (k CaseKind) WorkflowType() string {
 		// P5 and P4.
 		KindInquiry:      "Inquiry",
 		KindAdmonishment: "Admonishment",
+
+		// P6 and P7.
+		KindReport:   "Report",
+		KindTransfer: "Transfer",
 	}[k]
 }
 

@@ -160,6 +160,39 @@ var migrations = []migration{
 		)`,
 		`CREATE INDEX restrictions_official ON restrictions (official_id, ends_at)`,
 	}, nil},
+	{6, "12380 reports: reporter identity sealed at rest, query codes, material", []string{
+		`CREATE TABLE reports (
+			id TEXT PRIMARY KEY,
+			org_unit_id TEXT NOT NULL REFERENCES org_units(id),
+			channel TEXT NOT NULL,
+			signed BOOLEAN NOT NULL DEFAULT FALSE,
+			key_id TEXT NOT NULL DEFAULT '',
+			identity_sealed TEXT NOT NULL DEFAULT '',
+			subject_id TEXT NOT NULL DEFAULT '',
+			subject_name TEXT NOT NULL,
+			subject_unit TEXT NOT NULL DEFAULT '',
+			subject_post TEXT NOT NULL DEFAULT '',
+			content TEXT NOT NULL,
+			query_code TEXT UNIQUE,
+			secret_salt TEXT NOT NULL DEFAULT '',
+			secret_hash TEXT NOT NULL DEFAULT '',
+			status TEXT NOT NULL,
+			feedback TEXT NOT NULL DEFAULT '',
+			feedback_at {{time}},
+			created_by TEXT NOT NULL,
+			created_at {{time}} NOT NULL,
+			updated_at {{time}} NOT NULL
+		)`,
+		`CREATE INDEX reports_org_unit ON reports (org_unit_id, created_at)`,
+		`CREATE TABLE report_materials (
+			id {{id}},
+			report_id TEXT NOT NULL REFERENCES reports(id),
+			source TEXT NOT NULL,
+			text TEXT NOT NULL,
+			created_at {{time}} NOT NULL
+		)`,
+		`CREATE INDEX report_materials_report ON report_materials (report_id, id)`,
+	}, nil},
 }
 
 // seedHolidays loads the State Council schedules that ship with the calendar package; later

@@ -184,4 +184,8 @@ type CaseState struct {
 	// P5 and P4.
 	Inquiry      *InquiryState      `json:"inquiry,omitempty"`
 	Admonishment *AdmonishmentState `json:"admonishment,omitempty"`
+
+	// P6 and P7.
+	Report   *ReportState   `json:"report,omitempty"`
+	Transfer *TransferState `json:"transfer,omitempty"`
 }

@@ -26,6 +26,8 @@ func Workflows() []Workflow {
 		{workflows.DepartureAudit, schemas.KindDepartureAudit.WorkflowType()},
 		{workflows.JointInspection, schemas.KindJointInspection.WorkflowType()},
 		{workflows.JointInspectionCheck, schemas.JointInspectionCheckWorkflow},
+		{workflows.Report, schemas.KindReport.WorkflowType()},
+		{workflows.Transfer, schemas.KindTransfer.WorkflowType()},
 	}
 }
 

@@ -37,6 +37,7 @@ func Publicity(ctx workflow.Context, in schemas.PublicityInput) (schemas.CaseSta
 		workflow.UpdateHandlerOptions{Validator: p.validateObjection, Description: "登记公示期间反映的问题"}); err != nil {
 		return schemas.CaseState{}, err
 	}
+	p.receiveReportObjections(runCtx)
 	return p.finish(ctx, p.run(runCtx))
 }
 
@@ -379,4 +380,34 @@ func (p *publicity) verify(ctx workflow.Context, idx int, cand *schemas.Candidat
 	// On error (the case is being cancelled) the count still drops, so nothing waits forever.
 	p.verifications[cand.ID]--
 	p.refresh(ctx)
+}
+
+// receiveReportObjections takes reports that a 12380 report case attaches to this publicity
+// (DOMAIN.md P6 step 3). A workflow cannot send the file-objection update, so the report case
+// signals, and the objection is checked and filed by the same logic. Registering the signal
+// channel adds no command, so running publicity histories replay unchanged.
+func (p *publicity) receiveReportObjections(ctx workflow.Context) {
+	ch := workflow.GetSignalChannel(ctx, schemas.SignalReportObjection)
+	workflow.Go(ctx, func(gctx workflow.Context) {
+		for {
+			var sig schemas.ReportObjection
+			if !ch.Receive(gctx, &sig) {
+				return
+			}
+			req := sig.Request
+			// The report case vouches for the official who triaged it, who may sit at a
+			// superior office: check the objection as if the receiving clerk logged it here.
+			req.Actor.OrgUnitID, req.Actor.Roles = p.in.OrgUnitID, schemas.Roles{schemas.RoleIntakeClerk}
+			err := p.validateObjection(req)
+			if err == nil {
+				_, err = p.fileObjection(gctx, req)
+			}
+			if err != nil && gctx.Err() == nil {
+				_ = p.exec(gctx, "举报未能登记为反映问题", acts.Audit, activities.AuditRequest{
+					CaseID: p.state.ID, At: workflow.Now(gctx), Actor: sig.Request.Actor.ID, Action: "publicity.report_refused",
+					Detail: map[string]string{"report": sig.ReportID, "reason": err.Error()},
+				})
+			}
+		}
+	})
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/jiandu/jiandu/internal/config"
 	"github.com/jiandu/jiandu/internal/demo"
 	"github.com/jiandu/jiandu/internal/devstack"
+	"github.com/jiandu/jiandu/internal/secrets"
 	"github.com/jiandu/jiandu/internal/temporalconn"
 	"github.com/jiandu/jiandu/schemas"
 	"github.com/jiandu/jiandu/worker"
@@ -36,6 +37,18 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 		}
 		cfg.JWTSecret = secret
 	}
+	if cfg.ReporterKeys == "" {
+		// One key per data directory, like the JWT secret: reports and encrypted payloads
+		// written in earlier runs stay readable.
+		key, err := devReporterKey(filepath.Join(cfg.DataDir, "dev-reporter-key"))
+		if err != nil {
+			return err
+		}
+		cfg.ReporterKeys = key
+		if cfg.PayloadKeys == "" {
+			cfg.PayloadKeys = key
+		}
+	}
 	bin, err := devstack.TemporalBinary(ctx, log)
 	if err != nil {
 		return err
@@ -52,8 +65,12 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 		Namespace: cfg.Namespace,
 		DBFile:    filepath.Join(cfg.DataDir, "temporal.db"),
 		UIPort:    cfg.DevUIPort,
-		Output:    temporalLog,
-		Logger:    log,
+		// The UI decodes encrypted payloads through the API's /codec, which requires an
+		// official's token: the dev UI has no login, so it shows them encrypted unless a token
+		// reaches the endpoint (the CLI: --codec-auth "Bearer <token>").
+		UICodecEndpoint: "http://" + uiReachable(cfg.HTTPAddr) + "/codec",
+		Output:          temporalLog,
+		Logger:          log,
 	})
 	if err != nil {
 		return err
@@ -98,6 +115,28 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 		return err
 	}
 	return serveUntil(ctx, hs, log)
+}
+
+// devReporterKey keeps one random AES-256 key ("dev:<base64>") per data directory.
+func devReporterKey(path string) (string, error) {
+	if b, err := os.ReadFile(path); err == nil {
+		if k := strings.TrimSpace(string(b)); k != "" {
+			return k, nil
+		}
+	}
+	k, err := secrets.NewKey("dev")
+	if err != nil {
+		return "", err
+	}
+	return k, os.WriteFile(path, []byte(k+"\n"), 0o600)
+}
+
+// uiReachable turns a listen address (":8080") into one a browser can reach.
+func uiReachable(addr string) string {
+	if strings.HasPrefix(addr, ":") {
+		return "localhost" + addr
+	}
+	return addr
 }
 
 // devSecret keeps one random HS256 secret per data directory, so printed tokens survive restarts.

@@ -16,10 +16,12 @@ import (
 	"github.com/jiandu/jiandu/activities"
 	"github.com/jiandu/jiandu/api"
 	"github.com/jiandu/jiandu/internal/auth"
+	"github.com/jiandu/jiandu/internal/codec"
 	"github.com/jiandu/jiandu/internal/config"
 	"github.com/jiandu/jiandu/internal/db"
 	"github.com/jiandu/jiandu/internal/metrics"
 	"github.com/jiandu/jiandu/internal/notify"
+	"github.com/jiandu/jiandu/internal/secrets"
 	"github.com/jiandu/jiandu/internal/temporalconn"
 	"github.com/jiandu/jiandu/schemas"
 	"github.com/jiandu/jiandu/worker"
@@ -42,6 +44,7 @@ func openProcess(cfg config.Config, log *slog.Logger) (*process, error) {
 	handler, stopMetrics := metrics.TemporalHandler(reg)
 	tc, err := temporalconn.Dial(temporalconn.Options{
 		Address: cfg.TemporalAddress, Namespace: cfg.Namespace, Logger: log, Metrics: handler,
+		PayloadKeys: cfg.PayloadKeys,
 	})
 	if err != nil {
 		stopMetrics()
@@ -72,9 +75,14 @@ func newAPI(cfg config.Config, log *slog.Logger, p *process) (*http.Server, erro
 	if err != nil {
 		return nil, err
 	}
+	reports, err := reportDeps(cfg)
+	if err != nil {
+		return nil, err
+	}
 	srv := api.New(api.Deps{
 		DB: p.db, Temporal: p.temporal, Keys: keys, Logger: log,
 		Registry: p.registry, MaxBodyBytes: cfg.MaxBodyBytes, TaskQueue: cfg.TaskQueue,
+		Reports: reports,
 	})
 	return &http.Server{
 		Addr:              cfg.HTTPAddr,
@@ -163,4 +171,24 @@ func serveUntil(ctx context.Context, hs *http.Server, log *slog.Logger) error {
 		return err
 	}
 	return nil
+}
+
+// reportDeps builds the API's whistleblower-confidentiality settings from the configuration.
+func reportDeps(cfg config.Config) (api.ReportDeps, error) {
+	d := api.ReportDeps{CodecCORSOrigin: cfg.CodecCORSOrigin, ClientIPHeader: cfg.PublicClientIPHeader}
+	if cfg.ReporterKeys != "" {
+		ring, err := secrets.Parse(cfg.ReporterKeys)
+		if err != nil {
+			return d, fmt.Errorf("JIANDU_REPORTER_KEYS: %w", err)
+		}
+		d.ReporterKeys = ring
+	}
+	if cfg.PayloadKeys != "" {
+		ring, err := secrets.Parse(cfg.PayloadKeys)
+		if err != nil {
+			return d, fmt.Errorf("JIANDU_PAYLOAD_KEYS: %w", err)
+		}
+		d.PayloadCodec = codec.New(ring)
+	}
+	return d, nil
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/jiandu/jiandu/internal/secrets"
 )
 
 // Config is everything the jiandu processes read from the environment.
@@ -34,6 +36,12 @@ type Config struct {
 	// end-to-end tests; 0 or 1 in production.
 	TimeScale float64
 
+	// Whistleblower confidentiality (P6): key rings "kid:base64key,..." (first key current).
+	ReporterKeys         string // JIANDU_REPORTER_KEYS: seals reporter identity and contact in the reports table
+	PayloadKeys          string // JIANDU_PAYLOAD_KEYS: encrypts Temporal payloads; defaults to JIANDU_REPORTER_KEYS
+	CodecCORSOrigin      string // JIANDU_CODEC_CORS_ORIGIN: the Temporal UI origin allowed to call /codec
+	PublicClientIPHeader string // JIANDU_PUBLIC_CLIENT_IP_HEADER: header with the client address behind a proxy
+
 	DevTemporalPort int // JIANDU_DEV_TEMPORAL_PORT: `jiandu dev` only
 	DevUIPort       int // JIANDU_DEV_UI_PORT: `jiandu dev` only
 }
@@ -59,6 +67,22 @@ func Load(getenv func(string) string) (Config, error) {
 		JWTPrivateKey:    getenv("JIANDU_JWT_PRIVATE_KEY"),
 		JWTIssuer:        str("JIANDU_JWT_ISSUER", "jiandu"),
 		NotifyWebhookURL: getenv("JIANDU_NOTIFY_WEBHOOK_URL"),
+
+		ReporterKeys:         getenv("JIANDU_REPORTER_KEYS"),
+		PayloadKeys:          getenv("JIANDU_PAYLOAD_KEYS"),
+		CodecCORSOrigin:      str("JIANDU_CODEC_CORS_ORIGIN", "http://localhost:8233"),
+		PublicClientIPHeader: getenv("JIANDU_PUBLIC_CLIENT_IP_HEADER"),
+	}
+	if c.PayloadKeys == "" {
+		c.PayloadKeys = c.ReporterKeys
+	}
+	for name, spec := range map[string]string{"JIANDU_REPORTER_KEYS": c.ReporterKeys, "JIANDU_PAYLOAD_KEYS": c.PayloadKeys} {
+		if spec == "" {
+			continue
+		}
+		if _, err := secrets.Parse(spec); err != nil {
+			return Config{}, fmt.Errorf("%s: %w", name, err)
+		}
 	}
 	if c.MetricsAddr == "off" {
 		c.MetricsAddr = ""

@@ -93,6 +93,8 @@ type Options struct {
 	UIPort    int    // 0 runs headless
 	Output    io.Writer
 	Logger    *slog.Logger
+	// UICodecEndpoint, when set, is where the UI decodes encrypted payloads (the API's /codec).
+	UICodecEndpoint string
 }
 
 // Start runs the dev server and waits until it answers. Stop it with (*DevServer).Stop.
@@ -112,6 +114,9 @@ func Start(ctx context.Context, o Options) (*testsuite.DevServer, error) {
 	if o.UIPort > 0 {
 		opts.EnableUI = true
 		opts.UIPort = strconv.Itoa(o.UIPort)
+		if o.UICodecEndpoint != "" {
+			opts.ExtraArgs = append(opts.ExtraArgs, "--ui-codec-endpoint", o.UICodecEndpoint)
+		}
 	}
 	if o.DBFile != "" {
 		if err := os.MkdirAll(filepath.Dir(o.DBFile), 0o755); err != nil {

@@ -15,6 +15,8 @@ import (
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 
+	"github.com/jiandu/jiandu/internal/codec"
+	"github.com/jiandu/jiandu/internal/secrets"
 	"github.com/jiandu/jiandu/schemas"
 )
 
@@ -24,6 +26,9 @@ type Options struct {
 	Namespace string
 	Logger    *slog.Logger
 	Metrics   client.MetricsHandler
+	// PayloadKeys (JIANDU_PAYLOAD_KEYS), when set, encrypts every payload this client writes
+	// (internal/codec); api and worker must share it.
+	PayloadKeys string
 }
 
 // Dial returns a lazy client: it connects on first use, so an api process starts (and reports
@@ -36,6 +41,13 @@ func Dial(o Options) (client.Client, error) {
 	}
 	if o.Logger != nil {
 		opts.Logger = sdklog.NewStructuredLogger(o.Logger.With("component", "temporal"))
+	}
+	if o.PayloadKeys != "" {
+		ring, err := secrets.Parse(o.PayloadKeys)
+		if err != nil {
+			return nil, fmt.Errorf("payload keys: %w", err)
+		}
+		opts.DataConverter = codec.DataConverter(ring)
 	}
 	c, err := client.NewLazyClient(opts)
 	if err != nil {
