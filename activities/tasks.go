@@ -118,7 +118,7 @@ func (a *Activities) OpenTask(ctx context.Context, req OpenTaskRequest) (OpenTas
 		}
 		body := fmt.Sprintf("%s《%s》有新的待办任务「%s」", req.Case.ID, req.Case.Title, t.Title)
 		if !t.DueAt.IsZero() {
-			body += "，办理期限" + dueText(t.DueAt)
+			body += "，办理期限" + calendar.DateText(t.DueAt)
 		}
 		return enqueueAll(ctx, tx, to, schemas.Notification{
 			CaseID: req.Case.ID, TaskID: t.ID, Kind: notify.KindAssigned,
@@ -263,7 +263,7 @@ func (a *Activities) FireRung(ctx context.Context, req RungRequest) (RungResult,
 		case schemas.RungRemind:
 			to = hold
 			n.Kind, n.Title = notify.KindReminder, "任务即将到期："+t.Title
-			n.Body = subject + "将于" + dueText(t.DueAt) + "到期，请及时办理。"
+			n.Body = subject + "将于" + calendar.DateText(t.DueAt) + "到期，请及时办理。"
 		case schemas.RungOverdue:
 			updates["overdue"] = true
 			_, sup, err := nearestWithRole(tx, t.OrgUnitID, schemas.RoleSupervisor)
@@ -272,7 +272,7 @@ func (a *Activities) FireRung(ctx context.Context, req RungRequest) (RungResult,
 			}
 			to = append(append(to, hold...), sup...)
 			n.Kind, n.Title = notify.KindOverdue, "任务已逾期："+t.Title
-			n.Body = subject + "已于" + dueText(t.DueAt) + "到期未办结。"
+			n.Body = subject + "已于" + calendar.DateText(t.DueAt) + "到期未办结。"
 		case schemas.RungUrge:
 			updates["overdue"], updates["escalation_level"] = true, 1
 			heads, err := unitHead(tx, t.OrgUnitID)
@@ -373,9 +373,4 @@ func nullable(s string) any {
 		return gorm.Expr("NULL")
 	}
 	return s
-}
-
-// dueText formats a deadline for Chinese notification text.
-func dueText(t time.Time) string {
-	return t.In(calendar.Location()).Format("2006年1月2日")
 }

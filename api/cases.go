@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -73,6 +74,47 @@ func (s *Server) startCase(c *gin.Context, st caseStart) {
 	}
 	c.Header("Location", "/api/v1/cases/"+caseID)
 	c.JSON(http.StatusCreated, StartedCase{ID: caseID, Kind: st.Kind, Title: st.Title, RunID: run.GetRunID()})
+}
+
+// parsePriority reads a start request's priority: normal (普通, the default) or urgent (加急).
+func parsePriority(errs []FieldError, v string) (schemas.Priority, []FieldError) {
+	switch v {
+	case "", "normal":
+		return schemas.PriorityNormal, errs
+	case "urgent":
+		return schemas.PriorityUrgent, errs
+	}
+	return schemas.PriorityNormal, append(errs, FieldError{"priority", "normal or urgent"})
+}
+
+// organization loads the organization department a case is run by.
+func (s *Server) organization(c *gin.Context, errs []FieldError, id string) (*schemas.OrgUnit, []FieldError) {
+	var unit schemas.OrgUnit
+	if err := s.db.WithContext(c.Request.Context()).First(&unit, "id = ?", id).Error; err != nil {
+		return nil, append(errs, FieldError{"org_unit_id", "unknown org unit"})
+	}
+	if unit.Kind != schemas.OrgKindOrganization {
+		return nil, append(errs, FieldError{"org_unit_id", "must be an organization department"})
+	}
+	return &unit, errs
+}
+
+// officialIn loads an enabled official serving in the org subtree of org (at a unit of kind,
+// when kind is set), with their org unit.
+func (s *Server) officialIn(c *gin.Context, errs []FieldError, field, id string, org *schemas.OrgUnit, kind schemas.OrgKind) (*schemas.Official, *schemas.OrgUnit, []FieldError) {
+	var o schemas.Official
+	var u schemas.OrgUnit
+	db := s.db.WithContext(c.Request.Context())
+	if id == "" || db.First(&o, "id = ? AND disabled = ?", id, false).Error != nil || db.First(&u, "id = ?", o.OrgUnitID).Error != nil {
+		return nil, nil, append(errs, FieldError{field, "unknown official"})
+	}
+	if org != nil && !strings.HasPrefix(u.Path, org.Path) {
+		return nil, nil, append(errs, FieldError{field, "must serve within the organization department's jurisdiction"})
+	}
+	if kind != "" && u.Kind != kind {
+		return nil, nil, append(errs, FieldError{field, "must serve at a unit (" + string(kind) + ")"})
+	}
+	return &o, &u, errs
 }
 
 // visibleCases restricts a case query to what the official may see: cases of their org

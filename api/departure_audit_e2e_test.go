@@ -12,12 +12,10 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/jiandu/jiandu/activities"
 	"github.com/jiandu/jiandu/internal/audit"
 	"github.com/jiandu/jiandu/internal/devstack"
 	"github.com/jiandu/jiandu/internal/testenv"
 	"github.com/jiandu/jiandu/schemas"
-	"github.com/jiandu/jiandu/worker"
 )
 
 // TestDepartureAuditEndToEnd drives a departure audit over real HTTP to its close: the
@@ -26,14 +24,7 @@ import (
 // verified rectification.
 func TestDepartureAuditEndToEnd(t *testing.T) {
 	testenv.Seeded(t, func(t *testing.T, gdb *gorm.DB, _ string) {
-		dev := testenv.Temporal(t)
-		queue := "e2e-" + strings.ReplaceAll(t.Name(), "/", "-")
-		w := worker.New(dev.Client(), queue, &activities.Activities{DB: gdb, Logger: testenv.Logger(t), TimeScale: e2eTimeScale})
-		if err := w.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(w.Stop)
-		h := newHarnessQueue(t, gdb, dev.Client(), queue)
+		h, dev := startStack(t, gdb)
 
 		start := map[string]any{"cadre_id": "batu", "post": "副局长", "departure_date": time.Now().In(cst).Format(time.DateOnly), "successor_id": "na.ren"}
 		foreign := map[string]any{"org_unit_id": "150100"}

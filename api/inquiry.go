@@ -53,17 +53,10 @@ func (s *Server) bindCadreCase(c *gin.Context, in *CadreCaseInput, what string, 
 	if extra != nil {
 		errs = extra(errs)
 	}
-	switch in.Priority {
-	case "", "normal":
-	case "urgent":
-		out.priority = schemas.PriorityUrgent
-	default:
-		errs = append(errs, FieldError{"priority", "normal or urgent"})
-	}
-	if err := s.db.WithContext(ctx).First(&out.unit, "id = ?", in.OrgUnitID).Error; err != nil {
-		errs = append(errs, FieldError{"org_unit_id", "unknown org unit"})
-	} else if out.unit.Kind != schemas.OrgKindOrganization {
-		errs = append(errs, FieldError{"org_unit_id", "must be an organization department"})
+	out.priority, errs = parsePriority(errs, in.Priority)
+	unit, errs := s.organization(c, errs, in.OrgUnitID)
+	if unit != nil {
+		out.unit = *unit
 	}
 	err := s.db.WithContext(ctx).First(&out.cadre, "id = ?", in.CadreID).Error
 	switch {

@@ -9,13 +9,11 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/jiandu/jiandu/activities"
 	"github.com/jiandu/jiandu/internal/audit"
 	"github.com/jiandu/jiandu/internal/devstack"
 	"github.com/jiandu/jiandu/internal/restrictions"
 	"github.com/jiandu/jiandu/internal/testenv"
 	"github.com/jiandu/jiandu/schemas"
-	"github.com/jiandu/jiandu/worker"
 )
 
 // TestInquiryEndToEnd drives an inquiry letter over real HTTP against a real Temporal dev
@@ -25,14 +23,7 @@ import (
 // workflow tests).
 func TestInquiryEndToEnd(t *testing.T) {
 	testenv.Seeded(t, func(t *testing.T, gdb *gorm.DB, _ string) {
-		dev := testenv.Temporal(t)
-		queue := "e2e-" + strings.ReplaceAll(t.Name(), "/", "-")
-		w := worker.New(dev.Client(), queue, &activities.Activities{DB: gdb, Logger: testenv.Logger(t), TimeScale: e2eTimeScale})
-		if err := w.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(w.Stop)
-		h := newHarnessQueue(t, gdb, dev.Client(), queue)
+		h, dev := startStack(t, gdb)
 
 		start := map[string]any{"cadre_id": "batu", "grounds": "12380来信反映其在外兼职取酬"}
 		// Only the department's supervisors start one, about a supervised cadre of its subtree.

@@ -10,26 +10,17 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/jiandu/jiandu/activities"
 	"github.com/jiandu/jiandu/internal/audit"
 	"github.com/jiandu/jiandu/internal/devstack"
 	"github.com/jiandu/jiandu/internal/testenv"
 	"github.com/jiandu/jiandu/schemas"
-	"github.com/jiandu/jiandu/worker"
 )
 
 // TestJointInspectionEndToEnd drives a joint inspection over real HTTP to its close; the
 // three checks' tasks live in child workflows and are completed through the same task API.
 func TestJointInspectionEndToEnd(t *testing.T) {
 	testenv.Seeded(t, func(t *testing.T, gdb *gorm.DB, _ string) {
-		dev := testenv.Temporal(t)
-		queue := "e2e-" + strings.ReplaceAll(t.Name(), "/", "-")
-		w := worker.New(dev.Client(), queue, &activities.Activities{DB: gdb, Logger: testenv.Logger(t), TimeScale: e2eTimeScale})
-		if err := w.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(w.Stop)
-		h := newHarnessQueue(t, gdb, dev.Client(), queue)
+		h, dev := startStack(t, gdb)
 
 		start := map[string]any{"leader_id": "zheng.yi", "period_from": "2024-01-01", "period_to": "2026-06-30"}
 		if r := h.do("POST", "/api/v1/cases/joint-inspection", h.token("wu.gang"), start); r.status != http.StatusForbidden {

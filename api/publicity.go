@@ -65,20 +65,8 @@ func (s *Server) startPublicity(c *gin.Context) {
 	if in.PeriodWorkingDays < 5 || in.PeriodWorkingDays > 30 {
 		errs = append(errs, FieldError{"period_working_days", "5 to 30 (the regulation requires at least 5)"})
 	}
-	priority := schemas.PriorityNormal
-	switch in.Priority {
-	case "", "normal":
-	case "urgent":
-		priority = schemas.PriorityUrgent
-	default:
-		errs = append(errs, FieldError{"priority", "normal or urgent"})
-	}
-	var unit schemas.OrgUnit
-	if err := s.db.WithContext(c.Request.Context()).First(&unit, "id = ?", in.OrgUnitID).Error; err != nil {
-		errs = append(errs, FieldError{"org_unit_id", "unknown org unit"})
-	} else if unit.Kind != schemas.OrgKindOrganization {
-		errs = append(errs, FieldError{"org_unit_id", "must be an organization department"})
-	}
+	priority, errs := parsePriority(errs, in.Priority)
+	unit, errs := s.organization(c, errs, in.OrgUnitID)
 	if len(errs) > 0 {
 		sortFieldErrors(errs)
 		abort(c, probValidation, "invalid publicity", errs...)
@@ -99,7 +87,7 @@ func (s *Server) startPublicity(c *gin.Context) {
 	}
 	title := strings.TrimSpace(in.Title)
 	s.startCase(c, caseStart{
-		Kind: kind, Title: title, OrgUnit: unit,
+		Kind: kind, Title: title, OrgUnit: *unit,
 		Details: fmt.Sprintf("**人选**：%s\n**公示期**：%d个工作日", strings.Join(names, "、"), in.PeriodWorkingDays),
 		Input: func(id string) any {
 			return schemas.PublicityInput{

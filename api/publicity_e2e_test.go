@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/testsuite"
 	"gorm.io/gorm"
 
 	"github.com/jiandu/jiandu/activities"
@@ -31,14 +32,7 @@ const e2eTimeScale = 100000
 // server and worker, on each database: every task is done by the official it belongs to.
 func TestPublicityEndToEnd(t *testing.T) {
 	testenv.Seeded(t, func(t *testing.T, gdb *gorm.DB, _ string) {
-		dev := testenv.Temporal(t)
-		queue := "e2e-" + strings.ReplaceAll(t.Name(), "/", "-")
-		w := worker.New(dev.Client(), queue, &activities.Activities{DB: gdb, Logger: testenv.Logger(t), TimeScale: e2eTimeScale})
-		if err := w.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(w.Stop)
-		h := newHarnessQueue(t, gdb, dev.Client(), queue)
+		h, dev := startStack(t, gdb)
 
 		// The cadre section starts the case.
 		start := map[string]any{
@@ -171,6 +165,20 @@ func recordHistory(t *testing.T, bin, address, id string) {
 		t.Fatal(err)
 	}
 	t.Logf("recorded %s", path)
+}
+
+// startStack runs a real dev server and a worker on a queue of the test's own, and serves the
+// API over real HTTP against them, with deadlines compressed by e2eTimeScale.
+func startStack(t *testing.T, gdb *gorm.DB) (*harness, *testsuite.DevServer) {
+	t.Helper()
+	dev := testenv.Temporal(t)
+	queue := "e2e-" + strings.ReplaceAll(t.Name(), "/", "-")
+	w := worker.New(dev.Client(), queue, &activities.Activities{DB: gdb, Logger: testenv.Logger(t), TimeScale: e2eTimeScale})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+	return newHarnessQueue(t, gdb, dev.Client(), queue), dev
 }
 
 func newHarnessQueue(t *testing.T, gdb *gorm.DB, tc client.Client, queue string) *harness {

@@ -127,14 +127,7 @@ func (s *Server) registerReport(c *gin.Context) {
 		}
 	}
 	errs = reportIssues(errs, in.Reporter, in.SubjectName, in.SubjectUnit, in.SubjectPost, in.Content)
-	priority := schemas.PriorityNormal
-	switch in.Priority {
-	case "", "normal":
-	case "urgent":
-		priority = schemas.PriorityUrgent
-	default:
-		errs = append(errs, FieldError{"priority", "normal or urgent"})
-	}
+	priority, errs := parsePriority(errs, in.Priority)
 	if p.OrgUnit.Kind != schemas.OrgKindOrganization {
 		errs = append(errs, FieldError{"org_unit_id", "reports are received by an organization department"})
 	}

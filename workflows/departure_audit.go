@@ -3,7 +3,6 @@ package workflows
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"go.temporal.io/sdk/workflow"
 
@@ -300,7 +299,7 @@ func (d *departureAudit) serveNotice(ctx workflow.Context) error {
 		Case: d.caseRef(), At: now, Kind: notify.KindInfo, To: []string{dep.CadreID},
 		Role: string(schemas.RoleUnitPrincipal), OrgUnit: dep.UnitID,
 		Title: "审计通知书：" + dep.CadreName + "同志经济责任审计",
-		Body:  fmt.Sprintf("%s：审计组将于%s后进点，对%s同志任%s期间的经济责任进行审计，请做好准备。", d.state.ID, dateText(from), dep.CadreName, dep.Post),
+		Body:  fmt.Sprintf("%s：审计组将于%s后进点，对%s同志任%s期间的经济责任进行审计，请做好准备。", d.state.ID, calendar.DateText(from), dep.CadreName, dep.Post),
 	}); err != nil {
 		return err
 	}
@@ -567,6 +566,3 @@ func (d *departureAudit) outcome() string {
 	}
 	return strings.Join(parts, "，")
 }
-
-// dateText formats a date for Chinese text.
-func dateText(t time.Time) string { return t.In(calendar.Location()).Format("2006年1月2日") }

@@ -13,7 +13,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/jiandu/jiandu/activities"
 	"github.com/jiandu/jiandu/internal/auth"
 	"github.com/jiandu/jiandu/internal/config"
 	"github.com/jiandu/jiandu/internal/demo"
@@ -21,7 +20,6 @@ import (
 	"github.com/jiandu/jiandu/internal/secrets"
 	"github.com/jiandu/jiandu/internal/temporalconn"
 	"github.com/jiandu/jiandu/schemas"
-	"github.com/jiandu/jiandu/worker"
 )
 
 // runDev starts the whole stack on one machine: the Temporal dev server (a child process), and
@@ -96,12 +94,9 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 		return err
 	}
 
-	if cfg.TimeScale > 1 {
-		log.Warn("JIANDU_TIME_SCALE compresses every deadline; for demos and tests only", "factor", cfg.TimeScale)
-	}
-	w := worker.New(p.temporal, cfg.TaskQueue, &activities.Activities{DB: p.db, Logger: log, TimeScale: cfg.TimeScale})
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker: %w", err)
+	w, err := startWorker(cfg, log, p)
+	if err != nil {
+		return err
 	}
 	defer w.Stop()
 

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
 	"gorm.io/gorm"
 
 	"github.com/jiandu/jiandu/activities"
@@ -125,12 +126,9 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := checkSchema(p.db); err != nil {
 		return err
 	}
-	if cfg.TimeScale > 1 {
-		log.Warn("JIANDU_TIME_SCALE compresses every deadline; for demos and tests only", "factor", cfg.TimeScale)
-	}
-	w := worker.New(p.temporal, cfg.TaskQueue, &activities.Activities{DB: p.db, Logger: log, TimeScale: cfg.TimeScale})
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker: %w", err)
+	w, err := startWorker(cfg, log, p)
+	if err != nil {
+		return err
 	}
 	defer w.Stop()
 	log.Info("worker polling", "task_queue", cfg.TaskQueue, "namespace", cfg.Namespace)
@@ -153,6 +151,18 @@ func startDispatcher(ctx context.Context, cfg config.Config, log *slog.Logger, p
 	done := make(chan struct{})
 	go func() { defer close(done); _ = d.Run(ctx) }()
 	return func() { cancel(); <-done }
+}
+
+// startWorker starts polling the task queue with every workflow and activity registered.
+func startWorker(cfg config.Config, log *slog.Logger, p *process) (sdkworker.Worker, error) {
+	if cfg.TimeScale > 1 {
+		log.Warn("JIANDU_TIME_SCALE compresses every deadline; for demos and tests only", "factor", cfg.TimeScale)
+	}
+	w := worker.New(p.temporal, cfg.TaskQueue, &activities.Activities{DB: p.db, Logger: log, TimeScale: cfg.TimeScale})
+	if err := w.Start(); err != nil {
+		return nil, fmt.Errorf("start worker: %w", err)
+	}
+	return w, nil
 }
 
 // serveUntil serves hs until ctx ends, then drains in-flight requests for up to 15 seconds.

@@ -120,6 +120,10 @@ func (c *Calendar) working(d day) bool {
 // IsWorkingDay reports whether t's Beijing date is a working day.
 func (c *Calendar) IsWorkingDay(t time.Time) bool { return c.working(dayOf(t)) }
 
+// DateText writes t's Beijing date as Chinese text ("2026年10月14日"), for notices and
+// notification bodies.
+func DateText(t time.Time) string { return t.In(Location()).Format("2006年1月2日") }
+
 // EndOfDay returns 23:59:59 Beijing time on t's Beijing date.
 func (c *Calendar) EndOfDay(t time.Time) time.Time { return dayOf(t).end() }
 

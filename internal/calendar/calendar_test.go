@@ -632,3 +632,10 @@ func TestPeriodJSON(t *testing.T) {
 		t.Errorf("Unmarshal months = %#v", p)
 	}
 }
+
+func TestDateText(t *testing.T) {
+	// 16:30 UTC on 14 Oct is already 15 Oct in Beijing.
+	if got := DateText(time.Date(2026, 10, 14, 16, 30, 0, 0, time.UTC)); got != "2026年10月15日" {
+		t.Fatalf("DateText = %q", got)
+	}
+}
