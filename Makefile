@@ -30,6 +30,26 @@ record-histories: temporal
 build:
 	$(GO) build -o $(JIANDU_BIN) ./cmd/jiandu
 
+.PHONY: fuzz test-faults bench
+FUZZTIME ?= 10s
+
+## fuzz: every Fuzz target of api/ and workflows/ for FUZZTIME each (CI: 10s; by hand: make fuzz FUZZTIME=10m)
+fuzz:
+	@set -e; for pkg in ./api ./workflows; do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$t ($(FUZZTIME))"; \
+	    $(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+## test-faults: kill the worker, the API, Temporal and the database mid-batch (needs JIANDU_TEST_DATABASE_URL)
+test-faults: temporal
+	JIANDU_FAULT_TESTS=1 $(GO) test -count=1 -timeout 20m -v ./faults
+
+## bench: jiandu bench with its own dev stack (docs/BENCHMARKS.md)
+bench: temporal build
+	$(JIANDU_BIN) bench
+
 ## temporal: the Temporal CLI pinned in tools/temporal (first build takes minutes, then cached)
 temporal: $(TEMPORAL_BIN)
 

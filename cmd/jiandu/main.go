@@ -27,6 +27,7 @@ commands:
             jiandu bootstrap -org-id 150000 -org-name 内蒙古自治区党委组织部
   token     issue a bearer token for an official: jiandu token <official-id>
   audit     verify the hash chains of the audit trail: jiandu audit verify [-case <id>]
+  bench     measure cases/s and REST latency against bare Temporal: jiandu bench [-cases 100 -concurrency 10 -json]
 `
 
 func main() {
@@ -63,6 +64,8 @@ func run(ctx context.Context, cmd string, args []string, stdout io.Writer) error
 		return runToken(ctx, cfg, args, stdout)
 	case "audit":
 		return runAudit(ctx, cfg, args, stdout)
+	case "bench":
+		return runBench(ctx, cfg, log, args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

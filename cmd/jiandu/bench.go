@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/pprof"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jiandu/jiandu/internal/bench"
+	"github.com/jiandu/jiandu/internal/config"
+)
+
+// runBench measures Jiandu against bare Temporal on a dev stack of its own (docs/BENCHMARKS.md).
+func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	cases := fs.Int("cases", 100, "publicity cases to run to their close")
+	conc := fs.Int("concurrency", 10, "cases driven at once")
+	scale := fs.Float64("time-scale", 1e6, "deadline compression (1e6: the 5-working-day period takes under a second)")
+	poll := fs.Duration("poll", 20*time.Millisecond, "how often a client looks at its inbox")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	cpu := fs.String("cpuprofile", "", "write a CPU profile of this process (API, worker, client) to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if os.Getenv("JIANDU_LOG_LEVEL") == "" {
+		// An access-log line per request would drown the figures.
+		log = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	if *cpu != "" {
+		f, err := os.Create(*cpu)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	// JIANDU_DATABASE_URL picks Postgres; the dev default (a SQLite file in .data) is not used,
+	// so a bench never writes its cases into the dev database.
+	dbURL := os.Getenv("JIANDU_DATABASE_URL")
+	progress := io.Writer(os.Stderr)
+	rep, err := bench.Run(ctx, bench.Options{
+		Cases: *cases, Concurrency: *conc, TimeScale: *scale, DatabaseURL: dbURL, Poll: *poll,
+		Logger: log, Progress: progress,
+	})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	return printBench(stdout, rep)
+}
+
+func printBench(w io.Writer, r *bench.Report) error {
+	fmt.Fprintf(w, "\n%d publicity cases, %d at a time, time scale %g, database %s\n\n", r.Cases, r.Concurrency, r.TimeScale, r.Database)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "\tcount\tp50 ms\tp95 ms\tp99 ms\tmax ms\t\n")
+	row := func(name string, s bench.Stats) {
+		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t\n", name, s.Count, s.P50, s.P95, s.P99, s.Max)
+	}
+	row("Jiandu REST start", r.Jiandu.Start)
+	row("Jiandu REST inbox list", r.Jiandu.Inbox)
+	row("Jiandu REST task completion", r.Jiandu.Complete)
+	row("baseline SDK update", r.Baseline.Update)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nJiandu    %6.2f cases/s  (%d cases in %.1f s, %d failed; %d activities, %d updates per case)\n",
+		r.Jiandu.CasesPerSec, r.Cases, r.Jiandu.Seconds, r.Jiandu.Failed, r.Jiandu.Activities, r.Jiandu.Updates)
+	fmt.Fprintf(w, "baseline  %6.2f cases/s  (%d cases in %.1f s, %d failed)\n\n", r.Baseline.CasesPerSec, r.Cases, r.Baseline.Seconds, r.Baseline.Failed)
+	fmt.Fprintf(w, "ratio throughput      %.2f  (Jiandu / baseline; target >= 0.8)\n", r.Ratios.Throughput)
+	fmt.Fprintf(w, "ratio completion p50  %.2f\n", r.Ratios.CompletionP50)
+	fmt.Fprintf(w, "ratio completion p99  %.2f  (target <= 1.3)\n", r.Ratios.CompletionP99)
+	return nil
+}

@@ -1,0 +1,539 @@
+package faults
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/testsuite"
+	"gorm.io/gorm"
+
+	"github.com/jiandu/jiandu/internal/auth"
+	"github.com/jiandu/jiandu/internal/bench"
+	"github.com/jiandu/jiandu/internal/demo"
+	"github.com/jiandu/jiandu/internal/devstack"
+	"github.com/jiandu/jiandu/internal/temporalconn"
+	"github.com/jiandu/jiandu/internal/testenv"
+	"github.com/jiandu/jiandu/schemas"
+)
+
+const (
+	secret = "fault-test-secret-fault-test-secret!"
+	// 5 working days pass in about 6 s; a step's 3-day deadline in about 3 s, so a fault of a
+	// few seconds may well send a step overdue and fire its ladder, as it would in production.
+	timeScale = "100000"
+	batchSize = 8
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	if os.Getenv("JIANDU_FAULT_TESTS") != "1" {
+		fmt.Println("faults: set JIANDU_FAULT_TESTS=1 (and JIANDU_TEST_DATABASE_URL) to run the fault tests")
+		os.Exit(0)
+	}
+	dir, err := os.MkdirTemp("", "jiandu-faults")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "jiandu")
+	root, err := devstack.ModuleRoot()
+	if err != nil {
+		panic(err)
+	}
+	build := exec.Command("go", "build", "-o", binary, "./cmd/jiandu")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// stack is a Temporal dev server on a SQLite file, a Postgres schema, and `jiandu api` and
+// `jiandu worker` processes.
+type stack struct {
+	t            *testing.T
+	dir          string
+	gdb          *gorm.DB
+	dbURL        string // direct
+	procDBURL    string // what the processes use (through the proxy, when there is one)
+	temporalOpts devstack.Options
+	dev          *testsuite.DevServer
+	apiAddr      string
+	api, worker  *proc
+	client       *bench.Client
+	nprocs       int
+}
+
+func newStack(t *testing.T, viaProxy bool) (*stack, *proxy) {
+	t.Helper()
+	if os.Getenv(testenv.PostgresURLVar) == "" {
+		t.Skip(testenv.PostgresURLVar + " is not set: the fault tests run on Postgres")
+	}
+	s := &stack{t: t, dir: t.TempDir()}
+	s.dbURL = testenv.DatabaseURL(t, "postgres")
+	s.gdb = testenv.Open(t, s.dbURL)
+	if err := schemas.Migrate(s.gdb); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.Seed(s.gdb); err != nil {
+		t.Fatal(err)
+	}
+	s.procDBURL = s.dbURL
+	var px *proxy
+	if viaProxy {
+		u, err := url.Parse(s.dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		px = newProxy(t, u.Host)
+		u.Host = px.addr
+		s.procDBURL = u.String()
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	bin, err := devstack.TemporalBinary(ctx, testenv.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logf, err := os.Create(filepath.Join(s.dir, "temporal.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { logf.Close() })
+	s.temporalOpts = devstack.Options{
+		Binary: bin, Address: fmt.Sprintf("127.0.0.1:%d", freePort(t)), Namespace: "default",
+		DBFile: filepath.Join(s.dir, "temporal.db"), Output: logf, Logger: testenv.Logger(t),
+	}
+	s.startTemporal()
+	t.Cleanup(func() {
+		if s.dev != nil {
+			_ = s.dev.Stop()
+		}
+	})
+	if err := temporalconn.EnsureSearchAttributes(ctx, s.dev.Client(), "default"); err != nil {
+		t.Fatal(err)
+	}
+
+	s.apiAddr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	s.worker = s.start("worker")
+	s.api = s.start("api")
+	s.waitReady()
+	s.client = &bench.Client{
+		Base: "http://" + s.apiAddr, Keys: auth.Keys{Secret: []byte(secret), Issuer: "jiandu"},
+		HTTP: &http.Client{Timeout: 30 * time.Second}, Retry: true, Poll: 200 * time.Millisecond,
+	}
+	return s, px
+}
+
+func (s *stack) startTemporal() {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dev, err := devstack.Start(ctx, s.temporalOpts)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.dev = dev
+}
+
+func (s *stack) env() []string {
+	return append(os.Environ(),
+		"JIANDU_TEMPORAL_ADDRESS="+s.temporalOpts.Address,
+		"JIANDU_NAMESPACE=default",
+		"JIANDU_TASK_QUEUE=faults",
+		"JIANDU_DATABASE_URL="+s.procDBURL,
+		"JIANDU_HTTP_ADDR="+s.apiAddr,
+		"JIANDU_METRICS_ADDR=off",
+		"JIANDU_JWT_SECRET="+secret,
+		"JIANDU_TIME_SCALE="+timeScale,
+		"JIANDU_LOG_LEVEL=warn",
+	)
+}
+
+// proc is one jiandu process; its output goes to a file in the test's directory.
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+	log  string
+	done chan struct{}
+}
+
+func (s *stack) start(name string) *proc {
+	s.t.Helper()
+	s.nprocs++
+	p := &proc{name: name, log: filepath.Join(s.dir, fmt.Sprintf("%s-%d.log", name, s.nprocs)), done: make(chan struct{})}
+	out, err := os.Create(p.log)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	p.cmd = exec.Command(binary, name)
+	p.cmd.Env = s.env()
+	p.cmd.Stdout, p.cmd.Stderr = out, out
+	if err := p.cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	go func() { _ = p.cmd.Wait(); out.Close(); close(p.done) }()
+	s.t.Cleanup(func() { p.kill() })
+	return p
+}
+
+func (p *proc) kill() {
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	<-p.done
+}
+
+// logs returns the tail of the process's output, for failure messages.
+func (p *proc) logs() string {
+	b, _ := os.ReadFile(p.log)
+	if len(b) > 4000 {
+		b = b[len(b)-4000:]
+	}
+	return p.name + ":\n" + string(b)
+}
+
+func (s *stack) waitReady() {
+	s.t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		select {
+		case <-s.api.done:
+			s.t.Fatalf("api exited:\n%s", s.api.logs())
+		default:
+		}
+		if res, err := http.Get("http://" + s.apiAddr + "/readyz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	s.t.Fatalf("api not ready after a minute:\n%s\n%s", s.api.logs(), s.worker.logs())
+}
+
+// batch drives n publicity cases at once; wait returns their ids once all are closed.
+func (s *stack) batch(tag string, n int) (wait func() []string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	ids := make([]string, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ids[i], errs[i] = s.client.RunPublicity(ctx, fmt.Sprintf("%s-%d", tag, i))
+		}()
+	}
+	return func() []string {
+		s.t.Helper()
+		wg.Wait()
+		cancel()
+		for i, err := range errs {
+			if err != nil {
+				s.t.Fatalf("case %d (%s): %v\n%s\n%s", i, ids[i], err, s.api.logs(), s.worker.logs())
+			}
+		}
+		return ids
+	}
+}
+
+// waitCompletions waits until at least n tasks have been completed, so a fault hits mid-batch.
+func (s *stack) waitCompletions(n int64) {
+	s.t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		var got int64
+		if err := s.gdb.Model(&schemas.AuditEvent{}).Where("action = ?", "task.completed").Count(&got).Error; err == nil && got >= n {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.t.Fatalf("fewer than %d tasks completed after 2 minutes:\n%s\n%s", n, s.api.logs(), s.worker.logs())
+}
+
+// check asserts that nothing was lost or done twice: every case closed, every step's task
+// completed exactly once, no task left open, and the whole audit trail verifies.
+func (s *stack) check(ids []string) {
+	s.t.Helper()
+	var cases []schemas.Case
+	if err := s.gdb.Where("id IN ?", ids).Find(&cases).Error; err != nil {
+		s.t.Fatal(err)
+	}
+	closed := 0
+	for _, c := range cases {
+		if c.Status == schemas.CaseClosed {
+			closed++
+		}
+	}
+	if len(cases) != len(ids) || closed != len(ids) {
+		s.t.Errorf("%d of %d cases closed (%d rows)", closed, len(ids), len(cases))
+	}
+	var tasks []schemas.Task
+	if err := s.gdb.Where("case_id IN ?", ids).Find(&tasks).Error; err != nil {
+		s.t.Fatal(err)
+	}
+	type count struct {
+		TaskID string
+		N      int
+	}
+	var counts []count
+	if err := s.gdb.Model(&schemas.AuditEvent{}).Select("task_id, COUNT(*) AS n").
+		Where("case_id IN ? AND action = ?", ids, "task.completed").Group("task_id").Scan(&counts).Error; err != nil {
+		s.t.Fatal(err)
+	}
+	completions := map[string]int{}
+	for _, c := range counts {
+		completions[c.TaskID] = c.N
+	}
+	status := map[string]schemas.TaskStatus{}
+	for _, tk := range tasks {
+		status[tk.ID] = tk.Status
+		want := map[schemas.TaskStatus]int{schemas.TaskCompleted: 1, schemas.TaskCancelled: 0}[tk.Status]
+		if tk.Status == schemas.TaskOpen {
+			s.t.Errorf("task %s left open", tk.ID)
+		}
+		if completions[tk.ID] != want {
+			s.t.Errorf("task %s (%s): %d task.completed events, want %d", tk.ID, tk.Status, completions[tk.ID], want)
+		}
+	}
+	for _, id := range ids {
+		for _, st := range bench.PublicitySteps {
+			if status[id+"."+st.Key] != schemas.TaskCompleted {
+				s.t.Errorf("step task %s.%s is %q", id, st.Key, status[id+"."+st.Key])
+			}
+		}
+	}
+	verify := exec.Command(binary, "audit", "verify")
+	verify.Env = append(os.Environ(), "JIANDU_DATABASE_URL="+s.dbURL)
+	if out, err := verify.CombinedOutput(); err != nil {
+		s.t.Errorf("jiandu audit verify: %v\n%s", err, out)
+	}
+}
+
+func TestWorkerKilled(t *testing.T) {
+	s, _ := newStack(t, false)
+	wait := s.batch("worker", batchSize)
+	s.waitCompletions(batchSize)
+	s.worker.kill()
+	time.Sleep(2 * time.Second) // cases stall; the API still takes requests
+	s.worker = s.start("worker")
+	s.check(wait())
+}
+
+func TestAPIKilled(t *testing.T) {
+	s, _ := newStack(t, false)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	// One case driven by hand: its first completion's answer, and the answer to the same
+	// request retried through a new API process, must be the same.
+	var started struct {
+		ID string `json:"id"`
+	}
+	if _, err := s.client.Do(ctx, "start", "POST", "/api/v1/cases/publicity", bench.Starter, "by-hand-start",
+		map[string]any{"title": "手动", "candidates": []map[string]any{{"name": "甲", "current_post": "副局长", "proposed_post": "局长"}}}, &started); err != nil {
+		t.Fatal(err)
+	}
+	draft := bench.PublicitySteps[0]
+	complete := func() string {
+		t.Helper()
+		var state map[string]any
+		if _, err := s.client.Do(ctx, "complete", "POST", "/api/v1/tasks/"+started.ID+"."+draft.Key+"/complete", draft.Official, "by-hand-draft", draft.Body, &state); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(state)
+	}
+	s.waitTask(ctx, draft.Official, started.ID+"."+draft.Key)
+	first := complete()
+
+	wait := s.batch("api", batchSize)
+	s.waitCompletions(batchSize)
+	s.api.kill()
+	time.Sleep(time.Second) // clients see refused connections and retry
+	s.api = s.start("api")
+	if again := complete(); again != first {
+		t.Errorf("retried completion through a new API process answered differently:\nfirst %s\nagain %s", first, again)
+	}
+	for _, st := range bench.PublicitySteps[1:] {
+		s.waitTask(ctx, st.Official, started.ID+"."+st.Key)
+		if _, err := s.client.Do(ctx, "complete", "POST", "/api/v1/tasks/"+started.ID+"."+st.Key+"/complete", st.Official, "by-hand-"+st.Key, st.Body, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.client.WaitClosed(ctx, started.ID); err != nil {
+		t.Fatal(err)
+	}
+	s.check(append(wait(), started.ID))
+}
+
+func (s *stack) waitTask(ctx context.Context, official, task string) {
+	s.t.Helper()
+	for {
+		var tk struct {
+			Status string `json:"status"`
+		}
+		_, err := s.client.Do(ctx, "task", "GET", "/api/v1/tasks/"+task, official, "", nil, &tk)
+		if err == nil && tk.Status == "open" {
+			return
+		}
+		if ctx.Err() != nil {
+			s.t.Fatalf("task %s never opened for %s: %v", task, official, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func TestTemporalRestarted(t *testing.T) {
+	s, _ := newStack(t, false)
+	wait := s.batch("temporal", batchSize)
+	s.waitCompletions(batchSize)
+	if err := s.dev.Stop(); err != nil {
+		t.Fatalf("stop temporal: %v", err)
+	}
+	s.dev = nil
+	time.Sleep(2 * time.Second) // the API answers 503, the worker's polls fail
+	s.startTemporal()
+	s.check(wait())
+}
+
+func TestDatabaseUnreachable(t *testing.T) {
+	s, px := newStack(t, true)
+	wait := s.batch("db", batchSize)
+	s.waitCompletions(batchSize)
+	px.cut()
+	// While it is cut, the API says so: 503 with Retry-After (not a 500, not a hang).
+	tok, _ := s.client.Keys.Issue("bao.yin", time.Now(), time.Hour)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		req, _ := http.NewRequest("GET", "http://"+s.apiAddr+"/api/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		res, err := (&http.Client{Timeout: 15 * time.Second}).Do(req)
+		if err != nil {
+			t.Fatalf("API did not answer while the database was cut: %v", err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode == http.StatusServiceUnavailable {
+			if res.Header.Get("Retry-After") == "" || res.Header.Get("Content-Type") != "application/problem+json" {
+				t.Errorf("503 without Retry-After or problem+json: %v %s", res.Header, body)
+			}
+			break
+		}
+		if res.StatusCode != 200 || time.Now().After(deadline) {
+			t.Fatalf("with the database cut: %d %s", res.StatusCode, body)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	time.Sleep(3 * time.Second) // activities fail and are retried meanwhile
+	px.restore()
+	s.check(wait())
+}
+
+// proxy forwards TCP connections to target until cut, which closes the listener and every
+// connection; restore listens again on the same address.
+type proxy struct {
+	t      *testing.T
+	target string
+	addr   string
+	mu     sync.Mutex
+	ln     net.Listener
+	conns  map[net.Conn]bool
+}
+
+func newProxy(t *testing.T, target string) *proxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proxy{t: t, target: target, addr: ln.Addr().String(), ln: ln, conns: map[net.Conn]bool{}}
+	go p.serve(ln)
+	t.Cleanup(p.cut)
+	return p
+}
+
+func (p *proxy) serve(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go p.pipe(c)
+	}
+}
+
+func (p *proxy) track(cs ...net.Conn) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ln == nil {
+		return false
+	}
+	for _, c := range cs {
+		p.conns[c] = true
+	}
+	return true
+}
+
+func (p *proxy) pipe(c net.Conn) {
+	u, err := net.DialTimeout("tcp", p.target, 5*time.Second)
+	if err != nil {
+		c.Close()
+		return
+	}
+	if !p.track(c, u) {
+		c.Close()
+		u.Close()
+		return
+	}
+	go func() { _, _ = io.Copy(u, c); u.Close() }()
+	_, _ = io.Copy(c, u)
+	c.Close()
+}
+
+func (p *proxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ln != nil {
+		p.ln.Close()
+		p.ln = nil
+	}
+	for c := range p.conns {
+		c.Close()
+	}
+	clear(p.conns)
+}
+
+func (p *proxy) restore() {
+	ln, err := net.Listen("tcp", p.addr)
+	if err != nil {
+		p.t.Fatalf("proxy listen again on %s: %v", p.addr, err)
+	}
+	p.mu.Lock()
+	p.ln = ln
+	p.mu.Unlock()
+	go p.serve(ln)
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}

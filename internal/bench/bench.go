@@ -1,0 +1,277 @@
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/jiandu/jiandu/activities"
+	"github.com/jiandu/jiandu/api"
+	"github.com/jiandu/jiandu/internal/auth"
+	"github.com/jiandu/jiandu/internal/db"
+	"github.com/jiandu/jiandu/internal/demo"
+	"github.com/jiandu/jiandu/internal/devstack"
+	"github.com/jiandu/jiandu/internal/metrics"
+	"github.com/jiandu/jiandu/internal/temporalconn"
+	"github.com/jiandu/jiandu/schemas"
+	"github.com/jiandu/jiandu/worker"
+)
+
+// Options configure a run.
+type Options struct {
+	Cases       int
+	Concurrency int
+	// TimeScale compresses the case's deadlines; 1e6 turns the 5-working-day period into
+	// well under a second.
+	TimeScale float64
+	// DatabaseURL is the database of the Jiandu stack; empty is a fresh SQLite file.
+	DatabaseURL string
+	// Poll is how often a client looks at an inbox (Jiandu) or the open step (baseline).
+	Poll   time.Duration
+	Logger *slog.Logger
+	// Progress, when set, gets a line per phase.
+	Progress io.Writer
+}
+
+// Report is what a run measured. Latencies are of successful requests, in milliseconds.
+type Report struct {
+	Cases       int     `json:"cases"`
+	Concurrency int     `json:"concurrency"`
+	TimeScale   float64 `json:"time_scale"`
+	Database    string  `json:"database"`
+	Jiandu      struct {
+		Seconds     float64 `json:"seconds"`
+		CasesPerSec float64 `json:"cases_per_sec"`
+		Start       Stats   `json:"start"`
+		Inbox       Stats   `json:"inbox"`
+		Complete    Stats   `json:"complete"`
+		Failed      int     `json:"failed"`
+		// Activities and Updates per case, counted in the histories of a sample of cases:
+		// the baseline does as many.
+		Activities int `json:"activities_per_case"`
+		Updates    int `json:"updates_per_case"`
+	} `json:"jiandu"`
+	Baseline struct {
+		Seconds     float64 `json:"seconds"`
+		CasesPerSec float64 `json:"cases_per_sec"`
+		Update      Stats   `json:"update"`
+		Failed      int     `json:"failed"`
+	} `json:"baseline"`
+	Ratios struct {
+		Throughput    float64 `json:"throughput"`     // Jiandu cases/s ÷ baseline cases/s (target ≥ 0.8)
+		CompletionP50 float64 `json:"completion_p50"` // Jiandu completion p50 ÷ baseline update p50
+		CompletionP99 float64 `json:"completion_p99"` // Jiandu completion p99 ÷ baseline update p99 (target ≤ 1.3)
+	} `json:"ratios"`
+}
+
+// Run starts a dev stack in this process (Temporal dev server in memory as a child process,
+// worker and API on a free port), drives the Jiandu cases, then the baseline, and reports.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	if o.Cases < 1 || o.Concurrency < 1 {
+		return nil, errors.New("cases and concurrency must be at least 1")
+	}
+	if o.Poll <= 0 {
+		o.Poll = 20 * time.Millisecond
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	progress := func(format string, a ...any) {
+		if o.Progress != nil {
+			fmt.Fprintf(o.Progress, format+"\n", a...)
+		}
+	}
+	rep := &Report{Cases: o.Cases, Concurrency: o.Concurrency, TimeScale: o.TimeScale, Database: "sqlite"}
+
+	tmp, err := os.MkdirTemp("", "jiandu-bench")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	bin, err := devstack.TemporalBinary(ctx, o.Logger)
+	if err != nil {
+		return nil, err
+	}
+	progress("starting the Temporal dev server (in memory)")
+	dev, err := devstack.Start(ctx, devstack.Options{Binary: bin, Namespace: "default", Output: io.Discard, Logger: o.Logger})
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = dev.Stop() }()
+	tc := dev.Client()
+	if err := temporalconn.EnsureSearchAttributes(ctx, tc, "default"); err != nil {
+		return nil, err
+	}
+
+	url := o.DatabaseURL
+	if url == "" {
+		url = filepath.Join(tmp, "jiandu.db")
+	} else {
+		rep.Database = "postgres"
+	}
+	gdb, err := db.Open(url)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = db.Close(gdb) }()
+	if err := schemas.Migrate(gdb.WithContext(ctx)); err != nil {
+		return nil, err
+	}
+	if err := demo.Seed(gdb.WithContext(ctx)); err != nil {
+		return nil, err
+	}
+
+	run := randomHex(4)
+	queue := "bench-" + run
+	w := worker.New(tc, queue, &activities.Activities{DB: gdb, Logger: o.Logger, TimeScale: o.TimeScale})
+	if err := w.Start(); err != nil {
+		return nil, err
+	}
+	defer w.Stop()
+	keys := auth.Keys{Secret: []byte(randomHex(32)), Issuer: "jiandu"}
+	srv := api.New(api.Deps{DB: gdb, Temporal: tc, Keys: keys, Logger: o.Logger, Registry: metrics.NewRegistry(), TaskQueue: queue})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	defer hs.Close()
+
+	// Jiandu: cases over REST.
+	progress("driving %d publicity cases over REST, %d at a time", o.Cases, o.Concurrency)
+	rec := &Recorder{}
+	cl := &Client{
+		Base: "http://" + ln.Addr().String(), Keys: keys, Rec: rec, Poll: o.Poll,
+		HTTP: &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 2 * o.Concurrency}},
+	}
+	ids := make([]string, o.Cases)
+	secs, failed := fanOut(ctx, o, func(ctx context.Context, i int) error {
+		id, err := cl.RunPublicity(ctx, fmt.Sprintf("%s-%d", run, i))
+		ids[i] = id
+		if err != nil {
+			o.Logger.Warn("case failed", "case", id, "err", err)
+		}
+		return err
+	})
+	rep.Jiandu.Seconds, rep.Jiandu.Failed = secs, failed
+	rep.Jiandu.CasesPerSec = float64(o.Cases-failed) / secs
+	rep.Jiandu.Start, rep.Jiandu.Inbox, rep.Jiandu.Complete = rec.Stats("start"), rec.Stats("inbox"), rec.Stats("complete")
+	acts, updates, err := countHistory(ctx, tc, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read case histories: %w", err)
+	}
+	rep.Jiandu.Activities, rep.Jiandu.Updates = acts, updates
+
+	// Baseline: the same shape of workflow with nothing behind it, through the SDK client.
+	progress("driving %d baseline workflows (%d activities, %d updates each) through the SDK", o.Cases, acts, updates)
+	bqueue := "bench-baseline-" + run
+	bw := sdkworker.New(tc, bqueue, sdkworker.Options{})
+	bw.RegisterWorkflowWithOptions(baselineWorkflow, workflow.RegisterOptions{Name: baselineWorkflowName})
+	bw.RegisterActivityWithOptions(baselineActivity, activityOptions)
+	if err := bw.Start(); err != nil {
+		return nil, err
+	}
+	defer bw.Stop()
+	brec := &Recorder{}
+	in := baselineInput{Activities: acts, Updates: max(updates, 1), Sleep: time.Duration(float64(7*24*time.Hour) / max(o.TimeScale, 1))}
+	secs, failed = fanOut(ctx, o, func(ctx context.Context, i int) error {
+		return runBaseline(ctx, tc, bqueue, fmt.Sprintf("baseline-%s-%d", run, i), in, o.Poll, brec)
+	})
+	rep.Baseline.Seconds, rep.Baseline.Failed = secs, failed
+	rep.Baseline.CasesPerSec = float64(o.Cases-failed) / secs
+	rep.Baseline.Update = brec.Stats("update")
+
+	ratio := func(a, b float64) float64 {
+		if b == 0 {
+			return 0
+		}
+		return a / b
+	}
+	rep.Ratios.Throughput = ratio(rep.Jiandu.CasesPerSec, rep.Baseline.CasesPerSec)
+	rep.Ratios.CompletionP50 = ratio(rep.Jiandu.Complete.P50, rep.Baseline.Update.P50)
+	rep.Ratios.CompletionP99 = ratio(rep.Jiandu.Complete.P99, rep.Baseline.Update.P99)
+	return rep, nil
+}
+
+// fanOut runs fn for 0..Cases-1, Concurrency at a time, and returns the wall time in seconds
+// and how many failed.
+func fanOut(ctx context.Context, o Options, fn func(context.Context, int) error) (float64, int) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Minute)
+	defer cancel()
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		failed int
+		next   = make(chan int)
+	)
+	start := time.Now()
+	for range o.Concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if err := fn(ctx, i); err != nil {
+					mu.Lock()
+					failed++
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := range o.Cases {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return time.Since(start).Seconds(), failed
+}
+
+// countHistory returns the mean number of activities and updates of up to 5 cases.
+func countHistory(ctx context.Context, tc client.Client, ids []string) (acts, updates int, err error) {
+	n := 0
+	for _, id := range ids {
+		if id == "" || n == 5 {
+			continue
+		}
+		n++
+		it := tc.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		for it.HasNext() {
+			ev, err := it.Next()
+			if err != nil {
+				return 0, 0, err
+			}
+			switch ev.GetEventType() {
+			case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+				acts++
+			case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+				updates++
+			}
+		}
+	}
+	if n == 0 {
+		return 0, 0, errors.New("no case finished")
+	}
+	return (acts + n/2) / n, (updates + n/2) / n, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,320 @@
+// Package bench measures Jiandu against bare Temporal (`jiandu bench`) and holds the REST driver
+// that runs publicity cases to their close as the right officials would; the fault tests
+// (faults/) drive their batches with the same driver.
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/jiandu/jiandu/internal/auth"
+)
+
+// Client drives the REST API as officials do.
+type Client struct {
+	Base string    // e.g. http://127.0.0.1:8080
+	Keys auth.Keys // signs the officials' tokens
+	HTTP *http.Client
+	// Retry resends a request that failed in transport or with a 5xx, with the same
+	// Idempotency-Key, until the context ends (the fault tests); without it such a request is
+	// an error (the benchmark).
+	Retry bool
+	// Poll is the pause between polls of an inbox or a case.
+	Poll time.Duration
+	Rec  *Recorder // optional: latencies of the successful requests, by operation
+
+	mu     sync.Mutex
+	tokens map[string]string
+}
+
+func (c *Client) token(official string) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if tok, ok := c.tokens[official]; ok {
+		return tok, nil
+	}
+	tok, err := c.Keys.Issue(official, time.Now(), 24*time.Hour)
+	if err != nil {
+		return "", err
+	}
+	if c.tokens == nil {
+		c.tokens = map[string]string{}
+	}
+	c.tokens[official] = tok
+	return tok, nil
+}
+
+// StatusError is an answer the driver did not expect.
+type StatusError struct {
+	Op     string
+	Status int
+	Body   string
+}
+
+func (e *StatusError) Error() string { return fmt.Sprintf("%s: HTTP %d: %s", e.Op, e.Status, e.Body) }
+
+// Do sends one request as official (with Idempotency-Key key when not empty) and decodes a 2xx
+// answer into out. Retries are described at Client.Retry.
+func (c *Client) Do(ctx context.Context, op, method, path, official, key string, body, out any) (int, error) {
+	tok, err := c.token(official)
+	if err != nil {
+		return 0, err
+	}
+	var raw []byte
+	if body != nil {
+		if raw, err = json.Marshal(body); err != nil {
+			return 0, err
+		}
+	}
+	for {
+		status, resp, err := c.once(ctx, method, path, tok, key, raw, op)
+		retry := err != nil || status >= 500
+		if !retry || !c.Retry {
+			if err != nil {
+				return 0, fmt.Errorf("%s: %w", op, err)
+			}
+			if status >= 300 {
+				return status, &StatusError{Op: op, Status: status, Body: string(resp)}
+			}
+			if out != nil {
+				if err := json.Unmarshal(resp, out); err != nil {
+					return status, fmt.Errorf("%s: decode: %w", op, err)
+				}
+			}
+			return status, nil
+		}
+		if err := sleep(ctx, c.pause()); err != nil {
+			return 0, fmt.Errorf("%s: gave up retrying: %w (last: %d %s)", op, err, status, resp)
+		}
+	}
+}
+
+func (c *Client) once(ctx context.Context, method, path, tok, key string, raw []byte, op string) (int, []byte, error) {
+	var rd io.Reader
+	if raw != nil {
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.Base+path, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	if raw != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
+	hc := c.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	start := time.Now()
+	res, err := hc.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		return 0, nil, err
+	}
+	if res.StatusCode < 300 && c.Rec != nil {
+		c.Rec.Add(op, time.Since(start))
+	}
+	return res.StatusCode, body, nil
+}
+
+func (c *Client) pause() time.Duration {
+	if c.Poll > 0 {
+		return c.Poll
+	}
+	return 100 * time.Millisecond
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Step is one human step of a publicity case with one candidate, and how its official does it.
+type Step struct {
+	Key      string // step key: the task id is "<case id>.<key>"
+	Official string
+	Body     map[string]any
+}
+
+// PublicitySteps are the steps of a publicity case with one candidate that nobody objects to:
+// the cadre section drafts, the leader approves, the period runs out, the leader decides.
+var PublicitySteps = []Step{
+	{"draft-1", "wu.gang", map[string]any{"decision": "submit", "form": map[string]any{"notice_text": "经市委研究，拟任命该同志……", "report_channels": "电话12380"}}},
+	{"approve-1", "chen.jing", map[string]any{"decision": "approve"}},
+	{"decide-c1", "chen.jing", map[string]any{"decision": "proceed"}},
+}
+
+// Starter is the official who starts the cases (the cadre section of the Hohhot department).
+const Starter = "wu.gang"
+
+// RunPublicity starts one publicity case (with Idempotency-Key "<tag>-start") and completes each
+// step over REST as its official once it is in their inbox, then waits until the case is
+// closed. It returns the case id.
+func (c *Client) RunPublicity(ctx context.Context, tag string) (string, error) {
+	start := map[string]any{
+		"title": "关于" + tag + "同志任职前公示",
+		"candidates": []map[string]any{
+			{"name": "候选人" + tag, "gender": "男", "birth_date": "1980-01", "education": "大学", "current_post": "副局长", "proposed_post": "局长"},
+		},
+	}
+	var started struct {
+		ID string `json:"id"`
+	}
+	if _, err := c.Do(ctx, "start", "POST", "/api/v1/cases/publicity", Starter, tag+"-start", start, &started); err != nil {
+		return "", err
+	}
+	for _, st := range PublicitySteps {
+		task := started.ID + "." + st.Key
+		if err := c.waitInbox(ctx, st.Official, task); err != nil {
+			return started.ID, err
+		}
+		if err := c.complete(ctx, st.Official, task, st.Body); err != nil {
+			return started.ID, err
+		}
+	}
+	return started.ID, c.WaitClosed(ctx, started.ID)
+}
+
+// complete completes a task, keyed so that a retry is the same completion. When a retried
+// completion finds the case already closed (the last step's first attempt was applied but its
+// answer lost), that is success: the fault tests check on the audit trail that it was once.
+func (c *Client) complete(ctx context.Context, official, task string, body map[string]any) error {
+	_, err := c.Do(ctx, "complete", "POST", "/api/v1/tasks/"+task+"/complete", official, "complete-"+task, body, nil)
+	var se *StatusError
+	if c.Retry && errors.As(err, &se) && se.Status == http.StatusConflict {
+		return nil
+	}
+	return err
+}
+
+type inboxPage struct {
+	Items []struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+	} `json:"items"`
+	NextCursor string `json:"next_cursor"`
+}
+
+// waitInbox polls the official's inbox (the first page, as a person would look) until task is
+// in it; when the page is full, it asks for the task itself.
+func (c *Client) waitInbox(ctx context.Context, official, task string) error {
+	for {
+		var page inboxPage
+		if _, err := c.Do(ctx, "inbox", "GET", "/api/v1/tasks?limit=200", official, "", nil, &page); err != nil {
+			return err
+		}
+		if slices.ContainsFunc(page.Items, func(it struct {
+			ID     string `json:"id"`
+			Status string `json:"status"`
+		}) bool {
+			return it.ID == task
+		}) {
+			return nil
+		}
+		if page.NextCursor != "" {
+			var t struct {
+				Status string `json:"status"`
+			}
+			_, err := c.Do(ctx, "task", "GET", "/api/v1/tasks/"+task, official, "", nil, &t)
+			var se *StatusError
+			switch {
+			case err == nil && t.Status == "open":
+				return nil
+			case err != nil && !(errors.As(err, &se) && se.Status == http.StatusNotFound):
+				return err
+			}
+		}
+		if err := sleep(ctx, c.pause()); err != nil {
+			return fmt.Errorf("waiting for %s in the inbox of %s: %w", task, official, err)
+		}
+	}
+}
+
+// WaitClosed polls the case until its row says closed.
+func (c *Client) WaitClosed(ctx context.Context, id string) error {
+	for {
+		var got struct {
+			Case struct {
+				Status string `json:"status"`
+			} `json:"case"`
+		}
+		if _, err := c.Do(ctx, "case", "GET", "/api/v1/cases/"+id, Starter, "", nil, &got); err != nil {
+			return err
+		}
+		if got.Case.Status == "closed" {
+			return nil
+		}
+		if err := sleep(ctx, c.pause()); err != nil {
+			return fmt.Errorf("waiting for %s to close: %w", id, err)
+		}
+	}
+}
+
+// Recorder collects latencies by operation.
+type Recorder struct {
+	mu sync.Mutex
+	d  map[string][]time.Duration
+}
+
+// Add records one latency of op.
+func (r *Recorder) Add(op string, d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.d == nil {
+		r.d = map[string][]time.Duration{}
+	}
+	r.d[op] = append(r.d[op], d)
+}
+
+// Stats are the percentiles of one operation, in milliseconds.
+type Stats struct {
+	Count int     `json:"count"`
+	P50   float64 `json:"p50_ms"`
+	P95   float64 `json:"p95_ms"`
+	P99   float64 `json:"p99_ms"`
+	Max   float64 `json:"max_ms"`
+}
+
+// Stats summarises op.
+func (r *Recorder) Stats(op string) Stats {
+	r.mu.Lock()
+	ds := slices.Clone(r.d[op])
+	r.mu.Unlock()
+	return Summarize(ds)
+}
+
+// Summarize computes nearest-rank percentiles.
+func Summarize(ds []time.Duration) Stats {
+	if len(ds) == 0 {
+		return Stats{}
+	}
+	slices.Sort(ds)
+	pct := func(p float64) float64 {
+		i := int(p*float64(len(ds))+0.5) - 1
+		i = min(max(i, 0), len(ds)-1)
+		return float64(ds[i].Microseconds()) / 1000
+	}
+	return Stats{Count: len(ds), P50: pct(.50), P95: pct(.95), P99: pct(.99), Max: float64(ds[len(ds)-1].Microseconds()) / 1000}
+}
