@@ -120,7 +120,7 @@ func (s *Server) officialIn(c *gin.Context, errs []FieldError, field, id string,
 // visibleCases restricts a case query to what the official may see: cases of their org
 // subtree, and cases where they hold or held a task.
 func (s *Server) visibleCases(q *gorm.DB, p *Principal) *gorm.DB {
-	mine := s.db.Model(&schemas.Task{}).Select("tasks.case_id").Where(mineClause(s.db, p))
+	mine := s.db.Model(&schemas.Task{}).Select("tasks.case_id").Where(mineClause(s.db, p, true))
 	return q.Joins("JOIN org_units ON org_units.id = cases.org_unit_id").
 		Where(s.db.Where("org_units.path LIKE ?", p.OrgUnit.Path+"%").Or("cases.id IN (?)", mine))
 }

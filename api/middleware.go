@@ -153,15 +153,27 @@ func (s *Server) authenticate(c *gin.Context) {
 	c.Next()
 }
 
+// loadPrincipal reads the official and their org unit in one query: it runs on every request.
 func (s *Server) loadPrincipal(ctx context.Context, id string) (*Principal, error) {
-	p := &Principal{}
-	if err := s.db.WithContext(ctx).First(&p.Official, "id = ?", id).Error; err != nil {
+	var row struct {
+		schemas.Official
+		UnitParentID *string
+		UnitName     string
+		UnitLevel    schemas.OrgLevel
+		UnitKind     schemas.OrgKind
+		UnitPath     string
+	}
+	err := s.db.WithContext(ctx).Model(&schemas.Official{}).
+		Select("officials.*, org_units.parent_id AS unit_parent_id, org_units.name AS unit_name, "+
+			"org_units.level AS unit_level, org_units.kind AS unit_kind, org_units.path AS unit_path").
+		Joins("JOIN org_units ON org_units.id = officials.org_unit_id").
+		Where("officials.id = ?", id).Take(&row).Error
+	if err != nil {
 		return nil, err
 	}
-	if err := s.db.WithContext(ctx).First(&p.OrgUnit, "id = ?", p.OrgUnitID).Error; err != nil {
-		return nil, fmt.Errorf("org unit of %s: %w", id, err)
-	}
-	return p, nil
+	return &Principal{Official: row.Official, OrgUnit: schemas.OrgUnit{
+		ID: row.OrgUnitID, ParentID: row.UnitParentID, Name: row.UnitName, Level: row.UnitLevel, Kind: row.UnitKind, Path: row.UnitPath,
+	}}, nil
 }
 
 // unavailable answers 503 with Retry-After for a failed dependency and logs the cause.

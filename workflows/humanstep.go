@@ -329,6 +329,12 @@ func (c *caseRun) completeTask(ctx workflow.Context, req schemas.CompleteTaskReq
 
 var dateField = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 
+// validDate accepts a real calendar date in YYYY-MM-DD (not 2026-13-45).
+func validDate(s string) bool {
+	_, err := time.Parse(time.DateOnly, s)
+	return dateField.MatchString(s) && err == nil
+}
+
 // validateForm checks the decision and the form against the step's spec.
 func validateForm(spec schemas.TaskSpec, req schemas.CompleteTaskRequest) []schemas.FieldIssue {
 	var issues []schemas.FieldIssue
@@ -368,7 +374,7 @@ func validateForm(spec schemas.TaskSpec, req schemas.CompleteTaskRequest) []sche
 				issues = append(issues, schemas.FieldIssue{Field: field, Message: "必填"})
 			case f.MaxLen > 0 && utf8.RuneCountInString(s) > f.MaxLen:
 				issues = append(issues, schemas.FieldIssue{Field: field, Message: fmt.Sprintf("不超过%d字", f.MaxLen)})
-			case f.Type == schemas.FieldDate && s != "" && !dateField.MatchString(s):
+			case f.Type == schemas.FieldDate && s != "" && !validDate(s):
 				issues = append(issues, schemas.FieldIssue{Field: field, Message: "日期格式须为 YYYY-MM-DD"})
 			case f.Type == schemas.FieldSelect && s != "" && !contains(f.Options, s):
 				issues = append(issues, schemas.FieldIssue{Field: field, Message: "须为以下之一：" + strings.Join(f.Options, ", ")})

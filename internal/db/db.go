@@ -31,6 +31,9 @@ func Open(url string) (*gorm.DB, error) {
 		// Connect on first use: an api process starts while Postgres is down and reports
 		// not-ready, instead of failing to start.
 		DisableAutomaticPing: true,
+		// Prepare each statement once per connection: re-parsing SQL was the largest CPU cost
+		// under load (docs/BENCHMARKS.md).
+		PrepareStmt: true,
 	}
 	if IsPostgres(url) {
 		gdb, err := gorm.Open(postgres.Open(url), cfg)
