@@ -198,6 +198,9 @@ var migrations = []migration{
 	{7, "inbox: index completed tasks by official", []string{
 		`CREATE INDEX tasks_completed_by ON tasks (completed_by, status)`,
 	}, nil},
+	{8, "inbox: index tasks in inbox order, for supervisors' subtree lists", []string{
+		`CREATE INDEX tasks_inbox_order ON tasks (status, priority DESC, due_at, id)`,
+	}, nil},
 }
 
 // seedHolidays loads the State Council schedules that ship with the calendar package; later
