@@ -496,40 +496,16 @@ func (d *departureAudit) transfer(ctx workflow.Context, report Completion) error
 // after each return [policy].
 func (d *departureAudit) rectify(ctx workflow.Context) error {
 	dep := d.in.Departure
-	for round := 1; ; round++ {
-		d.da.RectifyRounds = round
-		period, title := calendar.Period{N: 60, Unit: calendar.Days}, "整改落实审计发现的问题："+dep.UnitName
-		if round > 1 {
-			period, title = calendar.Period{N: 30, Unit: calendar.Days}, fmt.Sprintf("继续整改（第%d轮）：%s", round, dep.UnitName)
-		}
-		if _, err := d.humanStep(ctx, StepSpec{
-			Key: fmt.Sprintf("rectify-%d", round), Step: "rectify", Title: title,
-			OrgUnitID: dep.UnitID, Role: schemas.RoleUnitPrincipal, Period: period, DeadlineSummary: "整改期限：" + dep.UnitName,
-			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "submit", Label: "提交整改报告"}},
-				Form:      []schemas.FormField{{Name: "report", Label: "整改报告", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000}},
-			},
-		}); err != nil {
-			return err
-		}
-		check, err := d.humanStep(ctx, StepSpec{
-			Key: fmt.Sprintf("rectify-check-%d", round), Step: "rectify_check", Title: "检查整改结果：" + dep.UnitName,
-			OrgUnitID: d.in.AuditOfficeID, Role: schemas.RoleAuditor,
-			Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
-			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "accept", Label: "整改到位"}, {Key: "return", Label: "整改不到位，退回"}},
-				Form:      []schemas.FormField{{Name: "opinion", Label: "检查意见", Type: schemas.FieldTextarea, RequiredFor: []string{"return"}, MaxLen: 2000}},
-			},
-		})
-		if err != nil {
-			return err
-		}
-		if check.Decision == "accept" {
-			d.da.RectifiedAt = &check.At
-			d.state.Outcome = d.outcome()
-			return nil
-		}
+	check, err := d.caseRun.rectify(ctx, rectification{
+		Findings: "审计", UnitID: dep.UnitID, UnitName: dep.UnitName,
+		CheckOrgUnitID: d.in.AuditOfficeID, CheckRole: schemas.RoleAuditor, Rounds: &d.da.RectifyRounds,
+	})
+	if err != nil {
+		return err
 	}
+	d.da.RectifiedAt = &check.At
+	d.state.Outcome = d.outcome()
+	return nil
 }
 
 // file records the result on the cadre and tells the cadre section, which keeps cadre files.

@@ -308,41 +308,17 @@ func (j *jointInspection) followUp(ctx workflow.Context) error {
 // rectify loops until the supervisor accepts the unit's rectification: 60 days [policy], 30
 // more after each return [policy].
 func (j *jointInspection) rectify(ctx workflow.Context) error {
-	for round := 1; ; round++ {
-		j.ji.RectifyRounds = round
-		period, title := calendar.Period{N: 60, Unit: calendar.Days}, "整改落实三责联检发现的问题："+j.in.UnitName
-		if round > 1 {
-			period, title = calendar.Period{N: 30, Unit: calendar.Days}, fmt.Sprintf("继续整改（第%d轮）：%s", round, j.in.UnitName)
-		}
-		if _, err := j.humanStep(ctx, StepSpec{
-			Key: fmt.Sprintf("rectify-%d", round), Step: "rectify", Title: title,
-			OrgUnitID: j.in.UnitID, Role: schemas.RoleUnitPrincipal, Period: period, DeadlineSummary: "整改期限：" + j.in.UnitName,
-			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "submit", Label: "提交整改报告"}},
-				Form:      []schemas.FormField{{Name: "report", Label: "整改报告", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000}},
-			},
-		}); err != nil {
-			return err
-		}
-		check, err := j.humanStep(ctx, StepSpec{
-			Key: fmt.Sprintf("rectify-check-%d", round), Step: "rectify_check", Title: "检查整改结果：" + j.in.UnitName,
-			OrgUnitID: j.in.OrgUnitID, Role: schemas.RoleSupervisor,
-			Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
-			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "accept", Label: "整改到位"}, {Key: "return", Label: "整改不到位，退回"}},
-				Form:      []schemas.FormField{{Name: "opinion", Label: "检查意见", Type: schemas.FieldTextarea, RequiredFor: []string{"return"}, MaxLen: 2000}},
-			},
-		})
-		if err != nil {
-			return err
-		}
-		if check.Decision == "accept" {
-			j.ji.RectifiedAt = &check.At
-			j.state.Outcome = j.outcome()
-			j.refresh(ctx)
-			return nil
-		}
+	check, err := j.caseRun.rectify(ctx, rectification{
+		Findings: "三责联检", UnitID: j.in.UnitID, UnitName: j.in.UnitName,
+		CheckOrgUnitID: j.in.OrgUnitID, CheckRole: schemas.RoleSupervisor, Rounds: &j.ji.RectifyRounds,
+	})
+	if err != nil {
+		return err
 	}
+	j.ji.RectifiedAt = &check.At
+	j.state.Outcome = j.outcome()
+	j.refresh(ctx)
+	return nil
 }
 
 // accountability: the supervisor proposes 问责 (or says why none is needed); the leader decides.
