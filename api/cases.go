@@ -42,9 +42,8 @@ type caseStart struct {
 func (s *Server) startCase(c *gin.Context, st caseStart) {
 	ctx := c.Request.Context()
 	p := principal(c)
-	key := c.GetHeader("Idempotency-Key")
-	if len(key) > 200 {
-		abort(c, probValidation, "Idempotency-Key is longer than 200 characters", FieldError{"Idempotency-Key", "at most 200 characters"})
+	key, ok := idempotencyKey(c)
+	if !ok {
 		return
 	}
 	if key != "" {

@@ -136,9 +136,8 @@ func (s *Server) registerReport(c *gin.Context) {
 		abort(c, probValidation, "invalid report", errs...)
 		return
 	}
-	key := c.GetHeader("Idempotency-Key")
-	if len(key) > 200 {
-		abort(c, probValidation, "Idempotency-Key is longer than 200 characters", FieldError{"Idempotency-Key", "at most 200 characters"})
+	key, ok := idempotencyKey(c)
+	if !ok {
 		return
 	}
 	if key != "" {

@@ -138,6 +138,11 @@ func TestInbox(t *testing.T) {
 				r.problem(t)
 			}
 		}
+		// An Idempotency-Key too long to be one is refused before anything is sent.
+		r := h.do("POST", "/api/v1/tasks/publicity-2026-0001.v1/claim", malin, nil, "Idempotency-Key", strings.Repeat("k", 201))
+		if p := r.problem(t); r.status != http.StatusUnprocessableEntity || p.Errors[0].Field != "Idempotency-Key" {
+			t.Errorf("long Idempotency-Key: %d %s", r.status, r.body)
+		}
 		// Someone else's task reads as missing.
 		if r := h.do("GET", "/api/v1/tasks/publicity-2026-0002.v3", malin, nil); r.status != http.StatusNotFound {
 			t.Errorf("someone else's claimed task: %d", r.status)

@@ -22,14 +22,24 @@ func actor(c *gin.Context) schemas.Actor {
 	return schemas.Actor{ID: p.ID, Name: p.Name, Roles: p.Roles, OrgUnitID: p.OrgUnitID, OrgPath: p.OrgUnit.Path}
 }
 
+// idempotencyKey reads the client's Idempotency-Key header ("" when absent), answering 422 itself
+// when it is too long to be one.
+func idempotencyKey(c *gin.Context) (string, bool) {
+	key := c.GetHeader("Idempotency-Key")
+	if len(key) > 200 {
+		abort(c, probValidation, "Idempotency-Key is longer than 200 characters", FieldError{"Idempotency-Key", "at most 200 characters"})
+		return "", false
+	}
+	return key, true
+}
+
 // updateID derives the Temporal update id of an action, so that a retried request is the same
 // update and applied once: from the client's Idempotency-Key when it sends one. Without a key,
 // an action done once per official and target (completing a task, cancelling a case) is
 // keyed on those; a repeatable one (claim, unclaim, reassign, objection) gets a fresh id.
 func updateID(c *gin.Context, action, target string, once bool) (string, bool) {
-	key := c.GetHeader("Idempotency-Key")
-	if len(key) > 200 {
-		abort(c, probValidation, "Idempotency-Key is longer than 200 characters", FieldError{"Idempotency-Key", "at most 200 characters"})
+	key, ok := idempotencyKey(c)
+	if !ok {
 		return "", false
 	}
 	id := action + "/" + target + "/" + principal(c).ID
