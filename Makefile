@@ -6,15 +6,24 @@ JIANDU_BIN    := .data/bin/jiandu
 STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
 
-.PHONY: run test lint temporal build record-histories
+.PHONY: run test test-stress lint temporal build record-histories
 
 ## run: Temporal dev server (UI :8233), worker and API (:8080) with demo data; Ctrl-C stops all
 run: temporal build
 	$(JIANDU_BIN) dev
 
-## test: every test, on SQLite, and on Postgres too when JIANDU_TEST_DATABASE_URL is set
+## test: every test, on SQLite, and on Postgres too when JIANDU_TEST_DATABASE_URL is set.
+## A package still running after TEST_TIMEOUT fails with every goroutine's stack in the log.
+TEST_TIMEOUT ?= 8m
 test: temporal
-	$(GO) test -count=1 -timeout 25m ./...
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+## test-stress: the deadlock regression tests many times over, and the pool-saturation test
+STRESS_COUNT ?= 50
+test-stress: temporal
+	$(GO) test -count=$(STRESS_COUNT) -timeout 10m -run '^(TestConcurrentDispatchersDeliverEachOnce)$$' ./internal/notify
+	$(GO) test -count=$(STRESS_COUNT) -timeout 10m -run '^TestSaturatedPoolNeverDeadlocks$$' ./internal/db
+	$(GO) test -count=3 -timeout 10m -run '^(TestPoolSaturationEndToEnd|TestBusyDatabaseAnswers503)$$' ./api
 
 ## lint: gofmt, go vet, staticcheck, and workflowcheck on the workflows
 lint:

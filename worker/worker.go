@@ -50,8 +50,24 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 }
 
 // New builds a worker on taskQueue with everything registered. Run it with Start/Stop or Run.
+//
+// It runs at most ActivitySlots(pool) activities at once, pool being the size of acts.DB's
+// connection pool: enough to keep every connection busy while the next activities wait their
+// turn, few enough that none waits longer than the pool's connection wait (db.Options.ConnWait);
+// one that does fails as busy and Temporal retries it.
 func New(c client.Client, taskQueue string, acts *activities.Activities) sdkworker.Worker {
-	w := sdkworker.New(c, taskQueue, sdkworker.Options{})
+	pool := 1
+	if sqlDB, err := acts.DB.DB(); err == nil {
+		pool = sqlDB.Stats().MaxOpenConnections
+	}
+	w := sdkworker.New(c, taskQueue, sdkworker.Options{MaxConcurrentActivityExecutionSize: ActivitySlots(pool)})
 	Register(w, acts)
 	return w
+}
+
+// ActivitySlots is how many activities a worker runs at once on a pool of poolSize connections:
+// twice the pool (an activity spends part of its time outside the database: encoding, the
+// round trip to Temporal), and at least 8.
+func ActivitySlots(poolSize int) int {
+	return max(2*poolSize, 8)
 }

@@ -37,7 +37,7 @@ type process struct {
 }
 
 func openProcess(cfg config.Config, log *slog.Logger) (*process, error) {
-	gdb, err := db.Open(cfg.DatabaseURL)
+	gdb, err := db.OpenWith(cfg.DatabaseURL, cfg.DB)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/jiandu/jiandu/internal/db"
 	"github.com/jiandu/jiandu/internal/secrets"
 )
 
@@ -18,6 +19,10 @@ type Config struct {
 	Namespace       string // JIANDU_NAMESPACE
 	TaskQueue       string // JIANDU_TASK_QUEUE
 	DatabaseURL     string // JIANDU_DATABASE_URL: postgres://... or a SQLite file path
+	// DB sizes the connection pool: JIANDU_DB_MAX_CONNS (Postgres pool size; the worker runs
+	// twice as many activities at once) and JIANDU_DB_CONN_WAIT (how long a statement waits for
+	// a free connection before it fails as busy: 503 in the API, a retry in the worker).
+	DB db.Options
 	HTTPAddr        string // JIANDU_HTTP_ADDR
 	MetricsAddr     string // JIANDU_METRICS_ADDR: the worker's /metrics listener; "off" turns it off
 	MaxBodyBytes    int64  // JIANDU_MAX_BODY_BYTES
@@ -92,6 +97,15 @@ func Load(getenv func(string) string) (Config, error) {
 	var err error
 	if c.MaxBodyBytes, err = intVar(getenv, "JIANDU_MAX_BODY_BYTES", 1<<20); err != nil {
 		return Config{}, err
+	}
+	conns, err := intVar(getenv, "JIANDU_DB_MAX_CONNS", db.DefaultMaxOpenConns)
+	if err != nil {
+		return Config{}, err
+	}
+	c.DB.MaxOpenConns = int(conns)
+	wait := str("JIANDU_DB_CONN_WAIT", db.DefaultConnWait.String())
+	if c.DB.ConnWait, err = time.ParseDuration(wait); err != nil || c.DB.ConnWait <= 0 {
+		return Config{}, fmt.Errorf("JIANDU_DB_CONN_WAIT=%q: want a positive duration such as 10s", wait)
 	}
 	ports := []struct {
 		key string
