@@ -15,7 +15,8 @@ func TestDefaults(t *testing.T) {
 	}
 	if c.TemporalAddress != "127.0.0.1:7233" || c.Namespace != "default" || c.TaskQueue != "jiandu" ||
 		c.HTTPAddr != ":8080" || c.DatabaseURL != ".data/jiandu.db" || c.TokenTTL != 12*time.Hour ||
-		c.MaxBodyBytes != 1<<20 || c.DevUIPort != 8233 || c.MetricsAddr != ":9090" {
+		c.MaxBodyBytes != 1<<20 || c.DevUIPort != 8233 || c.MetricsAddr != ":9090" ||
+		c.DB.MaxOpenConns != 20 || c.DB.ConnWait != 10*time.Second {
 		t.Fatalf("defaults: %+v", c)
 	}
 	if err := c.RequireJWTKey(); err == nil {
@@ -30,6 +31,8 @@ func TestBadValues(t *testing.T) {
 		"JIANDU_DEV_UI_PORT":       "http",
 		"JIANDU_LOG_LEVEL":         "loud",
 		"JIANDU_DEV_TEMPORAL_PORT": "0",
+		"JIANDU_DB_MAX_CONNS":      "0",
+		"JIANDU_DB_CONN_WAIT":      "-1s",
 	} {
 		if _, err := Load(env(map[string]string{key: val})); err == nil || !strings.Contains(err.Error(), key) {
 			t.Errorf("%s=%q: error %v does not name the variable", key, val, err)
@@ -38,6 +41,10 @@ func TestBadValues(t *testing.T) {
 	c, _ := Load(env(map[string]string{"JIANDU_JWT_SECRET": "short"}))
 	if err := c.RequireJWTKey(); err == nil {
 		t.Error("a 5-byte secret was accepted")
+	}
+	c, _ = Load(env(map[string]string{"JIANDU_DB_MAX_CONNS": "50", "JIANDU_DB_CONN_WAIT": "2s"}))
+	if c.DB.MaxOpenConns != 50 || c.DB.ConnWait != 2*time.Second {
+		t.Errorf("pool settings: %+v", c.DB)
 	}
 	c, _ = Load(env(map[string]string{"JIANDU_METRICS_ADDR": "off", "JIANDU_DATA_DIR": "/var/lib/jiandu"}))
 	if c.MetricsAddr != "" || c.DatabaseURL != "/var/lib/jiandu/jiandu.db" {
