@@ -32,6 +32,9 @@ type CaseRecord struct {
 	Actor  string `json:"actor"`
 	Action string `json:"action"`
 	Detail any    `json:"detail,omitempty"`
+	// Final is the case's last state, sent when it closes: stored with the row so the case
+	// reads the same after Temporal has dropped the workflow.
+	Final *schemas.CaseState `json:"final,omitempty"`
 }
 
 // RecordCase creates the case row on first call and keeps its status, stage and outcome
@@ -50,10 +53,17 @@ func (a *Activities) RecordCase(ctx context.Context, rec CaseRecord) error {
 		at := rec.At.UTC()
 		row.ClosedAt = &at
 	}
+	if rec.Final != nil {
+		b, err := json.Marshal(rec.Final)
+		if err != nil {
+			return fmt.Errorf("record case %s: final state: %w", rec.ID, err)
+		}
+		row.FinalState = string(b)
+	}
 	return a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		err := tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "id"}},
-			DoUpdates: clause.AssignmentColumns([]string{"status", "stage", "outcome", "updated_at", "closed_at"}),
+			DoUpdates: clause.AssignmentColumns([]string{"status", "stage", "outcome", "updated_at", "closed_at", "final_state"}),
 		}).Create(&row).Error
 		if err != nil {
 			return fmt.Errorf("record case %s: %w", rec.ID, err)

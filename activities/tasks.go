@@ -33,6 +33,9 @@ type PlanRequest struct {
 type StepPlan struct {
 	DueAt   time.Time   `json:"due_at"`
 	RungsAt []time.Time `json:"rungs_at"`
+	// CalendarIncomplete: the deadline fell in a year with no holiday schedule entered, so it was
+	// counted Monday to Friday; the task is flagged and the root office's admins told.
+	CalendarIncomplete bool `json:"calendar_incomplete,omitempty"`
 }
 
 // PlanStep computes a step's due time and ladder on the working-day calendar. As an activity
@@ -46,11 +49,15 @@ func (a *Activities) PlanStep(ctx context.Context, req PlanRequest) (StepPlan, e
 	if err != nil {
 		return StepPlan{}, fmt.Errorf("deadline %s after %s: %w", req.Period, req.From.Format(time.RFC3339), err)
 	}
+	plan := StepPlan{DueAt: a.compress(req.From, due)}
 	if year := due.In(calendar.Location()).Year(); !cal.Covers(year) {
 		a.Logger.WarnContext(ctx, "deadline falls in a year with no holiday schedule; counting Monday to Friday",
 			"year", year, "period", req.Period.String())
+		plan.CalendarIncomplete = true
+		if err := a.reportCalendarGap(ctx, year); err != nil {
+			return StepPlan{}, err
+		}
 	}
-	plan := StepPlan{DueAt: a.compress(req.From, due)}
 	for _, r := range req.Ladder {
 		at, err := cal.Add(due, r.Offset)
 		if err != nil {
@@ -59,6 +66,34 @@ func (a *Activities) PlanStep(ctx context.Context, req PlanRequest) (StepPlan, e
 		plan.RungsAt = append(plan.RungsAt, a.compress(req.From, at))
 	}
 	return plan, nil
+}
+
+// reportCalendarGap tells the admins of the root office, once per year, that deadlines are
+// being computed without that year's holiday schedule.
+func (a *Activities) reportCalendarGap(ctx context.Context, year int) error {
+	return a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		ins := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&schemas.CalendarGap{Year: year, ReportedAt: time.Now().UTC()})
+		if ins.Error != nil {
+			return fmt.Errorf("record calendar gap %d: %w", year, ins.Error)
+		}
+		if ins.RowsAffected == 0 {
+			return nil // already reported
+		}
+		var root schemas.OrgUnit
+		if err := tx.Where("parent_id IS NULL").Order("id").First(&root).Error; err != nil {
+			return fmt.Errorf("root org unit: %w", err)
+		}
+		admins, err := withRole(tx, root.ID, schemas.RoleAdmin)
+		if err != nil {
+			return err
+		}
+		return enqueueAll(ctx, tx, admins, schemas.Notification{
+			Kind: notify.KindInfo, CreatedAt: time.Now().UTC(),
+			Title: fmt.Sprintf("请录入%d年节假日安排", year),
+			Body: fmt.Sprintf("有办理期限落在%d年，而该年的节假日安排尚未录入，期限暂按周一至周五计算，相关任务已标注“日历未完整”。"+
+				"请在国务院办公厅公布安排后录入（PUT /api/v1/calendar/%d），此后新计算的期限将按其执行。", year, year),
+		})
+	})
 }
 
 // OpenTaskRequest opens a task row.
@@ -83,7 +118,8 @@ func (a *Activities) OpenTask(ctx context.Context, req OpenTaskRequest) (OpenTas
 		ID: t.ID, CaseID: req.Case.ID, WorkflowID: activity.GetInfo(ctx).WorkflowExecution.ID,
 		CaseKind: req.Case.Kind, StepKey: t.StepKey, Step: t.Step,
 		Title: t.Title, OrgUnitID: t.OrgUnitID, AssigneeRole: t.Role, Priority: t.Priority,
-		Status: schemas.TaskOpen, Spec: t.Spec, CreatedAt: req.At.UTC(), UpdatedAt: req.At.UTC(),
+		Status: schemas.TaskOpen, Spec: t.Spec, CalendarIncomplete: t.CalendarIncomplete,
+		CreatedAt: req.At.UTC(), UpdatedAt: req.At.UTC(),
 	}
 	if t.AssigneeID != "" {
 		row.AssigneeID = &t.AssigneeID

@@ -217,12 +217,7 @@ func (s *Server) getCase(c *gin.Context) {
 		return
 	}
 	resp := CaseResponse{Case: *row}
-	v, err := s.temporal.QueryWorkflow(c.Request.Context(), row.ID, "", schemas.QueryCaseState)
-	if err == nil {
-		err = v.Get(&resp.State)
-	}
-	if err != nil {
-		s.workflowError(c, row.ID, err)
+	if !s.caseState(c, row, &resp.State) {
 		return
 	}
 	if err := s.db.WithContext(c.Request.Context()).Where("case_id = ?", row.ID).Order("created_at, id").Find(&resp.Tasks).Error; err != nil {
@@ -242,6 +237,28 @@ func (s *Server) getCase(c *gin.Context) {
 		}
 	}
 	c.JSON(http.StatusOK, resp)
+}
+
+// caseState reads a case's state: from its row once the case has ended (the state it ended in,
+// stored by the workflow, readable for as long as the row is kept, whatever Temporal's
+// retention), else by asking the running workflow.
+func (s *Server) caseState(c *gin.Context, row *schemas.Case, state *schemas.CaseState) bool {
+	if row.Status != schemas.CaseOpen && row.FinalState != "" {
+		if err := json.Unmarshal([]byte(row.FinalState), state); err != nil {
+			s.unavailable(c, "decode final state", err)
+			return false
+		}
+		return true
+	}
+	v, err := s.temporal.QueryWorkflow(c.Request.Context(), row.ID, "", schemas.QueryCaseState)
+	if err == nil {
+		err = v.Get(state)
+	}
+	if err != nil {
+		s.workflowError(c, row.ID, err)
+		return false
+	}
+	return true
 }
 
 // CancelInput is the body of POST /api/v1/cases/{id}/cancel.

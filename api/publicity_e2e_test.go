@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -11,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
 	"gorm.io/gorm"
@@ -54,6 +58,11 @@ func TestPublicityEndToEnd(t *testing.T) {
 		// A retried start is the same case.
 		if r := h.do("POST", "/api/v1/cases/publicity", h.token("wu.gang"), start, "Idempotency-Key", "start-1"); r.status != http.StatusCreated || !strings.Contains(string(r.body), started.ID) {
 			t.Fatalf("retried start: %d %s", r.status, r.body)
+		}
+		// The same key with another request is refused, and starts nothing.
+		changed := map[string]any{"title": "关于王五同志任职前公示", "candidates": start["candidates"]}
+		if r := h.do("POST", "/api/v1/cases/publicity", h.token("wu.gang"), changed, "Idempotency-Key", "start-1"); r.status != http.StatusUnprocessableEntity {
+			t.Fatalf("key reused with another body: %d %s", r.status, r.body)
 		}
 		// A supervisor of another city may not start one here, nor may an investigator.
 		if r := h.do("POST", "/api/v1/cases/publicity", h.token("ma.lin"), start); r.status != http.StatusForbidden {
@@ -142,6 +151,42 @@ func TestPublicityEndToEnd(t *testing.T) {
 			return strings.Contains(string(out), id)
 		})
 		recordHistory(t, bin, dev.FrontendHostPort(), id)
+
+		// Temporal's retention drops closed workflows; the case stays readable from its row.
+		deleteWorkflow(t, dev.Client(), id)
+		var kept CaseResponse
+		if r := h.do("GET", "/api/v1/cases/"+id, h.token("bao.yin"), nil); r.status != http.StatusOK {
+			t.Fatalf("case after its workflow is deleted: %d %s", r.status, r.body)
+		} else {
+			r.json(t, &kept)
+		}
+		if kept.State.Status != schemas.CaseClosed || kept.State.Outcome != got.State.Outcome ||
+			len(kept.State.Tasks) != len(got.State.Tasks) || len(kept.Tasks) != len(got.Tasks) {
+			t.Fatalf("case after its workflow is deleted: %+v, want the state it closed with %+v", kept.State, got.State)
+		}
+	})
+}
+
+// deleteWorkflow deletes a workflow from Temporal, as namespace retention does, and waits
+// until Temporal no longer knows it.
+func deleteWorkflow(t *testing.T, tc client.Client, id string) {
+	t.Helper()
+	ctx := context.Background()
+	_, err := tc.WorkflowService().DeleteWorkflowExecution(ctx, &workflowservice.DeleteWorkflowExecutionRequest{
+		Namespace: "default", WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: id},
+	})
+	if err != nil {
+		t.Fatalf("delete workflow %s: %v", id, err)
+	}
+	start := time.Now()
+	waitFor(t, 3*time.Minute, "Temporal forgets "+id, func() bool {
+		d, err := tc.DescribeWorkflowExecution(ctx, id, "")
+		var notFound *serviceerror.NotFound
+		if errors.As(err, &notFound) {
+			t.Logf("deleted after %s", time.Since(start))
+		}
+		_ = d
+		return errors.As(err, &notFound)
 	})
 }
 

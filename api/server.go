@@ -82,7 +82,7 @@ func (s *Server) engine() *gin.Engine {
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
 	r.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openapiSpec) })
 
-	v1 := r.Group("/api/v1", s.authenticate)
+	v1 := r.Group("/api/v1", s.authenticate, s.idempotency)
 	v1.GET("/me", s.me)
 	v1.GET("/org-units", s.listOrgUnits)
 	v1.POST("/org-units", s.createOrgUnit)

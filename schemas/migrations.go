@@ -201,6 +201,24 @@ var migrations = []migration{
 	{8, "inbox: index tasks in inbox order, for supervisors' subtree lists", []string{
 		`CREATE INDEX tasks_inbox_order ON tasks (status, priority DESC, due_at, id)`,
 	}, nil},
+	// Issue 11: a closed case is read from its row once Temporal has dropped its workflow; a
+	// reused Idempotency-Key must come with the same request; deadlines computed without a
+	// holiday schedule are flagged, and the gap reported once per year.
+	{13, "closed cases readable forever, idempotency keys, calendar gaps", []string{
+		`ALTER TABLE cases ADD COLUMN final_state TEXT NOT NULL DEFAULT ''`,
+		`CREATE TABLE idempotency_keys (
+			official_id TEXT NOT NULL,
+			key TEXT NOT NULL,
+			request_hash TEXT NOT NULL,
+			created_at {{time}} NOT NULL,
+			PRIMARY KEY (official_id, key)
+		)`,
+		`ALTER TABLE tasks ADD COLUMN calendar_incomplete BOOLEAN NOT NULL DEFAULT FALSE`,
+		`CREATE TABLE calendar_gaps (
+			year INTEGER PRIMARY KEY,
+			reported_at {{time}} NOT NULL
+		)`,
+	}, nil},
 }
 
 // seedHolidays loads the State Council schedules that ship with the calendar package; later

@@ -72,6 +72,9 @@ type Case struct {
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
 	ClosedAt  *time.Time `json:"closed_at,omitempty"`
+	// FinalState is the workflow's last CaseState as JSON, stored when the case closes, so the
+	// case stays readable after Temporal's retention has dropped the workflow.
+	FinalState string `json:"-"`
 }
 
 // CaseSequence numbers cases per kind per year.
@@ -123,8 +126,11 @@ type Task struct {
 	CompletedAt     *time.Time `json:"completed_at,omitempty"`
 	Comment         string     `json:"comment,omitempty"`
 	Spec            TaskSpec   `gorm:"serializer:json" json:"spec"`
-	CreatedAt       time.Time  `json:"created_at"`
-	UpdatedAt       time.Time  `json:"updated_at"`
+	// CalendarIncomplete: the due date fell in a year with no holiday schedule entered, so it
+	// was counted Monday to Friday.
+	CalendarIncomplete bool      `json:"calendar_incomplete"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
 }
 
 // AuditEvent is one append-only row of a case's trail. Hash chains each row to the case's
@@ -171,6 +177,22 @@ type CaseRequest struct {
 	OfficialID     string
 	CaseID         string
 	CreatedAt      time.Time
+}
+
+// IdempotencyKey remembers the fingerprint of the first request an official sent with a key,
+// so that the key cannot be reused for a different request.
+type IdempotencyKey struct {
+	OfficialID  string `gorm:"primaryKey"`
+	Key         string `gorm:"primaryKey"`
+	RequestHash string
+	CreatedAt   time.Time
+}
+
+// CalendarGap records that a deadline fell in a year without a holiday schedule, and when the
+// root office's admins were told.
+type CalendarGap struct {
+	Year       int `gorm:"primaryKey"`
+	ReportedAt time.Time
 }
 
 // Holiday is one entry of the working-day calendar: a day off, or a make-up working day (调休上班).

@@ -111,26 +111,28 @@ func DefaultLadder() Ladder {
 
 // TaskView is a task as the workflow holds it and the API shows it.
 type TaskView struct {
-	ID              string         `json:"id"`
-	StepKey         string         `json:"step_key"`
-	Step            string         `json:"step"`
-	Title           string         `json:"title"`
-	OrgUnitID       string         `json:"org_unit_id"`
-	OrgPath         string         `json:"org_path,omitempty"`
-	Role            Role           `json:"role,omitempty"`
-	AssigneeID      string         `json:"assignee_id,omitempty"`
-	ClaimedBy       string         `json:"claimed_by,omitempty"`
-	Priority        Priority       `json:"priority"`
-	Status          TaskStatus     `json:"status"`
-	DueAt           time.Time      `json:"due_at"`
-	Overdue         bool           `json:"overdue"`
-	EscalationLevel int            `json:"escalation_level"`
-	Spec            TaskSpec       `json:"spec"`
-	Decision        string         `json:"decision,omitempty"`
-	CompletedBy     string         `json:"completed_by,omitempty"`
-	CompletedAt     *time.Time     `json:"completed_at,omitempty"`
-	Comment         string         `json:"comment,omitempty"`
-	Form            map[string]any `json:"form,omitempty"`
+	ID         string     `json:"id"`
+	StepKey    string     `json:"step_key"`
+	Step       string     `json:"step"`
+	Title      string     `json:"title"`
+	OrgUnitID  string     `json:"org_unit_id"`
+	OrgPath    string     `json:"org_path,omitempty"`
+	Role       Role       `json:"role,omitempty"`
+	AssigneeID string     `json:"assignee_id,omitempty"`
+	ClaimedBy  string     `json:"claimed_by,omitempty"`
+	Priority   Priority   `json:"priority"`
+	Status     TaskStatus `json:"status"`
+	DueAt      time.Time  `json:"due_at"`
+	// CalendarIncomplete: DueAt fell in a year with no holiday schedule, counted Monday to Friday.
+	CalendarIncomplete bool           `json:"calendar_incomplete,omitempty"`
+	Overdue            bool           `json:"overdue"`
+	EscalationLevel    int            `json:"escalation_level"`
+	Spec               TaskSpec       `json:"spec"`
+	Decision           string         `json:"decision,omitempty"`
+	CompletedBy        string         `json:"completed_by,omitempty"`
+	CompletedAt        *time.Time     `json:"completed_at,omitempty"`
+	Comment            string         `json:"comment,omitempty"`
+	Form               map[string]any `json:"form,omitempty"`
 }
 
 // CompleteTaskRequest is the argument of the complete-task update.

@@ -139,12 +139,18 @@ func (c *caseRun) recordMove(ctx workflow.Context, summary, actor, move string, 
 }
 
 func (c *caseRun) record(ctx workflow.Context, actor, action string, detail any) activities.CaseRecord {
-	return activities.CaseRecord{
+	rec := activities.CaseRecord{
 		ID: c.state.ID, Kind: c.state.Kind, Title: c.state.Title, OrgUnitID: c.state.OrgUnitID,
 		CreatedBy: c.createdBy, Priority: c.state.Priority, Status: c.state.Status,
 		Stage: c.state.Stage, Outcome: c.state.Outcome, At: workflow.Now(ctx),
 		Actor: actor, Action: action, Detail: detail,
 	}
+	if c.state.Status != schemas.CaseOpen {
+		// The closing record carries the final state (an argument only: no new command).
+		final := c.snapshot()
+		rec.Final = &final
+	}
+	return rec
 }
 
 // finish ends the case: closed with outcome when run succeeded; cancelled when cancel-case or

@@ -99,6 +99,7 @@ func (c *caseRun) openTask(ctx workflow.Context, spec StepSpec) (*task, activiti
 			ID: c.state.ID + "." + spec.Key, StepKey: spec.Key, Step: spec.Step, Title: spec.Title,
 			OrgUnitID: spec.OrgUnitID, Role: spec.Role, AssigneeID: spec.AssigneeID,
 			Priority: c.state.Priority, Status: schemas.TaskOpen, DueAt: plan.DueAt, Spec: spec.Spec,
+			CalendarIncomplete: plan.CalendarIncomplete,
 		},
 		validate: spec.Validate,
 	}

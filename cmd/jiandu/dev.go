@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,6 +53,9 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 		return err
 	}
 	cfg.TemporalAddress = fmt.Sprintf("127.0.0.1:%d", cfg.DevTemporalPort)
+	if err := portsFree(cfg); err != nil {
+		return err
+	}
 	temporalLog, err := os.OpenFile(filepath.Join(cfg.DataDir, "temporal.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
@@ -110,6 +114,24 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 		return err
 	}
 	return serveUntil(ctx, hs, log)
+}
+
+// portsFree refuses to start when a port of the stack is taken: otherwise the dev server's
+// frontend would fail to bind while the worker attached itself to whatever answers there.
+func portsFree(cfg config.Config) error {
+	ports := []struct{ name, addr string }{
+		{"JIANDU_DEV_TEMPORAL_PORT", cfg.TemporalAddress},
+		{"JIANDU_DEV_UI_PORT", fmt.Sprintf("127.0.0.1:%d", cfg.DevUIPort)},
+		{"JIANDU_HTTP_ADDR", cfg.HTTPAddr},
+	}
+	for _, p := range ports {
+		ln, err := net.Listen("tcp", p.addr)
+		if err != nil {
+			return fmt.Errorf("%s is in use (%s): stop what listens there or set %s to another port: %w", p.addr, p.name, p.name, err)
+		}
+		_ = ln.Close()
+	}
+	return nil
 }
 
 // devReporterKey keeps one random AES-256 key ("dev:<base64>") per data directory.

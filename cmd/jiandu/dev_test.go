@@ -219,3 +219,34 @@ func waitStatus(t *testing.T, url string, want int, timeout time.Duration) {
 	}
 	t.Fatalf("%s: want %d, last %s", url, want, last)
 }
+
+// TestDevRefusesTakenPorts: with the Temporal port taken by someone else, jiandu dev exits with
+// an error naming the port's variable, instead of attaching its worker to a foreign server.
+func TestDevRefusesTakenPorts(t *testing.T) {
+	bin := buildJiandu(t)
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	port := taken.Addr().(*net.TCPAddr).Port
+	cmd := exec.Command(bin, "dev")
+	cmd.Env = append(os.Environ(),
+		"JIANDU_DATA_DIR="+t.TempDir(), "JIANDU_DATABASE_URL=", "JIANDU_JWT_SECRET=",
+		fmt.Sprintf("JIANDU_HTTP_ADDR=127.0.0.1:%d", freePort(t)),
+		fmt.Sprintf("JIANDU_DEV_TEMPORAL_PORT=%d", port),
+		fmt.Sprintf("JIANDU_DEV_UI_PORT=%d", freePort(t)),
+	)
+	done := make(chan struct{})
+	var out []byte
+	go func() { defer close(done); out, err = cmd.CombinedOutput() }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		_ = cmd.Process.Kill()
+		t.Fatal("jiandu dev kept running with its Temporal port taken")
+	}
+	if err == nil || !strings.Contains(string(out), "JIANDU_DEV_TEMPORAL_PORT") {
+		t.Fatalf("jiandu dev with a taken port: %v\n%s", err, out)
+	}
+}

@@ -4,10 +4,12 @@
 package codec
 
 import (
+	"context"
 	"fmt"
 
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/jiandu/jiandu/internal/secrets"
 )
@@ -69,6 +71,39 @@ func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 }
 
 // DataConverter is Temporal's default data converter with every payload encrypted by ring.
+//
+// Inside workflow code (the SDK asks through converter.ContextAware), a payload the worker
+// cannot open (a wrong key, or a key not yet rolled out to this worker) must fail the workflow
+// task, which Temporal retries and the UI shows, and never the workflow: the case waits for a
+// worker that holds the key instead of ending. A panic does that: the worker's default panic
+// policy blocks the workflow task. Outside workflow code (the API, activities) the error is
+// returned.
 func DataConverter(ring *secrets.KeyRing) converter.DataConverter {
-	return converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), New(ring))
+	c := New(ring)
+	return &dataConverter{
+		DataConverter: converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), c),
+		inWorkflow:    converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), workflowCodec{c}),
+	}
+}
+
+type dataConverter struct {
+	converter.DataConverter
+	inWorkflow converter.DataConverter
+}
+
+func (d *dataConverter) WithWorkflowContext(workflow.Context) converter.DataConverter {
+	return d.inWorkflow
+}
+
+func (d *dataConverter) WithContext(context.Context) converter.DataConverter { return d }
+
+// workflowCodec panics where Codec would return a decryption error.
+type workflowCodec struct{ *Codec }
+
+func (w workflowCodec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error) {
+	out, err := w.Codec.Decode(payloads)
+	if err != nil {
+		panic(fmt.Errorf("%w: the workflow task fails and is retried until a worker holds the key", err))
+	}
+	return out, nil
 }
