@@ -497,7 +497,7 @@ func (c *caseRun) validateReassign(req schemas.ReassignTaskRequest) error {
 	if req.To.ID == "" || req.To.ID == t.view.AssigneeID || req.To.ID == t.view.ClaimedBy {
 		return rejection(schemas.ErrTypeInvalid, "转交对象无效", schemas.FieldIssue{Field: "to", Message: "须为另一名工作人员"})
 	}
-	if c.isSubject(req.To.ID) {
+	if c.isSubject(req.To.ID) && !t.view.ForSubject {
 		return rejection(schemas.ErrTypeRecused, "回避：转交对象是本案当事人")
 	}
 	if t.view.Role != "" && !req.To.Roles.Has(t.view.Role) {
