@@ -136,8 +136,14 @@ func (s *Server) listCases(c *gin.Context) {
 	if !ok {
 		return
 	}
-	q := s.visibleCases(s.db.WithContext(c.Request.Context()).Model(&schemas.Case{}).Select("cases.*"), p).
-		Where("cases.id NOT IN (?)", s.subjectCases(p.ID)) // 回避: never the official's own cases
+	q := s.visibleCases(s.db.WithContext(c.Request.Context()).Model(&schemas.Case{}).Select("cases.*"), p)
+	recused, ok := s.subjectCases(c, p.ID)
+	if !ok {
+		return
+	}
+	if len(recused) > 0 {
+		q = q.Where("cases.id NOT IN ?", recused) // 回避: never the official's own cases
+	}
 	if kind := schemas.CaseKind(c.Query("kind")); kind != "" {
 		if !kind.Valid() {
 			abort(c, probValidation, "unknown kind", FieldError{"kind", "unknown process " + string(kind)})

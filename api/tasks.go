@@ -79,7 +79,13 @@ func (s *Server) listTasks(c *gin.Context) {
 		return
 	}
 	// 回避: of the cases the official is a subject of, only the steps addressed to them.
-	q = q.Where("tasks.for_subject OR tasks.case_id NOT IN (?)", s.subjectCases(p.ID))
+	recused, ok := s.subjectCases(c, p.ID)
+	if !ok {
+		return
+	}
+	if len(recused) > 0 {
+		q = q.Where("tasks.for_subject OR tasks.case_id NOT IN ?", recused)
+	}
 	switch status {
 	case "open", "completed", "cancelled":
 		q = q.Where("tasks.status = ?", status)
