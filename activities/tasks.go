@@ -318,6 +318,9 @@ func (a *Activities) FireRung(ctx context.Context, req RungRequest) (RungResult,
 		if err := tx.Model(&schemas.Task{}).Where("id = ? AND status = ?", t.ID, schemas.TaskOpen).Updates(updates).Error; err != nil {
 			return fmt.Errorf("mark task %s: %w", t.ID, err)
 		}
+		if to, err = withoutSubjects(tx, req.Case.ID, t, to); err != nil { // 回避
+			return err
+		}
 		detail := map[string]any{"due_at": t.DueAt, "notified": to, "escalated_to": result.EscalatedTo}
 		if err := appendAudit(ctx, tx, req.Case.ID, req.At, "system", "task."+string(req.Action), t.ID, detail); err != nil {
 			return err

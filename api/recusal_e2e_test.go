@@ -108,6 +108,18 @@ func (h *harness) probeReassign(official, taskID string) {
 	h.t.Logf("reassignment probed: %s (%d refused hops)", h.probed[len(h.probed)-1], len(hops))
 }
 
+// settled sends a request again while the workflow answers that the task is still opening
+// (409 until it has learned where the task's org unit sits).
+func (h *harness) settled(method, path, token string, body any) response {
+	h.t.Helper()
+	var r response
+	waitFor(h.t, 10*time.Second, method+" "+path+" once the task has opened", func() bool {
+		r = h.do(method, path, token, body)
+		return r.status != http.StatusConflict || !strings.Contains(string(r.body), "任务正在开启")
+	})
+	return r
+}
+
 // refusedAsRecused checks a 403 recused problem.
 func (h *harness) refusedAsRecused(what string, r response) {
 	h.t.Helper()
@@ -157,7 +169,7 @@ func (h *harness) assertRecused(subject, caseID, taskID string) {
 		refused("reads task", h.do("GET", "/api/v1/tasks/"+taskID, tok, nil))
 		refused("claims", h.do("POST", "/api/v1/tasks/"+taskID+"/claim", tok, nil))
 		refused("completes", h.do("POST", "/api/v1/tasks/"+taskID+"/complete", tok, map[string]any{"decision": "approve"}))
-		h.refusedAsRecused("handed to "+subject, h.do("POST", "/api/v1/tasks/"+taskID+"/reassign", h.token(engineViewer),
+		h.refusedAsRecused("handed to "+subject, h.settled("POST", "/api/v1/tasks/"+taskID+"/reassign", h.token(engineViewer),
 			map[string]any{"to": subject, "reason": "交其办理"}))
 		refusals++
 	}
@@ -240,18 +252,18 @@ func TestRecusalEndToEnd(t *testing.T) {
 			if !list.ForSubject {
 				t.Fatalf("handover list %+v is not the subject's step", list)
 			}
-			r := h.do("POST", "/api/v1/tasks/"+list.ID+"/reassign", h.token("bao.yin"), map[string]any{"to": "na.ren", "reason": "代为填写"})
+			r := h.settled("POST", "/api/v1/tasks/"+list.ID+"/reassign", h.token("bao.yin"), map[string]any{"to": "na.ren", "reason": "代为填写"})
 			if r.status != http.StatusForbidden || r.problem(t).Type != problemTypeBase+"forbidden" {
 				t.Fatalf("the cadre's handover list reassigned: %d %s", r.status, r.body)
 			}
 			extend := map[string]any{"working_days": 3, "reason": "本人住院，申请延期"}
-			if r := h.do("POST", "/api/v1/tasks/"+list.ID+"/extend", h.token("batu"), extend); r.status != http.StatusForbidden {
+			if r := h.settled("POST", "/api/v1/tasks/"+list.ID+"/extend", h.token("batu"), extend); r.status != http.StatusForbidden {
 				t.Fatalf("the cadre extends their own deadline: %d %s", r.status, r.body)
 			}
-			if r := h.do("POST", "/api/v1/tasks/"+list.ID+"/extend", h.token("bao.yin"), map[string]any{"working_days": 3, "reason": strings.Repeat("长", 501)}); r.status != http.StatusUnprocessableEntity {
+			if r := h.settled("POST", "/api/v1/tasks/"+list.ID+"/extend", h.token("bao.yin"), map[string]any{"working_days": 3, "reason": strings.Repeat("长", 501)}); r.status != http.StatusUnprocessableEntity {
 				t.Fatalf("extension with a 501-character reason: %d %s", r.status, r.body)
 			}
-			if r := h.do("POST", "/api/v1/tasks/"+list.ID+"/extend", h.token("bao.yin"), extend); r.status != http.StatusOK {
+			if r := h.settled("POST", "/api/v1/tasks/"+list.ID+"/extend", h.token("bao.yin"), extend); r.status != http.StatusOK {
 				t.Fatalf("supervisor extends: %d %s", r.status, r.body)
 			}
 			var after schemas.Task
