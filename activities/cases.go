@@ -35,6 +35,8 @@ type CaseRecord struct {
 	// Final is the case's last state, sent when it closes: stored with the row so the case
 	// reads the same after Temporal has dropped the workflow.
 	Final *schemas.CaseState `json:"final,omitempty"`
+	// Subjects are the case's subjects (回避), kept in case_subjects for the API's checks.
+	Subjects []string `json:"subjects,omitempty"`
 }
 
 // RecordCase creates the case row on first call and keeps its status, stage and outcome
@@ -68,7 +70,34 @@ func (a *Activities) RecordCase(ctx context.Context, rec CaseRecord) error {
 		if err != nil {
 			return fmt.Errorf("record case %s: %w", rec.ID, err)
 		}
+		for _, id := range rec.Subjects {
+			sub := schemas.CaseSubject{CaseID: rec.ID, OfficialID: id, AddedBy: rec.CreatedBy, Reason: "立案", CreatedAt: rec.At.UTC()}
+			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&sub).Error; err != nil {
+				return fmt.Errorf("record subject %s of %s: %w", id, rec.ID, err)
+			}
+		}
 		return appendAudit(ctx, tx, rec.ID, rec.At, rec.Actor, rec.Action, "", rec.Detail)
+	})
+}
+
+// SubjectRequest adds a subject to a case (a report names another official).
+type SubjectRequest struct {
+	CaseID     string    `json:"case_id"`
+	OfficialID string    `json:"official_id"`
+	Actor      string    `json:"actor"`
+	Reason     string    `json:"reason"`
+	At         time.Time `json:"at"`
+}
+
+// RecordSubject writes the new subject and the audit event "case.subject_added".
+func (a *Activities) RecordSubject(ctx context.Context, req SubjectRequest) error {
+	return a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		sub := schemas.CaseSubject{CaseID: req.CaseID, OfficialID: req.OfficialID, AddedBy: req.Actor, Reason: req.Reason, CreatedAt: req.At.UTC()}
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&sub).Error; err != nil {
+			return fmt.Errorf("add subject %s to %s: %w", req.OfficialID, req.CaseID, err)
+		}
+		return appendAudit(ctx, tx, req.CaseID, req.At, req.Actor, "case.subject_added", "",
+			map[string]string{"official_id": req.OfficialID, "reason": req.Reason})
 	})
 }
 

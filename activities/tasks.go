@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -117,7 +118,7 @@ func (a *Activities) OpenTask(ctx context.Context, req OpenTaskRequest) (OpenTas
 	row := schemas.Task{
 		ID: t.ID, CaseID: req.Case.ID, WorkflowID: activity.GetInfo(ctx).WorkflowExecution.ID,
 		CaseKind: req.Case.Kind, StepKey: t.StepKey, Step: t.Step,
-		Title: t.Title, OrgUnitID: t.OrgUnitID, AssigneeRole: t.Role, Priority: t.Priority,
+		Title: t.Title, OrgUnitID: t.OrgUnitID, AssigneeRole: t.Role, ForSubject: t.ForSubject, Priority: t.Priority,
 		Status: schemas.TaskOpen, Spec: t.Spec, CalendarIncomplete: t.CalendarIncomplete,
 		CreatedAt: req.At.UTC(), UpdatedAt: req.At.UTC(),
 	}
@@ -150,6 +151,9 @@ func (a *Activities) OpenTask(ctx context.Context, req OpenTaskRequest) (OpenTas
 		}
 		to, err := holders(tx, t)
 		if err != nil {
+			return err
+		}
+		if to, err = withoutSubjects(tx, req.Case.ID, t, to); err != nil {
 			return err
 		}
 		body := fmt.Sprintf("%s《%s》有新的待办任务「%s」", req.Case.ID, req.Case.Title, t.Title)
@@ -226,8 +230,9 @@ type ChangeTaskRequest struct {
 	Title      string    `json:"title"`
 	Action     string    `json:"action"` // task.claimed, task.unclaimed, task.reassigned
 	Actor      string    `json:"actor"`
-	ClaimedBy  string    `json:"claimed_by"`  // "" clears
-	AssigneeID string    `json:"assignee_id"` // set on reassignment
+	ClaimedBy  string    `json:"claimed_by"`        // "" clears
+	AssigneeID string    `json:"assignee_id"`       // set on reassignment
+	Release    bool      `json:"release,omitempty"` // clears the assignee: the task goes back to its role (回避)
 	Reason     string    `json:"reason,omitempty"`
 	At         time.Time `json:"at"`
 }
@@ -239,6 +244,9 @@ func (a *Activities) ChangeTask(ctx context.Context, req ChangeTaskRequest) erro
 		updates := map[string]any{"updated_at": req.At.UTC(), "claimed_by": nullable(req.ClaimedBy)}
 		if req.AssigneeID != "" {
 			updates["assignee_id"] = req.AssigneeID
+		}
+		if req.Release {
+			updates["assignee_id"] = nil
 		}
 		res := tx.Model(&schemas.Task{}).Where("id = ? AND status = ?", req.TaskID, schemas.TaskOpen).Updates(updates)
 		if res.Error != nil {
@@ -346,6 +354,9 @@ func (a *Activities) FireRung(ctx context.Context, req RungRequest) (RungResult,
 		if err := tx.Model(&schemas.Task{}).Where("id = ? AND status = ?", t.ID, schemas.TaskOpen).Updates(updates).Error; err != nil {
 			return fmt.Errorf("mark task %s: %w", t.ID, err)
 		}
+		if to, err = withoutSubjects(tx, req.Case.ID, t, to); err != nil { // 回避
+			return err
+		}
 		detail := map[string]any{"due_at": t.DueAt, "notified": to, "escalated_to": result.EscalatedTo}
 		if err := appendAudit(ctx, tx, req.Case.ID, req.At, "system", "task."+string(req.Action), t.ID, detail); err != nil {
 			return err
@@ -409,4 +420,62 @@ func nullable(s string) any {
 		return gorm.Expr("NULL")
 	}
 	return s
+}
+
+// withoutSubjects drops the case's subjects from the holders of a step that is not theirs
+// (回避): they are never told to act on their own case.
+func withoutSubjects(tx *gorm.DB, caseID string, t schemas.TaskView, to []string) ([]string, error) {
+	if t.ForSubject || len(to) == 0 {
+		return to, nil
+	}
+	var subjects []string
+	if err := tx.Model(&schemas.CaseSubject{}).Where("case_id = ?", caseID).Pluck("official_id", &subjects).Error; err != nil {
+		return nil, fmt.Errorf("subjects of %s: %w", caseID, err)
+	}
+	kept := to[:0:0]
+	for _, id := range to {
+		if !slices.Contains(subjects, id) {
+			kept = append(kept, id)
+		}
+	}
+	return kept, nil
+}
+
+// ExtendTaskRequest records a supervisor's extension of a step's deadline.
+type ExtendTaskRequest struct {
+	Case        CaseRef   `json:"case"`
+	TaskID      string    `json:"task_id"`
+	Title       string    `json:"title"`
+	Actor       string    `json:"actor"`
+	Holder      string    `json:"holder"`
+	From        time.Time `json:"from"`
+	DueAt       time.Time `json:"due_at"`
+	WorkingDays int       `json:"working_days"`
+	Reason      string    `json:"reason"`
+	At          time.Time `json:"at"`
+}
+
+// ExtendTask moves the task row's deadline (no longer overdue), writes the audit event and
+// tells the holder.
+func (a *Activities) ExtendTask(ctx context.Context, req ExtendTaskRequest) error {
+	return a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		due := req.DueAt.UTC()
+		res := tx.Model(&schemas.Task{}).Where("id = ? AND status = ?", req.TaskID, schemas.TaskOpen).
+			Updates(map[string]any{"due_at": &due, "overdue": false, "escalation_level": 0, "updated_at": req.At.UTC()})
+		if res.Error != nil {
+			return fmt.Errorf("extend %s: %w", req.TaskID, res.Error)
+		}
+		detail := map[string]any{"from": req.From, "due_at": req.DueAt, "working_days": req.WorkingDays, "reason": req.Reason}
+		if err := appendAudit(ctx, tx, req.Case.ID, req.At, req.Actor, "task.extended", req.TaskID, detail); err != nil {
+			return err
+		}
+		if req.Holder == "" {
+			return nil
+		}
+		return enqueueAll(ctx, tx, []string{req.Holder}, schemas.Notification{
+			CaseID: req.Case.ID, TaskID: req.TaskID, Kind: notify.KindInfo, CreatedAt: req.At,
+			Title: "期限延长：" + req.Title,
+			Body:  fmt.Sprintf("%s《%s》的任务「%s」办理期限延长至%s。", req.Case.ID, req.Case.Title, req.Title, calendar.DateText(req.DueAt)),
+		})
+	})
 }

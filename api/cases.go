@@ -137,6 +137,13 @@ func (s *Server) listCases(c *gin.Context) {
 		return
 	}
 	q := s.visibleCases(s.db.WithContext(c.Request.Context()).Model(&schemas.Case{}).Select("cases.*"), p)
+	recused, ok := s.subjectCases(c, p.ID)
+	if !ok {
+		return
+	}
+	if len(recused) > 0 {
+		q = q.Where("cases.id NOT IN ?", recused) // 回避: never the official's own cases
+	}
 	if kind := schemas.CaseKind(c.Query("kind")); kind != "" {
 		if !kind.Valid() {
 			abort(c, probValidation, "unknown kind", FieldError{"kind", "unknown process " + string(kind)})
@@ -188,6 +195,10 @@ func (s *Server) loadCaseFor(c *gin.Context) (*schemas.Case, bool) {
 		return nil, false
 	case err != nil:
 		s.unavailable(c, "load case", err)
+		return nil, false
+	}
+	c.Set(ctxCaseID, row.ID)
+	if !s.recusedRead(c, row.ID, "") {
 		return nil, false
 	}
 	return &row, true

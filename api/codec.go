@@ -2,12 +2,21 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/converter"
 
 	"github.com/jiandu/jiandu/schemas"
 )
+
+func roleList(roles []schemas.Role) string {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	return strings.Join(names, ", ")
+}
 
 // codecCORS lets the Temporal UI (its configured origin only) call the codec endpoint with the
 // official's token; preflight requests are answered here, before authentication.
@@ -28,10 +37,27 @@ func (s *Server) codecCORS(c *gin.Context) {
 	c.Next()
 }
 
-// codec serves Temporal's remote codec protocol (/codec/encode, /codec/decode) to the intake
-// clerks and supervisors, the officials who may read what workflows carry about a report.
+// mayViewEngine: the workflow engine's view (the Temporal UI, every case's payloads through
+// /codec) is a permission of its own, for officials of the root org unit holding one of the
+// engine-view roles (JIANDU_ENGINE_VIEW_ROLES, default supervisor). Lower offices work from
+// Jiandu's own case views, which are scoped to their subtree and keep recusal.
+func (s *Server) mayViewEngine(p *Principal) bool {
+	if p.OrgUnit.ParentID != nil {
+		return false
+	}
+	for _, r := range s.reports.EngineViewRoles {
+		if p.Roles.Has(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// codec serves Temporal's remote codec protocol (/codec/encode, /codec/decode) to the officials
+// who may view the engine (mayViewEngine).
 func (s *Server) codec(c *gin.Context) {
-	if !requireRole(c, schemas.RoleIntakeClerk, schemas.RoleSupervisor) {
+	if !s.mayViewEngine(principal(c)) {
+		abort(c, probForbidden, "the workflow engine's view is for the root office's "+roleList(s.reports.EngineViewRoles))
 		return
 	}
 	if s.reports.PayloadCodec == nil {

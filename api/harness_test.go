@@ -29,6 +29,8 @@ type harness struct {
 	db  *gorm.DB
 	srv *Server
 	url string
+	// probed lists the steps whose reassignment chain was tried (probeReassign).
+	probed []string
 }
 
 // newHarness serves the API on a test HTTP server. With tc nil, the Temporal client points at

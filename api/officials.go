@@ -18,6 +18,7 @@ type MeResponse struct {
 	schemas.Official
 	RoleTitles []string        `json:"role_titles"`
 	OrgUnit    schemas.OrgUnit `json:"org_unit"`
+	EngineView bool            `json:"engine_view"` // may use the Temporal UI and /codec
 }
 
 func (s *Server) me(c *gin.Context) {
@@ -26,7 +27,7 @@ func (s *Server) me(c *gin.Context) {
 	for i, r := range p.Roles {
 		titles[i] = r.Title()
 	}
-	c.JSON(http.StatusOK, MeResponse{Official: p.Official, RoleTitles: titles, OrgUnit: p.OrgUnit})
+	c.JSON(http.StatusOK, MeResponse{Official: p.Official, RoleTitles: titles, OrgUnit: p.OrgUnit, EngineView: s.mayViewEngine(p)})
 }
 
 // listOrgUnits returns the org tree in path order, or the subtree under ?under=<id>.

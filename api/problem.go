@@ -47,6 +47,7 @@ var (
 	probTooLarge        = problemKind{"payload-too-large", http.StatusRequestEntityTooLarge, "请求体过大"}
 	probMediaType       = problemKind{"unsupported-media-type", http.StatusUnsupportedMediaType, "不支持的内容类型"}
 	probValidation      = problemKind{"validation", http.StatusUnprocessableEntity, "请求内容未通过校验"}
+	probRecused         = problemKind{"recused", http.StatusForbidden, "回避：您是本案当事人"}
 	probInternal        = problemKind{"internal", http.StatusInternalServerError, "服务内部错误"}
 	probUnavailable     = problemKind{"unavailable", http.StatusServiceUnavailable, "服务暂不可用，请稍后重试"}
 	problemContentType  = "application/problem+json"

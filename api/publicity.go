@@ -19,6 +19,9 @@ type CandidateInput struct {
 	Education    string `json:"education"`
 	CurrentPost  string `json:"current_post"`
 	ProposedPost string `json:"proposed_post"`
+	// OfficialID names the candidate's own account, if they have one: they become a subject
+	// of the case (回避) and can take no part in it.
+	OfficialID string `json:"official_id"`
 }
 
 // PublicityStartInput is the body of POST /api/v1/cases/publicity.
@@ -53,6 +56,9 @@ func (s *Server) startPublicity(c *gin.Context) {
 		errs = textIssue(errs, f+"proposed_post", cand.ProposedPost, 1, 200)
 		errs = textIssue(errs, f+"gender", cand.Gender, 0, 10)
 		errs = textIssue(errs, f+"education", cand.Education, 0, 50)
+		if cand.OfficialID != "" {
+			_, _, errs = s.officialIn(c, errs, f+"official_id", cand.OfficialID, nil, "")
+		}
 		if cand.BirthDate != "" {
 			if _, err := time.Parse("2006-01", cand.BirthDate); err != nil {
 				errs = append(errs, FieldError{f + "birth_date", "YYYY-MM"})
@@ -81,7 +87,7 @@ func (s *Server) startPublicity(c *gin.Context) {
 	for i, cand := range in.Candidates {
 		candidates = append(candidates, schemas.Candidate{
 			ID: fmt.Sprintf("c%d", i+1), Name: strings.TrimSpace(cand.Name), Gender: cand.Gender, BirthDate: cand.BirthDate,
-			Education: cand.Education, CurrentPost: cand.CurrentPost, ProposedPost: cand.ProposedPost,
+			Education: cand.Education, CurrentPost: cand.CurrentPost, ProposedPost: cand.ProposedPost, OfficialID: cand.OfficialID,
 		})
 		names[i] = strings.TrimSpace(cand.Name)
 	}

@@ -75,6 +75,7 @@ func TestPublicityEndToEnd(t *testing.T) {
 			t.Fatalf("draft task %+v", draft)
 		}
 		form := map[string]any{"form": map[string]any{"notice_text": "经市委研究，拟任命张三、李四同志……", "report_channels": "12380"}, "decision": "submit"}
+		h.probeReassign("wu.gang", draft.ID)
 		first := h.do("POST", "/api/v1/tasks/"+draft.ID+"/complete", h.token("wu.gang"), form, "Idempotency-Key", "draft-once")
 		if first.status != http.StatusOK {
 			t.Fatalf("complete draft: %d %s", first.status, first.body)
@@ -247,8 +248,11 @@ func (h *harness) waitTask(official, taskID string) TaskResponse {
 	return found
 }
 
+// complete completes the task as official, after trying its reassignment chain
+// (probeReassign): every step the end-to-end tests complete is probed.
 func (h *harness) complete(official, taskID string, body map[string]any) {
 	h.t.Helper()
+	h.probeReassign(official, taskID)
 	if r := h.do("POST", "/api/v1/tasks/"+taskID+"/complete", h.token(official), body); r.status != http.StatusOK {
 		h.t.Fatalf("%s completes %s: %d %s", official, taskID, r.status, r.body)
 	}

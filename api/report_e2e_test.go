@@ -208,9 +208,18 @@ func TestReportEndToEnd(t *testing.T) {
 			t.Fatalf("report %q %+v", got.State.Outcome, got.State.Report)
 		}
 
-		// --- the codec endpoint: intake and supervisors only ---
-		if r := h.do("POST", "/codec/decode", h.token("ma.lin"), `{"payloads":[]}`); r.status != http.StatusForbidden {
-			t.Fatalf("investigator decodes: %d", r.status)
+		// --- the codec endpoint: the engine view, supervisors of the root office only ---
+		for _, who := range []string{"ma.lin", "bao.yin", "he.ping", "hu.jun", "zhao.min"} {
+			if r := h.do("POST", "/codec/decode", h.token(who), `{"payloads":[]}`); r.status != http.StatusForbidden {
+				t.Fatalf("%s decodes: %d", who, r.status)
+			}
+		}
+		var me MeResponse
+		if h.do("GET", "/api/v1/me", h.token("bao.yin"), nil).json(t, &me); me.EngineView {
+			t.Fatal("a city supervisor is shown the engine view")
+		}
+		if h.do("GET", "/api/v1/me", h.token("wang.jian"), nil).json(t, &me); !me.EngineView {
+			t.Fatal("the root office's supervisor is not shown the engine view")
 		}
 		if r := h.do("POST", "/codec/decode", "", `{"payloads":[]}`); r.status != http.StatusUnauthorized {
 			t.Fatalf("anonymous decode: %d", r.status)
@@ -239,7 +248,7 @@ func TestReportEndToEnd(t *testing.T) {
 				t.Errorf("%s: payloads are not encrypted", id)
 			}
 			decodedJSON, err := exec.Command(bin, "workflow", "show", "--address", dev.FrontendHostPort(), "--workflow-id", id, "--output", "json",
-				"--codec-endpoint", h.url+"/codec", "--codec-auth", "Bearer "+h.token("bao.yin")).Output()
+				"--codec-endpoint", h.url+"/codec", "--codec-auth", "Bearer "+h.token("wang.jian")).Output()
 			if err != nil {
 				t.Fatalf("workflow show %s through the codec: %v", id, err)
 			}

@@ -35,6 +35,9 @@ type ReportDeps struct {
 	PayloadCodec converter.PayloadCodec
 	// CodecCORSOrigin is the Temporal UI origin allowed to call /codec.
 	CodecCORSOrigin string
+	// EngineViewRoles are the roles that, held at the root org unit, give the workflow
+	// engine's view: /codec and the Temporal UI (JIANDU_ENGINE_VIEW_ROLES; default supervisor).
+	EngineViewRoles []schemas.Role
 	// ClientIPHeader names the header a trusted proxy sets to the client address; empty uses
 	// the connection's address (JIANDU_PUBLIC_CLIENT_IP_HEADER).
 	ClientIPHeader string
@@ -50,6 +53,9 @@ type reportsConfig struct {
 func newReports(d ReportDeps) *reportsConfig {
 	if d.CodecCORSOrigin == "" {
 		d.CodecCORSOrigin = "http://localhost:8233"
+	}
+	if len(d.EngineViewRoles) == 0 {
+		d.EngineViewRoles = []schemas.Role{schemas.RoleSupervisor}
 	}
 	if d.SubmitLimit.Burst == 0 {
 		d.SubmitLimit = RateLimit{Burst: 5, Per: time.Hour} // 5 reports, then one per 12 minutes

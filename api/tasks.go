@@ -78,6 +78,14 @@ func (s *Server) listTasks(c *gin.Context) {
 		abort(c, probValidation, "unknown scope", FieldError{"scope", "mine or org"})
 		return
 	}
+	// 回避: of the cases the official is a subject of, only the steps addressed to them.
+	recused, ok := s.subjectCases(c, p.ID)
+	if !ok {
+		return
+	}
+	if len(recused) > 0 {
+		q = q.Where("tasks.for_subject OR tasks.case_id NOT IN ?", recused)
+	}
 	switch status {
 	case "open", "completed", "cancelled":
 		q = q.Where("tasks.status = ?", status)
@@ -183,13 +191,24 @@ func (s *Server) loadTaskFor(c *gin.Context) (*TaskResponse, bool) {
 		return nil, false
 	}
 	t.PriorityLabel = priorityLabel(t.Priority)
+	c.Set(ctxCaseID, t.CaseID)
+	c.Set(ctxTaskID, t.ID)
 	return &t, true
 }
 
+// getTask shows a task; a subject of its case sees only the steps addressed to them as subject
+// (回避). Actions on tasks are refused to subjects by the workflow.
 func (s *Server) getTask(c *gin.Context) {
-	if t, ok := s.loadTaskFor(c); ok {
-		c.JSON(http.StatusOK, t)
+	t, ok := s.loadTaskFor(c)
+	if !ok {
+		return
 	}
+	p := principal(c)
+	own := t.ForSubject && (t.AssigneeID == nil || *t.AssigneeID == p.ID)
+	if !own && !s.recusedRead(c, t.CaseID, t.ID) {
+		return
+	}
+	c.JSON(http.StatusOK, t)
 }
 
 // CompleteTaskInput is the body of POST /api/v1/tasks/{id}/complete.
@@ -259,6 +278,10 @@ func (s *Server) reassignTask(c *gin.Context) {
 	}
 	var in ReassignInput
 	if !bindJSON(c, &in) {
+		return
+	}
+	if errs := textIssue(nil, "reason", in.Reason, 1, schemas.MaxReasonRunes); len(errs) > 0 {
+		abort(c, probValidation, "invalid reason", errs...)
 		return
 	}
 	to, err := s.loadPrincipal(c.Request.Context(), in.To)

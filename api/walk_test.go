@@ -30,6 +30,8 @@ var bodyRoutes = []struct{ method, route, official string }{
 	{"POST", "/api/v1/cases/admonishment", "bao.yin"},
 	{"POST", "/api/v1/tasks/:id/complete", "wu.gang"},
 	{"POST", "/api/v1/tasks/:id/reassign", "bao.yin"},
+	{"POST", "/api/v1/tasks/:id/extend", "bao.yin"},
+	{"POST", "/api/v1/cases/:id/subjects", "bao.yin"},
 	{"POST", "/api/v1/cases/:id/cancel", "bao.yin"},
 	{"POST", "/api/v1/cases/:id/objections", "he.ping"},
 }

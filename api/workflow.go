@@ -93,6 +93,14 @@ func (s *Server) workflowError(c *gin.Context, caseID string, err error) {
 		for i, is := range issues {
 			fields[i] = FieldError{Field: is.Field, Message: is.Message}
 		}
+		if appErr.Type() == schemas.ErrTypeRecused {
+			id := c.GetString(ctxCaseID)
+			if id == "" {
+				id = caseID
+			}
+			s.refuseRecused(c, id, c.GetString(ctxTaskID), appErr.Message())
+			return
+		}
 		kind := map[string]problemKind{
 			schemas.ErrTypeNotFound:  probNotFound,
 			schemas.ErrTypeForbidden: probForbidden,

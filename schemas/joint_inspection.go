@@ -56,6 +56,8 @@ type JointInspectionCheckInput struct {
 	Priority  Priority  `json:"priority"`
 	CreatedBy string    `json:"created_by"`
 	Subject   string    `json:"subject"` // the inspected leader and unit, for task titles
+	// Subjects are the parent case's subjects (回避).
+	Subjects []string `json:"subjects,omitempty"`
 }
 
 // Findings of a check, of the consolidated report.

@@ -201,6 +201,18 @@ var migrations = []migration{
 	{8, "inbox: index tasks in inbox order, for supervisors' subtree lists", []string{
 		`CREATE INDEX tasks_inbox_order ON tasks (status, priority DESC, due_at, id)`,
 	}, nil},
+	{9, "recusal: the subjects of each case, steps addressed to the subject", []string{
+		`CREATE TABLE case_subjects (
+			case_id TEXT NOT NULL,
+			official_id TEXT NOT NULL,
+			added_by TEXT NOT NULL,
+			reason TEXT NOT NULL DEFAULT '',
+			created_at {{time}} NOT NULL,
+			PRIMARY KEY (case_id, official_id)
+		)`,
+		`CREATE INDEX case_subjects_official ON case_subjects (official_id, case_id)`,
+		`ALTER TABLE tasks ADD COLUMN for_subject BOOLEAN NOT NULL DEFAULT FALSE`,
+	}, nil},
 	// Issue 11: a closed case is read from its row once Temporal has dropped its workflow; a
 	// reused Idempotency-Key must come with the same request; deadlines computed without a
 	// holiday schedule are flagged, and the gap reported once per year.

@@ -77,6 +77,17 @@ type Case struct {
 	FinalState string `json:"-"`
 }
 
+// CaseSubject is one official a case is about (回避): the reported cadre, a publicity
+// candidate, the inquired, admonished, audited or inspected cadre. The API reads it to refuse
+// the subject reads of their own case without asking the workflow.
+type CaseSubject struct {
+	CaseID     string    `gorm:"primaryKey" json:"case_id"`
+	OfficialID string    `gorm:"primaryKey" json:"official_id"`
+	AddedBy    string    `json:"added_by"`
+	Reason     string    `json:"reason"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
 // CaseSequence numbers cases per kind per year.
 type CaseSequence struct {
 	Kind CaseKind `gorm:"primaryKey"`
@@ -116,6 +127,7 @@ type Task struct {
 	AssigneeRole    Role       `json:"assignee_role,omitempty"`
 	AssigneeID      *string    `json:"assignee_id,omitempty"`
 	ClaimedBy       *string    `json:"claimed_by,omitempty"`
+	ForSubject      bool       `json:"for_subject"`
 	Priority        Priority   `json:"priority"`
 	Status          TaskStatus `json:"status"`
 	DueAt           *time.Time `json:"due_at,omitempty"`

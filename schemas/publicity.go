@@ -11,6 +11,9 @@ type Candidate struct {
 	Education    string `json:"education"`
 	CurrentPost  string `json:"current_post"`
 	ProposedPost string `json:"proposed_post"`
+	// OfficialID is the candidate's Jiandu account when they have one: they are then a
+	// subject of the case (回避).
+	OfficialID string `json:"official_id,omitempty"`
 }
 
 // PublicityInput starts a publicity case.

@@ -16,6 +16,8 @@ type TransferInput struct {
 	// Instructions say what must be verified.
 	Instructions string `json:"instructions"`
 	SubjectName  string `json:"subject_name"`
+	// Subjects are the report's subjects (回避), inherited by the transfer.
+	Subjects []string `json:"subjects,omitempty"`
 }
 
 // Review decisions of the superior on a report-back (P7 step 4), and the take-over.

@@ -15,6 +15,8 @@ const (
 	UpdateReassignTask  = "reassign-task"
 	UpdateCancelCase    = "cancel-case"
 	UpdateFileObjection = "file-objection"
+	UpdateAddSubject    = "add-subject"
+	UpdateExtendTask    = "extend-task"
 	QueryCaseState      = "case-state"
 )
 
@@ -24,7 +26,15 @@ const (
 	ErrTypeForbidden = "Forbidden" // 403: the actor may not do this
 	ErrTypeConflict  = "Conflict"  // 409: the task or case is not in a state that allows it
 	ErrTypeInvalid   = "Invalid"   // 422: decision or form fails validation; details are []FieldIssue
+	ErrTypeRecused   = "Recused"   // 403 (problem type .../recused): the actor or the new holder is a subject of the case (回避)
 )
+
+// MaxReasonRunes is the longest reason a reassignment, a deadline extension or a new subject
+// may give, in characters.
+const MaxReasonRunes = 500
+
+// MaxExtendWorkingDays is the most working days one extension may add to a deadline.
+const MaxExtendWorkingDays = 30
 
 // FieldIssue names a field that failed validation inside a workflow.
 type FieldIssue struct {
@@ -120,6 +130,7 @@ type TaskView struct {
 	Role       Role       `json:"role,omitempty"`
 	AssigneeID string     `json:"assignee_id,omitempty"`
 	ClaimedBy  string     `json:"claimed_by,omitempty"`
+	ForSubject bool       `json:"for_subject,omitempty"` // addressed to the case's subject: the only steps a subject may act on
 	Priority   Priority   `json:"priority"`
 	Status     TaskStatus `json:"status"`
 	DueAt      time.Time  `json:"due_at"`
@@ -159,6 +170,23 @@ type ReassignTaskRequest struct {
 	Reason string `json:"reason"`
 }
 
+// ExtendTaskRequest is the argument of extend-task: a supervisor moves the deadline of a step
+// addressed to the case's subject (which cannot be reassigned) by working days.
+type ExtendTaskRequest struct {
+	TaskID      string `json:"task_id"`
+	Actor       Actor  `json:"actor"`
+	WorkingDays int    `json:"working_days"`
+	Reason      string `json:"reason"`
+}
+
+// AddSubjectRequest is the argument of add-subject: a report names another official, who
+// becomes a subject of the case and is recused from it.
+type AddSubjectRequest struct {
+	Actor      Actor  `json:"actor"`
+	OfficialID string `json:"official_id"`
+	Reason     string `json:"reason"`
+}
+
 // CancelCaseRequest is the argument of cancel-case.
 type CancelCaseRequest struct {
 	Actor  Actor  `json:"actor"`
@@ -176,6 +204,7 @@ type CaseState struct {
 	StageTitle string          `json:"stage_title"`
 	Outcome    string          `json:"outcome,omitempty"`
 	Priority   Priority        `json:"priority"`
+	Subjects   []string        `json:"subjects,omitempty"` // the officials the case is about (回避)
 	Tasks      []TaskView      `json:"tasks"`
 	Publicity  *PublicityState `json:"publicity,omitempty"`
 

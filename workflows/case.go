@@ -52,6 +52,12 @@ type task struct {
 	abandonReason string
 	closed        bool
 	supervised    bool // a 督办 task was opened when this one escalated
+	// The step's ladder and its current plan; extend-task replaces the plan and counts up
+	// extensions, which wakes the ladder to wait for the new times.
+	ladder        schemas.Ladder
+	plan          activities.StepPlan
+	extensions    int
+	fixedDeadline bool
 }
 
 // shownUI remembers what was last upserted, so unchanged search attributes add no events.
@@ -93,9 +99,12 @@ func (c *caseRun) setup(ctx workflow.Context) (workflow.Context, error) {
 		{schemas.UpdateClaimTask, "认领任务", c.claimTask, c.validateClaim},
 		{schemas.UpdateUnclaimTask, "退回认领", c.unclaimTask, c.validateUnclaim},
 		{schemas.UpdateReassignTask, "转交任务（干部监督人员）", c.reassignTask, c.validateReassign},
+		{schemas.UpdateExtendTask, "延长当事人任务期限（干部监督人员，须说明理由）", c.extendTask, c.validateExtend},
 	}
 	if c.part == "" {
-		handlers = append(handlers, update{schemas.UpdateCancelCase, "撤销案件（须说明理由）", c.cancelCase, c.validateCancel})
+		handlers = append(handlers,
+			update{schemas.UpdateCancelCase, "撤销案件（须说明理由）", c.cancelCase, c.validateCancel},
+			update{schemas.UpdateAddSubject, "增加案件当事人（回避）", c.addSubject, c.validateAddSubject})
 	}
 	for _, h := range handlers {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler,
@@ -143,7 +152,7 @@ func (c *caseRun) record(ctx workflow.Context, actor, action string, detail any)
 		ID: c.state.ID, Kind: c.state.Kind, Title: c.state.Title, OrgUnitID: c.state.OrgUnitID,
 		CreatedBy: c.createdBy, Priority: c.state.Priority, Status: c.state.Status,
 		Stage: c.state.Stage, Outcome: c.state.Outcome, At: workflow.Now(ctx),
-		Actor: actor, Action: action, Detail: detail,
+		Actor: actor, Action: action, Detail: detail, Subjects: c.state.Subjects,
 	}
 	if c.state.Status != schemas.CaseOpen {
 		// The closing record carries the final state (an argument only: no new command).
@@ -207,6 +216,7 @@ func (c *caseRun) finish(ctx workflow.Context, runErr error) (schemas.CaseState,
 // snapshot is the case state as the query and updates answer it.
 func (c *caseRun) snapshot() schemas.CaseState {
 	s := c.state
+	s.Subjects = append([]string(nil), c.state.Subjects...)
 	s.Tasks = make([]schemas.TaskView, len(c.tasks))
 	for i, t := range c.tasks {
 		s.Tasks[i] = t.view

@@ -24,6 +24,7 @@ func DepartureAudit(ctx workflow.Context, in schemas.DepartureAuditInput) (schem
 		da:      &schemas.DepartureAuditState{Departure: in.Departure},
 	}
 	d.state.DepartureAudit = d.da
+	d.addSubjects(in.Departure.CadreID)
 	d.mayCancel = func(a schemas.Actor) bool {
 		return a.OrgUnitID == in.OrgUnitID && (a.Roles.Has(schemas.RoleLeader) || a.Roles.Has(schemas.RoleSupervisor))
 	}
@@ -354,6 +355,7 @@ func (d *departureAudit) writtenOpinions(ctx workflow.Context) error {
 	cadre, unit := base, base
 	cadre.Key, cadre.Title, cadre.AssigneeID = "opinion-cadre", "对审计报告征求意见稿提出书面意见："+dep.CadreName, dep.CadreID
 	cadre.DeadlineSummary = "书面意见期限（10日，逾期视为无异议）：" + dep.CadreName
+	cadre.FixedDeadline = true
 	unit.Key, unit.Title, unit.Role = "opinion-unit", "对审计报告征求意见稿提出书面意见："+dep.UnitName, schemas.RoleUnitPrincipal
 	unit.DeadlineSummary = "书面意见期限（10日，逾期视为无异议）：" + dep.UnitName
 	if err := d.exec(ctx, "送达征求意见稿", acts.Audit, activities.AuditRequest{

@@ -38,6 +38,12 @@ type StepSpec struct {
 	// AfterRung runs after each rung fired, in the step's coroutine (start longer work with
 	// workflow.Go): a process opens a task for whoever the rung reached.
 	AfterRung func(ctx workflow.Context, action schemas.RungAction)
+	// ForSubject marks a step by role that the case's subject does as such (the inspected
+	// leader's self-inspection and rectification). A step named to a subject (AssigneeID) is
+	// the subject's without it.
+	ForSubject bool
+	// FixedDeadline: the deadline is an outcome (a window that lapses), so it cannot be extended.
+	FixedDeadline bool
 }
 
 // Completion is what the official decided.
@@ -65,12 +71,12 @@ func (c Completion) Bool(name string) bool {
 // the task, waits for the complete-task update while the reminder ladder fires, then closes
 // the task. Every transition is audited and shown in the UI.
 func (c *caseRun) humanStep(ctx workflow.Context, spec StepSpec) (Completion, error) {
-	t, plan, err := c.openTask(ctx, spec)
+	t, _, err := c.openTask(ctx, spec)
 	if err != nil {
 		return Completion{}, err
 	}
 	done := func() bool { return t.completion != nil || t.abandoned }
-	if err := c.climbLadder(ctx, t, spec, plan, done); err != nil {
+	if err := c.climbLadder(ctx, t, spec, done); err != nil {
 		return Completion{}, err
 	}
 	if err := workflow.Await(ctx, done); err != nil {
@@ -98,10 +104,14 @@ func (c *caseRun) openTask(ctx workflow.Context, spec StepSpec) (*task, activiti
 		view: schemas.TaskView{
 			ID: c.state.ID + "." + spec.Key, StepKey: spec.Key, Step: spec.Step, Title: spec.Title,
 			OrgUnitID: spec.OrgUnitID, Role: spec.Role, AssigneeID: spec.AssigneeID,
-			Priority: c.state.Priority, Status: schemas.TaskOpen, DueAt: plan.DueAt, Spec: spec.Spec,
+			ForSubject: spec.ForSubject || (spec.AssigneeID != "" && c.isSubject(spec.AssigneeID)),
+			Priority:   c.state.Priority, Status: schemas.TaskOpen, DueAt: plan.DueAt, Spec: spec.Spec,
 			CalendarIncomplete: plan.CalendarIncomplete,
 		},
-		validate: spec.Validate,
+		validate:      spec.Validate,
+		ladder:        ladderOf(spec),
+		plan:          plan,
+		fixedDeadline: spec.FixedDeadline,
 	}
 	// The task joins the case before its row is written: the inbox may show the row, and a
 	// completion sent at once, before this activity's result is processed, must find it.
@@ -117,24 +127,33 @@ func (c *caseRun) openTask(ctx workflow.Context, spec StepSpec) (*task, activiti
 }
 
 // climbLadder fires each rung at its time unless the step is done first. Rungs due before the
-// task opened (a reminder for a very short step) are skipped.
-func (c *caseRun) climbLadder(ctx workflow.Context, t *task, spec StepSpec, plan activities.StepPlan, done func() bool) error {
+// task opened (a reminder for a very short step) are skipped. When a supervisor extends the
+// deadline (extend-task), the rungs not yet fired wait for their times in the new plan.
+func (c *caseRun) climbLadder(ctx workflow.Context, t *task, spec StepSpec, done func() bool) error {
 	opened := workflow.Now(ctx)
-	for i, rung := range ladderOf(spec) {
-		at := plan.RungsAt[i]
+	ladder := ladderOf(spec)
+	for i := 0; i < len(ladder); i++ {
+		rung := ladder[i]
+		at := t.plan.RungsAt[i]
 		if !at.After(opened) && rung.Action == schemas.RungRemind {
 			continue
 		}
 		if d := at.Sub(workflow.Now(ctx)); d > 0 {
+			extensions := t.extensions
 			ok, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
 				Timeout:      d,
 				TimerOptions: workflow.TimerOptions{Summary: rungSummary(spec, rung.Action)},
-			}, done)
+			}, func() bool { return done() || t.extensions != extensions })
 			if err != nil {
 				return err
 			}
-			if ok {
+			if ok && done() {
 				return nil
+			}
+			if ok { // extended: wait for this rung's new time
+				opened = workflow.Now(ctx)
+				i--
+				continue
 			}
 		} else if done() {
 			return nil
@@ -299,6 +318,9 @@ func (c *caseRun) validateComplete(req schemas.CompleteTaskRequest) error {
 	if err != nil {
 		return err
 	}
+	if err := c.recusedFrom(t.view, req.Actor); err != nil {
+		return err
+	}
 	if err := mayAct(t.view, req.Actor); err != nil {
 		return err
 	}
@@ -406,6 +428,9 @@ func (c *caseRun) validateClaim(req schemas.TaskActionRequest) error {
 	if err != nil {
 		return err
 	}
+	if err := c.recusedFrom(t.view, req.Actor); err != nil {
+		return err
+	}
 	if t.view.AssigneeID != "" {
 		return rejection(schemas.ErrTypeConflict, "指定人员办理的任务无需认领")
 	}
@@ -422,6 +447,9 @@ func (c *caseRun) claimTask(ctx workflow.Context, req schemas.TaskActionRequest)
 func (c *caseRun) validateUnclaim(req schemas.TaskActionRequest) error {
 	t, err := c.openTaskFor(req.TaskID)
 	if err != nil {
+		return err
+	}
+	if err := c.recusedFrom(t.view, req.Actor); err != nil {
 		return err
 	}
 	if t.view.ClaimedBy == "" {
@@ -443,6 +471,10 @@ func supervises(a schemas.Actor, v schemas.TaskView) bool {
 	return a.Roles.Has(schemas.RoleSupervisor) && a.OrgPath != "" && strings.HasPrefix(v.OrgPath, a.OrgPath)
 }
 
+// validateReassign keeps the step's rules through every reassignment, whoever holds the task
+// now: the new holder has the step's role (when it has one) and serves in its org unit or
+// below, and is not a subject of the case. A step addressed to the subject cannot be
+// reassigned at all (extend-task moves its deadline instead).
 func (c *caseRun) validateReassign(req schemas.ReassignTaskRequest) error {
 	t, err := c.openTaskFor(req.TaskID)
 	if err != nil {
@@ -451,23 +483,33 @@ func (c *caseRun) validateReassign(req schemas.ReassignTaskRequest) error {
 	if t.view.OrgPath == "" {
 		return rejection(schemas.ErrTypeConflict, "任务正在开启，请稍后重试")
 	}
+	if err := c.recusedFrom(t.view, req.Actor); err != nil {
+		return err
+	}
 	if !supervises(req.Actor, t.view) {
 		return rejection(schemas.ErrTypeForbidden, "只有本级或上级干部监督人员可以转交任务")
+	}
+	if t.view.ForSubject && t.view.AssigneeID != "" {
+		return rejection(schemas.ErrTypeForbidden, "当事人本人办理的任务不能转交；如需延期，请由干部监督人员延长期限")
 	}
 	if !strings.HasPrefix(req.To.OrgPath, req.Actor.OrgPath) {
 		return rejection(schemas.ErrTypeForbidden, "只能转交给本级及下级单位的人员")
 	}
-	if req.To.ID == "" || req.To.ID == t.view.AssigneeID {
+	if req.To.ID == "" || req.To.ID == t.view.AssigneeID || req.To.ID == t.view.ClaimedBy {
 		return rejection(schemas.ErrTypeInvalid, "转交对象无效", schemas.FieldIssue{Field: "to", Message: "须为另一名工作人员"})
 	}
-	if t.view.Role != "" && t.view.AssigneeID == "" && !req.To.Roles.Has(t.view.Role) {
+	if c.isSubject(req.To.ID) && !t.view.ForSubject {
+		return rejection(schemas.ErrTypeRecused, "回避：转交对象是本案当事人")
+	}
+	if t.view.Role != "" && !req.To.Roles.Has(t.view.Role) {
 		return rejection(schemas.ErrTypeInvalid, "转交对象无此任务所需角色",
 			schemas.FieldIssue{Field: "to", Message: "须具有" + t.view.Role.Title() + "角色"})
 	}
-	if strings.TrimSpace(req.Reason) == "" {
-		return rejection(schemas.ErrTypeInvalid, "须说明转交理由", schemas.FieldIssue{Field: "reason", Message: "必填"})
+	if req.To.OrgPath == "" || !strings.HasPrefix(req.To.OrgPath, t.view.OrgPath) {
+		return rejection(schemas.ErrTypeInvalid, "转交对象不在此任务所属单位",
+			schemas.FieldIssue{Field: "to", Message: "须为" + t.view.OrgUnitID + "或其下级单位的人员"})
 	}
-	return nil
+	return reasonIssue(req.Reason, "转交")
 }
 
 func (c *caseRun) reassignTask(ctx workflow.Context, req schemas.ReassignTaskRequest) (schemas.CaseState, error) {
@@ -498,6 +540,9 @@ func (c *caseRun) changeHolder(ctx workflow.Context, taskID, action, actor, clai
 func (c *caseRun) validateCancel(req schemas.CancelCaseRequest) error {
 	if c.state.Status != schemas.CaseOpen || c.cancelReq != nil {
 		return rejection(schemas.ErrTypeConflict, "案件已办结或已撤销")
+	}
+	if err := c.recusedActor(req.Actor); err != nil {
+		return err
 	}
 	if c.mayCancel == nil || !c.mayCancel(req.Actor) {
 		return rejection(schemas.ErrTypeForbidden, "无权撤销此案件")

@@ -22,6 +22,7 @@ func Inquiry(ctx workflow.Context, in schemas.InquiryInput) (schemas.CaseState, 
 		inq:     &schemas.InquiryState{CadreID: in.CadreID, CadreName: in.CadreName, CadreUnitID: in.CadreUnitID},
 	}
 	q.state.Inquiry = q.inq
+	q.addSubjects(in.CadreID)
 	q.mayCancel = func(a schemas.Actor) bool {
 		return a.OrgUnitID == in.OrgUnitID && (a.Roles.Has(schemas.RoleLeader) || a.Roles.Has(schemas.RoleSupervisor))
 	}

@@ -61,7 +61,7 @@ func TestInquiryClarified(t *testing.T) {
 	})
 	answerAndSign(r, 1, "2026-11-10 10:00", "2026-11-11 10:00")
 	r.at("2026-11-10 11:00", func() {
-		r.reject("cadre signs own answer", "complete-task", req("sign-1", "batu", "sign", map[string]any{"opinion": "x"}), schemas.ErrTypeForbidden)
+		r.reject("cadre signs own answer", "complete-task", req("sign-1", "batu", "sign", map[string]any{"opinion": "x"}), schemas.ErrTypeRecused) // 回避: the sign-off is not the cadre's own step
 	})
 	r.at("2026-11-12 09:00", func() {
 		r.reject("clarify an untrue answer", "complete-task",

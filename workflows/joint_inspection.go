@@ -25,6 +25,7 @@ func JointInspection(ctx workflow.Context, in schemas.JointInspectionInput) (sch
 		ji:      &schemas.JointInspectionState{LeaderID: in.LeaderID, UnitID: in.UnitID},
 	}
 	j.state.JointInspection = j.ji
+	j.addSubjects(in.LeaderID)
 	j.mayCancel = func(a schemas.Actor) bool {
 		return a.OrgUnitID == in.OrgUnitID && (a.Roles.Has(schemas.RoleLeader) || a.Roles.Has(schemas.RoleSupervisor))
 	}
@@ -106,7 +107,7 @@ func (j *jointInspection) selfInspection(ctx workflow.Context) error {
 	}
 	_, err := j.humanStep(ctx, StepSpec{
 		Key: "self-inspection", Step: "self_inspection", Title: "报送三责联检自查报告：" + j.in.UnitName,
-		OrgUnitID: j.in.UnitID, Role: schemas.RoleUnitPrincipal,
+		OrgUnitID: j.in.UnitID, Role: schemas.RoleUnitPrincipal, ForSubject: true, // the inspected leader's own report
 		Period:          calendar.Period{N: 10, Unit: calendar.WorkingDays},
 		DeadlineSummary: "自查报告期限（10个工作日）",
 		Spec: schemas.TaskSpec{
@@ -155,7 +156,7 @@ func (j *jointInspection) checks(ctx workflow.Context) error {
 		})
 		futures[i] = workflow.ExecuteChildWorkflow(cctx, schemas.JointInspectionCheckWorkflow, schemas.JointInspectionCheckInput{
 			CaseID: j.state.ID, Title: j.state.Title, Area: a, OrgUnitID: org, Role: role,
-			Priority: j.state.Priority, CreatedBy: j.createdBy, Subject: j.subject(),
+			Priority: j.state.Priority, CreatedBy: j.createdBy, Subject: j.subject(), Subjects: j.state.Subjects,
 		})
 	}
 	j.refresh(ctx)
@@ -311,6 +312,7 @@ func (j *jointInspection) rectify(ctx workflow.Context) error {
 	check, err := j.caseRun.rectify(ctx, rectification{
 		Findings: "三责联检", UnitID: j.in.UnitID, UnitName: j.in.UnitName,
 		CheckOrgUnitID: j.in.OrgUnitID, CheckRole: schemas.RoleSupervisor, Rounds: &j.ji.RectifyRounds,
+		ForSubject: true, // the inspected leader's corrective measures
 	})
 	if err != nil {
 		return err
@@ -405,6 +407,7 @@ var checkStages = map[string]string{"checking": "检查中", "closed": "已完�
 func JointInspectionCheck(ctx workflow.Context, in schemas.JointInspectionCheckInput) (schemas.CheckResult, error) {
 	k := newCaseRun(in.CaseID, schemas.KindJointInspection, in.Title, in.OrgUnitID, in.CreatedBy, in.Priority, checkStages)
 	k.part = in.Area.Title()
+	k.addSubjects(in.Subjects...)
 	res := schemas.CheckResult{Area: in.Area, WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID, Status: "running"}
 	runCtx, err := k.setup(ctx)
 	if err != nil {

@@ -24,6 +24,7 @@ func Publicity(ctx workflow.Context, in schemas.PublicityInput) (schemas.CaseSta
 	}
 	for _, cand := range in.Candidates {
 		p.pub.Candidates = append(p.pub.Candidates, schemas.CandidateState{Candidate: cand})
+		p.addSubjects(cand.OfficialID)
 	}
 	p.state.Publicity = p.pub
 	p.mayCancel = func(a schemas.Actor) bool {

@@ -18,6 +18,8 @@ type rectification struct {
 	UnitName       string
 	CheckOrgUnitID string
 	CheckRole      schemas.Role
+	// ForSubject: the unit's principal rectifying is the case's subject (the inspected leader).
+	ForSubject bool
 	// Rounds is kept current for the case state.
 	Rounds *int
 }
@@ -32,7 +34,7 @@ func (c *caseRun) rectify(ctx workflow.Context, r rectification) (Completion, er
 		}
 		if _, err := c.humanStep(ctx, StepSpec{
 			Key: fmt.Sprintf("rectify-%d", round), Step: "rectify", Title: title,
-			OrgUnitID: r.UnitID, Role: schemas.RoleUnitPrincipal, Period: period, DeadlineSummary: "整改期限：" + r.UnitName,
+			OrgUnitID: r.UnitID, Role: schemas.RoleUnitPrincipal, ForSubject: r.ForSubject, Period: period, DeadlineSummary: "整改期限：" + r.UnitName,
 			Spec: schemas.TaskSpec{
 				Decisions: []schemas.Decision{{Key: "submit", Label: "提交整改报告"}},
 				Form:      []schemas.FormField{{Name: "report", Label: "整改报告", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000}},

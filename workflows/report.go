@@ -25,6 +25,7 @@ func Report(ctx workflow.Context, in schemas.ReportInput) (schemas.CaseState, er
 		rep:     &schemas.ReportState{Channel: in.Channel, Signed: in.Signed, Followable: in.Followable},
 	}
 	r.state.Report = r.rep
+	r.addSubjects(in.SubjectID)
 	r.mayCancel = func(a schemas.Actor) bool {
 		return a.OrgUnitID == in.OrgUnitID && (a.Roles.Has(schemas.RoleSupervisor) || a.Roles.Has(schemas.RoleLeader))
 	}
@@ -432,7 +433,7 @@ func (r *report) transfer(ctx workflow.Context, done Completion) error {
 			return schemas.TransferInput{
 				CaseID: caseID, Title: title, OrgUnitID: lower, CreatedBy: done.Actor.ID, Priority: r.state.Priority,
 				ParentCaseID: r.state.ID, SuperiorOrgUnitID: r.in.OrgUnitID,
-				Instructions: done.Text("instructions"), SubjectName: r.in.SubjectName,
+				Instructions: done.Text("instructions"), SubjectName: r.in.SubjectName, Subjects: r.state.Subjects,
 			}
 		},
 	})

@@ -22,6 +22,7 @@ func Transfer(ctx workflow.Context, in schemas.TransferInput) (schemas.CaseState
 		tr:      &schemas.TransferState{ParentCaseID: in.ParentCaseID, SuperiorOrgUnitID: in.SuperiorOrgUnitID},
 	}
 	t.state.Transfer = t.tr
+	t.addSubjects(in.Subjects...)
 	t.mayCancel = func(a schemas.Actor) bool {
 		return a.OrgUnitID == in.SuperiorOrgUnitID && a.Roles.Has(schemas.RoleSupervisor)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -186,6 +187,14 @@ func serveUntil(ctx context.Context, hs *http.Server, log *slog.Logger) error {
 // reportDeps builds the API's whistleblower-confidentiality settings from the configuration.
 func reportDeps(cfg config.Config) (api.ReportDeps, error) {
 	d := api.ReportDeps{CodecCORSOrigin: cfg.CodecCORSOrigin, ClientIPHeader: cfg.PublicClientIPHeader}
+	for _, r := range strings.Split(cfg.EngineViewRoles, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			d.EngineViewRoles = append(d.EngineViewRoles, schemas.Role(r))
+		}
+	}
+	if err := schemas.Roles(d.EngineViewRoles).Validate(); err != nil {
+		return d, fmt.Errorf("JIANDU_ENGINE_VIEW_ROLES: %w", err)
+	}
 	if cfg.ReporterKeys != "" {
 		ring, err := secrets.Parse(cfg.ReporterKeys)
 		if err != nil {

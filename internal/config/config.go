@@ -45,6 +45,7 @@ type Config struct {
 	ReporterKeys         string // JIANDU_REPORTER_KEYS: seals reporter identity and contact in the reports table
 	PayloadKeys          string // JIANDU_PAYLOAD_KEYS: encrypts Temporal payloads; defaults to JIANDU_REPORTER_KEYS
 	CodecCORSOrigin      string // JIANDU_CODEC_CORS_ORIGIN: the Temporal UI origin allowed to call /codec
+	EngineViewRoles      string // JIANDU_ENGINE_VIEW_ROLES: roles that, at the root org unit, may use the Temporal UI and /codec
 	PublicClientIPHeader string // JIANDU_PUBLIC_CLIENT_IP_HEADER: header with the client address behind a proxy
 
 	DevTemporalPort int // JIANDU_DEV_TEMPORAL_PORT: `jiandu dev` only
@@ -76,6 +77,7 @@ func Load(getenv func(string) string) (Config, error) {
 		ReporterKeys:         getenv("JIANDU_REPORTER_KEYS"),
 		PayloadKeys:          getenv("JIANDU_PAYLOAD_KEYS"),
 		CodecCORSOrigin:      str("JIANDU_CODEC_CORS_ORIGIN", "http://localhost:8233"),
+		EngineViewRoles:      str("JIANDU_ENGINE_VIEW_ROLES", "supervisor"),
 		PublicClientIPHeader: getenv("JIANDU_PUBLIC_CLIENT_IP_HEADER"),
 	}
 	if c.PayloadKeys == "" {

@@ -1,0 +1,161 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
+
+	"github.com/jiandu/jiandu/internal/audit"
+	"github.com/jiandu/jiandu/schemas"
+)
+
+// Recusal (回避): the subjects of a case (case_subjects, written by the workflow as the case
+// opens and when a subject is added) never read it, beyond their own steps. The workflow's
+// validators refuse their task actions (workflows/recusal.go); the reads are refused here.
+// Every refusal is 403 with the problem type .../recused and is written to the case's trail
+// as "recusal.refused".
+
+// The case and task a request acts on, for the trail of a refusal the workflow answers.
+const (
+	ctxCaseID = "jiandu.case_id"
+	ctxTaskID = "jiandu.task_id"
+)
+
+// subjectCases lists the ids of the cases the official is a subject of (few, usually none:
+// lists add their NOT IN only then, so the inbox's query plans stay as they were).
+func (s *Server) subjectCases(c *gin.Context, officialID string) ([]string, bool) {
+	var ids []string
+	if err := s.db.WithContext(c.Request.Context()).Model(&schemas.CaseSubject{}).
+		Where("official_id = ?", officialID).Order("case_id").Pluck("case_id", &ids).Error; err != nil {
+		s.unavailable(c, "check recusal", err)
+		return nil, false
+	}
+	return ids, true
+}
+
+// isSubjectOf reports whether the principal is a subject of the case.
+func (s *Server) isSubjectOf(c *gin.Context, caseID string) (bool, error) {
+	var n int64
+	err := s.db.WithContext(c.Request.Context()).Model(&schemas.CaseSubject{}).
+		Where("case_id = ? AND official_id = ?", caseID, principal(c).ID).Count(&n).Error
+	return n > 0, err
+}
+
+// refuseRecused answers 403 recused and writes the refusal to the case's trail.
+func (s *Server) refuseRecused(c *gin.Context, caseID, taskID, detail string) {
+	p := principal(c)
+	raw := fmt.Sprintf(`{"route":%q,"method":%q,"reason":%q}`, c.FullPath(), c.Request.Method, detail)
+	ev := schemas.AuditEvent{
+		CaseID: caseID, At: time.Now(), Actor: p.ID, Action: "recusal.refused", TaskID: taskID, Detail: raw,
+		DedupKey: "api/" + c.GetString(ctxRequestID) + "/" + caseID + "/recusal.refused",
+	}
+	if err := audit.Append(s.db.WithContext(c.Request.Context()), &ev); err != nil {
+		s.unavailable(c, "audit the recusal", err)
+		return
+	}
+	abort(c, probRecused, detail)
+}
+
+// recusedRead refuses a subject's read of their case; it reports whether the handler may go on.
+func (s *Server) recusedRead(c *gin.Context, caseID, taskID string) bool {
+	subject, err := s.isSubjectOf(c, caseID)
+	if err != nil {
+		s.unavailable(c, "check recusal", err)
+		return false
+	}
+	if subject {
+		s.refuseRecused(c, caseID, taskID, "回避：您是本案当事人，不能查阅本案")
+		return false
+	}
+	return true
+}
+
+// AddSubjectInput is the body of POST /api/v1/cases/{id}/subjects.
+type AddSubjectInput struct {
+	OfficialID string `json:"official_id"`
+	Reason     string `json:"reason"`
+}
+
+// addSubject makes another official a subject of the case (a report names more people).
+func (s *Server) addSubject(c *gin.Context) {
+	if !requireRole(c, schemas.RoleSupervisor, schemas.RoleIntakeClerk) {
+		return
+	}
+	row, ok := s.loadCaseFor(c)
+	if !ok {
+		return
+	}
+	var in AddSubjectInput
+	if !bindJSON(c, &in) {
+		return
+	}
+	errs := textIssue(nil, "reason", in.Reason, 1, schemas.MaxReasonRunes)
+	var o schemas.Official
+	err := s.db.WithContext(c.Request.Context()).First(&o, "id = ?", in.OfficialID).Error
+	switch {
+	case in.OfficialID == "" || errors.Is(err, gorm.ErrRecordNotFound):
+		errs = append(errs, FieldError{"official_id", "no such official"})
+	case err != nil:
+		s.unavailable(c, "load official", err)
+		return
+	}
+	if len(errs) > 0 {
+		sortFieldErrors(errs)
+		abort(c, probValidation, "invalid subject", errs...)
+		return
+	}
+	id, ok := updateID(c, "add-subject", row.ID+"/"+in.OfficialID, true)
+	if !ok {
+		return
+	}
+	var state schemas.CaseState
+	req := schemas.AddSubjectRequest{Actor: actor(c), OfficialID: o.ID, Reason: strings.TrimSpace(in.Reason)}
+	if s.update(c, row.ID, schemas.UpdateAddSubject, id, req, &state) {
+		c.JSON(http.StatusOK, state)
+	}
+}
+
+// ExtendInput is the body of POST /api/v1/tasks/{id}/extend.
+type ExtendInput struct {
+	WorkingDays int    `json:"working_days"`
+	Reason      string `json:"reason"`
+}
+
+// extendTask moves the deadline of a step addressed to the case's subject, which cannot be
+// reassigned; the workflow re-plans the step's ladder.
+func (s *Server) extendTask(c *gin.Context) {
+	if !requireRole(c, schemas.RoleSupervisor) {
+		return
+	}
+	t, ok := s.loadTaskFor(c)
+	if !ok {
+		return
+	}
+	var in ExtendInput
+	if !bindJSON(c, &in) {
+		return
+	}
+	errs := textIssue(nil, "reason", in.Reason, 1, schemas.MaxReasonRunes)
+	if in.WorkingDays < 1 || in.WorkingDays > schemas.MaxExtendWorkingDays {
+		errs = append(errs, FieldError{"working_days", fmt.Sprintf("1-%d working days", schemas.MaxExtendWorkingDays)})
+	}
+	if len(errs) > 0 {
+		sortFieldErrors(errs)
+		abort(c, probValidation, "invalid extension", errs...)
+		return
+	}
+	id, ok := updateID(c, "extend", t.ID, false)
+	if !ok {
+		return
+	}
+	var state schemas.CaseState
+	req := schemas.ExtendTaskRequest{TaskID: t.ID, Actor: actor(c), WorkingDays: in.WorkingDays, Reason: strings.TrimSpace(in.Reason)}
+	if s.update(c, t.workflow(), schemas.UpdateExtendTask, id, req, &state) {
+		c.JSON(http.StatusOK, state)
+	}
+}
