@@ -201,6 +201,12 @@ var migrations = []migration{
 	{8, "inbox: index tasks in inbox order, for supervisors' subtree lists", []string{
 		`CREATE INDEX tasks_inbox_order ON tasks (status, priority DESC, due_at, id)`,
 	}, nil},
+	// internal/audit: keyed (HMAC) chains; rows before this have key_id '' and verify as
+	// legacy. scope is the org-unit paths an admin-trail row concerns, for scoped reading.
+	{10, "audit: keyed hash chains (key_id), admin trail scope", []string{
+		`ALTER TABLE audit_events ADD COLUMN key_id TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE audit_events ADD COLUMN scope TEXT NOT NULL DEFAULT ''`,
+	}, nil},
 }
 
 // seedHolidays loads the State Council schedules that ship with the calendar package; later
@@ -214,6 +220,10 @@ func seedHolidays(tx *gorm.DB) error {
 	}
 	return nil
 }
+
+// MigrationCount is how many migrations there are (versions need not be contiguous while
+// branches that each add one are merged).
+func MigrationCount() int { return len(migrations) }
 
 // LatestVersion is the schema version that Migrate brings a database to.
 func LatestVersion() int { return migrations[len(migrations)-1].version }
