@@ -1,13 +1,8 @@
 package api
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
@@ -40,41 +35,13 @@ const (
 	adminCalendarSet     = "admin.calendar_replaced"
 )
 
-// AdminChange is the detail of an admin trail row: what changed, as it was and as it is.
-type AdminChange struct {
-	Target string `json:"target"` // "official/<id>", "org_unit/<id>", "calendar/<year>"
-	Before any    `json:"before"` // null when created
-	After  any    `json:"after"`
-}
-
-// appendAdminAudit writes one admin trail row in tx. scope is the paths of the org units the
-// change concerns (an official's unit before and after a move); the administrators of any of
-// them, or above, read the row.
+// appendAdminAudit writes one admin trail row in tx, made by the calling official.
 func appendAdminAudit(tx *gorm.DB, c *gin.Context, action string, scope []string, change AdminChange) error {
-	detail, err := json.Marshal(change)
-	if err != nil {
-		return fmt.Errorf("admin audit detail: %w", err)
-	}
-	var b [12]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return err
-	}
-	return audit.Append(tx, &schemas.AuditEvent{
-		CaseID: audit.AdminTrail, At: time.Now().UTC(), Actor: principal(c).ID, Action: action,
-		Detail: string(detail), Scope: strings.Join(uniquePaths(scope), " "),
-		DedupKey: "admin/" + hex.EncodeToString(b[:]),
-	})
+	return audit.AppendAdmin(tx, principal(c).ID, action, scope, change)
 }
 
-func uniquePaths(paths []string) []string {
-	var out []string
-	for _, p := range paths {
-		if p != "" && !contains(out, p) {
-			out = append(out, p)
-		}
-	}
-	return out
-}
+// AdminChange is the detail of an admin trail row.
+type AdminChange = audit.AdminChange
 
 // escapeLike escapes s for a LIKE pattern with ESCAPE '\'.
 func escapeLike(s string) string {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -149,6 +150,16 @@ func TestMigrateAndToken(t *testing.T) {
 			if out, err := run("token", "nobody"); err == nil || !strings.Contains(out, `no official "nobody"`) {
 				t.Fatalf("token for unknown official: %v %s", err, out)
 			}
+			// Production processes refuse to start without the audit key, and so does bootstrap
+			// (the root and the first administrator are the admin trail's first rows).
+			noKey := append(slices.Clone(env), "JIANDU_AUDIT_KEYS=")
+			for _, args := range [][]string{{"api"}, {"worker"}, {"bootstrap", "-org-id", "150000", "-org-name", "根"}} {
+				cmd := exec.Command(bin, args...)
+				cmd.Env = noKey
+				if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "set JIANDU_AUDIT_KEYS") {
+					t.Fatalf("%s without JIANDU_AUDIT_KEYS: %v\n%s", args[0], err, out)
+				}
+			}
 			// A fresh database gets its root and first administrator, once.
 			if out, err := run("bootstrap", "-org-id", "150000", "-org-name", "内蒙古自治区党委组织部"); err != nil || !strings.Contains(out, "created administrator admin") {
 				t.Fatalf("bootstrap: %v\n%s", err, out)
@@ -158,6 +169,9 @@ func TestMigrateAndToken(t *testing.T) {
 			}
 			if out, err := run("bootstrap", "-org-id", "110000", "-org-name", "另一个根"); err == nil || !strings.Contains(out, "already has a root") {
 				t.Fatalf("second root: %v\n%s", err, out)
+			}
+			if out, err := run("audit", "verify", "-admin"); err != nil || !strings.Contains(out, "admin trail intact: 2 events") {
+				t.Fatalf("admin trail after bootstrap: %v\n%s", err, out)
 			}
 			if out, err := run("token", "admin"); err != nil || strings.Count(out, ".") != 2 {
 				t.Fatalf("token for the new administrator: %v %s", err, out)

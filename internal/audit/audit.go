@@ -35,10 +35,13 @@ package audit
 import (
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -54,6 +57,39 @@ import (
 // AdminTrail is the case_id of the admin trail: one chain of every change an administrator
 // (or `jiandu bootstrap`) made to officials, roles, org units and the calendar.
 const AdminTrail = "admin"
+
+// AdminChange is the detail of an admin trail row: what changed, as it was and as it is.
+type AdminChange struct {
+	Target string `json:"target"` // "official/<id>", "org_unit/<id>", "calendar/<year>"
+	Before any    `json:"before"` // null when created
+	After  any    `json:"after"`
+}
+
+// AppendAdmin appends one row to the admin trail in tx: actor made change (action, e.g.
+// "admin.official_updated"). scope lists the paths of the org units the change concerns (an
+// official's unit before and after a move): the administrators of any of them, or above, read
+// the row.
+func AppendAdmin(tx *gorm.DB, actor, action string, scope []string, change AdminChange) error {
+	detail, err := json.Marshal(change)
+	if err != nil {
+		return fmt.Errorf("audit: admin change detail: %w", err)
+	}
+	var paths []string
+	for _, p := range scope {
+		if p != "" && !slices.Contains(paths, p) {
+			paths = append(paths, p)
+		}
+	}
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return err
+	}
+	return Append(tx, &schemas.AuditEvent{
+		CaseID: AdminTrail, At: time.Now().UTC(), Actor: actor, Action: action,
+		Detail: string(detail), Scope: strings.Join(paths, " "),
+		DedupKey: "admin/" + hex.EncodeToString(b[:]),
+	})
+}
 
 // Keys are the HMAC-SHA256 keys of the chains by id; the first is current.
 type Keys struct {
