@@ -55,9 +55,12 @@ func TestDevStack(t *testing.T) {
 				fmt.Sprintf("JIANDU_DEV_TEMPORAL_PORT=%d", tPort),
 				fmt.Sprintf("JIANDU_DEV_UI_PORT=%d", uiPort),
 				"JIANDU_JWT_SECRET=",
+				"JIANDU_AUDIT_KEYS=", // jiandu dev makes and keeps its own
 			)
+			dbURL := filepath.Join(dataDir, "jiandu.db")
 			if dialect == "postgres" {
-				env = append(env, "JIANDU_DATABASE_URL="+testenv.DatabaseURL(t, dialect))
+				dbURL = testenv.DatabaseURL(t, dialect)
+				env = append(env, "JIANDU_DATABASE_URL="+dbURL)
 			} else {
 				env = append(env, "JIANDU_DATABASE_URL=")
 			}
@@ -78,11 +81,23 @@ func TestDevStack(t *testing.T) {
 			t.Logf("jiandu dev ready in %s", time.Since(started).Round(time.Millisecond))
 			waitStatus(t, fmt.Sprintf("http://127.0.0.1:%d/", uiPort), 200, 30*time.Second)
 
-			token := ""
+			token, adminToken := "", ""
 			for _, line := range strings.Split(banner, "\n") {
 				if f := strings.Fields(line); len(f) > 1 && f[0] == "bao.yin" {
 					token = f[len(f)-1]
 				}
+				if f := strings.Fields(line); len(f) > 1 && f[0] == "admin" {
+					adminToken = f[len(f)-1]
+				}
+			}
+			// An admin change, on the admin trail under the dev audit key.
+			patch, _ := http.NewRequest("PATCH", base+"/api/v1/officials/ma.lin", strings.NewReader(`{"name":"马林林"}`))
+			patch.Header.Set("Authorization", "Bearer "+adminToken)
+			patch.Header.Set("Content-Type", "application/json")
+			if res, err := http.DefaultClient.Do(patch); err != nil || res.StatusCode != 200 {
+				t.Fatalf("admin change in the dev stack: %v %v", res, err)
+			} else {
+				res.Body.Close()
 			}
 			if token == "" {
 				t.Fatalf("no token for bao.yin in the banner:\n%s", banner)
@@ -121,6 +136,13 @@ func TestDevStack(t *testing.T) {
 			}
 			if _, err := os.Stat(filepath.Join(dataDir, "temporal.db")); err != nil {
 				t.Errorf("temporal state not kept under the data dir: %v", err)
+			}
+			// The dev audit key is kept in the data directory, and audit verify finds it there.
+			verify := exec.Command(bin, "audit", "verify", "-admin")
+			verify.Env = append(slices.Clone(env), "JIANDU_DATABASE_URL="+dbURL)
+			if out, err := verify.CombinedOutput(); err != nil || !strings.Contains(string(out), "dev-audit-key") ||
+				!strings.Contains(string(out), "admin trail intact: 1 events") {
+				t.Errorf("audit verify with the dev key: %v\n%s", err, out)
 			}
 		})
 	}
