@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -29,16 +30,19 @@ var (
 
 // Admin trail actions.
 const (
-	adminOfficialCreated = "admin.official_created"
-	adminOfficialUpdated = "admin.official_updated"
-	adminOrgUnitCreated  = "admin.org_unit_created"
-	adminCalendarSet     = "admin.calendar_replaced"
+	adminOfficialCreated = audit.AdminOfficialCreated
+	adminOfficialUpdated = audit.AdminOfficialUpdated
+	adminOrgUnitCreated  = audit.AdminOrgUnitCreated
+	adminCalendarSet     = audit.AdminCalendarSet
 )
 
 // appendAdminAudit writes one admin trail row in tx, made by the calling official.
 func appendAdminAudit(tx *gorm.DB, c *gin.Context, action string, scope []string, change AdminChange) error {
 	return audit.AppendAdmin(tx, principal(c).ID, action, scope, change)
 }
+
+// adminActions are the actions of the admin trail.
+var adminActions = []string{adminOfficialCreated, adminOfficialUpdated, adminOrgUnitCreated, adminCalendarSet}
 
 // AdminChange is the detail of an admin trail row.
 type AdminChange = audit.AdminChange
@@ -83,9 +87,17 @@ func (s *Server) adminAudit(c *gin.Context) {
 	q := s.db.WithContext(c.Request.Context()).Where("case_id = ? AND scope LIKE ? ESCAPE '\\'",
 		audit.AdminTrail, "%"+escapeLike(p.OrgUnit.Path)+"%")
 	if a := c.Query("action"); a != "" {
+		if !slices.Contains(adminActions, a) {
+			abort(c, probValidation, "unknown action", FieldError{"action", "one of " + strings.Join(adminActions, ", ")})
+			return
+		}
 		q = q.Where("action = ?", a)
 	}
 	if a := c.Query("actor"); a != "" {
+		if !validOfficialID.MatchString(a) && a != audit.BootstrapActor {
+			abort(c, probValidation, "invalid actor", FieldError{"actor", "an official id"})
+			return
+		}
 		q = q.Where("actor = ?", a)
 	}
 	if hasCursor {

@@ -244,6 +244,12 @@ func TestAdminTrail(t *testing.T) {
 		if rows, _ := adminTrail(t, h, root, "&actor=city.admin"); len(rows) != 2 {
 			t.Errorf("rows by city.admin: %v", targets(rows))
 		}
+		for q, field := range map[string]string{"action=admin.everything": "action", "actor=%00x": "actor", "limit=0": "limit", "cursor=not-a-cursor!": "cursor"} {
+			r := h.do("GET", "/api/v1/admin/audit?"+q, root, nil)
+			if p := r.problem(t); r.status != http.StatusUnprocessableEntity || len(p.Errors) != 1 || p.Errors[0].Field != field {
+				t.Errorf("?%s: %d %+v, want 422 naming %s", q, r.status, p.Errors, field)
+			}
+		}
 		if r := h.do("GET", "/api/v1/admin/audit", h.token("bao.yin"), nil); r.status != http.StatusForbidden {
 			t.Errorf("a supervisor reads the admin trail: %d", r.status)
 		}

@@ -16,9 +16,6 @@ import (
 	"github.com/jiandu/jiandu/schemas"
 )
 
-// bootstrapActor is the actor of the admin trail rows `jiandu bootstrap` writes.
-const bootstrapActor = "jiandu-bootstrap"
-
 // runBootstrap gives a fresh production database its root org unit and first administrator,
 // who then builds the rest through the API. It changes nothing where they exist.
 func runBootstrap(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
@@ -65,7 +62,7 @@ func runBootstrap(ctx context.Context, cfg config.Config, args []string, stdout 
 			if err := tx.Create(&unit).Error; err != nil {
 				return fmt.Errorf("create org unit %s: %w", *orgID, err)
 			}
-			if err := audit.AppendAdmin(tx, bootstrapActor, "admin.org_unit_created", []string{unit.Path},
+			if err := audit.AppendAdmin(tx, audit.BootstrapActor, audit.AdminOrgUnitCreated, []string{unit.Path},
 				audit.AdminChange{Target: "org_unit/" + unit.ID, After: unit}); err != nil {
 				return err
 			}
@@ -81,7 +78,7 @@ func runBootstrap(ctx context.Context, cfg config.Config, args []string, stdout 
 			if err := tx.Create(&admin).Error; err != nil {
 				return fmt.Errorf("create administrator %s: %w", *adminID, err)
 			}
-			if err := audit.AppendAdmin(tx, bootstrapActor, "admin.official_created", []string{unit.Path},
+			if err := audit.AppendAdmin(tx, audit.BootstrapActor, audit.AdminOfficialCreated, []string{unit.Path},
 				audit.AdminChange{Target: "official/" + admin.ID, After: admin}); err != nil {
 				return err
 			}

@@ -58,6 +58,15 @@ import (
 // (or `jiandu bootstrap`) made to officials, roles, org units and the calendar.
 const AdminTrail = "admin"
 
+// Actions of the admin trail, and the actor of the rows `jiandu bootstrap` writes.
+const (
+	AdminOfficialCreated = "admin.official_created"
+	AdminOfficialUpdated = "admin.official_updated"
+	AdminOrgUnitCreated  = "admin.org_unit_created"
+	AdminCalendarSet     = "admin.calendar_replaced"
+	BootstrapActor       = "jiandu-bootstrap"
+)
+
 // AdminChange is the detail of an admin trail row: what changed, as it was and as it is.
 type AdminChange struct {
 	Target string `json:"target"` // "official/<id>", "org_unit/<id>", "calendar/<year>"
