@@ -92,9 +92,9 @@ type OfficialInput struct {
 
 var validOfficialID = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)
 
-// validate checks the fields present (all of id, name, org_unit_id and roles when creating).
-// It answers the org unit named, and outside, a field error when that unit lies outside the
-// caller's subtree (a 403, not a 422).
+// validateOfficial checks the fields present (all of id, name, org_unit_id and roles when
+// creating) and returns the org unit named. outside is set when that unit lies outside the
+// caller's subtree: the caller answers 403 for it, not 422.
 func (s *Server) validateOfficial(c *gin.Context, in OfficialInput, creating bool) (errs []FieldError, unit *schemas.OrgUnit, outside *FieldError) {
 	if creating {
 		if in.ID == nil || !validOfficialID.MatchString(*in.ID) {
