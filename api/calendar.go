@@ -140,10 +140,15 @@ func validateCalendarDays(year int, days *[]calendar.Day) []FieldError {
 	return errs
 }
 
-// putCalendar replaces one year of the calendar (admin). Deadlines already computed keep their
-// values: workflows record them in history through the ComputeDeadline activity.
+// putCalendar replaces one year of the calendar (an administrator of the root org unit: the
+// calendar is region-wide). Deadlines already computed keep their values: workflows record
+// them in history through the ComputeDeadline activity.
 func (s *Server) putCalendar(c *gin.Context) {
 	if !requireRole(c, schemas.RoleAdmin) {
+		return
+	}
+	if p := principal(c); p.OrgUnit.ParentID != nil {
+		abort(c, probRootOnly, "the working-day calendar applies to the whole region: only an administrator of the root org unit replaces it")
 		return
 	}
 	year, ok := calendarYear(c)
@@ -181,6 +186,10 @@ func (s *Server) putCalendar(c *gin.Context) {
 				return err
 			}
 		}
+		before, err := loadCalendarYear(tx, year)
+		if err != nil {
+			return err
+		}
 		del := tx.Where("date >= ? AND date <= ?", from, to).Delete(&schemas.Holiday{})
 		if del.Error != nil {
 			return fmt.Errorf("delete holidays of %d: %w", year, del.Error)
@@ -191,9 +200,11 @@ func (s *Server) putCalendar(c *gin.Context) {
 				return fmt.Errorf("insert holidays of %d: %w", year, err)
 			}
 		}
-		var err error
-		res, err = loadCalendarYear(tx, year)
-		return err
+		if res, err = loadCalendarYear(tx, year); err != nil {
+			return err
+		}
+		return appendAdminAudit(tx, c, adminCalendarSet, []string{principal(c).OrgUnit.Path},
+			AdminChange{Target: fmt.Sprintf("calendar/%d", year), Before: before.Days, After: res.Days})
 	})
 	if err != nil {
 		s.unavailable(c, "save calendar", err)

@@ -93,10 +93,10 @@ type OfficialInput struct {
 
 var validOfficialID = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)
 
-// validate checks the fields present (all of id, name, org_unit_id and roles when creating)
-// and that the org unit lies in the caller's subtree.
-func (s *Server) validateOfficial(c *gin.Context, in OfficialInput, creating bool) ([]FieldError, *schemas.OrgUnit) {
-	var errs []FieldError
+// validateOfficial checks the fields present (all of id, name, org_unit_id and roles when
+// creating) and returns the org unit named. outside is set when that unit lies outside the
+// caller's subtree: the caller answers 403 for it, not 422.
+func (s *Server) validateOfficial(c *gin.Context, in OfficialInput, creating bool) (errs []FieldError, unit *schemas.OrgUnit, outside *FieldError) {
 	if creating {
 		if in.ID == nil || !validOfficialID.MatchString(*in.ID) {
 			errs = append(errs, FieldError{"id", "required: 2-64 characters of a-z, 0-9, '.', '_', '-'"})
@@ -119,18 +119,17 @@ func (s *Server) validateOfficial(c *gin.Context, in OfficialInput, creating boo
 			errs = append(errs, FieldError{"roles", err.Error()})
 		}
 	}
-	var unit *schemas.OrgUnit
 	if in.OrgUnitID != nil {
 		unit = &schemas.OrgUnit{}
 		if err := s.db.WithContext(c.Request.Context()).First(unit, "id = ?", *in.OrgUnitID).Error; err != nil {
 			errs = append(errs, FieldError{"org_unit_id", "unknown org unit"})
 			unit = nil
 		} else if !principal(c).InSubtree(unit.Path) {
-			errs = append(errs, FieldError{"org_unit_id", "outside your org subtree"})
+			outside = &FieldError{"org_unit_id", "outside your org subtree: " + unit.Name}
 		}
 	}
 	sortFieldErrors(errs)
-	return errs, unit
+	return errs, unit, outside
 }
 
 func (s *Server) createOfficial(c *gin.Context) {
@@ -141,7 +140,12 @@ func (s *Server) createOfficial(c *gin.Context) {
 	if !bindJSON(c, &in) {
 		return
 	}
-	if errs, _ := s.validateOfficial(c, in, true); len(errs) > 0 {
+	errs, unit, outside := s.validateOfficial(c, in, true)
+	if outside != nil {
+		abort(c, probAdminScope, "an administrator creates officials only in their own org subtree", *outside)
+		return
+	}
+	if len(errs) > 0 {
 		abort(c, probValidation, "invalid official", errs...)
 		return
 	}
@@ -149,7 +153,13 @@ func (s *Server) createOfficial(c *gin.Context) {
 	if in.Disabled != nil {
 		o.Disabled = *in.Disabled
 	}
-	err := s.db.WithContext(c.Request.Context()).Create(&o).Error
+	err := s.db.WithContext(c.Request.Context()).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&o).Error; err != nil {
+			return err
+		}
+		return appendAdminAudit(tx, c, adminOfficialCreated, []string{unit.Path},
+			AdminChange{Target: "official/" + o.ID, After: o})
+	})
 	switch {
 	case errors.Is(err, gorm.ErrDuplicatedKey):
 		abort(c, probConflict, "official "+o.ID+" exists", FieldError{"id", "already taken"})
@@ -184,13 +194,39 @@ func (s *Server) updateOfficial(c *gin.Context) {
 		s.unavailable(c, "load org unit", err)
 		return
 	}
-	if !principal(c).InSubtree(current.Path) {
-		abort(c, probForbidden, "official "+o.ID+" is outside your org subtree")
+	p := principal(c)
+	if !p.InSubtree(current.Path) {
+		abort(c, probAdminScope, "official "+o.ID+" is outside your org subtree")
 		return
 	}
-	if errs, _ := s.validateOfficial(c, in, false); len(errs) > 0 {
+	errs, unit, outside := s.validateOfficial(c, in, false)
+	if outside != nil {
+		abort(c, probAdminScope, "an administrator moves officials only within their own org subtree", *outside)
+		return
+	}
+	if len(errs) > 0 {
 		abort(c, probValidation, "invalid official", errs...)
 		return
+	}
+	if o.ID == p.ID {
+		// Granting oneself a role or moving oneself to another office is how an administrator
+		// would reach what that office sees: another administrator, above, does it.
+		var self []FieldError
+		if in.Roles != nil && !sameRoles(*in.Roles, o.Roles) {
+			self = append(self, FieldError{"roles", "you cannot change your own roles"})
+		}
+		if in.OrgUnitID != nil && *in.OrgUnitID != o.OrgUnitID {
+			self = append(self, FieldError{"org_unit_id", "you cannot change your own org unit"})
+		}
+		if len(self) > 0 {
+			abort(c, probAdminSelf, "an administrator's own roles and org unit are changed by another administrator", self...)
+			return
+		}
+	}
+	before := o
+	scope := []string{current.Path}
+	if unit != nil {
+		scope = append(scope, unit.Path)
 	}
 	if in.Name != nil {
 		o.Name = strings.TrimSpace(*in.Name)
@@ -204,11 +240,36 @@ func (s *Server) updateOfficial(c *gin.Context) {
 	if in.Disabled != nil {
 		o.Disabled = *in.Disabled
 	}
-	if err := s.db.WithContext(c.Request.Context()).Save(&o).Error; err != nil {
+	err = s.db.WithContext(c.Request.Context()).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Save(&o).Error; err != nil {
+			return err
+		}
+		return appendAdminAudit(tx, c, adminOfficialUpdated, scope,
+			AdminChange{Target: "official/" + o.ID, Before: before, After: o})
+	})
+	if err != nil {
 		s.unavailable(c, "update official", err)
 		return
 	}
 	c.JSON(http.StatusOK, o)
+}
+
+// sameRoles reports whether a and b hold the same roles, in any order.
+func sameRoles(a, b schemas.Roles) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, r := range a {
+		if !b.Has(r) {
+			return false
+		}
+	}
+	for _, r := range b {
+		if !a.Has(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // OrgUnitInput is the body of POST /api/v1/org-units.
@@ -252,7 +313,9 @@ func (s *Server) createOrgUnit(c *gin.Context) {
 	if err := s.db.WithContext(ctx).First(&parent, "id = ?", in.ParentID).Error; err != nil {
 		errs = append(errs, FieldError{"parent_id", "unknown org unit"})
 	} else if !principal(c).InSubtree(parent.Path) {
-		errs = append(errs, FieldError{"parent_id", "outside your org subtree"})
+		abort(c, probAdminScope, "an administrator creates org units only in their own org subtree",
+			FieldError{"parent_id", "outside your org subtree: " + parent.Name})
+		return
 	}
 	if len(errs) > 0 {
 		sortFieldErrors(errs)
@@ -260,7 +323,13 @@ func (s *Server) createOrgUnit(c *gin.Context) {
 		return
 	}
 	unit := schemas.OrgUnit{ID: in.ID, ParentID: &parent.ID, Name: strings.TrimSpace(in.Name), Level: in.Level, Kind: in.Kind, Path: parent.Path + in.ID + "/"}
-	err := s.db.WithContext(ctx).Create(&unit).Error
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&unit).Error; err != nil {
+			return err
+		}
+		return appendAdminAudit(tx, c, adminOrgUnitCreated, []string{unit.Path},
+			AdminChange{Target: "org_unit/" + unit.ID, After: unit})
+	})
 	switch {
 	case errors.Is(err, gorm.ErrDuplicatedKey):
 		abort(c, probConflict, "org unit "+in.ID+" exists", FieldError{"id", "already taken"})

@@ -114,6 +114,7 @@ func (s *Server) engine() *gin.Engine {
 	v1.GET("/reports/:id", s.getReport)
 	v1.GET("/calendar/:year", s.getCalendar)
 	v1.PUT("/calendar/:year", s.putCalendar)
+	v1.GET("/admin/audit", s.adminAudit)
 
 	// The 12380 web channel: no token, rate-limited per client address (api/public.go).
 	public := r.Group("/public/v1")

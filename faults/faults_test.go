@@ -10,11 +10,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
 	"gorm.io/gorm"
 
@@ -76,6 +79,9 @@ type stack struct {
 	api, worker  *proc
 	client       *bench.Client
 	nprocs       int
+
+	mu  sync.Mutex
+	ids []string // cases the drivers have started so far
 }
 
 func newStack(t *testing.T, viaProxy bool) (*stack, *proxy) {
@@ -226,79 +232,169 @@ func (s *stack) waitReady() {
 	s.t.Fatalf("api not ready after a minute:\n%s\n%s", s.api.logs(), s.worker.logs())
 }
 
-// batch drives n publicity cases at once; wait returns their ids once all are closed.
-func (s *stack) batch(tag string, n int) (wait func() []string) {
+// drivenCase is a case a batch drove and the steps whose tasks it completed.
+type drivenCase struct {
+	id    string
+	steps []string
+}
+
+// batch drives n publicity cases and n/2 12380 reports, each transferred down to a county
+// (a report case and a transfer case), at once; wait returns the cases once all are closed.
+func (s *stack) batch(tag string, n int) (wait func() []drivenCase) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	ids := make([]string, n)
-	errs := make([]error, n)
+	reports := max(n/2, 1)
+	pub := make([]string, n)
+	rep := make([][2]string, reports)
+	errs := make([]error, n+reports)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ids[i], errs[i] = s.client.RunPublicity(ctx, fmt.Sprintf("%s-%d", tag, i))
-		}()
+		wg.Go(func() {
+			pub[i], errs[i] = s.client.RunPublicity(ctx, fmt.Sprintf("%s-%d", tag, i))
+			s.started(pub[i])
+		})
 	}
-	return func() []string {
+	for i := range reports {
+		wg.Go(func() {
+			var r, tr string
+			r, tr, errs[n+i] = s.client.RunReportTransfer(ctx, fmt.Sprintf("%s-r%d", tag, i))
+			rep[i] = [2]string{r, tr}
+			s.started(r, tr)
+		})
+	}
+	keys := func(steps []bench.Step) []string {
+		var out []string
+		for _, st := range steps {
+			out = append(out, st.Key)
+		}
+		return out
+	}
+	return func() []drivenCase {
 		s.t.Helper()
 		wg.Wait()
 		cancel()
+		var cases []drivenCase
 		for i, err := range errs {
 			if err != nil {
-				s.t.Fatalf("case %d (%s): %v\n%s\n%s", i, ids[i], err, s.api.logs(), s.worker.logs())
+				s.t.Fatalf("driver %d: %v\n%s\n%s", i, err, s.api.logs(), s.worker.logs())
 			}
 		}
-		return ids
+		for _, id := range pub {
+			cases = append(cases, drivenCase{id, keys(bench.PublicitySteps)})
+		}
+		for _, r := range rep {
+			cases = append(cases, drivenCase{r[0], keys(bench.ReportSteps)}, drivenCase{r[1], keys(bench.TransferSteps)})
+		}
+		return cases
 	}
 }
 
-// waitCompletions waits until at least n tasks have been completed, so a fault hits mid-batch.
-func (s *stack) waitCompletions(n int64) {
+// started records case ids as the drivers learn them (waitCompletions reads their histories).
+func (s *stack) started(ids ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range ids {
+		if id != "" && !slices.Contains(s.ids, id) {
+			s.ids = append(s.ids, id)
+		}
+	}
+}
+
+// acceptedCompletions counts, in the Temporal history of workflow id, the complete-task updates
+// that were accepted, by task id: what the workflow actually applied, however often clients
+// retried, processes died or the database answered late.
+func (s *stack) acceptedCompletions(ctx context.Context, id string, into map[string]int) error {
+	it := s.dev.Client().GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			return fmt.Errorf("history of %s: %w", id, err)
+		}
+		in := ev.GetWorkflowExecutionUpdateAcceptedEventAttributes().GetAcceptedRequest().GetInput()
+		if ev.GetEventType() != enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED || in.GetName() != schemas.UpdateCompleteTask {
+			continue
+		}
+		var req schemas.CompleteTaskRequest
+		if p := in.GetArgs().GetPayloads(); len(p) != 1 {
+			return fmt.Errorf("history of %s: complete-task update with %d arguments", id, len(p))
+		} else if err := converter.GetDefaultDataConverter().FromPayload(p[0], &req); err != nil {
+			return fmt.Errorf("history of %s: complete-task argument: %w", id, err)
+		}
+		into[req.TaskID]++
+	}
+	return nil
+}
+
+// waitCompletions waits until the workflows of the batch have accepted at least n task
+// completions, so a fault hits mid-batch.
+func (s *stack) waitCompletions(n int) {
 	s.t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
-		var got int64
-		if err := s.gdb.Model(&schemas.AuditEvent{}).Where("action = ?", "task.completed").Count(&got).Error; err == nil && got >= n {
+		s.mu.Lock()
+		ids := slices.Clone(s.ids)
+		s.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		got := map[string]int{}
+		for _, id := range ids {
+			if err := s.acceptedCompletions(ctx, id, got); err != nil {
+				break
+			}
+		}
+		cancel()
+		total := 0
+		for _, k := range got {
+			total += k
+		}
+		if total >= n {
 			return
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(300 * time.Millisecond)
 	}
-	s.t.Fatalf("fewer than %d tasks completed after 2 minutes:\n%s\n%s", n, s.api.logs(), s.worker.logs())
+	s.t.Fatalf("fewer than %d task completions accepted after 2 minutes:\n%s\n%s", n, s.api.logs(), s.worker.logs())
 }
 
-// check asserts that nothing was lost or done twice: every case closed, every step's task
-// completed exactly once, no task left open, and the whole audit trail verifies.
-func (s *stack) check(ids []string) {
+// check asserts that nothing was lost or done twice: every case closed; every task completed
+// exactly once according to the workflow that holds it (one accepted complete-task update in
+// its Temporal history), none for a cancelled task, no completion of a task the database does
+// not know, no task left open; every driven step completed; and the audit trail verifies.
+func (s *stack) check(cases []drivenCase) {
 	s.t.Helper()
-	var cases []schemas.Case
-	if err := s.gdb.Where("id IN ?", ids).Find(&cases).Error; err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ids := make([]string, len(cases))
+	for i, c := range cases {
+		ids[i] = c.id
+	}
+	var rows []schemas.Case
+	if err := s.gdb.Where("id IN ?", ids).Find(&rows).Error; err != nil {
 		s.t.Fatal(err)
 	}
 	closed := 0
-	for _, c := range cases {
+	for _, c := range rows {
 		if c.Status == schemas.CaseClosed {
 			closed++
 		}
 	}
-	if len(cases) != len(ids) || closed != len(ids) {
-		s.t.Errorf("%d of %d cases closed (%d rows)", closed, len(ids), len(cases))
+	if len(rows) != len(ids) || closed != len(ids) {
+		s.t.Errorf("%d of %d cases closed (%d rows)", closed, len(ids), len(rows))
 	}
 	var tasks []schemas.Task
 	if err := s.gdb.Where("case_id IN ?", ids).Find(&tasks).Error; err != nil {
 		s.t.Fatal(err)
 	}
-	type count struct {
-		TaskID string
-		N      int
-	}
-	var counts []count
-	if err := s.gdb.Model(&schemas.AuditEvent{}).Select("task_id, COUNT(*) AS n").
-		Where("case_id IN ? AND action = ?", ids, "task.completed").Group("task_id").Scan(&counts).Error; err != nil {
-		s.t.Fatal(err)
+	// The workflows that hold the tasks: the cases, and any child workflow (a part) named on
+	// a task row.
+	workflows := slices.Clone(ids)
+	for _, tk := range tasks {
+		if tk.WorkflowID != "" && !slices.Contains(workflows, tk.WorkflowID) {
+			workflows = append(workflows, tk.WorkflowID)
+		}
 	}
 	completions := map[string]int{}
-	for _, c := range counts {
-		completions[c.TaskID] = c.N
+	for _, wf := range workflows {
+		if err := s.acceptedCompletions(ctx, wf, completions); err != nil {
+			s.t.Fatal(err)
+		}
 	}
 	status := map[string]schemas.TaskStatus{}
 	for _, tk := range tasks {
@@ -308,13 +404,18 @@ func (s *stack) check(ids []string) {
 			s.t.Errorf("task %s left open", tk.ID)
 		}
 		if completions[tk.ID] != want {
-			s.t.Errorf("task %s (%s): %d task.completed events, want %d", tk.ID, tk.Status, completions[tk.ID], want)
+			s.t.Errorf("task %s (%s): %d accepted complete-task updates in its workflow's history, want %d", tk.ID, tk.Status, completions[tk.ID], want)
 		}
 	}
-	for _, id := range ids {
-		for _, st := range bench.PublicitySteps {
-			if status[id+"."+st.Key] != schemas.TaskCompleted {
-				s.t.Errorf("step task %s.%s is %q", id, st.Key, status[id+"."+st.Key])
+	for task, n := range completions {
+		if _, known := status[task]; !known {
+			s.t.Errorf("task %s: %d accepted completions in history, but no task row", task, n)
+		}
+	}
+	for _, c := range cases {
+		for _, key := range c.steps {
+			if status[c.id+"."+key] != schemas.TaskCompleted {
+				s.t.Errorf("step task %s.%s is %q", c.id, key, status[c.id+"."+key])
 			}
 		}
 	}
@@ -378,7 +479,7 @@ func TestAPIKilled(t *testing.T) {
 	if err := s.client.WaitClosed(ctx, started.ID); err != nil {
 		t.Fatal(err)
 	}
-	s.check(append(wait(), started.ID))
+	s.check(append(wait(), drivenCase{started.ID, []string{bench.PublicitySteps[0].Key, bench.PublicitySteps[1].Key, bench.PublicitySteps[2].Key}}))
 }
 
 func (s *stack) waitTask(ctx context.Context, official, task string) {

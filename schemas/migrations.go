@@ -213,6 +213,12 @@ var migrations = []migration{
 		`CREATE INDEX case_subjects_official ON case_subjects (official_id, case_id)`,
 		`ALTER TABLE tasks ADD COLUMN for_subject BOOLEAN NOT NULL DEFAULT FALSE`,
 	}, nil},
+	// internal/audit: keyed (HMAC) chains; rows before this have key_id '' and verify as
+	// legacy. scope is the org-unit paths an admin-trail row concerns, for scoped reading.
+	{10, "audit: keyed hash chains (key_id), admin trail scope", []string{
+		`ALTER TABLE audit_events ADD COLUMN key_id TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE audit_events ADD COLUMN scope TEXT NOT NULL DEFAULT ''`,
+	}, nil},
 	// Issue 11: a closed case is read from its row once Temporal has dropped its workflow; a
 	// reused Idempotency-Key must come with the same request; deadlines computed without a
 	// holiday schedule are flagged, and the gap reported once per year.
@@ -244,6 +250,10 @@ func seedHolidays(tx *gorm.DB) error {
 	}
 	return nil
 }
+
+// MigrationCount is how many migrations there are (versions need not be contiguous while
+// branches that each add one are merged).
+func MigrationCount() int { return len(migrations) }
 
 // LatestVersion is the schema version that Migrate brings a database to.
 func LatestVersion() int { return migrations[len(migrations)-1].version }

@@ -160,7 +160,12 @@ type AuditEvent struct {
 	Hash           string    `json:"hash"`
 	GlobalPrevHash string    `json:"global_prev_hash"`
 	GlobalHash     string    `json:"global_hash"`
-	DedupKey       string    `json:"-"`
+	// KeyID names the audit key whose HMAC the hashes are; "" for a legacy (plain SHA-256) row.
+	KeyID string `json:"key_id,omitempty"`
+	// Scope lists, separated by spaces, the paths of the org units an admin-trail row concerns;
+	// an administrator reads the rows whose scope reaches into their subtree.
+	Scope    string `json:"scope,omitempty"`
+	DedupKey string `json:"-"`
 }
 
 // Notification is both the official's inbox of messages and the outbox a dispatcher delivers to

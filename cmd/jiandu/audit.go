@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/jiandu/jiandu/internal/audit"
@@ -14,21 +15,32 @@ import (
 	"github.com/jiandu/jiandu/internal/db"
 )
 
-const auditUsage = "usage: jiandu audit verify [-case <id>]"
+const auditUsage = "usage: jiandu audit verify [-case <id> | -admin] [-no-legacy]"
 
-// runAudit is `jiandu audit verify [-case <id>]`: it re-reads the audit trail, checks its hash
-// chains, prints a summary or one line per problem, and fails if there is any problem.
+// runAudit is `jiandu audit verify [-case <id> | -admin] [-no-legacy]`: it re-reads the audit
+// trail (or one case's chain, or the admin trail), checks its keyed hash chains with
+// JIANDU_AUDIT_KEYS, prints a summary or one line per problem, and fails if there is any
+// problem. Rows written before the chains were keyed are counted and named as legacy rows.
 func runAudit(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
 	if len(args) == 0 || args[0] != "verify" {
 		return errors.New(auditUsage)
 	}
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
 	caseID := fs.String("case", "", "check only this case's chain")
+	admin := fs.Bool("admin", false, "check only the admin trail (changes to officials, org units, calendar)")
+	noLegacy := fs.Bool("no-legacy", false, "treat rows without a key id (written before the chains were keyed) as problems")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	if fs.NArg() != 0 {
+	if fs.NArg() != 0 || (*admin && *caseID != "") {
 		return errors.New(auditUsage)
+	}
+	if *admin {
+		*caseID = audit.AdminTrail
+	}
+	keys, err := auditKeys(cfg, stdout)
+	if err != nil {
+		return err
 	}
 	if !db.IsPostgres(cfg.DatabaseURL) {
 		// db.Open would create a missing SQLite file, and then report a missing table.
@@ -44,13 +56,18 @@ func runAudit(ctx context.Context, cfg config.Config, args []string, stdout io.W
 	defer db.Close(gdb)
 
 	var rep audit.Report
+	opts := audit.Options{NoLegacy: *noLegacy}
 	if *caseID != "" {
-		rep, err = audit.VerifyCase(ctx, gdb, *caseID)
+		rep, err = audit.VerifyCaseWith(ctx, gdb, *caseID, keys, opts)
 	} else {
-		rep, err = audit.Verify(ctx, gdb)
+		rep, err = audit.VerifyWith(ctx, gdb, keys, opts)
 	}
 	if err != nil {
 		return err
+	}
+	if rep.Legacy > 0 {
+		fmt.Fprintf(stdout, "legacy rows: %d, the last event %d: written before the chains were keyed, checked with plain SHA-256 only\n",
+			rep.Legacy, rep.LastLegacyID)
 	}
 	if !rep.OK() {
 		for _, p := range rep.Problems {
@@ -62,6 +79,10 @@ func runAudit(ctx context.Context, cfg config.Config, args []string, stdout io.W
 		if rep.Events == 0 {
 			return fmt.Errorf("no audit events for case %q", *caseID)
 		}
+		if *admin {
+			fmt.Fprintf(stdout, "admin trail intact: %d events\nadmin chain head: %s\n", rep.Events, rep.Head)
+			return nil
+		}
 		fmt.Fprintf(stdout, "audit trail of case %s intact: %d events\ncase chain head: %s\n", *caseID, rep.Events, rep.Head)
 		return nil
 	}
@@ -72,4 +93,24 @@ func runAudit(ctx context.Context, cfg config.Config, args []string, stdout io.W
 		fmt.Fprintf(stdout, "global chain head: %s\n", rep.Head)
 	}
 	return nil
+}
+
+// auditKeys reads JIANDU_AUDIT_KEYS, or, when it is unset, the key `jiandu dev` keeps in its
+// data directory.
+func auditKeys(cfg config.Config, stdout io.Writer) (*audit.Keys, error) {
+	spec, source := cfg.AuditKeys, "JIANDU_AUDIT_KEYS"
+	if spec == "" {
+		path := filepath.Join(cfg.DataDir, "dev-audit-key")
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, errors.New("set JIANDU_AUDIT_KEYS: the audit trail's chains are keyed and cannot be checked without their keys")
+		}
+		spec, source = strings.TrimSpace(string(b)), path
+		fmt.Fprintf(stdout, "audit keys: %s (jiandu dev)\n", path)
+	}
+	keys, err := audit.ParseKeys(spec)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	return keys, nil
 }

@@ -45,6 +45,11 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	}
 	// JIANDU_DATABASE_URL picks Postgres; the dev default (a SQLite file in .data) is not used,
 	// so a bench never writes its cases into the dev database.
+	// JIANDU_AUDIT_KEYS when set (a bench on a database that is kept); else bench.Run makes a
+	// throwaway key.
+	if err := useAuditKeys(cfg); err != nil {
+		return err
+	}
 	dbURL := os.Getenv("JIANDU_DATABASE_URL")
 	progress := io.Writer(os.Stderr)
 	rep, err := bench.Run(ctx, bench.Options{

@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/jiandu/jiandu/internal/audit"
 	"github.com/jiandu/jiandu/internal/config"
 	"github.com/jiandu/jiandu/internal/db"
 	"github.com/jiandu/jiandu/schemas"
@@ -28,6 +29,13 @@ func runBootstrap(ctx context.Context, cfg config.Config, args []string, stdout 
 	}
 	if *orgID == "" || strings.TrimSpace(*orgName) == "" {
 		return errors.New("usage: jiandu bootstrap -org-id <id> -org-name <name> [-admin-id admin] [-admin-name 系统管理员]")
+	}
+	// The root org unit and the first administrator are the admin trail's first rows.
+	if err := cfg.RequireAuditKeys(); err != nil {
+		return err
+	}
+	if err := useAuditKeys(cfg); err != nil {
+		return err
 	}
 	gdb, err := db.Open(cfg.DatabaseURL)
 	if err != nil {
@@ -54,6 +62,10 @@ func runBootstrap(ctx context.Context, cfg config.Config, args []string, stdout 
 			if err := tx.Create(&unit).Error; err != nil {
 				return fmt.Errorf("create org unit %s: %w", *orgID, err)
 			}
+			if err := audit.AppendAdmin(tx, audit.BootstrapActor, audit.AdminOrgUnitCreated, []string{unit.Path},
+				audit.AdminChange{Target: "org_unit/" + unit.ID, After: unit}); err != nil {
+				return err
+			}
 			fmt.Fprintf(stdout, "created org unit %s %s\n", unit.ID, unit.Name)
 		case err != nil:
 			return err
@@ -65,6 +77,10 @@ func runBootstrap(ctx context.Context, cfg config.Config, args []string, stdout 
 			admin = schemas.Official{ID: *adminID, Name: *adminName, OrgUnitID: unit.ID, Roles: schemas.Roles{schemas.RoleAdmin}}
 			if err := tx.Create(&admin).Error; err != nil {
 				return fmt.Errorf("create administrator %s: %w", *adminID, err)
+			}
+			if err := audit.AppendAdmin(tx, audit.BootstrapActor, audit.AdminOfficialCreated, []string{unit.Path},
+				audit.AdminChange{Target: "official/" + admin.ID, After: admin}); err != nil {
+				return err
 			}
 			fmt.Fprintf(stdout, "created administrator %s; issue a token with: jiandu token %s\n", admin.ID, admin.ID)
 		case err != nil:

@@ -48,6 +48,14 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 			cfg.PayloadKeys = key
 		}
 	}
+	if cfg.AuditKeys == "" {
+		// One key per data directory too: the trail written in earlier runs keeps verifying.
+		key, err := devReporterKey(filepath.Join(cfg.DataDir, "dev-audit-key"))
+		if err != nil {
+			return err
+		}
+		cfg.AuditKeys = key
+	}
 	bin, err := devstack.TemporalBinary(ctx, log)
 	if err != nil {
 		return err
@@ -134,7 +142,8 @@ func portsFree(cfg config.Config) error {
 	return nil
 }
 
-// devReporterKey keeps one random AES-256 key ("dev:<base64>") per data directory.
+// devReporterKey keeps one random 32-byte key ("dev:<base64>") per data directory, in the file
+// path: the reporter key (AES-256) and the audit key (HMAC-SHA256).
 func devReporterKey(path string) (string, error) {
 	if b, err := os.ReadFile(path); err == nil {
 		if k := strings.TrimSpace(string(b)); k != "" {

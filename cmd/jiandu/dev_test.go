@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -54,9 +55,12 @@ func TestDevStack(t *testing.T) {
 				fmt.Sprintf("JIANDU_DEV_TEMPORAL_PORT=%d", tPort),
 				fmt.Sprintf("JIANDU_DEV_UI_PORT=%d", uiPort),
 				"JIANDU_JWT_SECRET=",
+				"JIANDU_AUDIT_KEYS=", // jiandu dev makes and keeps its own
 			)
+			dbURL := filepath.Join(dataDir, "jiandu.db")
 			if dialect == "postgres" {
-				env = append(env, "JIANDU_DATABASE_URL="+testenv.DatabaseURL(t, dialect))
+				dbURL = testenv.DatabaseURL(t, dialect)
+				env = append(env, "JIANDU_DATABASE_URL="+dbURL)
 			} else {
 				env = append(env, "JIANDU_DATABASE_URL=")
 			}
@@ -77,11 +81,23 @@ func TestDevStack(t *testing.T) {
 			t.Logf("jiandu dev ready in %s", time.Since(started).Round(time.Millisecond))
 			waitStatus(t, fmt.Sprintf("http://127.0.0.1:%d/", uiPort), 200, 30*time.Second)
 
-			token := ""
+			token, adminToken := "", ""
 			for _, line := range strings.Split(banner, "\n") {
 				if f := strings.Fields(line); len(f) > 1 && f[0] == "bao.yin" {
 					token = f[len(f)-1]
 				}
+				if f := strings.Fields(line); len(f) > 1 && f[0] == "admin" {
+					adminToken = f[len(f)-1]
+				}
+			}
+			// An admin change, on the admin trail under the dev audit key.
+			patch, _ := http.NewRequest("PATCH", base+"/api/v1/officials/ma.lin", strings.NewReader(`{"name":"马林林"}`))
+			patch.Header.Set("Authorization", "Bearer "+adminToken)
+			patch.Header.Set("Content-Type", "application/json")
+			if res, err := http.DefaultClient.Do(patch); err != nil || res.StatusCode != 200 {
+				t.Fatalf("admin change in the dev stack: %v %v", res, err)
+			} else {
+				res.Body.Close()
 			}
 			if token == "" {
 				t.Fatalf("no token for bao.yin in the banner:\n%s", banner)
@@ -121,6 +137,13 @@ func TestDevStack(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(dataDir, "temporal.db")); err != nil {
 				t.Errorf("temporal state not kept under the data dir: %v", err)
 			}
+			// The dev audit key is kept in the data directory, and audit verify finds it there.
+			verify := exec.Command(bin, "audit", "verify", "-admin")
+			verify.Env = append(slices.Clone(env), "JIANDU_DATABASE_URL="+dbURL)
+			if out, err := verify.CombinedOutput(); err != nil || !strings.Contains(string(out), "dev-audit-key") ||
+				!strings.Contains(string(out), "admin trail intact: 1 events") {
+				t.Errorf("audit verify with the dev key: %v\n%s", err, out)
+			}
 		})
 	}
 }
@@ -149,6 +172,16 @@ func TestMigrateAndToken(t *testing.T) {
 			if out, err := run("token", "nobody"); err == nil || !strings.Contains(out, `no official "nobody"`) {
 				t.Fatalf("token for unknown official: %v %s", err, out)
 			}
+			// Production processes refuse to start without the audit key, and so does bootstrap
+			// (the root and the first administrator are the admin trail's first rows).
+			noKey := append(slices.Clone(env), "JIANDU_AUDIT_KEYS=")
+			for _, args := range [][]string{{"api"}, {"worker"}, {"bootstrap", "-org-id", "150000", "-org-name", "根"}} {
+				cmd := exec.Command(bin, args...)
+				cmd.Env = noKey
+				if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "set JIANDU_AUDIT_KEYS") {
+					t.Fatalf("%s without JIANDU_AUDIT_KEYS: %v\n%s", args[0], err, out)
+				}
+			}
 			// A fresh database gets its root and first administrator, once.
 			if out, err := run("bootstrap", "-org-id", "150000", "-org-name", "内蒙古自治区党委组织部"); err != nil || !strings.Contains(out, "created administrator admin") {
 				t.Fatalf("bootstrap: %v\n%s", err, out)
@@ -158,6 +191,9 @@ func TestMigrateAndToken(t *testing.T) {
 			}
 			if out, err := run("bootstrap", "-org-id", "110000", "-org-name", "另一个根"); err == nil || !strings.Contains(out, "already has a root") {
 				t.Fatalf("second root: %v\n%s", err, out)
+			}
+			if out, err := run("audit", "verify", "-admin"); err != nil || !strings.Contains(out, "admin trail intact: 2 events") {
+				t.Fatalf("admin trail after bootstrap: %v\n%s", err, out)
 			}
 			if out, err := run("token", "admin"); err != nil || strings.Count(out, ".") != 2 {
 				t.Fatalf("token for the new administrator: %v %s", err, out)

@@ -26,7 +26,7 @@ commands:
   bootstrap create the root org unit and first administrator of a new database:
             jiandu bootstrap -org-id 150000 -org-name 内蒙古自治区党委组织部
   token     issue a bearer token for an official: jiandu token <official-id>
-  audit     verify the hash chains of the audit trail: jiandu audit verify [-case <id>]
+  audit     verify the keyed hash chains of the audit trail: jiandu audit verify [-case <id> | -admin] [-no-legacy]
   bench     measure cases/s and REST latency against bare Temporal: jiandu bench [-cases 100 -concurrency 10 -json]
 `
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/jiandu/jiandu/activities"
 	"github.com/jiandu/jiandu/api"
+	"github.com/jiandu/jiandu/internal/audit"
 	"github.com/jiandu/jiandu/internal/auth"
 	"github.com/jiandu/jiandu/internal/codec"
 	"github.com/jiandu/jiandu/internal/config"
@@ -38,6 +39,9 @@ type process struct {
 }
 
 func openProcess(cfg config.Config, log *slog.Logger) (*process, error) {
+	if err := useAuditKeys(cfg); err != nil {
+		return nil, err
+	}
 	gdb, err := db.OpenWith(cfg.DatabaseURL, cfg.DB)
 	if err != nil {
 		return nil, err
@@ -58,6 +62,20 @@ func openProcess(cfg config.Config, log *slog.Logger) (*process, error) {
 		stopMetrics()
 		_ = db.Close(gdb)
 	}}, nil
+}
+
+// useAuditKeys makes JIANDU_AUDIT_KEYS the keys this process writes and verifies the audit
+// trail with. Without it nothing can be appended to the trail (audit.ErrNoKeys).
+func useAuditKeys(cfg config.Config) error {
+	if cfg.AuditKeys == "" {
+		return nil
+	}
+	keys, err := audit.ParseKeys(cfg.AuditKeys)
+	if err != nil {
+		return fmt.Errorf("JIANDU_AUDIT_KEYS: %w", err)
+	}
+	audit.UseKeys(keys)
+	return nil
 }
 
 // checkSchema refuses to serve a database that `jiandu migrate` has not brought up to date.
@@ -100,6 +118,9 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := cfg.RequireJWTKey(); err != nil {
 		return err
 	}
+	if err := cfg.RequireAuditKeys(); err != nil {
+		return err
+	}
 	p, err := openProcess(cfg, log)
 	if err != nil {
 		return err
@@ -119,6 +140,9 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 }
 
 func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	if err := cfg.RequireAuditKeys(); err != nil {
+		return err
+	}
 	p, err := openProcess(cfg, log)
 	if err != nil {
 		return err

@@ -1,7 +1,8 @@
-package audit
+package audit_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -11,6 +12,8 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/jiandu/jiandu/internal/audit"
+	"github.com/jiandu/jiandu/internal/secrets"
 	"github.com/jiandu/jiandu/internal/testenv"
 	"github.com/jiandu/jiandu/schemas"
 )
@@ -22,10 +25,10 @@ var seedCases = []string{"A", "B", "A", "C", "B", "A", "C", "B", "A", "C", "B", 
 var cst = time.FixedZone("CST", 8*3600)
 
 // seed appends one event per seedCases entry, each in its own transaction, and returns them
-// as Append left them.
+// as audit.Append left them.
 func seed(t *testing.T, gdb *gorm.DB) []schemas.AuditEvent {
 	t.Helper()
-	base := time.Date(2026, 3, 1, 9, 0, 0, 123456789, cst) // sub-µs, not UTC: Append normalizes
+	base := time.Date(2026, 3, 1, 9, 0, 0, 123456789, cst) // sub-µs, not UTC: audit.Append normalizes
 	evs := make([]schemas.AuditEvent, len(seedCases))
 	for i, c := range seedCases {
 		evs[i] = schemas.AuditEvent{
@@ -40,16 +43,16 @@ func seed(t *testing.T, gdb *gorm.DB) []schemas.AuditEvent {
 		if i%4 == 0 {
 			evs[i].TaskID = "" // optional fields empty sometimes
 		}
-		if err := gdb.Transaction(func(tx *gorm.DB) error { return Append(tx, &evs[i]) }); err != nil {
+		if err := gdb.Transaction(func(tx *gorm.DB) error { return audit.Append(tx, &evs[i]) }); err != nil {
 			t.Fatalf("append %d: %v", i, err)
 		}
 	}
 	return evs
 }
 
-func verify(t *testing.T, gdb *gorm.DB) Report {
+func verify(t *testing.T, gdb *gorm.DB) audit.Report {
 	t.Helper()
-	r, err := Verify(context.Background(), gdb)
+	r, err := audit.Verify(context.Background(), gdb)
 	if err != nil {
 		t.Fatalf("verify: %v", err)
 	}
@@ -77,9 +80,8 @@ func exec(t *testing.T, gdb *gorm.DB, sql string, args ...any) {
 }
 
 func withBatchSize(t *testing.T, n int) {
-	old := batchSize
-	batchSize = n
-	t.Cleanup(func() { batchSize = old })
+	old := audit.SetBatchSize(n)
+	t.Cleanup(func() { audit.SetBatchSize(old) })
 }
 
 func TestAppendAndVerify(t *testing.T) {
@@ -90,7 +92,7 @@ func TestAppendAndVerify(t *testing.T) {
 		}
 		evs := seed(t, gdb)
 
-		// The fields Append fills.
+		// The fields audit.Append fills.
 		seqs := map[string]int{}
 		lastHash := map[string]string{}
 		for i, ev := range evs {
@@ -127,7 +129,10 @@ func TestAppendAndVerify(t *testing.T) {
 			if !row.At.Equal(evs[i].At) {
 				t.Errorf("row %d: At read back %v, appended %v", row.ID, row.At, evs[i].At)
 			}
-			if got := eventHash(row.PrevHash, &row); got != row.Hash || row.Hash != evs[i].Hash {
+			if row.KeyID != audit.ActiveKeys().CurrentID() {
+				t.Errorf("row %d: key_id %q, want the current key %q", row.ID, row.KeyID, audit.ActiveKeys().CurrentID())
+			}
+			if got, _, _ := audit.RowHashes(audit.ActiveKeys(), &row); got != row.Hash || row.Hash != evs[i].Hash {
 				t.Errorf("row %d: read back hashes to %s, stored %s, appended %s", row.ID, got, row.Hash, evs[i].Hash)
 			}
 			if row.Detail != evs[i].Detail || row.TaskID != evs[i].TaskID {
@@ -142,7 +147,7 @@ func TestAppendAndVerify(t *testing.T) {
 				t.Fatalf("batch %d: verify %+v", bs, r)
 			}
 			for c, n := range map[string]int{"JD-A": 4, "JD-B": 4, "JD-C": 4, "JD-none": 0} {
-				r, err := VerifyCase(ctx, gdb, c)
+				r, err := audit.VerifyCase(ctx, gdb, c)
 				if err != nil || !r.OK() || r.Events != n || r.Cases != min(n, 1) || r.Head != lastHash[c] {
 					t.Fatalf("batch %d: verify case %s: %+v %v", bs, c, r, err)
 				}
@@ -152,7 +157,7 @@ func TestAppendAndVerify(t *testing.T) {
 		// A retried append with the same DedupKey adds nothing and reports the stored row.
 		retry := schemas.AuditEvent{CaseID: "JD-B", At: time.Now(), Actor: "someone.else", Action: "task.completed",
 			Detail: "different", DedupKey: "seed-4"}
-		if err := gdb.Transaction(func(tx *gorm.DB) error { return Append(tx, &retry) }); err != nil {
+		if err := gdb.Transaction(func(tx *gorm.DB) error { return audit.Append(tx, &retry) }); err != nil {
 			t.Fatalf("retry: %v", err)
 		}
 		want := evs[4]
@@ -165,9 +170,9 @@ func TestAppendAndVerify(t *testing.T) {
 			t.Fatalf("%d rows after retry, want 12", n)
 		}
 
-		// Append also works outside a transaction, and chains on.
+		// audit.Append also works outside a transaction, and chains on.
 		more := schemas.AuditEvent{CaseID: "JD-A", At: time.Now(), Actor: "x", Action: "case.closed", DedupKey: "more"}
-		if err := Append(gdb, &more); err != nil {
+		if err := audit.Append(gdb, &more); err != nil {
 			t.Fatal(err)
 		}
 		if more.CaseSeq != 5 || more.PrevHash != evs[8].Hash || more.GlobalPrevHash != evs[11].GlobalHash {
@@ -191,7 +196,7 @@ func TestAppendRejects(t *testing.T) {
 		} {
 			ev := ok
 			mut(&ev)
-			if err := Append(gdb, &ev); err == nil {
+			if err := audit.Append(gdb, &ev); err == nil {
 				t.Errorf("%s: append succeeded", name)
 			}
 		}
@@ -200,7 +205,7 @@ func TestAppendRejects(t *testing.T) {
 		}
 		zero := ok
 		zero.At = time.Time{}
-		if err := Append(gdb, &zero); err != nil || zero.At.IsZero() {
+		if err := audit.Append(gdb, &zero); err != nil || zero.At.IsZero() {
 			t.Fatalf("zero At: %v %v", zero.At, err)
 		}
 	})
@@ -219,7 +224,7 @@ func TestTamper(t *testing.T) {
 		name   string
 		tamper func(t *testing.T, gdb *gorm.DB, evs []schemas.AuditEvent)
 		want   []want
-		check  func(t *testing.T, gdb *gorm.DB, evs []schemas.AuditEvent, r Report)
+		check  func(t *testing.T, gdb *gorm.DB, evs []schemas.AuditEvent, r audit.Report)
 	}{{
 		name: "edit detail",
 		tamper: func(t *testing.T, gdb *gorm.DB, evs []schemas.AuditEvent) {
@@ -233,17 +238,48 @@ func TestTamper(t *testing.T) {
 		},
 		want: []want{{7, "hash mismatch", ""}},
 	}, {
-		name: "edit detail and recompute its hashes",
+		// A database admin without the audit key rewrites a row and recomputes the plain
+		// SHA-256 chain from it to the end of the trail, as the chains were before they were
+		// keyed: every link holds, but the rewritten row's hash is not its HMAC.
+		name: "rewrite detail and rehash the chain without the key",
 		tamper: func(t *testing.T, gdb *gorm.DB, evs []schemas.AuditEvent) {
-			ev := evs[4]
-			ev.Detail = "forged"
-			ev.Hash = eventHash(ev.PrevHash, &ev)
-			ev.GlobalHash = globalHash(ev.GlobalPrevHash, ev.Hash)
-			exec(t, gdb, "UPDATE audit_events SET detail = ?, hash = ?, global_hash = ? WHERE id = ?",
-				ev.Detail, ev.Hash, ev.GlobalHash, ev.ID)
+			rehashFrom(t, gdb, evs[4].ID, func(ev *schemas.AuditEvent) {
+				if ev.ID == evs[4].ID {
+					ev.Detail = `{"decision":"驳回"}`
+				}
+			})
 		},
-		// The next row of case B no longer links to it, nor does the next row of the trail.
-		want: []want{{7, "case chain break", ""}, {5, "global chain break", ""}},
+		want: []want{{4, "hash mismatch", ""}},
+		check: func(t *testing.T, gdb *gorm.DB, evs []schemas.AuditEvent, r audit.Report) {
+			// Every rehashed row is named; rows before the rewrite are not.
+			for _, p := range r.Problems {
+				if p.EventID < evs[4].ID {
+					t.Errorf("untouched row reported: %v", p)
+				}
+				if strings.Contains(p.Reason, "chain break") {
+					t.Errorf("the rehashed chain should link: %v", p)
+				}
+			}
+		},
+	}, {
+		// The same, turning the row into a legacy (unkeyed) one so that plain SHA-256 is what
+		// verify checks it with.
+		name: "rewrite a row as a legacy row and rehash the chain",
+		tamper: func(t *testing.T, gdb *gorm.DB, evs []schemas.AuditEvent) {
+			rehashFrom(t, gdb, evs[4].ID, func(ev *schemas.AuditEvent) {
+				ev.KeyID = ""
+				if ev.ID == evs[4].ID {
+					ev.Detail = "forged"
+				}
+			})
+		},
+		want: []want{{4, "unkeyed row after keyed rows", ""}, {11, "unkeyed row after keyed rows", ""}},
+	}, {
+		name: "rewrite a row under a made-up key id",
+		tamper: func(t *testing.T, gdb *gorm.DB, evs []schemas.AuditEvent) {
+			exec(t, gdb, "UPDATE audit_events SET key_id = ? WHERE id = ?", "mallory", evs[4].ID)
+		},
+		want: []want{{4, `audit key "mallory"`, ""}},
 	}, {
 		name: "delete a middle row",
 		tamper: func(t *testing.T, gdb *gorm.DB, evs []schemas.AuditEvent) {
@@ -262,9 +298,9 @@ func TestTamper(t *testing.T) {
 			exec(t, gdb, "DELETE FROM audit_events WHERE id = ?", evs[8].ID) // A seq 4, A's last
 		},
 		want: []want{{9, "global chain break", ""}},
-		check: func(t *testing.T, gdb *gorm.DB, evs []schemas.AuditEvent, r Report) {
+		check: func(t *testing.T, gdb *gorm.DB, evs []schemas.AuditEvent, r audit.Report) {
 			// The case chain alone cannot tell.
-			cr, err := VerifyCase(context.Background(), gdb, "JD-A")
+			cr, err := audit.VerifyCase(context.Background(), gdb, "JD-A")
 			if err != nil || !cr.OK() || cr.Events != 3 {
 				t.Errorf("verify case A: %+v %v", cr, err)
 			}
@@ -291,9 +327,9 @@ func TestTamper(t *testing.T) {
 			prev := evs[2] // after A seq 2, as A seq 3 would be
 			forged := schemas.AuditEvent{CaseID: "JD-A", CaseSeq: 3, At: prev.At.Add(time.Second), Actor: "mallory",
 				Action: "task.completed", PrevHash: prev.Hash, DedupKey: "forged"}
-			forged.Hash = eventHash(forged.PrevHash, &forged)
+			forged.Hash = audit.EventHash(forged.PrevHash, &forged)
 			forged.GlobalPrevHash = prev.GlobalHash
-			forged.GlobalHash = globalHash(forged.GlobalPrevHash, forged.Hash)
+			forged.GlobalHash = audit.GlobalHash(forged.GlobalPrevHash, forged.Hash)
 			// Make room for it: the real A seq 3.. move up one.
 			for _, i := range []int{8, 5} {
 				exec(t, gdb, "UPDATE audit_events SET case_seq = case_seq + 10 WHERE id = ?", evs[i].ID)
@@ -305,7 +341,7 @@ func TestTamper(t *testing.T) {
 			}
 		},
 		want: []want{{5, "hash mismatch", ""}, {8, "hash mismatch", ""}},
-		check: func(t *testing.T, gdb *gorm.DB, evs []schemas.AuditEvent, r Report) {
+		check: func(t *testing.T, gdb *gorm.DB, evs []schemas.AuditEvent, r audit.Report) {
 			found := false
 			for _, p := range r.Problems {
 				if p.CaseID == "JD-A" && p.CaseSeq == 3 && strings.Contains(p.Reason, "global chain break") {
@@ -322,7 +358,7 @@ func TestTamper(t *testing.T) {
 			exec(t, gdb, "DELETE FROM audit_events WHERE id = ?", evs[11].ID)
 		},
 		// The chains cannot show this; only the head moving back does.
-		check: func(t *testing.T, gdb *gorm.DB, evs []schemas.AuditEvent, r Report) {
+		check: func(t *testing.T, gdb *gorm.DB, evs []schemas.AuditEvent, r audit.Report) {
 			if r.Head != evs[10].GlobalHash {
 				t.Errorf("head %s, want %s", r.Head, evs[10].GlobalHash)
 			}
@@ -366,7 +402,36 @@ func TestTamper(t *testing.T) {
 	}
 }
 
-func hasProblem(r Report, id int64, caseID, reason string) bool {
+// rehashFrom rewrites every row from id on, in id order, with edit applied and both chains
+// recomputed with plain SHA-256 (all a database admin without the audit key can do), writing
+// each row as legacy when edit clears its key_id and keeping its key_id otherwise.
+func rehashFrom(t *testing.T, gdb *gorm.DB, id int64, edit func(*schemas.AuditEvent)) {
+	t.Helper()
+	var rows []schemas.AuditEvent
+	if err := gdb.Order("id").Find(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	caseHead := map[string]string{}
+	globalHead := ""
+	for i := range rows {
+		ev := &rows[i]
+		if ev.ID >= id {
+			edit(ev)
+			ev.PrevHash = caseHead[ev.CaseID]
+			ev.GlobalPrevHash = globalHead
+			plain := *ev
+			plain.KeyID = "" // the seven legacy fields: what an attacker can recompute
+			ev.Hash = audit.EventHash(ev.PrevHash, &plain)
+			ev.GlobalHash = audit.GlobalHash(ev.GlobalPrevHash, ev.Hash)
+			exec(t, gdb, "UPDATE audit_events SET detail = ?, key_id = ?, prev_hash = ?, hash = ?, global_prev_hash = ?, global_hash = ? WHERE id = ?",
+				ev.Detail, ev.KeyID, ev.PrevHash, ev.Hash, ev.GlobalPrevHash, ev.GlobalHash, ev.ID)
+		}
+		caseHead[ev.CaseID] = ev.Hash
+		globalHead = ev.GlobalHash
+	}
+}
+
+func hasProblem(r audit.Report, id int64, caseID, reason string) bool {
 	for _, p := range r.Problems {
 		if p.EventID == id && p.CaseID == caseID && strings.Contains(p.Reason, reason) {
 			return true
@@ -375,7 +440,7 @@ func hasProblem(r Report, id int64, caseID, reason string) bool {
 	return false
 }
 
-func problems(r Report) string {
+func problems(r audit.Report) string {
 	var b strings.Builder
 	for _, p := range r.Problems {
 		fmt.Fprintln(&b, p)
@@ -399,7 +464,7 @@ func TestConcurrentAppends(t *testing.T) {
 						Detail:   fmt.Sprintf("%d/%d", w, i),
 						DedupKey: fmt.Sprintf("w%d-%d", w, i),
 					}
-					if err := gdb.Transaction(func(tx *gorm.DB) error { return Append(tx, &ev) }); err != nil {
+					if err := gdb.Transaction(func(tx *gorm.DB) error { return audit.Append(tx, &ev) }); err != nil {
 						errs <- fmt.Errorf("worker %d event %d: %w", w, i, err)
 					}
 				}
@@ -433,7 +498,7 @@ func TestConcurrentRetries(t *testing.T) {
 				for k := range keys {
 					ev := schemas.AuditEvent{CaseID: fmt.Sprintf("JD-%d", k%2), At: time.Now(), Actor: "worker",
 						Action: "task.completed", DedupKey: fmt.Sprintf("key-%d", k)}
-					if err := gdb.Transaction(func(tx *gorm.DB) error { return Append(tx, &ev) }); err != nil {
+					if err := gdb.Transaction(func(tx *gorm.DB) error { return audit.Append(tx, &ev) }); err != nil {
 						errs <- err
 					}
 					hashes[w][k] = ev.Hash
@@ -465,16 +530,111 @@ func TestCanonicalUnambiguous(t *testing.T) {
 	a := schemas.AuditEvent{CaseID: "c", CaseSeq: 1, At: at, Actor: "ab", Action: "c", Detail: ""}
 	b := schemas.AuditEvent{CaseID: "c", CaseSeq: 1, At: at, Actor: "a", Action: "bc", Detail: ""}
 	c := schemas.AuditEvent{CaseID: "c", CaseSeq: 1, At: at, Actor: "a", Action: "b", TaskID: "", Detail: "c"}
-	if eventHash("", &a) == eventHash("", &b) || eventHash("", &b) == eventHash("", &c) {
+	if audit.EventHash("", &a) == audit.EventHash("", &b) || audit.EventHash("", &b) == audit.EventHash("", &c) {
 		t.Fatal("field boundaries are ambiguous")
 	}
 	// The same instant in another zone, or with sub-µs noise, hashes the same.
 	d := a
 	d.At = at.In(cst).Add(999 * time.Nanosecond)
-	if eventHash("p", &a) != eventHash("p", &d) {
+	if audit.EventHash("p", &a) != audit.EventHash("p", &d) {
 		t.Fatal("hash depends on zone or sub-microsecond digits")
 	}
-	if got, want := string(canonical(&a)), "1:c,1:1,27:2026-01-02T03:04:05.000006Z,2:ab,1:c,0:,0:,"; got != want {
+	if got, want := string(audit.Canonical(&a)), "1:c,1:1,27:2026-01-02T03:04:05.000006Z,2:ab,1:c,0:,0:,"; got != want {
 		t.Fatalf("canonical = %q, want %q", got, want)
 	}
+}
+
+// appendLegacy writes a row as the chains were written before they were keyed: no key_id,
+// plain SHA-256 hashes.
+func appendLegacy(t *testing.T, gdb *gorm.DB, ev schemas.AuditEvent) schemas.AuditEvent {
+	t.Helper()
+	var last []schemas.AuditEvent
+	if err := gdb.Where("case_id = ?", ev.CaseID).Order("case_seq DESC").Limit(1).Find(&last).Error; err != nil {
+		t.Fatal(err)
+	}
+	var lastGlobal []schemas.AuditEvent
+	if err := gdb.Order("id DESC").Limit(1).Find(&lastGlobal).Error; err != nil {
+		t.Fatal(err)
+	}
+	ev.CaseSeq = 1
+	if len(last) == 1 {
+		ev.CaseSeq, ev.PrevHash = last[0].CaseSeq+1, last[0].Hash
+	}
+	if len(lastGlobal) == 1 {
+		ev.GlobalPrevHash = lastGlobal[0].GlobalHash
+	}
+	ev.At = ev.At.UTC().Truncate(time.Microsecond)
+	ev.Hash = audit.EventHash(ev.PrevHash, &ev)
+	ev.GlobalHash = audit.GlobalHash(ev.GlobalPrevHash, ev.Hash)
+	if err := gdb.Create(&ev).Error; err != nil {
+		t.Fatal(err)
+	}
+	return ev
+}
+
+// TestKeysLegacyAndRotation: rows from before the chains were keyed verify as legacy; a key
+// rotation keeps old rows verifiable while their key is listed; a row whose key is gone, or any
+// unkeyed row under NoLegacy, is named.
+func TestKeysLegacyAndRotation(t *testing.T) {
+	orig := audit.ActiveKeys()
+	t.Cleanup(func() { audit.UseKeys(orig) })
+	k0, _ := secrets.NewKey("k0")
+	k1, _ := secrets.NewKey("k1")
+	ring := func(spec string) *audit.Keys {
+		k, err := audit.ParseKeys(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	testenv.ForEachDialect(t, func(t *testing.T, gdb *gorm.DB, url string) {
+		ctx := context.Background()
+		at := time.Now()
+		var legacy []schemas.AuditEvent
+		for i := range 3 {
+			legacy = append(legacy, appendLegacy(t, gdb, schemas.AuditEvent{CaseID: fmt.Sprintf("JD-%d", i%2),
+				At: at, Actor: "old", Action: "task.completed", Detail: fmt.Sprint(i), DedupKey: fmt.Sprintf("legacy-%d", i)}))
+		}
+		add := func(caseID, key string) schemas.AuditEvent {
+			ev := schemas.AuditEvent{CaseID: caseID, At: time.Now(), Actor: "new", Action: "task.completed", DedupKey: key}
+			if err := audit.Append(gdb, &ev); err != nil {
+				t.Fatal(err)
+			}
+			return ev
+		}
+		audit.UseKeys(ring(k0))
+		a := add("JD-0", "a")
+		audit.UseKeys(ring(k1 + "," + k0)) // rotation: k1 current, k0 still verifies
+		b := add("JD-1", "b")
+		if a.KeyID != "k0" || b.KeyID != "k1" {
+			t.Fatalf("key ids %q %q, want k0 k1", a.KeyID, b.KeyID)
+		}
+
+		r := verify(t, gdb)
+		if !r.OK() || r.Events != 5 || r.Legacy != 3 || r.LastLegacyID != legacy[2].ID {
+			t.Fatalf("legacy then keyed rows: %+v", r)
+		}
+		if cr, err := audit.VerifyCase(ctx, gdb, "JD-0"); err != nil || !cr.OK() || cr.Legacy != 2 {
+			t.Fatalf("case JD-0: %+v %v", cr, err)
+		}
+
+		// Without k0, the row it wrote cannot be checked, and says so.
+		r, err := audit.VerifyWith(ctx, gdb, ring(k1), audit.Options{})
+		if err != nil || !hasProblem(r, a.ID, "JD-0", `audit key "k0"`) || len(r.Problems) != 1 {
+			t.Fatalf("k0 dropped: %v\n%s", err, problems(r))
+		}
+		// A trail that must be keyed throughout names its unkeyed rows.
+		r, err = audit.VerifyWith(ctx, gdb, ring(k1+","+k0), audit.Options{NoLegacy: true})
+		if err != nil || len(r.Problems) != 3 || !hasProblem(r, legacy[1].ID, "JD-1", "unkeyed row") {
+			t.Fatalf("no legacy: %v\n%s", err, problems(r))
+		}
+
+		// No key, no append.
+		audit.UseKeys(nil)
+		ev := schemas.AuditEvent{CaseID: "JD-0", At: time.Now(), Actor: "x", Action: "y", DedupKey: "nokey"}
+		if err := audit.Append(gdb, &ev); !errors.Is(err, audit.ErrNoKeys) {
+			t.Fatalf("append without a key: %v", err)
+		}
+		audit.UseKeys(orig)
+	})
 }

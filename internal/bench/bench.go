@@ -22,11 +22,13 @@ import (
 
 	"github.com/jiandu/jiandu/activities"
 	"github.com/jiandu/jiandu/api"
+	"github.com/jiandu/jiandu/internal/audit"
 	"github.com/jiandu/jiandu/internal/auth"
 	"github.com/jiandu/jiandu/internal/db"
 	"github.com/jiandu/jiandu/internal/demo"
 	"github.com/jiandu/jiandu/internal/devstack"
 	"github.com/jiandu/jiandu/internal/metrics"
+	"github.com/jiandu/jiandu/internal/secrets"
 	"github.com/jiandu/jiandu/internal/temporalconn"
 	"github.com/jiandu/jiandu/schemas"
 	"github.com/jiandu/jiandu/worker"
@@ -97,6 +99,18 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 	rep := &Report{Cases: o.Cases, Concurrency: o.Concurrency, TimeScale: o.TimeScale, Database: "sqlite"}
+	if audit.ActiveKeys() == nil {
+		// Like the bench's JWT secret: a throwaway audit key when the process has none.
+		spec, err := secrets.NewKey("bench")
+		if err != nil {
+			return nil, err
+		}
+		keys, err := audit.ParseKeys(spec)
+		if err != nil {
+			return nil, err
+		}
+		audit.UseKeys(keys)
+	}
 
 	tmp, err := os.MkdirTemp("", "jiandu-bench")
 	if err != nil {

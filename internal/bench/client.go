@@ -197,9 +197,91 @@ func (c *Client) RunPublicity(ctx context.Context, tag string) (string, error) {
 	return started.ID, c.WaitClosed(ctx, started.ID)
 }
 
+// ReportSteps and TransferSteps are the steps of an anonymous 12380 phone report to the Hohhot
+// department that its supervisor transfers down to 土默特左旗 (转办), whose supervisor reports
+// back a finding that the city accepts; the report case then records its finding. (An
+// anonymous report registered by a clerk has no feedback step.) TransferSteps run in the
+// transfer case, between ReportSteps[1] and ReportSteps[2].
+var (
+	ReportSteps = []Step{
+		{"accept", "he.ping", map[string]any{"decision": "accept"}},
+		{"triage-1", "bao.yin", map[string]any{"decision": "transfer", "form": map[string]any{
+			"opinion": "属旗县管理干部", "transfer_to": "150121", "instructions": "核查后上报。"}}},
+		{"finding", "bao.yin", map[string]any{"decision": "partly", "form": map[string]any{
+			"handling": "organizational", "opinion": "部分属实，组织处理"}}},
+	}
+	TransferSteps = []Step{
+		{"report-back-1", "hu.jun", map[string]any{"decision": "partly", "form": map[string]any{"report": "经核查，部分属实。"}}},
+		{"review-1", "bao.yin", map[string]any{"decision": "accept"}},
+	}
+)
+
+// RunReportTransfer registers an anonymous phone report (Idempotency-Key "<tag>-register"),
+// completes its steps and those of the transfer case it starts over REST as their officials
+// would, and waits until both cases are closed. It returns both case ids.
+func (c *Client) RunReportTransfer(ctx context.Context, tag string) (report, transfer string, err error) {
+	reg := map[string]any{
+		"channel": "phone", "subject_id": "wuyun", "subject_unit": "土默特左旗水利局",
+		"content": "反映乌云在水利项目中违规问题（" + tag + "）。",
+	}
+	var registered struct {
+		ID string `json:"id"`
+	}
+	if _, err := c.Do(ctx, "register", "POST", "/api/v1/reports", "he.ping", tag+"-register", reg, &registered); err != nil {
+		return "", "", err
+	}
+	report = registered.ID
+	run := func(caseID string, steps []Step) error {
+		for _, st := range steps {
+			task := caseID + "." + st.Key
+			if err := c.waitInbox(ctx, st.Official, task); err != nil {
+				return err
+			}
+			if err := c.complete(ctx, st.Official, task, st.Body); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := run(report, ReportSteps[:2]); err != nil {
+		return report, "", err
+	}
+	for transfer == "" {
+		var got struct {
+			State struct {
+				Report *struct {
+					TransferCaseID string `json:"transfer_case_id"`
+				} `json:"report"`
+			} `json:"state"`
+		}
+		if _, err := c.Do(ctx, "case", "GET", "/api/v1/cases/"+report, "bao.yin", "", nil, &got); err != nil {
+			return report, "", err
+		}
+		if got.State.Report != nil {
+			transfer = got.State.Report.TransferCaseID
+		}
+		if transfer == "" {
+			if err := sleep(ctx, c.pause()); err != nil {
+				return report, "", fmt.Errorf("waiting for %s to start its transfer: %w", report, err)
+			}
+		}
+	}
+	if err := run(transfer, TransferSteps); err != nil {
+		return report, transfer, err
+	}
+	if err := run(report, ReportSteps[2:]); err != nil {
+		return report, transfer, err
+	}
+	if err := c.waitClosedAs(ctx, "bao.yin", transfer); err != nil {
+		return report, transfer, err
+	}
+	return report, transfer, c.waitClosedAs(ctx, "bao.yin", report)
+}
+
 // complete completes a task, keyed so that a retry is the same completion. When a retried
 // completion finds the case already closed (the last step's first attempt was applied but its
-// answer lost), that is success: the fault tests check on the audit trail that it was once.
+// answer lost), that is success: the fault tests check on the workflow history that it was
+// accepted once.
 func (c *Client) complete(ctx context.Context, official, task string, body map[string]any) error {
 	_, err := c.Do(ctx, "complete", "POST", "/api/v1/tasks/"+task+"/complete", official, "complete-"+task, body, nil)
 	var se *StatusError
@@ -252,15 +334,19 @@ func (c *Client) waitInbox(ctx context.Context, official, task string) error {
 	}
 }
 
-// WaitClosed polls the case until its row says closed.
+// WaitClosed polls the case, as Starter, until its row says closed.
 func (c *Client) WaitClosed(ctx context.Context, id string) error {
+	return c.waitClosedAs(ctx, Starter, id)
+}
+
+func (c *Client) waitClosedAs(ctx context.Context, official, id string) error {
 	for {
 		var got struct {
 			Case struct {
 				Status string `json:"status"`
 			} `json:"case"`
 		}
-		if _, err := c.Do(ctx, "case", "GET", "/api/v1/cases/"+id, Starter, "", nil, &got); err != nil {
+		if _, err := c.Do(ctx, "case", "GET", "/api/v1/cases/"+id, official, "", nil, &got); err != nil {
 			return err
 		}
 		if got.Case.Status == "closed" {

@@ -42,8 +42,12 @@ type Config struct {
 	TimeScale float64
 
 	// Whistleblower confidentiality (P6): key rings "kid:base64key,..." (first key current).
-	ReporterKeys         string // JIANDU_REPORTER_KEYS: seals reporter identity and contact in the reports table
-	PayloadKeys          string // JIANDU_PAYLOAD_KEYS: encrypts Temporal payloads; defaults to JIANDU_REPORTER_KEYS
+	ReporterKeys string // JIANDU_REPORTER_KEYS: seals reporter identity and contact in the reports table
+	PayloadKeys  string // JIANDU_PAYLOAD_KEYS: encrypts Temporal payloads; defaults to JIANDU_REPORTER_KEYS
+	// AuditKeys (JIANDU_AUDIT_KEYS) keys the audit trail's hash chains (HMAC-SHA256), a key ring
+	// "kid:base64key,..." written like the others (first key current). It must not be stored
+	// in the database: whoever holds it can rewrite the trail undetectably.
+	AuditKeys            string
 	CodecCORSOrigin      string // JIANDU_CODEC_CORS_ORIGIN: the Temporal UI origin allowed to call /codec
 	EngineViewRoles      string // JIANDU_ENGINE_VIEW_ROLES: roles that, at the root org unit, may use the Temporal UI and /codec
 	PublicClientIPHeader string // JIANDU_PUBLIC_CLIENT_IP_HEADER: header with the client address behind a proxy
@@ -76,6 +80,7 @@ func Load(getenv func(string) string) (Config, error) {
 
 		ReporterKeys:         getenv("JIANDU_REPORTER_KEYS"),
 		PayloadKeys:          getenv("JIANDU_PAYLOAD_KEYS"),
+		AuditKeys:            getenv("JIANDU_AUDIT_KEYS"),
 		CodecCORSOrigin:      str("JIANDU_CODEC_CORS_ORIGIN", "http://localhost:8233"),
 		EngineViewRoles:      str("JIANDU_ENGINE_VIEW_ROLES", "supervisor"),
 		PublicClientIPHeader: getenv("JIANDU_PUBLIC_CLIENT_IP_HEADER"),
@@ -83,7 +88,8 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.PayloadKeys == "" {
 		c.PayloadKeys = c.ReporterKeys
 	}
-	for name, spec := range map[string]string{"JIANDU_REPORTER_KEYS": c.ReporterKeys, "JIANDU_PAYLOAD_KEYS": c.PayloadKeys} {
+	for name, spec := range map[string]string{"JIANDU_REPORTER_KEYS": c.ReporterKeys, "JIANDU_PAYLOAD_KEYS": c.PayloadKeys,
+		"JIANDU_AUDIT_KEYS": c.AuditKeys} {
 		if spec == "" {
 			continue
 		}
@@ -152,6 +158,15 @@ func (c Config) RequireJWTKey() error {
 	}
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		return fmt.Errorf("JIANDU_JWT_SECRET is %d bytes: use at least 32", len(c.JWTSecret))
+	}
+	return nil
+}
+
+// RequireAuditKeys fails unless the audit chain key is configured: the production api and
+// worker must not write a trail that someone with database access could rewrite.
+func (c Config) RequireAuditKeys() error {
+	if c.AuditKeys == "" {
+		return fmt.Errorf("set JIANDU_AUDIT_KEYS (audit trail HMAC keys, \"kid:base64 of 32 random bytes\"; see README.md)")
 	}
 	return nil
 }

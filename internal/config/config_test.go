@@ -22,6 +22,9 @@ func TestDefaults(t *testing.T) {
 	if err := c.RequireJWTKey(); err == nil {
 		t.Fatal("api would start without a JWT key")
 	}
+	if err := c.RequireAuditKeys(); err == nil || !strings.Contains(err.Error(), "JIANDU_AUDIT_KEYS") {
+		t.Fatalf("api and worker would start without an audit key: %v", err)
+	}
 }
 
 func TestBadValues(t *testing.T) {
@@ -33,6 +36,7 @@ func TestBadValues(t *testing.T) {
 		"JIANDU_DEV_TEMPORAL_PORT": "0",
 		"JIANDU_DB_MAX_CONNS":      "0",
 		"JIANDU_DB_CONN_WAIT":      "-1s",
+		"JIANDU_AUDIT_KEYS":        "k:c2hvcnQ=",
 	} {
 		if _, err := Load(env(map[string]string{key: val})); err == nil || !strings.Contains(err.Error(), key) {
 			t.Errorf("%s=%q: error %v does not name the variable", key, val, err)

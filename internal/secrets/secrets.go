@@ -26,10 +26,18 @@ var keyID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,32}$`)
 // ErrNoKey is returned when a value names a key the ring does not hold.
 var ErrNoKey = errors.New("secrets: no such key")
 
-// Parse reads a key ring written as "kid1:base64key,kid0:base64key" (standard or URL base64 of
-// 32 random bytes). The first key seals; all open. Error messages never contain key material.
-func Parse(spec string) (*KeyRing, error) {
-	r := &KeyRing{aeads: map[string]cipher.AEAD{}}
+// Key is one entry of a key ring spec: its id and its 32 bytes.
+type Key struct {
+	ID    string
+	Bytes []byte
+}
+
+// ParseKeys reads a key ring spec "kid1:base64key,kid0:base64key" (standard or URL base64 of
+// 32 random bytes) into its keys in order: the first is current. Other key rings (the audit
+// chain's HMAC keys) read their specs with it. Error messages never contain key material.
+func ParseKeys(spec string) ([]Key, error) {
+	var keys []Key
+	seen := map[string]bool{}
 	for i, part := range strings.Split(spec, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
@@ -39,28 +47,40 @@ func Parse(spec string) (*KeyRing, error) {
 		if !ok || !keyID.MatchString(id) {
 			return nil, fmt.Errorf("key %d: want <id>:<base64 key> with an id of letters, digits, '.', '_' or '-'", i+1)
 		}
-		if _, dup := r.aeads[id]; dup {
+		if seen[id] {
 			return nil, fmt.Errorf("key %q appears twice", id)
 		}
+		seen[id] = true
 		key, err := decodeKey(b64)
 		if err != nil || len(key) != 32 {
 			return nil, fmt.Errorf("key %q: want base64 of 32 bytes", id)
 		}
-		block, err := aes.NewCipher(key)
+		keys = append(keys, Key{ID: id, Bytes: key})
+	}
+	if len(keys) == 0 {
+		return nil, errors.New("no keys")
+	}
+	return keys, nil
+}
+
+// Parse reads a key ring written as "kid1:base64key,kid0:base64key" (see ParseKeys). The first
+// key seals; all open.
+func Parse(spec string) (*KeyRing, error) {
+	keys, err := ParseKeys(spec)
+	if err != nil {
+		return nil, err
+	}
+	r := &KeyRing{current: keys[0].ID, aeads: map[string]cipher.AEAD{}}
+	for _, k := range keys {
+		block, err := aes.NewCipher(k.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("key %q: %w", id, err)
+			return nil, fmt.Errorf("key %q: %w", k.ID, err)
 		}
 		aead, err := cipher.NewGCM(block)
 		if err != nil {
-			return nil, fmt.Errorf("key %q: %w", id, err)
+			return nil, fmt.Errorf("key %q: %w", k.ID, err)
 		}
-		if r.current == "" {
-			r.current = id
-		}
-		r.aeads[id] = aead
-	}
-	if r.current == "" {
-		return nil, errors.New("no keys")
+		r.aeads[k.ID] = aead
 	}
 	return r, nil
 }

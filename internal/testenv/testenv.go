@@ -1,6 +1,11 @@
 // Package testenv gives tests real parts: a migrated database on each dialect under test and a
 // Temporal dev server built from tools/temporal.
 //
+// Importing it configures the test binary's audit key, as JIANDU_AUDIT_KEYS does a jiandu
+// process: a random key (unless JIANDU_AUDIT_KEYS is set), used by audit.Append and Verify and
+// exported in the environment, so jiandu processes that tests start (with os.Environ()) write
+// and verify the same chains.
+//
 // SQLite always runs. Postgres runs too when JIANDU_TEST_DATABASE_URL names a database (CI sets
 // it); each test then gets a schema of its own there, dropped when the test ends.
 package testenv
@@ -19,12 +24,39 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"gorm.io/gorm"
 
+	"github.com/jiandu/jiandu/internal/audit"
 	"github.com/jiandu/jiandu/internal/db"
 	"github.com/jiandu/jiandu/internal/demo"
 	"github.com/jiandu/jiandu/internal/devstack"
+	"github.com/jiandu/jiandu/internal/secrets"
 	"github.com/jiandu/jiandu/internal/temporalconn"
 	"github.com/jiandu/jiandu/schemas"
 )
+
+// AuditKeysVar names the audit key ring variable (internal/config reads it too).
+const AuditKeysVar = "JIANDU_AUDIT_KEYS"
+
+// AuditKeys is the audit key ring of this test binary, "kid:base64".
+var AuditKeys string
+
+func init() {
+	AuditKeys = os.Getenv(AuditKeysVar)
+	if AuditKeys == "" {
+		k, err := secrets.NewKey("test")
+		if err != nil {
+			panic(err)
+		}
+		AuditKeys = k
+		if err := os.Setenv(AuditKeysVar, AuditKeys); err != nil {
+			panic(err)
+		}
+	}
+	keys, err := audit.ParseKeys(AuditKeys)
+	if err != nil {
+		panic(AuditKeysVar + ": " + err.Error())
+	}
+	audit.UseKeys(keys)
+}
 
 // PostgresURLVar names the variable that turns on the Postgres half of the suite.
 const PostgresURLVar = "JIANDU_TEST_DATABASE_URL"
