@@ -68,6 +68,14 @@ type CheckRestrictionsRequest struct {
 	At         time.Time `json:"at"`
 }
 
+// PromotionBlockers is restrictions.PromotionAllowed as an activity: the restrictions that
+// forbid promoting the official now (none: they may be promoted). The workflow's answer is
+// recorded, so a later restriction never changes a running step's history.
+func (a *Activities) PromotionBlockers(ctx context.Context, req CheckRestrictionsRequest) ([]schemas.Restriction, error) {
+	_, blocking, err := restrictions.PromotionAllowed(ctx, a.DB, req.OfficialID, req.At)
+	return blocking, err
+}
+
 // CheckRestrictions is restrictions.Active as an activity, so a workflow's answer is recorded.
 func (a *Activities) CheckRestrictions(ctx context.Context, req CheckRestrictionsRequest) ([]schemas.Restriction, error) {
 	return restrictions.Active(ctx, a.DB, req.OfficialID, req.At)

@@ -88,12 +88,20 @@ func (a *Activities) reportCalendarGap(ctx context.Context, year int) error {
 		if err != nil {
 			return err
 		}
-		return enqueueAll(ctx, tx, admins, schemas.Notification{
-			Kind: notify.KindInfo, CreatedAt: time.Now().UTC(),
-			Title: fmt.Sprintf("请录入%d年节假日安排", year),
-			Body: fmt.Sprintf("有办理期限落在%d年，而该年的节假日安排尚未录入，期限暂按周一至周五计算，相关任务已标注“日历未完整”。"+
-				"请在国务院办公厅公布安排后录入（PUT /api/v1/calendar/%d），此后新计算的期限将按其执行。", year, year),
-		})
+		for _, id := range admins {
+			// Keyed on the year, not the activity: the gap row above already makes this once.
+			err := notify.Enqueue(tx, &schemas.Notification{
+				OfficialID: id, Kind: notify.KindInfo, CreatedAt: time.Now().UTC(),
+				DedupKey: fmt.Sprintf("calendar-gap/%d/%s", year, id),
+				Title:    fmt.Sprintf("请录入%d年节假日安排", year),
+				Body: fmt.Sprintf("有办理期限落在%d年，而该年的节假日安排尚未录入，期限暂按周一至周五计算，相关任务已标注“日历未完整”。"+
+					"请在国务院办公厅公布安排后录入（PUT /api/v1/calendar/%d），此后新计算的期限将按其执行。", year, year),
+			})
+			if err != nil {
+				return fmt.Errorf("notify %s of calendar gap %d: %w", id, year, err)
+			}
+		}
+		return nil
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/jiandu/jiandu/internal/restrictions"
 	"github.com/jiandu/jiandu/schemas"
 )
 
@@ -80,6 +81,25 @@ func (s *Server) startPublicity(c *gin.Context) {
 	}
 	if in.OrgUnitID != p.OrgUnitID || !(p.Roles.Has(schemas.RoleCadreSection) || p.Roles.Has(schemas.RoleSupervisor)) {
 		abort(c, probForbidden, "publicity is started by the cadre section or supervisors of the organization department itself")
+		return
+	}
+	// A cadre in an influence period may not be put up for promotion (restrictions.PromotionAllowed).
+	var restricted []FieldError
+	for i, cand := range in.Candidates {
+		if cand.OfficialID == "" {
+			continue
+		}
+		ok, blocking, err := restrictions.PromotionAllowed(c.Request.Context(), s.db, cand.OfficialID, time.Now())
+		if err != nil {
+			s.unavailable(c, "check restrictions", err)
+			return
+		}
+		if !ok {
+			restricted = append(restricted, FieldError{fmt.Sprintf("candidates[%d].official_id", i), restrictions.Explain(strings.TrimSpace(cand.Name), blocking)})
+		}
+	}
+	if len(restricted) > 0 {
+		abort(c, probConflict, "人选处于影响期，不得提拔任用", restricted...)
 		return
 	}
 	names := make([]string, len(in.Candidates))

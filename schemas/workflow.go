@@ -85,6 +85,9 @@ type FormField struct {
 type TaskSpec struct {
 	Decisions []Decision  `json:"decisions"`
 	Form      []FormField `json:"form"`
+	// Notes is what the official must know to act, shown with the task: a restriction on the
+	// candidate, the opinion a draft was returned with, the previous draft.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // RungAction is what one rung of a reminder ladder does.

@@ -46,6 +46,7 @@ type caseRun struct {
 type task struct {
 	view       schemas.TaskView
 	validate   func(schemas.CompleteTaskRequest) []schemas.FieldIssue
+	refuse     func(schemas.CompleteTaskRequest) error
 	completion *schemas.CompleteTaskRequest
 	abandoned  bool // closed without a decision (its reason went away)
 	// abandonReason is recorded when an abandoned task closes; default: the 督办 withdrawal text.

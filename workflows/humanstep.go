@@ -30,6 +30,10 @@ type StepSpec struct {
 	Spec            schemas.TaskSpec
 	// Validate adds checks across fields that the form description cannot say.
 	Validate func(schemas.CompleteTaskRequest) []schemas.FieldIssue
+	// Refuse rejects a decision that the case's state forbids now (a restricted candidate may
+	// not be promoted): its rejection (a conflict) is returned as is. It runs at validation
+	// time, so it sees the state as it is when the completion arrives.
+	Refuse func(schemas.CompleteTaskRequest) error
 	// EscalateTo is whom a schemas.RungEscalateTo rung of the ladder tells.
 	EscalateTo *activities.RungTarget
 	// RungTargets overrides EscalateTo for the rung at an index of the ladder: a ladder that
@@ -109,6 +113,7 @@ func (c *caseRun) openTask(ctx workflow.Context, spec StepSpec) (*task, activiti
 			CalendarIncomplete: plan.CalendarIncomplete,
 		},
 		validate:      spec.Validate,
+		refuse:        spec.Refuse,
 		ladder:        ladderOf(spec),
 		plan:          plan,
 		fixedDeadline: spec.FixedDeadline,
@@ -333,6 +338,9 @@ func (c *caseRun) validateComplete(req schemas.CompleteTaskRequest) error {
 	}
 	if len(issues) > 0 {
 		return rejection(schemas.ErrTypeInvalid, "办理内容未通过校验", issues...)
+	}
+	if t.refuse != nil {
+		return t.refuse(req)
 	}
 	return nil
 }

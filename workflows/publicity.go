@@ -10,6 +10,7 @@ import (
 	"github.com/jiandu/jiandu/activities"
 	"github.com/jiandu/jiandu/internal/calendar"
 	"github.com/jiandu/jiandu/internal/notify"
+	"github.com/jiandu/jiandu/internal/restrictions"
 	"github.com/jiandu/jiandu/schemas"
 )
 
@@ -183,6 +184,10 @@ func (p *publicity) decide(ctx workflow.Context, i int) error {
 			return err
 		}
 	}
+	blockers, err := p.promotionBlockers(ctx, cand)
+	if err != nil {
+		return err
+	}
 	decisions := []schemas.Decision{
 		{Key: schemas.PubProceed, Label: "不影响任职"},
 		{Key: schemas.PubProceedWithReminder, Label: "提醒后任职"},
@@ -197,7 +202,8 @@ func (p *publicity) decide(ctx workflow.Context, i int) error {
 		Key: "decide-" + cand.ID, Step: "decide_candidate", Title: "研究决定：" + cand.Name,
 		OrgUnitID: p.in.OrgUnitID, Role: schemas.RoleLeader,
 		Period: calendar.Period{N: 5, Unit: calendar.WorkingDays},
-		Spec:   schemas.TaskSpec{Decisions: decisions, Form: form},
+		Spec:   schemas.TaskSpec{Decisions: decisions, Form: form, Notes: p.decisionNotes(cand, blockers)},
+		Refuse: p.decisionRule(cand, blockers, true),
 	})
 	if err != nil {
 		return err
@@ -206,12 +212,16 @@ func (p *publicity) decide(ctx workflow.Context, i int) error {
 	if done.Decision == schemas.PubSuspend {
 		// A suspension needs a re-decision within 3 months (中组发〔2000〕18号).
 		p.refresh(ctx)
+		if blockers, err = p.promotionBlockers(ctx, cand); err != nil {
+			return err
+		}
 		done, err = p.humanStep(ctx, StepSpec{
 			Key: "redecide-" + cand.ID, Step: "redecide_candidate", Title: "暂缓任职后再决定：" + cand.Name,
 			OrgUnitID: p.in.OrgUnitID, Role: schemas.RoleLeader,
 			Period:          calendar.Period{N: 3, Unit: calendar.Months},
 			DeadlineSummary: "暂缓任职期满：" + cand.Name,
-			Spec:            schemas.TaskSpec{Decisions: decisions[:3], Form: form},
+			Spec:            schemas.TaskSpec{Decisions: decisions[:3], Form: form, Notes: p.decisionNotes(cand, blockers)},
+			Refuse:          p.decisionRule(cand, blockers, false),
 		})
 		if err != nil {
 			return err
@@ -230,6 +240,63 @@ func (p *publicity) decide(ctx workflow.Context, i int) error {
 	p.state.Outcome = p.outcome()
 	p.refresh(ctx)
 	return nil
+}
+
+// promotionBlockers asks, through restrictions.PromotionAllowed, what forbids promoting a
+// candidate who is an official (an admonishment's influence period); nil for the others.
+func (p *publicity) promotionBlockers(ctx workflow.Context, cand *schemas.CandidateState) ([]schemas.Restriction, error) {
+	if cand.OfficialID == "" || workflow.GetVersion(ctx, "publicity-promotion-check", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return nil, nil
+	}
+	var blockers []schemas.Restriction
+	err := p.exec(ctx, "核对任职限制："+cand.Name, acts.PromotionBlockers, activities.CheckRestrictionsRequest{
+		OfficialID: cand.OfficialID, At: workflow.Now(ctx),
+	}, &blockers)
+	return blockers, err
+}
+
+// unresolved: a verification of the candidate is still open, or found the report could not be
+// verified. Such a candidate can only be suspended (中组发〔2000〕18号: 对反映的问题一时难以
+// 查清的，暂缓任职).
+func (p *publicity) unresolved(cand *schemas.CandidateState) bool {
+	if p.verifications[cand.ID] > 0 {
+		return true
+	}
+	for _, o := range p.pub.Objections {
+		if o.CandidateID == cand.ID && o.Finding == schemas.FindingUnverifiable {
+			return true
+		}
+	}
+	return false
+}
+
+// decisionRule refuses, when the completion arrives, a decision the rules forbid: anything but
+// suspension while a report on the candidate is unresolved (first decision only), and
+// promotion of a restricted candidate.
+func (p *publicity) decisionRule(cand *schemas.CandidateState, blockers []schemas.Restriction, first bool) func(schemas.CompleteTaskRequest) error {
+	return func(req schemas.CompleteTaskRequest) error {
+		if first && p.unresolved(cand) && req.Decision != schemas.PubSuspend {
+			return rejection(schemas.ErrTypeConflict, cand.Name+"有反映问题尚未查清，只能暂缓任职（中组发〔2000〕18号）",
+				schemas.FieldIssue{Field: "decision", Message: "反映问题尚未查清，只能选择暂缓任职"})
+		}
+		if len(blockers) > 0 && (req.Decision == schemas.PubProceed || req.Decision == schemas.PubProceedWithReminder) {
+			return rejection(schemas.ErrTypeConflict, restrictions.Explain(cand.Name, blockers),
+				schemas.FieldIssue{Field: "decision", Message: "处于影响期，不得提拔任用"})
+		}
+		return nil
+	}
+}
+
+// decisionNotes tells the leader what limits the decision.
+func (p *publicity) decisionNotes(cand *schemas.CandidateState, blockers []schemas.Restriction) []string {
+	var notes []string
+	if len(blockers) > 0 {
+		notes = append(notes, restrictions.Explain(cand.Name, blockers))
+	}
+	if p.unresolved(cand) {
+		notes = append(notes, "有反映问题尚未查清：按中组发〔2000〕18号，只能暂缓任职，并在3个月内再作决定")
+	}
+	return notes
 }
 
 func (p *publicity) outcome() string {

@@ -6,10 +6,12 @@ package restrictions
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
 
+	"github.com/jiandu/jiandu/internal/calendar"
 	"github.com/jiandu/jiandu/schemas"
 )
 
@@ -25,6 +27,20 @@ func Active(ctx context.Context, db *gorm.DB, officialID string, at time.Time) (
 		return nil, fmt.Errorf("restrictions of %s: %w", officialID, err)
 	}
 	return rows, nil
+}
+
+// Explain says in Chinese why rs forbid promoting name: each restriction with its end date and
+// the case that imposed it.
+func Explain(name string, rs []schemas.Restriction) string {
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		reason := r.Reason
+		if reason == "" {
+			reason = "影响期"
+		}
+		parts[i] = fmt.Sprintf("%s（至%s，%s）", reason, calendar.DateText(r.EndsAt), r.CaseID)
+	}
+	return name + "处于" + strings.Join(parts, "、") + "，期间不得提拔或者重用"
 }
 
 // PromotionAllowed reports whether an official may be promoted at a time, and if not, the
