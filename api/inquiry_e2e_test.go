@@ -97,11 +97,12 @@ func TestInquiryEndToEnd(t *testing.T) {
 		// The linked admonishment runs on its own.
 		h.complete("chen.jing", h.waitTask("chen.jing", adm+".approve").ID, map[string]any{"decision": "approve"})
 		schedule := h.waitTask("bao.yin", adm+".schedule")
+		today := time.Now().In(cst).Format(time.DateOnly) // the talk is held today
 		if r := h.do("POST", "/api/v1/tasks/"+schedule.ID+"/complete", h.token("batu"), map[string]any{"decision": "scheduled"}); r.status != http.StatusNotFound {
 			t.Fatalf("cadre schedules own talk: %d %s", r.status, r.body)
 		}
 		h.complete("bao.yin", schedule.ID, map[string]any{"decision": "scheduled",
-			"form": map[string]any{"talk_date": "2026-12-01", "talk_time": "09:30", "place": "市委组织部会议室", "attendees": "包音、郑毅"}})
+			"form": map[string]any{"talk_date": today, "talk_time": "09:30", "place": "市委组织部会议室", "attendees": "包音、郑毅"}})
 		restrictionsOf := func(official, as string) (int, RestrictionsResponse) {
 			var res RestrictionsResponse
 			r := h.do("GET", "/api/v1/officials/"+official+"/restrictions", h.token(as), nil)
@@ -114,7 +115,7 @@ func TestInquiryEndToEnd(t *testing.T) {
 			t.Fatalf("restricted before the talk: %+v", res)
 		}
 		h.complete("bao.yin", h.waitTask("bao.yin", adm+".record-1").ID, map[string]any{"decision": "held",
-			"form": map[string]any{"record": "指出问题，听取说明，提出整改要求。"}})
+			"form": map[string]any{"talk_date": today, "record": "指出问题，听取说明，提出整改要求。"}})
 		h.complete("batu", h.waitTask("batu", adm+".confirm-1").ID, map[string]any{"decision": "confirm"})
 		h.complete("batu", h.waitTask("batu", adm+".measures").ID, map[string]any{"decision": "submit",
 			"form": map[string]any{"measures": "辞去兼职，退还报酬。"}})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/jiandu/jiandu/internal/calendar"
 	"github.com/jiandu/jiandu/internal/restrictions"
 	"github.com/jiandu/jiandu/schemas"
 )
@@ -32,6 +33,9 @@ type PublicityStartInput struct {
 	Candidates        []CandidateInput `json:"candidates"`
 	PeriodWorkingDays int              `json:"period_working_days"`
 	Priority          string           `json:"priority"`
+	// PublishOn is the day the notice goes up (YYYY-MM-DD); the period counts from it. Default:
+	// the day the leader approves it.
+	PublishOn string `json:"publish_on"`
 }
 
 // startPublicity starts a pre-appointment publicity case (任前公示).
@@ -71,6 +75,19 @@ func (s *Server) startPublicity(c *gin.Context) {
 	}
 	if in.PeriodWorkingDays < 5 || in.PeriodWorkingDays > 30 {
 		errs = append(errs, FieldError{"period_working_days", "5 to 30 (the regulation requires at least 5)"})
+	}
+	if in.PublishOn != "" {
+		day, err := time.ParseInLocation(time.DateOnly, in.PublishOn, calendar.Location())
+		now := time.Now().In(calendar.Location())
+		today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, calendar.Location())
+		switch {
+		case err != nil || day.Format(time.DateOnly) != in.PublishOn:
+			errs = append(errs, FieldError{"publish_on", "须为有效日期（YYYY-MM-DD）"})
+		case day.Before(today):
+			errs = append(errs, FieldError{"publish_on", "发布日期不得早于今天"})
+		case day.After(today.AddDate(0, 3, 0)):
+			errs = append(errs, FieldError{"publish_on", "发布日期不得晚于3个月后"})
+		}
 	}
 	priority, errs := parsePriority(errs, in.Priority)
 	unit, errs := s.organization(c, errs, in.OrgUnitID)
@@ -119,6 +136,7 @@ func (s *Server) startPublicity(c *gin.Context) {
 			return schemas.PublicityInput{
 				CaseID: id, Title: title, OrgUnitID: in.OrgUnitID, CreatedBy: p.ID,
 				Priority: priority, PeriodWorkingDays: in.PeriodWorkingDays, Candidates: candidates,
+				PublishOn: in.PublishOn,
 			}
 		},
 	})

@@ -26,6 +26,9 @@ type PublicityInput struct {
 	Candidates []Candidate `json:"candidates"`
 	// PeriodWorkingDays is the publicity period; the regulation requires at least 5.
 	PeriodWorkingDays int `json:"period_working_days"`
+	// PublishOn is the day the notice goes up (YYYY-MM-DD, Beijing time): the period counts from
+	// it. Empty, or a day already come when the notice is approved: published on approval.
+	PublishOn string `json:"publish_on,omitempty"`
 }
 
 // Publicity decisions per candidate (DOMAIN.md P1 step 6).
@@ -68,6 +71,8 @@ type Objection struct {
 	Summary     string    `json:"summary"`
 	ReceivedAt  time.Time `json:"received_at"`
 	LoggedBy    string    `json:"logged_by"`
+	// Late: received after the period's end (attached by a report case while deciding).
+	Late bool `json:"late,omitempty"`
 	// Verified objections get a verification task; the others are filed (存档).
 	Verified bool   `json:"verified"`
 	TaskID   string `json:"task_id,omitempty"`

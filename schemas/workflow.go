@@ -78,6 +78,10 @@ type FormField struct {
 	RequiredFor []string `json:"required_for,omitempty"`
 	Options     []string `json:"options,omitempty"`
 	MaxLen      int      `json:"max_len,omitempty"`
+	// A date field's bounds: not before MinDate (YYYY-MM-DD), and with NotFuture not after
+	// the day it is entered (Beijing time).
+	MinDate   string `json:"min_date,omitempty"`
+	NotFuture bool   `json:"not_future,omitempty"`
 }
 
 // TaskSpec is what a step asks of the official: its decisions and form. It is stored with the

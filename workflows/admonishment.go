@@ -3,6 +3,7 @@ package workflows
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -202,28 +203,32 @@ func (a *admonishment) holdTalk(ctx workflow.Context) error {
 		if round > 1 {
 			title = fmt.Sprintf("修改诫勉谈话记录（第%d稿）：%s", round, a.in.CadreName)
 		}
-		if _, err := a.humanStep(ctx, StepSpec{
+		done, err := a.humanStep(ctx, StepSpec{
 			Key: fmt.Sprintf("record-%d", round), Step: "record_talk", Title: title,
 			OrgUnitID: a.in.OrgUnitID, Role: schemas.RoleSupervisor, Period: admRecordPeriod,
 			Spec: schemas.TaskSpec{
 				Decisions: []schemas.Decision{{Key: "held", Label: "已谈话"}},
 				Form: []schemas.FormField{
+					// The influence period runs from the day of the talk, not from when the record
+					// is typed in: held no earlier than scheduled, and not in the future.
+					{Name: "talk_date", Label: "实际谈话日期", Type: schemas.FieldDate, Required: true, MinDate: a.adm.Talk.Date, NotFuture: true},
 					{Name: "record", Label: "谈话记录（指出问题、听取说明、提出整改要求）", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000},
 					{Name: "cadre_statement", Label: "本人说明", Type: schemas.FieldTextarea, MaxLen: 10000},
 				},
 			},
-		}); err != nil {
+		})
+		if err != nil {
 			return err
 		}
 		if round == 1 {
-			if err := a.startInfluence(ctx); err != nil {
+			if err := a.startInfluence(ctx, done.Text("talk_date")); err != nil {
 				return err
 			}
 		}
 		if err := a.setStage(ctx, "confirming"); err != nil {
 			return err
 		}
-		done, err := a.humanStep(ctx, StepSpec{
+		done, err = a.humanStep(ctx, StepSpec{
 			Key: fmt.Sprintf("confirm-%d", round), Step: "confirm_record", Title: "确认诫勉谈话记录",
 			OrgUnitID: a.in.CadreUnitID, Role: schemas.RoleSupervisedCadre, AssigneeID: a.in.CadreID, Period: admConfirmPeriod,
 			Spec: schemas.TaskSpec{
@@ -247,14 +252,18 @@ func (a *admonishment) restriction(ctx workflow.Context, reason string) activiti
 	}
 }
 
-// startInfluence records the 6-month no-promotion restriction from the talk.
-func (a *admonishment) startInfluence(ctx workflow.Context) error {
-	now := workflow.Now(ctx)
-	end, err := a.deadline(ctx, admInfluencePeriod, "计算诫勉影响期")
+// startInfluence records the 6-month no-promotion restriction from the day of the talk
+// (talkDate, YYYY-MM-DD; records made before it was asked for start it when recorded).
+func (a *admonishment) startInfluence(ctx workflow.Context, talkDate string) error {
+	start := workflow.Now(ctx)
+	if day, err := time.ParseInLocation(time.DateOnly, talkDate, calendar.Location()); err == nil && day.Before(start) {
+		start = day
+	}
+	end, err := a.deadlineFrom(ctx, start, admInfluencePeriod, "计算诫勉影响期")
 	if err != nil {
 		return err
 	}
-	a.adm.TalkHeldAt, a.adm.InfluenceStart, a.adm.InfluenceEnd = &now, &now, &end
+	a.adm.TalkHeldAt, a.adm.InfluenceStart, a.adm.InfluenceEnd = &start, &start, &end
 	if err := a.exec(ctx, "记录任用限制", acts.RecordRestriction, a.restriction(ctx, "诫勉影响期内不得提拔或者重用")); err != nil {
 		return err
 	}

@@ -48,7 +48,7 @@ func runAdmonishment(r *run, id string) {
 	r.at("2026-11-09 10:00", func() { r.completeIn(id, "schedule", "bao.yin", "scheduled", talkForm) })
 	r.expectRestricted("2026-11-12 15:00", false)
 	r.at("2026-11-12 16:00", func() {
-		r.completeIn(id, "record-1", "bao.yin", "held", map[string]any{"record": "指出其违规兼职取酬问题，听取说明，要求整改。"})
+		r.completeIn(id, "record-1", "bao.yin", "held", map[string]any{"talk_date": "2026-11-12", "record": "指出其违规兼职取酬问题，听取说明，要求整改。"})
 	})
 	r.expectRestricted("2026-11-12 17:00", true)
 	r.at("2026-11-13 10:00", func() { r.completeIn(id, "confirm-1", "batu", "confirm", nil) })
@@ -135,12 +135,12 @@ func TestAdmonishmentDisputedRecordNotCorrected(t *testing.T) {
 	r.env.SetTestTimeout(time.Minute)
 	r.at("2026-11-05 10:00", func() { r.complete("approve", "chen.jing", "approve", nil) })
 	r.at("2026-11-05 11:00", func() { r.complete("schedule", "bao.yin", "scheduled", talkForm) })
-	r.at("2026-11-12 16:00", func() { r.complete("record-1", "bao.yin", "held", map[string]any{"record": "记录"}) })
+	r.at("2026-11-12 16:00", func() { r.complete("record-1", "bao.yin", "held", map[string]any{"talk_date": "2026-11-12", "record": "记录"}) })
 	r.at("2026-11-13 10:00", func() {
 		r.complete("confirm-1", "batu", "dispute", map[string]any{"objection": "记录中我的说明不完整"})
 	})
 	r.at("2026-11-13 15:00", func() {
-		r.complete("record-2", "bao.yin", "held", map[string]any{"record": "记录（补充本人说明）", "cadre_statement": "……"})
+		r.complete("record-2", "bao.yin", "held", map[string]any{"talk_date": "2026-11-12", "record": "记录（补充本人说明）", "cadre_statement": "……"})
 	})
 	r.at("2026-11-16 10:00", func() { r.complete("confirm-2", "batu", "confirm", nil) })
 	r.at("2026-11-17 10:00", func() { r.complete("measures", "batu", "submit", map[string]any{"measures": "整改"}) })
@@ -152,8 +152,8 @@ func TestAdmonishmentDisputedRecordNotCorrected(t *testing.T) {
 	if s.Outcome != "诫勉；未整改，建议进一步处理" || s.Admonishment.Corrected == nil || *s.Admonishment.Corrected {
 		t.Fatalf("outcome %q", s.Outcome)
 	}
-	// The period counts from the first record: the talk was held then.
-	if got := s.Admonishment.InfluenceStart.In(cst); !got.Equal(mustTime(t, "2026-11-12 16:00:00")) {
+	// The period counts from the day of the talk the first record gives.
+	if got := s.Admonishment.InfluenceStart.In(cst); !got.Equal(mustTime(t, "2026-11-12 00:00:00")) {
 		t.Fatalf("influence period starts %s", got)
 	}
 	var told int64
@@ -179,7 +179,7 @@ func TestAdmonishmentRepeatFlaggedAndCancelLifts(t *testing.T) {
 	}
 	r.at("2026-11-05 10:00", func() { r.complete("approve", "chen.jing", "approve", nil) })
 	r.at("2026-11-05 11:00", func() { r.complete("schedule", "bao.yin", "scheduled", talkForm) })
-	r.at("2026-11-12 16:00", func() { r.complete("record-1", "bao.yin", "held", map[string]any{"record": "记录"}) })
+	r.at("2026-11-12 16:00", func() { r.complete("record-1", "bao.yin", "held", map[string]any{"talk_date": "2026-11-12", "record": "记录"}) })
 	r.at("2026-11-13 10:00", func() {
 		r.update("cancel", schemas.UpdateCancelCase, schemas.CancelCaseRequest{Actor: r.actor("chen.jing"), Reason: "已另案处理"})
 	})
@@ -208,4 +208,42 @@ func TestAdmonishmentRepeatFlaggedAndCancelLifts(t *testing.T) {
 		t.Fatalf("active restrictions %+v %v", rows, err)
 	}
 	r.verifyAudit()
+}
+
+// TestAdmonishmentTalkDate: the influence period runs from the day of the talk, not from when
+// the record is typed in. A record may not give a day before the scheduled one, nor a day still
+// to come; a record entered four days after the talk starts the period on the talk's day.
+func TestAdmonishmentTalkDate(t *testing.T) {
+	r := newRun(t, "admonishment-2026-0005", mustTime(t, "2026-11-05 09:00:00"))
+	r.env.SetTestTimeout(time.Minute)
+	r.at("2026-11-05 10:00", func() { r.complete("approve", "chen.jing", "approve", nil) })
+	r.at("2026-11-05 11:00", func() { r.complete("schedule", "bao.yin", "scheduled", talkForm) })
+	record := func(day string) schemas.CompleteTaskRequest {
+		return schemas.CompleteTaskRequest{TaskID: r.caseID + ".record-1", Actor: r.actor("bao.yin"), Decision: "held",
+			Form: map[string]any{"talk_date": day, "record": "记录"}}
+	}
+	r.at("2026-11-10 10:00", func() {
+		r.reject("talk before the scheduled day", schemas.UpdateCompleteTask, record("2026-11-10"), schemas.ErrTypeInvalid)
+		r.reject("talk in the future", schemas.UpdateCompleteTask, record("2026-11-12"), schemas.ErrTypeInvalid)
+		r.reject("talk long ago", schemas.UpdateCompleteTask, record("2020-01-01"), schemas.ErrTypeInvalid)
+	})
+	r.at("2026-11-16 10:00", func() { r.complete("record-1", "bao.yin", "held", map[string]any{"talk_date": "2026-11-12", "record": "记录"}) })
+	r.at("2026-11-16 11:00", func() {
+		if !r.restricted() {
+			t.Error("not restricted after the record")
+		}
+		r.update("cancel", schemas.UpdateCancelCase, schemas.CancelCaseRequest{Actor: r.actor("chen.jing"), Reason: "测试结束"})
+	})
+	r.env.ExecuteWorkflow(workflows.Admonishment, admonishmentInput(r.caseID))
+	s := r.state()
+	if got := s.Admonishment.InfluenceStart.In(cst); !got.Equal(mustTime(t, "2026-11-12 00:00:00")) {
+		t.Fatalf("influence period starts %s, want the talk's day", got)
+	}
+	if got := s.Admonishment.InfluenceEnd.In(cst); !got.Equal(mustTime(t, "2027-05-12 23:59:59")) {
+		t.Fatalf("influence period ends %s", got)
+	}
+	var row schemas.Restriction
+	if err := r.db.First(&row, "case_id = ?", r.caseID).Error; err != nil || !row.StartsAt.Equal(mustTime(t, "2026-11-12 00:00:00")) {
+		t.Fatalf("restriction row %+v %v", row, err)
+	}
 }

@@ -40,6 +40,30 @@ type caseRun struct {
 	runCtx workflow.Context
 
 	shown shownUI
+	// waits are deadlines the case waits for that no task holds (the end of a publicity
+	// period): shown in the UI details and counted in DueAt like a task's.
+	waits []wait
+}
+
+// wait is a named moment the case waits for.
+type wait struct {
+	label string
+	at    time.Time
+}
+
+// showWait shows a deadline the case waits for until endWait removes it.
+func (c *caseRun) showWait(label string, at time.Time) {
+	c.waits = append(c.waits, wait{label, at})
+}
+
+func (c *caseRun) endWait(label string) {
+	kept := c.waits[:0]
+	for _, w := range c.waits {
+		if w.label != label {
+			kept = append(kept, w)
+		}
+	}
+	c.waits = kept
 }
 
 // task is one human step's live state inside the workflow.
@@ -255,8 +279,13 @@ func (c *caseRun) exec(ctx workflow.Context, summary string, activity any, arg a
 
 // deadline computes "period after now" on the working-day calendar, through an activity.
 func (c *caseRun) deadline(ctx workflow.Context, p calendar.Period, summary string) (time.Time, error) {
+	return c.deadlineFrom(ctx, workflow.Now(ctx), p, summary)
+}
+
+// deadlineFrom computes "period after from" (a day already past: the day of a talk).
+func (c *caseRun) deadlineFrom(ctx workflow.Context, from time.Time, p calendar.Period, summary string) (time.Time, error) {
 	var due time.Time
-	err := c.exec(ctx, summary, acts.ComputeDeadline, activities.DeadlineRequest{From: workflow.Now(ctx), Period: p}, &due)
+	err := c.exec(ctx, summary, acts.ComputeDeadline, activities.DeadlineRequest{From: from, Period: p}, &due)
 	return due, err
 }
 
@@ -324,6 +353,15 @@ func (c *caseRun) refresh(ctx workflow.Context) {
 	}
 	if open == 0 && c.state.Status == schemas.CaseOpen {
 		lines = append(lines, "**待办**：无")
+	}
+	for i, w := range c.waits {
+		if i == 0 {
+			lines = append(lines, "**等待**：")
+		}
+		if minDue.IsZero() || w.at.Before(minDue) {
+			minDue = w.at
+		}
+		lines = append(lines, fmt.Sprintf("- %s：%s", w.label, w.at.In(calendar.Location()).Format("2006-01-02 15:04")))
 	}
 	details := strings.Join(lines, "\n")
 	if details != c.shown.details {

@@ -76,7 +76,7 @@ func FuzzValidateForm(f *testing.F) {
 		}
 		spec := fuzzSpecs[int(which)%len(fuzzSpecs)]
 		req := schemas.CompleteTaskRequest{TaskID: "t", Decision: decision, Form: form}
-		issues := validateForm(spec, req)
+		issues := validateForm(spec, req, "2026-11-30")
 
 		for _, is := range issues {
 			name, isField := strings.CutPrefix(is.Field, "form.")

@@ -318,7 +318,7 @@ func mayAct(v schemas.TaskView, a schemas.Actor) error {
 	return nil
 }
 
-func (c *caseRun) validateComplete(req schemas.CompleteTaskRequest) error {
+func (c *caseRun) validateComplete(ctx workflow.Context, req schemas.CompleteTaskRequest) error {
 	t, err := c.openTaskFor(req.TaskID)
 	if err != nil {
 		return err
@@ -329,7 +329,7 @@ func (c *caseRun) validateComplete(req schemas.CompleteTaskRequest) error {
 	if err := mayAct(t.view, req.Actor); err != nil {
 		return err
 	}
-	issues := validateForm(t.view.Spec, req)
+	issues := validateForm(t.view.Spec, req, workflow.Now(ctx).In(calendar.Location()).Format(time.DateOnly))
 	if t.validate != nil && len(issues) == 0 {
 		issues = t.validate(req)
 	}
@@ -366,8 +366,9 @@ func validDate(s string) bool {
 	return dateField.MatchString(s) && err == nil
 }
 
-// validateForm checks the decision and the form against the step's spec.
-func validateForm(spec schemas.TaskSpec, req schemas.CompleteTaskRequest) []schemas.FieldIssue {
+// validateForm checks the decision and the form against the step's spec; today (YYYY-MM-DD)
+// bounds the dates that may not lie in the future.
+func validateForm(spec schemas.TaskSpec, req schemas.CompleteTaskRequest, today string) []schemas.FieldIssue {
 	var issues []schemas.FieldIssue
 	if decisionLabel(spec, req.Decision) == "" {
 		keys := make([]string, len(spec.Decisions))
@@ -407,6 +408,10 @@ func validateForm(spec schemas.TaskSpec, req schemas.CompleteTaskRequest) []sche
 				issues = append(issues, schemas.FieldIssue{Field: field, Message: fmt.Sprintf("不超过%d字", f.MaxLen)})
 			case f.Type == schemas.FieldDate && s != "" && !validDate(s):
 				issues = append(issues, schemas.FieldIssue{Field: field, Message: "日期格式须为 YYYY-MM-DD"})
+			case f.Type == schemas.FieldDate && s != "" && f.MinDate != "" && s < f.MinDate:
+				issues = append(issues, schemas.FieldIssue{Field: field, Message: "不得早于" + f.MinDate})
+			case f.Type == schemas.FieldDate && s != "" && f.NotFuture && s > today:
+				issues = append(issues, schemas.FieldIssue{Field: field, Message: "不得晚于今天（" + today + "）"})
 			case f.Type == schemas.FieldSelect && s != "" && !contains(f.Options, s):
 				issues = append(issues, schemas.FieldIssue{Field: field, Message: "须为以下之一：" + strings.Join(f.Options, ", ")})
 			}

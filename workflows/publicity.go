@@ -3,6 +3,7 @@ package workflows
 import (
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"go.temporal.io/sdk/workflow"
@@ -125,7 +126,11 @@ func (p *publicity) draftAndApprove(ctx workflow.Context) error {
 
 // publish starts the period and waits out the 公示期满 timer; objections arrive meanwhile.
 func (p *publicity) publish(ctx workflow.Context) error {
-	// Published the moment it is approved: objections are taken from now on.
+	// Published on the day the cadre section set (publish_on), or the moment it is approved if
+	// that day has come: objections are taken from then on.
+	if err := p.awaitPublicationDay(ctx); err != nil {
+		return err
+	}
 	now := workflow.Now(ctx)
 	p.pub.PublishedAt = &now
 	if err := p.setStage(ctx, "publicizing"); err != nil {
@@ -143,8 +148,38 @@ func (p *publicity) publish(ctx workflow.Context) error {
 	}); err != nil {
 		return err
 	}
+	shown := workflow.GetVersion(ctx, "publicity-period-shown", workflow.DefaultVersion, 1) == 1
+	if shown {
+		p.showWait("公示期满", end)
+	}
 	p.refresh(ctx)
-	return sleepUntil(ctx, end, "公示期满")
+	if err := sleepUntil(ctx, end, "公示期满"); err != nil {
+		return err
+	}
+	p.endWait("公示期满")
+	return nil
+}
+
+// awaitPublicationDay waits, when the notice is to go up on a later day than its approval,
+// until that day begins (Beijing time).
+func (p *publicity) awaitPublicationDay(ctx workflow.Context) error {
+	if p.in.PublishOn == "" {
+		return nil
+	}
+	day, err := time.ParseInLocation(time.DateOnly, p.in.PublishOn, calendar.Location())
+	if err != nil || !day.After(workflow.Now(ctx)) {
+		return nil // the API checked the date; a day already come publishes at once
+	}
+	if workflow.GetVersion(ctx, "publicity-publish-on", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return nil
+	}
+	p.showWait("公示发布", day)
+	p.refresh(ctx)
+	if err := sleepUntil(ctx, day, "公示发布日"); err != nil {
+		return err
+	}
+	p.endWait("公示发布")
+	return nil
 }
 
 // decideAll waits, per candidate, for open verifications, then asks the leader to decide; the
@@ -350,9 +385,28 @@ func (p *publicity) openVerifications() int {
 
 var objectionChannels = []string{"phone", "letter", "visit", "web", "sms", "direct"}
 
-func (p *publicity) validateObjection(req schemas.ObjectionRequest) error {
-	if p.state.Status != schemas.CaseOpen || p.pub.PublishedAt == nil || p.windowClosed || p.cancelReq != nil {
+// validateObjection checks an objection logged over the API: taken from publication to the
+// period's end.
+func (p *publicity) validateObjection(ctx workflow.Context, req schemas.ObjectionRequest) error {
+	return p.checkObjection(req, workflow.Now(ctx), false)
+}
+
+// checkObjection checks an objection at now. One attached by a 12380 report case (viaReport) is
+// also taken after the period's end, while the decisions are not yet made: it is marked late.
+func (p *publicity) checkObjection(req schemas.ObjectionRequest, now time.Time, viaReport bool) error {
+	if p.state.Status != schemas.CaseOpen || p.pub.PublishedAt == nil || p.cancelReq != nil {
 		return rejection(schemas.ErrTypeConflict, "不在公示期内，无法登记反映问题")
+	}
+	if viaReport {
+		if cand := p.candidate(req.CandidateID); cand != nil && cand.Decision != "" {
+			return rejection(schemas.ErrTypeConflict, "对"+cand.Name+"已作出决定，不再登记反映问题")
+		}
+	} else if p.windowClosed || (p.pub.PeriodEnd != nil && now.After(*p.pub.PeriodEnd)) {
+		end := "已结束"
+		if p.pub.PeriodEnd != nil {
+			end = "已于" + calendar.DateText(*p.pub.PeriodEnd) + "结束"
+		}
+		return rejection(schemas.ErrTypeConflict, "公示期"+end+"，不再登记反映问题")
 	}
 	a := req.Actor
 	if a.OrgUnitID != p.in.OrgUnitID || !(a.Roles.Has(schemas.RoleIntakeClerk) || a.Roles.Has(schemas.RoleSupervisor) || a.Roles.Has(schemas.RoleCadreSection)) {
@@ -386,8 +440,14 @@ func (p *publicity) candidate(id string) *schemas.CandidateState {
 // fileObjection logs the report; a signed one, or a serious and specific anonymous one, opens
 // a verification step that the candidate's decision waits for. The rest are filed.
 func (p *publicity) fileObjection(ctx workflow.Context, req schemas.ObjectionRequest) (schemas.Objection, error) {
-	if p.windowClosed || p.cancelReq != nil {
-		return schemas.Objection{}, rejection(schemas.ErrTypeConflict, "公示已结束")
+	return p.file(ctx, req, false)
+}
+
+// file logs an objection (viaReport: attached by a 12380 report case), checked again here since
+// two updates admitted together are decided in order.
+func (p *publicity) file(ctx workflow.Context, req schemas.ObjectionRequest, viaReport bool) (schemas.Objection, error) {
+	if err := p.checkObjection(req, workflow.Now(ctx), viaReport); err != nil {
+		return schemas.Objection{}, err
 	}
 	cand := p.candidate(req.CandidateID)
 	o := schemas.Objection{
@@ -395,6 +455,7 @@ func (p *publicity) fileObjection(ctx workflow.Context, req schemas.ObjectionReq
 		Serious: req.Serious, Channel: req.Channel, Summary: req.Summary, ReceivedAt: workflow.Now(ctx),
 		LoggedBy: req.Actor.ID, Verified: req.Signed || req.Serious,
 	}
+	o.Late = p.pub.PeriodEnd != nil && o.ReceivedAt.After(*p.pub.PeriodEnd)
 	if o.Verified {
 		o.TaskID = p.state.ID + ".verify-" + o.ID
 		if p.verifications == nil {
@@ -466,9 +527,9 @@ func (p *publicity) receiveReportObjections(ctx workflow.Context) {
 			// The report case vouches for the official who triaged it, who may sit at a
 			// superior office: check the objection as if the receiving clerk logged it here.
 			req.Actor.OrgUnitID, req.Actor.Roles = p.in.OrgUnitID, schemas.Roles{schemas.RoleIntakeClerk}
-			err := p.validateObjection(req)
+			err := p.checkObjection(req, workflow.Now(gctx), true)
 			if err == nil {
-				_, err = p.fileObjection(gctx, req)
+				_, err = p.file(gctx, req, true)
 			}
 			if err != nil && gctx.Err() == nil {
 				_ = p.exec(gctx, "举报未能登记为反映问题", acts.Audit, activities.AuditRequest{
