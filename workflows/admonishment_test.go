@@ -135,7 +135,9 @@ func TestAdmonishmentDisputedRecordNotCorrected(t *testing.T) {
 	r.env.SetTestTimeout(time.Minute)
 	r.at("2026-11-05 10:00", func() { r.complete("approve", "chen.jing", "approve", nil) })
 	r.at("2026-11-05 11:00", func() { r.complete("schedule", "bao.yin", "scheduled", talkForm) })
-	r.at("2026-11-12 16:00", func() { r.complete("record-1", "bao.yin", "held", map[string]any{"talk_date": "2026-11-12", "record": "记录"}) })
+	r.at("2026-11-12 16:00", func() {
+		r.complete("record-1", "bao.yin", "held", map[string]any{"talk_date": "2026-11-12", "record": "记录"})
+	})
 	r.at("2026-11-13 10:00", func() {
 		r.complete("confirm-1", "batu", "dispute", map[string]any{"objection": "记录中我的说明不完整"})
 	})
@@ -179,7 +181,9 @@ func TestAdmonishmentRepeatFlaggedAndCancelLifts(t *testing.T) {
 	}
 	r.at("2026-11-05 10:00", func() { r.complete("approve", "chen.jing", "approve", nil) })
 	r.at("2026-11-05 11:00", func() { r.complete("schedule", "bao.yin", "scheduled", talkForm) })
-	r.at("2026-11-12 16:00", func() { r.complete("record-1", "bao.yin", "held", map[string]any{"talk_date": "2026-11-12", "record": "记录"}) })
+	r.at("2026-11-12 16:00", func() {
+		r.complete("record-1", "bao.yin", "held", map[string]any{"talk_date": "2026-11-12", "record": "记录"})
+	})
 	r.at("2026-11-13 10:00", func() {
 		r.update("cancel", schemas.UpdateCancelCase, schemas.CancelCaseRequest{Actor: r.actor("chen.jing"), Reason: "已另案处理"})
 	})
@@ -227,7 +231,9 @@ func TestAdmonishmentTalkDate(t *testing.T) {
 		r.reject("talk in the future", schemas.UpdateCompleteTask, record("2026-11-12"), schemas.ErrTypeInvalid)
 		r.reject("talk long ago", schemas.UpdateCompleteTask, record("2020-01-01"), schemas.ErrTypeInvalid)
 	})
-	r.at("2026-11-16 10:00", func() { r.complete("record-1", "bao.yin", "held", map[string]any{"talk_date": "2026-11-12", "record": "记录"}) })
+	r.at("2026-11-16 10:00", func() {
+		r.complete("record-1", "bao.yin", "held", map[string]any{"talk_date": "2026-11-12", "record": "记录"})
+	})
 	r.at("2026-11-16 11:00", func() {
 		if !r.restricted() {
 			t.Error("not restricted after the record")
