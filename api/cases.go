@@ -220,6 +220,16 @@ type CaseResponse struct {
 	State    schemas.CaseState `json:"state"`
 	Tasks    []schemas.Task    `json:"tasks"`
 	Timeline []TimelineEvent   `json:"timeline"`
+	// Report is, for a transferred case (转办), the report the lower office must verify: its
+	// content and material, never the reporter's identity.
+	Report *TransferredReport `json:"report,omitempty"`
+}
+
+// TransferredReport is a report as a lower office sees it: schemas.Report's JSON carries no
+// identity (it stays sealed in its own column).
+type TransferredReport struct {
+	schemas.Report
+	Materials []schemas.ReportMaterial `json:"materials"`
 }
 
 func (s *Server) getCase(c *gin.Context) {
@@ -230,6 +240,18 @@ func (s *Server) getCase(c *gin.Context) {
 	resp := CaseResponse{Case: *row}
 	if !s.caseState(c, row, &resp.State) {
 		return
+	}
+	if t := resp.State.Transfer; row.Kind == schemas.KindTransfer && t != nil {
+		resp.Report = &TransferredReport{Materials: []schemas.ReportMaterial{}}
+		db := s.db.WithContext(c.Request.Context())
+		if err := db.First(&resp.Report.Report, "id = ?", t.ParentCaseID).Error; err != nil {
+			s.unavailable(c, "load transferred report", err)
+			return
+		}
+		if err := db.Where("report_id = ?", t.ParentCaseID).Order("id").Find(&resp.Report.Materials).Error; err != nil {
+			s.unavailable(c, "load transferred material", err)
+			return
+		}
 	}
 	if err := s.db.WithContext(c.Request.Context()).Where("case_id = ?", row.ID).Order("created_at, id").Find(&resp.Tasks).Error; err != nil {
 		s.unavailable(c, "load tasks", err)

@@ -188,7 +188,24 @@ func TestReportEndToEnd(t *testing.T) {
 		})
 		// The county holds it; nobody reports back: 催办, 督办 with the county leader's task, then
 		// the city's supervision office, which takes it over.
-		h.waitTask("hu.jun", transferID+".report-back-1")
+		reportBack := h.waitTask("hu.jun", transferID+".report-back-1")
+		// The county sees what to verify: the instructions on its task, the report's content on
+		// the case page; never who reported it.
+		if len(reportBack.Spec.Notes) == 0 || !strings.Contains(reportBack.Spec.Notes[0], "核查乌云收受好处问题") {
+			t.Fatalf("the county's task does not carry the instructions: %+v", reportBack.Spec.Notes)
+		}
+		seen := h.do("GET", "/api/v1/cases/"+transferID, h.token("hu.jun"), nil)
+		var lower CaseResponse
+		seen.json(t, &lower)
+		if seen.status != http.StatusOK || lower.Report == nil || lower.Report.Content != "反映乌云在水利项目中收受好处。" ||
+			lower.State.Transfer.Instructions == "" {
+			t.Fatalf("the county's view of the transfer: %d %s", seen.status, seen.body)
+		}
+		for _, secret := range []string{"郝秘真", "13987654321", "保密路"} {
+			if strings.Contains(string(seen.body), secret) {
+				t.Fatalf("the county's view of the transfer shows the reporter (%s)", secret)
+			}
+		}
 		escalated := h.waitTask("bao.yin", transferID+".report-back-1-escalated")
 		h.complete("bao.yin", escalated.ID, map[string]any{"decision": "take_over", "form": map[string]any{"note": "逾期未报，提级办理"}})
 		h.waitCase(transferID, schemas.CaseClosed)

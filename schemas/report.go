@@ -128,6 +128,9 @@ type ReportState struct {
 	Triage          string   `json:"triage,omitempty"`
 	TransferCaseID  string   `json:"transfer_case_id,omitempty"`
 	TransferOutcome string   `json:"transfer_outcome,omitempty"`
+	// TransferReport and TransferAttachments are what the lower office reported up.
+	TransferReport      string `json:"transfer_report,omitempty"`
+	TransferAttachments string `json:"transfer_attachments,omitempty"`
 	PublicityCaseID string   `json:"publicity_case_id,omitempty"`
 	Extended        bool     `json:"extended,omitempty"`
 	Finding         string   `json:"finding,omitempty"`

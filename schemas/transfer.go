@@ -38,11 +38,16 @@ type TransferRound struct {
 	SubmittedAt *time.Time `json:"submitted_at,omitempty"`
 	Review      string     `json:"review,omitempty"`
 	ReviewNote  string     `json:"review_note,omitempty"`
+	// Attachments is material of the lower office's own (interview notes, statements) sent up
+	// with its report, as text.
+	Attachments string `json:"attachments,omitempty"`
 }
 
 // TransferState is the transfer part of CaseState.
 type TransferState struct {
-	ParentCaseID      string          `json:"parent_case_id"`
+	ParentCaseID string `json:"parent_case_id"`
+	// Instructions are the superior's: what must be verified.
+	Instructions      string          `json:"instructions,omitempty"`
 	SuperiorOrgUnitID string          `json:"superior_org_unit_id"`
 	Rounds            []TransferRound `json:"rounds"`
 	Returns           int             `json:"returns"`
@@ -62,4 +67,6 @@ type TransferResult struct {
 	Outcome    string `json:"outcome"`
 	Finding    string `json:"finding,omitempty"`
 	Report     string `json:"report,omitempty"`
+	// Attachments: the lower office's own material, as text.
+	Attachments string `json:"attachments,omitempty"`
 }

@@ -459,7 +459,7 @@ func (r *report) transfer(ctx workflow.Context, done Completion) error {
 			return err
 		}
 	}
-	r.rep.TransferOutcome = res.Outcome
+	r.rep.TransferOutcome, r.rep.TransferReport, r.rep.TransferAttachments = res.Outcome, res.Report, res.Attachments
 	if err := r.audit(ctx, "转办结果："+id, "system", "report.transfer_result", map[string]string{"transfer": id, "outcome": res.Outcome, "finding": res.Finding}); err != nil {
 		return err
 	}

@@ -351,6 +351,12 @@ func TestTransferReturnedThenTakenOver(t *testing.T) {
 	if s.Transfer.Returns != 2 || !s.Transfer.TakenOver || len(s.Transfer.Rounds) != 3 || res.Outcome != schemas.TransferTakenOver {
 		t.Fatalf("state %+v result %+v", s.Transfer, res)
 	}
+	// Each re-verification shows the instructions and what the superior asked for last time.
+	var second schemas.Task
+	r.db.First(&second, "id = ?", r.caseID+".report-back-2")
+	if notes := strings.Join(second.Spec.Notes, "\n"); !strings.Contains(notes, "核查要求") || !strings.Contains(notes, "请补充核查") {
+		t.Fatalf("notes of the second report-back: %q", second.Spec.Notes)
+	}
 	// Returned on Wednesday 4 Nov: 30 working days to Wednesday 16 Dec.
 	if got := s.Transfer.Rounds[2].DueAt.In(cst); !got.Equal(mustTime(t, "2026-12-16 23:59:59")) {
 		t.Fatalf("re-verification due %s", got)
@@ -379,7 +385,7 @@ func TestReportTransferAccepted(t *testing.T) {
 		}, schemas.CompleteTaskRequest{TaskID: id + "." + step, Actor: r.actor(official), Decision: decision, Form: form})
 	}
 	r.at("2026-11-03 10:00", func() {
-		child("report-back-1", "hu.jun", schemas.FindingSubstantiated, map[string]any{"report": "属实"})
+		child("report-back-1", "hu.jun", schemas.FindingSubstantiated, map[string]any{"report": "属实", "attachments": "谈话笔录：乌云承认收受……"})
 	})
 	r.at("2026-11-04 10:00", func() { child("review-1", "bao.yin", schemas.ReviewAccept, nil) })
 	r.at("2026-11-05 10:00", func() {
@@ -389,6 +395,10 @@ func TestReportTransferAccepted(t *testing.T) {
 	s := r.state()
 	if s.Outcome != "属实；组织处理" || s.Report.TransferOutcome != schemas.TransferAccepted || !strings.HasPrefix(s.Report.TransferCaseID, "transfer-") {
 		t.Fatalf("outcome %q %+v", s.Outcome, s.Report)
+	}
+	// The lower office's report and its own material came up with the result.
+	if s.Report.TransferReport != "属实" || s.Report.TransferAttachments != "谈话笔录：乌云承认收受……" {
+		t.Fatalf("what came up: %q / %q", s.Report.TransferReport, s.Report.TransferAttachments)
 	}
 	var tc schemas.Case
 	r.db.First(&tc, "id = ?", s.Report.TransferCaseID)

@@ -19,7 +19,7 @@ func Transfer(ctx workflow.Context, in schemas.TransferInput) (schemas.CaseState
 	t := &transfer{
 		caseRun: newCaseRun(in.CaseID, schemas.KindTransfer, in.Title, in.OrgUnitID, in.CreatedBy, in.Priority, transferStages),
 		in:      in,
-		tr:      &schemas.TransferState{ParentCaseID: in.ParentCaseID, SuperiorOrgUnitID: in.SuperiorOrgUnitID},
+		tr:      &schemas.TransferState{ParentCaseID: in.ParentCaseID, SuperiorOrgUnitID: in.SuperiorOrgUnitID, Instructions: in.Instructions},
 	}
 	t.state.Transfer = t.tr
 	t.addSubjects(in.Subjects...)
@@ -73,14 +73,14 @@ func (t *transfer) run(ctx workflow.Context) error {
 		}
 		back, err := t.reportBack(ctx, round, days)
 		if errors.Is(err, errAbandoned) && t.tr.TakenOver {
-			return t.conclude(ctx, schemas.TransferTakenOver, "", "")
+			return t.conclude(ctx, schemas.TransferTakenOver, nil)
 		}
 		if err != nil {
 			return err
 		}
 		rd := &t.tr.Rounds[round-1]
 		now := workflow.Now(ctx)
-		rd.Finding, rd.Report, rd.SubmittedAt = back.Decision, back.Text("report"), &now
+		rd.Finding, rd.Report, rd.Attachments, rd.SubmittedAt = back.Decision, back.Text("report"), back.Text("attachments"), &now
 		if err := t.setStage(ctx, "reviewing"); err != nil {
 			return err
 		}
@@ -105,10 +105,10 @@ func (t *transfer) run(ctx workflow.Context) error {
 		rd.Review, rd.ReviewNote = review.Decision, review.Text("note")
 		switch review.Decision {
 		case schemas.ReviewAccept:
-			return t.conclude(ctx, schemas.TransferAccepted, rd.Finding, rd.Report)
+			return t.conclude(ctx, schemas.TransferAccepted, rd)
 		case schemas.ReviewTakeOver:
 			t.tr.TakenOver = true
-			return t.conclude(ctx, schemas.TransferTakenOver, "", "")
+			return t.conclude(ctx, schemas.TransferTakenOver, nil)
 		}
 		t.tr.Returns++
 		if err := t.exec(ctx, "退回重新核查", acts.Audit, activities.AuditRequest{
@@ -140,7 +140,8 @@ func (t *transfer) reportBack(ctx workflow.Context, round, days int) (Completion
 		},
 		Spec: schemas.TaskSpec{Decisions: findingDecisions, Form: []schemas.FormField{
 			{Name: "report", Label: "核查报告", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000},
-		}},
+			{Name: "attachments", Label: "附件材料（谈话笔录、情况说明等，文字）", Type: schemas.FieldTextarea, MaxLen: 50000},
+		}, Notes: t.reportBackNotes(round)},
 		AfterRung: func(rctx workflow.Context, action schemas.RungAction) {
 			if action != schemas.RungEscalateTo {
 				return
@@ -193,6 +194,22 @@ func (t *transfer) reportBack(ctx workflow.Context, round, days int) (Completion
 	return done, err
 }
 
+// reportBackNotes tell the lower office what to verify: the superior's instructions, where the
+// report's content is (the case page shows it, without the reporter's identity), and after a
+// return, what the superior asked for.
+func (t *transfer) reportBackNotes(round int) []string {
+	notes := []string{
+		"核查要求：" + t.in.Instructions,
+		"反映内容（不含反映人信息）见本案件页面；" + t.in.ParentCaseID + "为上级受理的原举报件。",
+	}
+	if round > 1 {
+		if prev := t.tr.Rounds[round-2]; prev.ReviewNote != "" {
+			notes = append(notes, fmt.Sprintf("上级第%d次审核退回意见：%s", round-1, prev.ReviewNote))
+		}
+	}
+	return notes
+}
+
 // sideTask opens a task beside the report-back in the background: it closes when done, or is
 // withdrawn once the report-back step has closed (even if that happens while it is opening).
 func (t *transfer) sideTask(ctx workflow.Context, sides *[]*task, mainKey string, spec StepSpec, then func(Completion)) {
@@ -218,14 +235,16 @@ func (t *transfer) sideTask(ctx workflow.Context, sides *[]*task, mainKey string
 	})
 }
 
-// conclude tells the superior's report case the result and closes.
-func (t *transfer) conclude(ctx workflow.Context, outcome, finding, report string) error {
-	if outcome == schemas.TransferTakenOver {
+// conclude tells the superior's report case the result (the accepted round's report and
+// attachments; none when taken over) and closes.
+func (t *transfer) conclude(ctx workflow.Context, outcome string, accepted *schemas.TransferRound) error {
+	res := schemas.TransferResult{TransferID: t.state.ID, Outcome: outcome}
+	if outcome == schemas.TransferTakenOver || accepted == nil {
 		t.state.Outcome = "上级提级办理"
 	} else {
-		t.state.Outcome = "上级审核通过：" + decisionLabel(schemas.TaskSpec{Decisions: findingDecisions}, finding)
+		t.state.Outcome = "上级审核通过：" + decisionLabel(schemas.TaskSpec{Decisions: findingDecisions}, accepted.Finding)
+		res.Finding, res.Report, res.Attachments = accepted.Finding, accepted.Report, accepted.Attachments
 	}
-	res := schemas.TransferResult{TransferID: t.state.ID, Outcome: outcome, Finding: finding, Report: report}
 	action := "transfer.reported_up"
 	if err := workflow.SignalExternalWorkflow(ctx, t.in.ParentCaseID, "", schemas.SignalTransferResult, res).Get(ctx, nil); err != nil {
 		if ctx.Err() != nil {
