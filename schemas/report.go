@@ -120,24 +120,24 @@ const (
 
 // ReportState is the report part of CaseState.
 type ReportState struct {
-	Channel         string   `json:"channel"`
-	Signed          bool     `json:"signed"`
-	Followable      bool     `json:"followable"`
-	Accepted        *bool    `json:"accepted,omitempty"`
-	ForwardedTo     string   `json:"forwarded_to,omitempty"`
-	Triage          string   `json:"triage,omitempty"`
-	TransferCaseID  string   `json:"transfer_case_id,omitempty"`
-	TransferOutcome string   `json:"transfer_outcome,omitempty"`
+	Channel         string `json:"channel"`
+	Signed          bool   `json:"signed"`
+	Followable      bool   `json:"followable"`
+	Accepted        *bool  `json:"accepted,omitempty"`
+	ForwardedTo     string `json:"forwarded_to,omitempty"`
+	Triage          string `json:"triage,omitempty"`
+	TransferCaseID  string `json:"transfer_case_id,omitempty"`
+	TransferOutcome string `json:"transfer_outcome,omitempty"`
 	// TransferReport and TransferAttachments are what the lower office reported up.
-	TransferReport      string `json:"transfer_report,omitempty"`
-	TransferAttachments string `json:"transfer_attachments,omitempty"`
-	PublicityCaseID string   `json:"publicity_case_id,omitempty"`
-	Extended        bool     `json:"extended,omitempty"`
-	Finding         string   `json:"finding,omitempty"`
-	Handling        string   `json:"handling,omitempty"`
-	LinkedCases     []string `json:"linked_cases,omitempty"`
-	Clarified       bool     `json:"clarified,omitempty"`
-	FeedbackGiven   bool     `json:"feedback_given,omitempty"`
+	TransferReport      string   `json:"transfer_report,omitempty"`
+	TransferAttachments string   `json:"transfer_attachments,omitempty"`
+	PublicityCaseID     string   `json:"publicity_case_id,omitempty"`
+	Extended            bool     `json:"extended,omitempty"`
+	Finding             string   `json:"finding,omitempty"`
+	Handling            string   `json:"handling,omitempty"`
+	LinkedCases         []string `json:"linked_cases,omitempty"`
+	Clarified           bool     `json:"clarified,omitempty"`
+	FeedbackGiven       bool     `json:"feedback_given,omitempty"`
 }
 
 // Signals between cases.
