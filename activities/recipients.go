@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"go.temporal.io/sdk/temporal"
 	"gorm.io/gorm"
 
 	"github.com/jiandu/jiandu/schemas"
@@ -85,4 +86,37 @@ func superiorOffice(ctx context.Context, tx *gorm.DB, orgUnitID string) (string,
 		return nearestWithRole(tx, orgUnitID, schemas.RoleSupervisor)
 	}
 	return nearestWithRole(tx, *u.ParentID, schemas.RoleSupervisor)
+}
+
+// DisciplineOffice is the discipline body (纪委监委) that takes a referral from a case of
+// orgUnitID: the body of that place (a unit of kind discipline under it, with a discipline
+// liaison), else of the nearest place further up the tree.
+func (a *Activities) DisciplineOffice(ctx context.Context, orgUnitID string) (string, error) {
+	tx := a.DB.WithContext(ctx)
+	id := orgUnitID
+	for depth := 0; id != "" && depth < 16; depth++ {
+		var u schemas.OrgUnit
+		if err := tx.First(&u, "id = ?", id).Error; err != nil {
+			return "", fmt.Errorf("org unit %s: %w", id, err)
+		}
+		// The discipline body of this place hangs under its organization department.
+		var bodies []schemas.OrgUnit
+		if err := tx.Where("kind = ? AND parent_id = ?", schemas.OrgKindDiscipline, u.ID).Order("id").Find(&bodies).Error; err != nil {
+			return "", fmt.Errorf("discipline bodies under %s: %w", id, err)
+		}
+		for _, b := range bodies {
+			ids, err := withRole(tx, b.ID, schemas.RoleDiscipline)
+			if err != nil {
+				return "", err
+			}
+			if len(ids) > 0 {
+				return b.ID, nil
+			}
+		}
+		if u.ParentID == nil {
+			break
+		}
+		id = *u.ParentID
+	}
+	return "", temporal.NewNonRetryableApplicationError("no discipline body with a liaison above "+orgUnitID, "NoDisciplineOffice", nil)
 }

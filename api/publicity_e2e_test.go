@@ -123,6 +123,8 @@ func TestPublicityEndToEnd(t *testing.T) {
 		h.complete("chen.jing", h.waitTask("chen.jing", id+".decide-c1").ID, map[string]any{"decision": "proceed"})
 		h.complete("chen.jing", h.waitTask("chen.jing", id+".decide-c2").ID,
 			map[string]any{"decision": "refuse", "form": map[string]any{"reason": "反映问题属实", "refer_to_discipline": true}})
+		// The city's discipline liaison confirms receipt of the referral.
+		h.complete("gao.feng", h.waitTask("gao.feng", id+".referral-c2").ID, map[string]any{"decision": "received", "form": map[string]any{"receipt_no": "呼纪受〔2026〕88号"}})
 
 		got := h.waitCase(id, schemas.CaseClosed)
 		if got.State.Outcome != "张三：不影响任职；李四：不予任职" || len(got.Timeline) < 10 {

@@ -126,6 +126,16 @@ func DefaultLadder() Ladder {
 	}
 }
 
+// ReferralReceipt records that the discipline commission received a referral (移送纪委).
+type ReferralReceipt struct {
+	Key        string    `json:"key"`
+	Subject    string    `json:"subject"`
+	Office     string    `json:"office"`
+	ReceiptNo  string    `json:"receipt_no"`
+	ReceivedBy string    `json:"received_by"`
+	At         time.Time `json:"at"`
+}
+
 // TaskView is a task as the workflow holds it and the API shows it.
 type TaskView struct {
 	ID         string     `json:"id"`
@@ -202,18 +212,20 @@ type CancelCaseRequest struct {
 
 // CaseState is what the case-state query answers and what updates return.
 type CaseState struct {
-	ID         string          `json:"id"`
-	Kind       CaseKind        `json:"kind"`
-	Title      string          `json:"title"`
-	OrgUnitID  string          `json:"org_unit_id"`
-	Status     CaseStatus      `json:"status"`
-	Stage      string          `json:"stage"`
-	StageTitle string          `json:"stage_title"`
-	Outcome    string          `json:"outcome,omitempty"`
-	Priority   Priority        `json:"priority"`
-	Subjects   []string        `json:"subjects,omitempty"` // the officials the case is about (回避)
-	Tasks      []TaskView      `json:"tasks"`
-	Publicity  *PublicityState `json:"publicity,omitempty"`
+	ID         string     `json:"id"`
+	Kind       CaseKind   `json:"kind"`
+	Title      string     `json:"title"`
+	OrgUnitID  string     `json:"org_unit_id"`
+	Status     CaseStatus `json:"status"`
+	Stage      string     `json:"stage"`
+	StageTitle string     `json:"stage_title"`
+	Outcome    string     `json:"outcome,omitempty"`
+	Priority   Priority   `json:"priority"`
+	Subjects   []string   `json:"subjects,omitempty"` // the officials the case is about (回避)
+	// Referrals are the matters handed to the discipline commission, with their receipts.
+	Referrals []ReferralReceipt `json:"referrals,omitempty"`
+	Tasks     []TaskView        `json:"tasks"`
+	Publicity *PublicityState   `json:"publicity,omitempty"`
 
 	// P2 and P3.
 	DepartureAudit  *DepartureAuditState  `json:"departure_audit,omitempty"`

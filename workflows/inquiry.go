@@ -401,8 +401,9 @@ func (q *inquiry) settle(ctx workflow.Context, done Completion) error {
 		q.inq.LinkedCaseID = id
 		outcome += "（" + id + "）"
 	case schemas.InqRefer:
-		if err := q.exec(ctx, "移送纪委", acts.Audit, activities.AuditRequest{
-			CaseID: q.state.ID, At: workflow.Now(ctx), Actor: done.Actor.ID, Action: "inquiry.referred_to_discipline",
+		if err := q.referToDiscipline(ctx, Referral{
+			Key: "inquiry", Subject: q.in.CadreName, What: "函询" + q.in.CadreName + "：" + done.Text("opinion"),
+			Actor: done.Actor.ID, Action: "inquiry.referred_to_discipline",
 			Detail: map[string]any{"opinion": done.Text("opinion"), "untrue": q.inq.Untrue},
 		}); err != nil {
 			return err

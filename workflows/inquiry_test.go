@@ -128,11 +128,15 @@ func TestInquiryLateAnswer(t *testing.T) {
 	r.at("2026-12-04 10:00", func() {
 		r.complete("assess-1", "bao.yin", schemas.InqRefer, assessForm(schemas.AnswerUntrue))
 	})
+	r.at("2026-12-07 10:00", func() { r.complete("referral-inquiry", "gao.feng", "received", map[string]any{"receipt_no": "呼纪受〔2026〕90号"}) })
 	r.env.ExecuteWorkflow(workflows.Inquiry, inquiryInput(r.caseID))
 
 	s := r.state()
 	if s.Outcome != "移送纪委；答复不如实" || !s.Inquiry.Untrue || s.Inquiry.AnswerFinding != schemas.AnswerUntrue {
 		t.Fatalf("outcome %q, state %+v", s.Outcome, s.Inquiry)
+	}
+	if len(s.Referrals) != 1 || s.Referrals[0].Office != "150100-jw" {
+		t.Fatalf("referral receipt %+v", s.Referrals)
 	}
 	if l := s.Inquiry.Letters[0]; !l.Late || !l.TalkOrdered {
 		t.Fatalf("letter %+v", l)

@@ -265,9 +265,9 @@ func (p *publicity) decide(ctx workflow.Context, i int) error {
 	}
 	cand.Final = true
 	if done.Bool("refer_to_discipline") {
-		if err := p.exec(ctx, "移送纪委："+cand.Name, acts.Audit, activities.AuditRequest{
-			CaseID: p.state.ID, At: workflow.Now(ctx), Actor: done.Actor.ID, Action: "publicity.referred_to_discipline",
-			Detail: map[string]string{"candidate": cand.ID},
+		if err := p.referToDiscipline(ctx, Referral{
+			Key: cand.ID, Subject: cand.Name, What: "任前公示中反映" + cand.Name + "的问题：" + cand.Reason,
+			Actor: done.Actor.ID, Action: "publicity.referred_to_discipline", Detail: map[string]string{"candidate": cand.ID},
 		}); err != nil {
 			return err
 		}

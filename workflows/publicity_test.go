@@ -91,6 +91,13 @@ func TestPublicityObjectionFoundTrue(t *testing.T) {
 	r.at("2026-11-10 09:50", func() {
 		r.complete("decide-c2", "chen.jing", schemas.PubRefuse, map[string]any{"reason": "反映问题属实", "refer_to_discipline": true})
 	})
+	// The city's discipline liaison confirms receipt of the referral; the case closes after.
+	r.at("2026-11-11 10:00", func() {
+		r.reject("receipt without a number", schemas.UpdateCompleteTask, schemas.CompleteTaskRequest{
+			TaskID: r.caseID + ".referral-c2", Actor: r.actor("gao.feng"), Decision: "received",
+		}, schemas.ErrTypeInvalid)
+		r.complete("referral-c2", "gao.feng", "received", map[string]any{"receipt_no": "呼纪受〔2026〕88号"})
+	})
 	r.env.ExecuteWorkflow(workflows.Publicity, publicityInput(r.caseID, "张三", "李四"))
 
 	s := r.state()
@@ -104,6 +111,15 @@ func TestPublicityObjectionFoundTrue(t *testing.T) {
 	r.db.Model(&schemas.AuditEvent{}).Where("case_id = ? AND action = ?", r.caseID, "publicity.referred_to_discipline").Count(&referred)
 	if referred != 1 {
 		t.Fatal("referral to the discipline commission not recorded")
+	}
+	var receipt schemas.Task
+	r.db.First(&receipt, "id = ?", r.caseID+".referral-c2")
+	if receipt.OrgUnitID != "150100-jw" || receipt.AssigneeRole != schemas.RoleDiscipline || len(s.Referrals) != 1 ||
+		s.Referrals[0].ReceiptNo != "呼纪受〔2026〕88号" || s.Referrals[0].Office != "150100-jw" {
+		t.Fatalf("referral receipt: task %+v, state %+v", receipt, s.Referrals)
+	}
+	if !r.notified("gao.feng", "assigned", "referral-c2") {
+		t.Fatal("the discipline liaison was not told of the referral")
 	}
 	// The signed reporter gets an answer through the intake office.
 	var n int64

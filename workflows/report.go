@@ -348,8 +348,15 @@ func (r *report) findAndHandle(ctx workflow.Context, note string) error {
 			return err
 		}
 		r.state.Outcome += "：" + id
-	case schemas.HandleOrg, schemas.HandleDiscipline:
+	case schemas.HandleOrg:
 		if err := r.audit(ctx, handlingLabels[h], done.Actor.ID, "report.handled", map[string]string{"handling": h}); err != nil {
+			return err
+		}
+	case schemas.HandleDiscipline:
+		if err := r.referToDiscipline(ctx, Referral{
+			Key: "report", Subject: r.in.SubjectName, What: "反映" + r.in.SubjectName + "的问题经核查，" + done.Text("opinion"),
+			Actor: done.Actor.ID, Action: "report.handled", Detail: map[string]string{"handling": h},
+		}); err != nil {
 			return err
 		}
 	}
