@@ -128,7 +128,9 @@ func TestInquiryLateAnswer(t *testing.T) {
 	r.at("2026-12-04 10:00", func() {
 		r.complete("assess-1", "bao.yin", schemas.InqRefer, assessForm(schemas.AnswerUntrue))
 	})
-	r.at("2026-12-07 10:00", func() { r.complete("referral-inquiry", "gao.feng", "received", map[string]any{"receipt_no": "呼纪受〔2026〕90号"}) })
+	r.at("2026-12-07 10:00", func() {
+		r.complete("referral-inquiry", "gao.feng", "received", map[string]any{"receipt_no": "呼纪受〔2026〕90号"})
+	})
 	r.env.ExecuteWorkflow(workflows.Inquiry, inquiryInput(r.caseID))
 
 	s := r.state()
