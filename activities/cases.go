@@ -70,6 +70,13 @@ func (a *Activities) RecordCase(ctx context.Context, rec CaseRecord) error {
 		if err != nil {
 			return fmt.Errorf("record case %s: %w", rec.ID, err)
 		}
+		if rec.Kind == schemas.KindReport && rec.Status == schemas.CaseCancelled {
+			// The reporter following it by query code reads 已撤销, not the last status.
+			if err := tx.Model(&schemas.Report{}).Where("id = ?", rec.ID).
+				Updates(map[string]any{"status": schemas.ReportWithdrawn, "updated_at": rec.At.UTC()}).Error; err != nil {
+				return fmt.Errorf("record case %s: withdraw report: %w", rec.ID, err)
+			}
+		}
 		for _, id := range rec.Subjects {
 			sub := schemas.CaseSubject{CaseID: rec.ID, OfficialID: id, AddedBy: rec.CreatedBy, Reason: "立案", CreatedAt: rec.At.UTC()}
 			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&sub).Error; err != nil {

@@ -307,33 +307,38 @@ func (a *Activities) FireRung(ctx context.Context, req RungRequest) (RungResult,
 		if err != nil {
 			return err
 		}
+		// The holders and the others a rung tells read different words: the holder is asked to
+		// finish, the others to follow it up.
 		n := schemas.Notification{CaseID: req.Case.ID, TaskID: t.ID, CreatedAt: req.At}
-		var to []string
+		var others []string
 		updates := map[string]any{"updated_at": req.At.UTC()}
 		subject := fmt.Sprintf("%s《%s》的任务「%s」", req.Case.ID, req.Case.Title, t.Title)
+		yours := fmt.Sprintf("您承办的%s《%s》的任务「%s」", req.Case.ID, req.Case.Title, t.Title)
+		var holderBody, otherBody string
 		switch req.Action {
 		case schemas.RungRemind:
-			to = hold
 			n.Kind, n.Title = notify.KindReminder, "任务即将到期："+t.Title
-			n.Body = subject + "将于" + calendar.DateText(t.DueAt) + "到期，请及时办理。"
+			holderBody = yours + "将于" + calendar.DateText(t.DueAt) + "到期，请及时办理。"
 		case schemas.RungOverdue:
 			updates["overdue"] = true
 			_, sup, err := nearestWithRole(tx, t.OrgUnitID, schemas.RoleSupervisor)
 			if err != nil {
 				return err
 			}
-			to = append(append(to, hold...), sup...)
+			others = sup
 			n.Kind, n.Title = notify.KindOverdue, "任务已逾期："+t.Title
-			n.Body = subject + "已于" + calendar.DateText(t.DueAt) + "到期未办结。"
+			holderBody = yours + "已于" + calendar.DateText(t.DueAt) + "到期，请尽快办结。"
+			otherBody = subject + "已于" + calendar.DateText(t.DueAt) + "到期未办结，请予关注。"
 		case schemas.RungUrge:
 			updates["overdue"], updates["escalation_level"] = true, 1
 			heads, err := unitHead(tx, t.OrgUnitID)
 			if err != nil {
 				return err
 			}
-			to = append(append(to, hold...), heads...)
+			others = heads
 			n.Kind, n.Title = notify.KindUrge, "催办通知："+t.Title
-			n.Body = subject + "已逾期，请督促承办人尽快办结。"
+			holderBody = yours + "已逾期，请立即办结。"
+			otherBody = subject + "已逾期，请督促承办人尽快办结。"
 		case schemas.RungEscalate:
 			updates["overdue"], updates["escalation_level"] = true, 2
 			org, sup, err := superiorOffice(ctx, tx, t.OrgUnitID)
@@ -341,9 +346,10 @@ func (a *Activities) FireRung(ctx context.Context, req RungRequest) (RungResult,
 				return err
 			}
 			result.EscalatedTo = org
-			to = append(append(to, hold...), sup...)
+			others = sup
 			n.Kind, n.Title = notify.KindEscalation, "督办通知："+t.Title
-			n.Body = subject + "逾期未办结，已提请上级干部监督机构督办。"
+			holderBody = yours + "逾期未办结，已提请上级干部监督机构督办，请立即办结。"
+			otherBody = subject + "逾期未办结，请予督办。"
 		case schemas.RungEscalateTo:
 			if req.To == nil {
 				return fmt.Errorf("ladder action %q names nobody to tell", req.Action)
@@ -353,23 +359,33 @@ func (a *Activities) FireRung(ctx context.Context, req RungRequest) (RungResult,
 			if err != nil {
 				return err
 			}
-			to = append(append(to, hold...), ids...)
+			others = ids
 			n.Kind, n.Title = notify.KindEscalation, "逾期上报："+t.Title
-			n.Body = subject + "逾期未办结，已报告" + req.To.Role.Title() + "。"
+			holderBody = yours + "逾期未办结，已报告" + req.To.Role.Title() + "，请立即办结。"
+			otherBody = subject + "逾期未办结，请督促办理。"
 		default:
 			return fmt.Errorf("unknown ladder action %q", req.Action)
 		}
 		if err := tx.Model(&schemas.Task{}).Where("id = ? AND status = ?", t.ID, schemas.TaskOpen).Updates(updates).Error; err != nil {
 			return fmt.Errorf("mark task %s: %w", t.ID, err)
 		}
-		if to, err = withoutSubjects(tx, req.Case.ID, t, to); err != nil { // 回避
+		if hold, err = withoutSubjects(tx, req.Case.ID, t, hold); err != nil { // 回避
 			return err
 		}
-		detail := map[string]any{"due_at": t.DueAt, "notified": to, "escalated_to": result.EscalatedTo}
+		if others, err = withoutSubjects(tx, req.Case.ID, t, others); err != nil {
+			return err
+		}
+		others = slices.DeleteFunc(others, func(id string) bool { return slices.Contains(hold, id) })
+		detail := map[string]any{"due_at": t.DueAt, "notified": append(append([]string(nil), hold...), others...), "escalated_to": result.EscalatedTo}
 		if err := appendAudit(ctx, tx, req.Case.ID, req.At, "system", "task."+string(req.Action), t.ID, detail); err != nil {
 			return err
 		}
-		return enqueueAll(ctx, tx, to, n)
+		n.Body = holderBody
+		if err := enqueueAll(ctx, tx, hold, n); err != nil {
+			return err
+		}
+		n.Body = otherBody
+		return enqueueAll(ctx, tx, others, n)
 	})
 	return result, err
 }

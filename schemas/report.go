@@ -59,13 +59,14 @@ const (
 	ReportInProgress = "in_progress" // 办理中
 	ReportForwarded  = "forwarded"   // 不属于受理范围，已转交
 	ReportConcluded  = "concluded"   // 已办结
+	ReportWithdrawn  = "withdrawn"   // 已撤销 (its case was cancelled)
 )
 
 // ReportStatusTitle is the Chinese text of a report status.
 func ReportStatusTitle(s string) string {
 	return map[string]string{
 		ReportReceived: "已收到", ReportAccepted: "已受理", ReportInProgress: "办理中",
-		ReportForwarded: "不属于受理范围，已转有关部门", ReportConcluded: "已办结",
+		ReportForwarded: "不属于受理范围，已转有关部门", ReportConcluded: "已办结", ReportWithdrawn: "已撤销",
 	}[s]
 }
 

@@ -289,6 +289,21 @@ func (c *caseRun) deadlineFrom(ctx workflow.Context, from time.Time, p calendar.
 	return due, err
 }
 
+// awaitOrTimeout waits until cond holds or d has passed (a timer named summary). When cond wins,
+// the timer is cancelled, so a finished step leaves no reminder pending in the Temporal UI (the
+// SDK leaves it running unless told). Versioned: histories from before kept their timers.
+func awaitOrTimeout(ctx workflow.Context, d time.Duration, summary string, cond func() bool) (bool, error) {
+	opts := workflow.AwaitOptions{Timeout: d, TimerOptions: workflow.TimerOptions{Summary: summary}}
+	if workflow.GetVersion(ctx, "cancel-finished-timers", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		// A context of its own would change the order in which cancelling the case cancels
+		// timers and activities: older histories wait on ctx itself.
+		return workflow.AwaitWithOptions(ctx, opts, cond)
+	}
+	tctx, cancel := workflow.WithCancel(ctx)
+	defer cancel()
+	return workflow.AwaitWithOptions(tctx, opts, cond)
+}
+
 // sleepUntil waits for a named timer ("公示期满") to reach at.
 func sleepUntil(ctx workflow.Context, at time.Time, summary string) error {
 	d := at.Sub(workflow.Now(ctx))

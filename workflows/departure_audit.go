@@ -420,9 +420,7 @@ func (c *caseRun) windowStep(ctx workflow.Context, spec StepSpec, lapse, comment
 	if t := c.find(id); t != nil && !finished {
 		answered := func() bool { return finished || t.completion != nil || t.abandoned }
 		if d := t.view.DueAt.Sub(workflow.Now(ctx)); d > 0 {
-			ok, werr := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
-				Timeout: d, TimerOptions: workflow.TimerOptions{Summary: spec.DeadlineSummary},
-			}, answered)
+			ok, werr := awaitOrTimeout(ctx, d, spec.DeadlineSummary, answered)
 			if werr != nil {
 				return Completion{}, false, werr
 			}

@@ -30,6 +30,9 @@ type StepSpec struct {
 	Spec            schemas.TaskSpec
 	// Validate adds checks across fields that the form description cannot say.
 	Validate func(schemas.CompleteTaskRequest) []schemas.FieldIssue
+	// Opened runs once the task is open, with its deadline: a process keeps the due date in its
+	// own state while the step runs.
+	Opened func(schemas.TaskView)
 	// Refuse rejects a decision that the case's state forbids now (a restricted candidate may
 	// not be promoted): its rejection (a conflict) is returned as is. It runs at validation
 	// time, so it sees the state as it is when the completion arrives.
@@ -78,6 +81,9 @@ func (c *caseRun) humanStep(ctx workflow.Context, spec StepSpec) (Completion, er
 	t, _, err := c.openTask(ctx, spec)
 	if err != nil {
 		return Completion{}, err
+	}
+	if spec.Opened != nil {
+		spec.Opened(t.view)
 	}
 	done := func() bool { return t.completion != nil || t.abandoned }
 	if err := c.climbLadder(ctx, t, spec, done); err != nil {
@@ -145,10 +151,7 @@ func (c *caseRun) climbLadder(ctx workflow.Context, t *task, spec StepSpec, done
 		}
 		if d := at.Sub(workflow.Now(ctx)); d > 0 {
 			extensions := t.extensions
-			ok, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
-				Timeout:      d,
-				TimerOptions: workflow.TimerOptions{Summary: rungSummary(spec, rung.Action)},
-			}, func() bool { return done() || t.extensions != extensions })
+			ok, err := awaitOrTimeout(ctx, d, rungSummary(spec, rung.Action), func() bool { return done() || t.extensions != extensions })
 			if err != nil {
 				return err
 			}

@@ -124,6 +124,17 @@ func TestInquiryLateAnswer(t *testing.T) {
 	r.at("2026-12-01 15:00", func() {
 		r.complete("answer-1-talk", "bao.yin", "held", map[string]any{"record": "已约谈，本人表示三日内答复。"})
 	})
+	// While the cadre has not answered, the state already carries the answer's due date.
+	r.at("2026-11-20 10:00", func() {
+		v, err := r.env.QueryWorkflow(schemas.QueryCaseState)
+		var st schemas.CaseState
+		if err == nil {
+			err = v.Get(&st)
+		}
+		if err != nil || len(st.Inquiry.Letters) != 1 || !st.Inquiry.Letters[0].AnswerDueAt.Equal(mustTime(t, "2026-11-23 23:59:59")) {
+			t.Errorf("state before the answer: %+v %v", st.Inquiry, err)
+		}
+	})
 	answerAndSign(r, 1, "2026-12-02 10:00", "2026-12-03 10:00")
 	r.at("2026-12-04 10:00", func() {
 		r.complete("assess-1", "bao.yin", schemas.InqRefer, assessForm(schemas.AnswerUntrue))
@@ -139,6 +150,19 @@ func TestInquiryLateAnswer(t *testing.T) {
 	}
 	if len(s.Referrals) != 1 || s.Referrals[0].Office != "150100-jw" {
 		t.Fatalf("referral receipt %+v", s.Referrals)
+	}
+	// The 催办 reads differently for the cadre who must answer and for the unit principal
+	// who must see that they do.
+	urge := func(official string) string {
+		var n schemas.Notification
+		r.db.Where("official_id = ? AND kind = ? AND task_id = ?", official, "urge", r.caseID+".answer-1").First(&n)
+		return n.Body
+	}
+	if b := urge("batu"); !strings.Contains(b, "您承办的") || strings.Contains(b, "督促") {
+		t.Fatalf("the cadre's 催办 reads %q", b)
+	}
+	if b := urge("zheng.yi"); !strings.Contains(b, "请督促承办人") {
+		t.Fatalf("the unit principal's 催办 reads %q", b)
 	}
 	if l := s.Inquiry.Letters[0]; !l.Late || !l.TalkOrdered {
 		t.Fatalf("letter %+v", l)

@@ -81,6 +81,7 @@ func (p *publicity) run(ctx workflow.Context) error {
 
 // draftAndApprove loops: the cadre section drafts, the leader approves or returns it.
 func (p *publicity) draftAndApprove(ctx workflow.Context) error {
+	var notes []string // a redraft shows why it was returned and what the last draft said
 	for round := 1; ; round++ {
 		if err := p.setStage(ctx, "drafting"); err != nil {
 			return err
@@ -89,7 +90,7 @@ func (p *publicity) draftAndApprove(ctx workflow.Context) error {
 		if round > 1 {
 			title = fmt.Sprintf("修改任前公示（第%d稿）", round)
 		}
-		if _, err := p.humanStep(ctx, StepSpec{
+		draft, err := p.humanStep(ctx, StepSpec{
 			Key: fmt.Sprintf("draft-%d", round), Step: "draft_notice", Title: title,
 			OrgUnitID: p.in.OrgUnitID, Role: schemas.RoleCadreSection,
 			Period: calendar.Period{N: 3, Unit: calendar.WorkingDays},
@@ -99,8 +100,10 @@ func (p *publicity) draftAndApprove(ctx workflow.Context) error {
 					{Name: "notice_text", Label: "公示内容", Type: schemas.FieldTextarea, Required: true, MaxLen: 10000},
 					{Name: "report_channels", Label: "反映问题方式（电话、信函、网址）", Type: schemas.FieldTextarea, Required: true, MaxLen: 1000},
 				},
+				Notes: notes,
 			},
-		}); err != nil {
+		})
+		if err != nil {
 			return err
 		}
 		if err := p.setStage(ctx, "approving"); err != nil {
@@ -120,6 +123,11 @@ func (p *publicity) draftAndApprove(ctx workflow.Context) error {
 		}
 		if done.Decision == "approve" {
 			return nil
+		}
+		notes = []string{
+			"退回意见（" + done.Actor.Name + "）：" + done.Text("opinion"),
+			"上一稿公示内容：" + draft.Text("notice_text"),
+			"上一稿反映问题方式：" + draft.Text("report_channels"),
 		}
 	}
 }

@@ -142,7 +142,16 @@ func TestPublicityObjectionUnfoundedAndFiled(t *testing.T) {
 	r.at("2026-11-02 11:00", func() {
 		r.complete("approve-1", "chen.jing", "return", map[string]any{"opinion": "请补充人选简历"})
 	})
-	r.at("2026-11-02 14:00", func() { r.complete("draft-2", "wu.gang", "submit", draftForm) })
+	r.at("2026-11-02 14:00", func() {
+		// The redraft shows why it came back and what the returned draft said.
+		var redraft schemas.Task
+		r.db.First(&redraft, "id = ?", r.caseID+".draft-2")
+		notes := strings.Join(redraft.Spec.Notes, "\n")
+		if !strings.Contains(notes, "请补充人选简历") || !strings.Contains(notes, "经市委研究，拟任命") {
+			t.Errorf("redraft notes %q: want the return opinion and the previous draft", notes)
+		}
+		r.complete("draft-2", "wu.gang", "submit", draftForm)
+	})
 	r.at("2026-11-02 15:00", func() { r.complete("approve-2", "chen.jing", "approve", nil) })
 	// An anonymous vague report is filed; a signed one is verified and found unfounded.
 	r.at("2026-11-04 10:00", func() {

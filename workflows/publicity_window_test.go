@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/jiandu/jiandu/schemas"
 	"github.com/jiandu/jiandu/workflows"
@@ -61,5 +62,30 @@ func TestPublicityPublishOnAndWindow(t *testing.T) {
 	}
 	if len(s.Publicity.Objections) != 2 || s.Publicity.Objections[0].Late || !s.Publicity.Objections[1].Late {
 		t.Fatalf("objections: %+v (want one on time, one late)", s.Publicity.Objections)
+	}
+}
+
+// TestFinishedStepsCancelTheirTimers: a step done before its reminder leaves no timer pending
+// (the Temporal UI would show it waiting): the draft, the approval and the decision are done
+// early, so each cancels the timer of its next rung.
+// Histories from before the change (the version's default) keep their timers.
+func TestFinishedStepsCancelTheirTimers(t *testing.T) {
+	for _, c := range []struct {
+		version workflow.Version
+		want    int
+	}{{1, 3}, {workflow.DefaultVersion, 0}} {
+		r := newRun(t, "publicity-2026-0052", mustTime(t, "2026-11-02 09:00:00"))
+		cancelled := 0
+		r.env.SetOnTimerCanceledListener(func(string) { cancelled++ })
+		r.env.OnGetVersion("cancel-finished-timers", workflow.DefaultVersion, 1).Return(c.version)
+		draftAndApprove(r, "2026-11-02")
+		r.at("2026-11-10 09:30", func() { r.complete("decide-c1", "chen.jing", schemas.PubProceed, nil) })
+		r.env.ExecuteWorkflow(workflows.Publicity, publicityInput(r.caseID, "张三"))
+		if s := r.state(); s.Status != schemas.CaseClosed {
+			t.Fatalf("version %d: status %s", c.version, s.Status)
+		}
+		if cancelled != c.want {
+			t.Fatalf("version %d: %d timers cancelled, want %d (one per step done before its reminder)", c.version, cancelled, c.want)
+		}
 	}
 }

@@ -406,3 +406,21 @@ func TestReportTransferAccepted(t *testing.T) {
 		t.Fatalf("transfer case %+v", tc)
 	}
 }
+
+// TestReportCancelledReadsWithdrawn: a report case cancelled by its office reads 已撤销 to the
+// reporter following it by query code, not the status it last had.
+func TestReportCancelledReadsWithdrawn(t *testing.T) {
+	r := newRun(t, "report-2026-0701", mustTime(t, "2026-11-02 09:00:00"))
+	reportRow(r)
+	r.at("2026-11-02 10:00", func() { r.complete("accept", "he.ping", "accept", nil) })
+	r.at("2026-11-02 11:00", func() {
+		r.update("cancel", schemas.UpdateCancelCase, schemas.CancelCaseRequest{Actor: r.actor("bao.yin"), Reason: "重复举报，已并案"})
+	})
+	r.env.ExecuteWorkflow(workflows.Report, reportInput(r.caseID, true, true))
+	if s := r.state(); s.Status != schemas.CaseCancelled {
+		t.Fatalf("status %s", s.Status)
+	}
+	if got := r.report(); got.Status != schemas.ReportWithdrawn || schemas.ReportStatusTitle(got.Status) != "已撤销" {
+		t.Fatalf("report status %q after the case was cancelled", got.Status)
+	}
+}

@@ -134,6 +134,7 @@ func (t *transfer) reportBack(ctx workflow.Context, round, days int) (Completion
 		Period:          calendar.Period{N: days, Unit: calendar.WorkingDays},
 		Ladder:          transferLadder(),
 		DeadlineSummary: "上报期限",
+		Opened:          func(v schemas.TaskView) { t.tr.Rounds[round-1].DueAt = v.DueAt },
 		RungTargets: map[int]*activities.RungTarget{
 			2: {Role: schemas.RoleLeader, OrgUnitID: t.in.OrgUnitID},
 			3: {Role: schemas.RoleSupervisor, OrgUnitID: t.in.SuperiorOrgUnitID},
