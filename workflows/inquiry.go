@@ -167,7 +167,7 @@ func (q *inquiry) sendAndAnswer(ctx workflow.Context) error {
 		Key: key, Step: "answer_letter", Title: "书面答复函询：" + q.in.CadreName,
 		OrgUnitID: q.in.CadreUnitID, Role: schemas.RoleSupervisedCadre, AssigneeID: q.in.CadreID,
 		Period: inquiryAnswerPeriod, Ladder: inquiryAnswerLadder(), DeadlineSummary: "函询回复期限",
-		Opened: func(v schemas.TaskView) { q.inq.Letters[n-1].AnswerDueAt = v.DueAt },
+		Opened:     func(v schemas.TaskView) { q.inq.Letters[n-1].AnswerDueAt = v.DueAt },
 		EscalateTo: &activities.RungTarget{Role: schemas.RoleLeader, OrgUnitID: q.in.OrgUnitID},
 		AfterRung: func(rctx workflow.Context, action schemas.RungAction) {
 			if action == schemas.RungEscalateTo {
