@@ -195,6 +195,7 @@ func (a *admonishment) scheduleTalk(ctx workflow.Context) error {
 // record goes back to the supervisor. The 诫勉 takes effect with the talk: the influence
 // period starts then.
 func (a *admonishment) holdTalk(ctx workflow.Context) error {
+	var notes []string // an amended record shows the cadre's objection and the disputed record
 	for round := 1; ; round++ {
 		if err := a.setStage(ctx, "talking"); err != nil {
 			return err
@@ -203,7 +204,7 @@ func (a *admonishment) holdTalk(ctx workflow.Context) error {
 		if round > 1 {
 			title = fmt.Sprintf("修改诫勉谈话记录（第%d稿）：%s", round, a.in.CadreName)
 		}
-		done, err := a.humanStep(ctx, StepSpec{
+		record, err := a.humanStep(ctx, StepSpec{
 			Key: fmt.Sprintf("record-%d", round), Step: "record_talk", Title: title,
 			OrgUnitID: a.in.OrgUnitID, Role: schemas.RoleSupervisor, Period: admRecordPeriod,
 			Spec: schemas.TaskSpec{
@@ -215,20 +216,21 @@ func (a *admonishment) holdTalk(ctx workflow.Context) error {
 					{Name: "record", Label: "谈话记录（指出问题、听取说明、提出整改要求）", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000},
 					{Name: "cadre_statement", Label: "本人说明", Type: schemas.FieldTextarea, MaxLen: 10000},
 				},
+				Notes: notes,
 			},
 		})
 		if err != nil {
 			return err
 		}
 		if round == 1 {
-			if err := a.startInfluence(ctx, done.Text("talk_date")); err != nil {
+			if err := a.startInfluence(ctx, record.Text("talk_date")); err != nil {
 				return err
 			}
 		}
 		if err := a.setStage(ctx, "confirming"); err != nil {
 			return err
 		}
-		done, err = a.humanStep(ctx, StepSpec{
+		done, err := a.humanStep(ctx, StepSpec{
 			Key: fmt.Sprintf("confirm-%d", round), Step: "confirm_record", Title: "确认诫勉谈话记录",
 			OrgUnitID: a.in.CadreUnitID, Role: schemas.RoleSupervisedCadre, AssigneeID: a.in.CadreID, Period: admConfirmPeriod,
 			Spec: schemas.TaskSpec{
@@ -242,6 +244,7 @@ func (a *admonishment) holdTalk(ctx workflow.Context) error {
 		if done.Decision == "confirm" {
 			return nil
 		}
+		notes = []string{"本人异议：" + done.Text("objection"), "有异议的记录：" + record.Text("record")}
 	}
 }
 

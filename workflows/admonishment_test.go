@@ -142,6 +142,11 @@ func TestAdmonishmentDisputedRecordNotCorrected(t *testing.T) {
 		r.complete("confirm-1", "batu", "dispute", map[string]any{"objection": "记录中我的说明不完整"})
 	})
 	r.at("2026-11-13 15:00", func() {
+		var amend schemas.Task
+		r.db.First(&amend, "id = ?", r.caseID+".record-2")
+		if notes := strings.Join(amend.Spec.Notes, "\n"); !strings.Contains(notes, "记录中我的说明不完整") || !strings.Contains(notes, "有异议的记录：记录") {
+			t.Errorf("amended record's notes %q: want the objection and the disputed record", notes)
+		}
 		r.complete("record-2", "bao.yin", "held", map[string]any{"talk_date": "2026-11-12", "record": "记录（补充本人说明）", "cadre_statement": "……"})
 	})
 	r.at("2026-11-16 10:00", func() { r.complete("confirm-2", "batu", "confirm", nil) })
