@@ -171,7 +171,8 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 // startDispatcher runs this api process's notification dispatcher (each api process runs one;
 // they share the work safely). stop ends it and waits, so it is done before the database closes.
 func startDispatcher(ctx context.Context, cfg config.Config, log *slog.Logger, p *process) (stop func()) {
-	d := &notify.Dispatcher{DB: p.db, WebhookURL: cfg.NotifyWebhookURL, Client: &http.Client{Timeout: 10 * time.Second}, Logger: log}
+	d := &notify.Dispatcher{DB: p.db, WebhookURL: cfg.NotifyWebhookURL, WebhookSecret: []byte(cfg.NotifyWebhookSecret),
+		Client: &http.Client{Timeout: 10 * time.Second}, Logger: log}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = d.Run(ctx) }()

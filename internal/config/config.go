@@ -36,6 +36,9 @@ type Config struct {
 	TokenTTL      time.Duration // JIANDU_TOKEN_TTL: lifetime of tokens that `jiandu token` issues
 
 	NotifyWebhookURL string // JIANDU_NOTIFY_WEBHOOK_URL: where notifications are POSTed; empty keeps them in-app only
+	// NotifyWebhookSecret (JIANDU_NOTIFY_WEBHOOK_SECRET) signs every webhook request
+	// (X-Jiandu-Signature); required with a webhook URL.
+	NotifyWebhookSecret string
 
 	// TimeScale (JIANDU_TIME_SCALE) compresses every deadline by this factor, for demos and
 	// end-to-end tests; 0 or 1 in production.
@@ -78,6 +81,8 @@ func Load(getenv func(string) string) (Config, error) {
 		JWTIssuer:        str("JIANDU_JWT_ISSUER", "jiandu"),
 		NotifyWebhookURL: getenv("JIANDU_NOTIFY_WEBHOOK_URL"),
 
+		NotifyWebhookSecret: getenv("JIANDU_NOTIFY_WEBHOOK_SECRET"),
+
 		ReporterKeys:         getenv("JIANDU_REPORTER_KEYS"),
 		PayloadKeys:          getenv("JIANDU_PAYLOAD_KEYS"),
 		AuditKeys:            getenv("JIANDU_AUDIT_KEYS"),
@@ -96,6 +101,9 @@ func Load(getenv func(string) string) (Config, error) {
 		if _, err := secrets.Parse(spec); err != nil {
 			return Config{}, fmt.Errorf("%s: %w", name, err)
 		}
+	}
+	if c.NotifyWebhookURL != "" && len(c.NotifyWebhookSecret) < 32 {
+		return Config{}, fmt.Errorf("JIANDU_NOTIFY_WEBHOOK_SECRET: set a secret of at least 32 bytes to sign the requests to JIANDU_NOTIFY_WEBHOOK_URL (openssl rand -hex 32)")
 	}
 	if c.MetricsAddr == "off" {
 		c.MetricsAddr = ""

@@ -50,6 +50,10 @@ func TestBadValues(t *testing.T) {
 	if c.DB.MaxOpenConns != 50 || c.DB.ConnWait != 2*time.Second {
 		t.Errorf("pool settings: %+v", c.DB)
 	}
+	if _, err := Load(env(map[string]string{"JIANDU_NOTIFY_WEBHOOK_URL": "https://sms.example/hook"})); err == nil ||
+		!strings.Contains(err.Error(), "JIANDU_NOTIFY_WEBHOOK_SECRET") {
+		t.Errorf("webhook without a signing secret: %v", err)
+	}
 	c, _ = Load(env(map[string]string{"JIANDU_METRICS_ADDR": "off", "JIANDU_DATA_DIR": "/var/lib/jiandu"}))
 	if c.MetricsAddr != "" || c.DatabaseURL != "/var/lib/jiandu/jiandu.db" {
 		t.Errorf("metrics off / data dir: %+v", c)

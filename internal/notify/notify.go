@@ -103,6 +103,8 @@ const (
 type Dispatcher struct {
 	DB          *gorm.DB
 	WebhookURL  string // empty: deliver nothing; notifications stay in-app only
+	// WebhookSecret signs every request (SignatureHeader); empty sends them unsigned.
+	WebhookSecret []byte
 	Client      *http.Client
 	Logger      *slog.Logger
 	Interval    time.Duration    // poll interval; default 2s
@@ -271,6 +273,9 @@ func (d *Dispatcher) send(ctx context.Context, client *http.Client, deadline tim
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "jiandu-notify/1")
 	req.Header.Set("Idempotency-Key", IdempotencyKey(n.ID))
+	if len(d.WebhookSecret) > 0 {
+		req.Header.Set(SignatureHeader, Sign(d.WebhookSecret, d.now(), body))
+	}
 	res, err := client.Do(req)
 	if err != nil {
 		return fmt.Errorf("POST webhook: %w", stripURL(err))
