@@ -37,7 +37,7 @@ record-histories: temporal
 	JIANDU_RECORD_HISTORIES=1 $(GO) test -count=1 -run 'EndToEnd' ./api
 
 build:
-	$(GO) build -o $(JIANDU_BIN) ./cmd/jiandu
+	$(GO) build -ldflags "-X main.commit=$$(git rev-parse HEAD 2>/dev/null)$$(git diff --quiet HEAD 2>/dev/null || echo +modified)" -o $(JIANDU_BIN) ./cmd/jiandu
 
 .PHONY: fuzz test-faults bench
 FUZZTIME ?= 10s

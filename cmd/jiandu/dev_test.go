@@ -286,3 +286,12 @@ func TestDevRefusesTakenPorts(t *testing.T) {
 		t.Fatalf("jiandu dev with a taken port: %v\n%s", err, out)
 	}
 }
+
+// TestVersion: `jiandu version` needs no configuration and names the Go toolchain and SDK.
+func TestVersion(t *testing.T) {
+	out, err := exec.Command(buildJiandu(t), "version").CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "jiandu ") || !strings.Contains(string(out), "go1.") ||
+		!strings.Contains(string(out), "temporal-sdk v") {
+		t.Fatalf("jiandu version: %v\n%s", err, out)
+	}
+}

@@ -28,6 +28,7 @@ commands:
   token     issue a bearer token for an official: jiandu token <official-id>
   audit     verify the keyed hash chains of the audit trail: jiandu audit verify [-case <id> | -admin] [-no-legacy]
   bench     measure cases/s and REST latency against bare Temporal: jiandu bench [-cases 100 -concurrency 10 -json]
+  version   print the commit, build time, Go and Temporal SDK versions of this binary
 `
 
 func main() {
@@ -44,6 +45,9 @@ func main() {
 }
 
 func run(ctx context.Context, cmd string, args []string, stdout io.Writer) error {
+	if cmd == "version" || cmd == "-version" || cmd == "--version" {
+		return runVersion(stdout) // needs no configuration
+	}
 	cfg, err := config.FromEnv()
 	if err != nil {
 		return err
