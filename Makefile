@@ -63,5 +63,7 @@ bench: temporal build
 temporal: $(TEMPORAL_BIN)
 
 $(TEMPORAL_BIN): tools/temporal/go.mod tools/temporal/go.sum
+	@echo "Building the Temporal CLI pinned in tools/temporal into $@: the first time takes about"
+	@echo "10 minutes on a 2-core machine (module downloads included); later runs reuse it."
 	@mkdir -p $(dir $@)
 	cd tools/temporal && $(GO) build -o ../../$@ github.com/temporalio/cli/cmd/temporal
