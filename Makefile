@@ -6,7 +6,7 @@ JIANDU_BIN    := .data/bin/jiandu
 STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 WORKFLOWCHECK := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
 
-.PHONY: run test test-stress lint temporal build record-histories
+.PHONY: run test test-short test-stress lint temporal build record-histories
 
 ## run: Temporal dev server (UI :8233), worker and API (:8080) with demo data; Ctrl-C stops all
 run: temporal build
@@ -17,6 +17,10 @@ run: temporal build
 TEST_TIMEOUT ?= 8m
 test: temporal
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+## test-short: the fast tier, no dev servers and no binaries built (under a minute)
+test-short:
+	$(GO) test -short -count=1 -timeout 5m ./...
 
 ## test-stress: the deadlock regression tests many times over, and the pool-saturation test
 STRESS_COUNT ?= 50

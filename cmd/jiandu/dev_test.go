@@ -23,6 +23,9 @@ import (
 // buildJiandu compiles this command once per test binary run.
 func buildJiandu(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: builds and runs the jiandu binary")
+	}
 	bin := filepath.Join(t.TempDir(), "jiandu")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	if err != nil {

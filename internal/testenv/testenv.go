@@ -147,8 +147,13 @@ func Seeded(t *testing.T, fn func(t *testing.T, gdb *gorm.DB, url string)) {
 
 // Temporal starts a dev server for the test (in memory, headless) with Jiandu's search
 // attributes registered, and stops it when the test ends.
+//
+// Under `go test -short` (the fast tier) the test is skipped: every end-to-end test starts here.
 func Temporal(t testing.TB) *testsuite.DevServer {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: starts a Temporal dev server")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	log := Logger(t)
