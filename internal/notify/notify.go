@@ -101,15 +101,15 @@ const (
 
 // Dispatcher delivers pending notifications to a webhook with retries.
 type Dispatcher struct {
-	DB          *gorm.DB
-	WebhookURL  string // empty: deliver nothing; notifications stay in-app only
+	DB         *gorm.DB
+	WebhookURL string // empty: deliver nothing; notifications stay in-app only
 	// WebhookSecret signs every request (SignatureHeader); empty sends them unsigned.
 	WebhookSecret []byte
-	Client      *http.Client
-	Logger      *slog.Logger
-	Interval    time.Duration    // poll interval; default 2s
-	MaxAttempts int              // failed attempts before giving up; default 10
-	Now         func() time.Time // default time.Now
+	Client        *http.Client
+	Logger        *slog.Logger
+	Interval      time.Duration    // poll interval; default 2s
+	MaxAttempts   int              // failed attempts before giving up; default 10
+	Now           func() time.Time // default time.Now
 }
 
 // Run delivers due notifications every Interval until ctx ends, then returns nil. A pass that
