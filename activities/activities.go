@@ -19,10 +19,15 @@ type Activities struct {
 	TimeScale float64
 }
 
-// compress applies TimeScale to a time computed from from.
+// compress applies TimeScale to a time computed from from. A period that counts from a moment
+// already past (the day of a talk) is compressed from now, so it does not end before it begins.
 func (a *Activities) compress(from, t time.Time) time.Time {
 	if a.TimeScale <= 1 {
 		return t
 	}
-	return from.Add(time.Duration(float64(t.Sub(from)) / a.TimeScale))
+	anchor := from
+	if now := time.Now(); now.After(anchor) && now.Sub(anchor) > time.Minute {
+		anchor = now
+	}
+	return anchor.Add(time.Duration(float64(t.Sub(from)) / a.TimeScale))
 }

@@ -142,8 +142,10 @@ func TestInquiryEndToEnd(t *testing.T) {
 		if status, _ := restrictionsOf("bao.yin", "batu"); status != http.StatusNotFound {
 			t.Fatalf("cadre reads someone else's restrictions: %d", status)
 		}
-		if ok, _, err := restrictions.PromotionAllowed(context.Background(), gdb, "batu", got.Case.UpdatedAt); err != nil || !ok {
-			t.Fatalf("promotion before the talk: %v %v", ok, err)
+		// The period runs from the day of the talk (today): the day before, promotion was allowed.
+		dayBefore := time.Date(time.Now().In(cst).Year(), time.Now().In(cst).Month(), time.Now().In(cst).Day(), 0, 0, 0, 0, cst).Add(-time.Second)
+		if ok, _, err := restrictions.PromotionAllowed(context.Background(), gdb, "batu", dayBefore); err != nil || !ok {
+			t.Fatalf("promotion the day before the talk: %v %v", ok, err)
 		}
 
 		// Cancelling the admonishment lifts the restriction.
