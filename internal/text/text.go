@@ -32,10 +32,10 @@ func Invisible(r rune) bool {
 	case r == 0x034F, // combining grapheme joiner
 		r == 0x115F, r == 0x1160, r == 0x3164, r == 0xFFA0, // Hangul fillers
 		r == 0x17B4, r == 0x17B5, // Khmer inherent vowels
-		r >= 0x180B && r <= 0x180F, // Mongolian variation selectors and vowel separator
-		r == 0x2800,                // braille pattern blank
+		r >= 0x180B && r <= 0x180F,                               // Mongolian variation selectors and vowel separator
+		r == 0x2800,                                              // braille pattern blank
 		r >= 0xFE00 && r <= 0xFE0F, r >= 0xE0100 && r <= 0xE01EF, // variation selectors
-		r == 0xFFFC, // object replacement character
+		r == 0xFFFC,                  // object replacement character
 		r >= 0xE0000 && r <= 0xE0FFF: // tags and unassigned default-ignorables
 		return true
 	}
