@@ -78,11 +78,14 @@ type fakeUpdate struct{ client.WorkflowUpdateHandle }
 func (fakeUpdate) Get(context.Context, any) error { return nil }
 
 // Fixture ids: one open publicity case of 150100 with its draft task (cadre section) and
-// approve task (leader), and one unread notification of wu.gang.
+// approve task (leader), one unread notification of wu.gang, and one web report that its
+// reporter follows with fxQueryCode and fxSecret.
 const (
 	fxCase      = "publicity-2026-0001"
 	fxDraftTask = fxCase + ".draft-1"
 	fxApprove   = fxCase + ".approve-1"
+	fxQueryCode = "ABCDEFGHJKMN"
+	fxSecret    = "PQRSTUVWXYZ23456"
 )
 
 var fxNotification int64
@@ -100,9 +103,17 @@ func newBodyEnv(t testing.TB, gdb *gorm.DB) *bodyEnv {
 	seedFixture(t, gdb)
 	ft := &fakeTemporal{}
 	const maxBody = 4096
-	srv := New(Deps{DB: gdb, Temporal: ft, Keys: testKeys, Logger: testenv.Logger(t), Registry: metrics.NewRegistry(),
-		MaxBodyBytes: maxBody, TaskQueue: "fuzz"})
-	return &bodyEnv{db: gdb, temporal: ft, handler: srv.Handler(), maxBody: maxBody}
+	e := &bodyEnv{db: gdb, temporal: ft}
+	return e.withMaxBody(t, maxBody)
+}
+
+// withMaxBody is the same environment (database, fake Temporal) served with another body
+// limit. The public channel's rate limits are lifted: a walk sends it many requests.
+func (e *bodyEnv) withMaxBody(t testing.TB, maxBody int64) *bodyEnv {
+	unlimited := RateLimit{Burst: 1 << 30, Per: time.Hour}
+	srv := New(Deps{DB: e.db, Temporal: e.temporal, Keys: testKeys, Logger: testenv.Logger(t), Registry: metrics.NewRegistry(),
+		MaxBodyBytes: maxBody, TaskQueue: "fuzz", Reports: ReportDeps{SubmitLimit: unlimited, LookupLimit: unlimited}})
+	return &bodyEnv{db: e.db, temporal: e.temporal, handler: srv.Handler(), maxBody: maxBody}
 }
 
 // seededSQLite is a fresh migrated SQLite database with the demo data, for the fuzz targets
@@ -141,7 +152,17 @@ func seedFixture(t testing.TB, gdb *gorm.DB) {
 				return err
 			}
 		}
-		return tx.Create(&n).Error
+		if err := tx.Create(&n).Error; err != nil {
+			return err
+		}
+		code, salt := fxQueryCode, "fixture-salt"
+		hash, err := hashSecret(fxSecret, salt)
+		if err != nil {
+			return err
+		}
+		return tx.Create(&schemas.Report{ID: "report-2026-0001", OrgUnitID: "150100", Channel: "web", SubjectName: "某某",
+			Content: "反映某某违规兼职取酬问题", QueryCode: &code, SecretSalt: salt, SecretHash: hash, Status: "received",
+			CreatedBy: "public", CreatedAt: now, UpdatedAt: now}).Error
 	})
 	if err != nil {
 		t.Fatalf("fixture: %v", err)

@@ -17,54 +17,20 @@ import (
 // query parameters of every /api/v1 and /public/v1 route. Limits come from openapi.yaml itself
 // (maxLength, minLength, required), so the document is the rule and cannot drift from it.
 //
-// A control character is refused at once: the handler never sees the body. A field that is too
-// long, or required but without a visible character, is kept on the request (ctxTextIssues) so
-// that the handler's own validation answers every problem of the body at once: abort merges
-// them into any 422, and nothing reaches Temporal while they stand (refuseTextIssues, called by
-// startCase, update and fileReport). Handlers that write rows themselves check their fields'
-// limits (textIssue); the route walk proves that none lets such a body through.
-
-const ctxTextIssues = "jiandu.text_issues"
+// A body that breaks the rule is answered 422 at once, every offending field named, before the
+// handler sees it: no handler can forget the rule, and nothing of such a body is stored or
+// sent to Temporal. (The handler's own checks of the other fields answer once the text is
+// clean.)
 
 const textDetail = "请求中的文本未通过校验：含有控制字符、超出长度或只含不可见字符"
 
 // checkBodyText applies the rule to a decoded body. It answers 422 itself, and reports false,
-// when a string holds a control character.
+// when a field breaks it.
 func checkBodyText(c *gin.Context, body any) bool {
-	errs, control := cleanBody(requestSchema(c.Request.Method, c.FullPath()), body)
-	if len(errs) == 0 {
-		return true
-	}
-	if control {
+	if errs := cleanBody(requestSchema(c.Request.Method, c.FullPath()), body); len(errs) > 0 {
 		abort(c, probValidation, textDetail, errs...)
 		return false
 	}
-	c.Set(ctxTextIssues, errs)
-	return true
-}
-
-// withTextIssues adds the body's text issues to a handler's 422, one per field.
-func withTextIssues(c *gin.Context, fields []FieldError) []FieldError {
-	v, ok := c.Get(ctxTextIssues)
-	if !ok {
-		return fields
-	}
-	for _, e := range v.([]FieldError) {
-		if !slices.ContainsFunc(fields, func(f FieldError) bool { return f.Field == e.Field }) {
-			fields = append(fields, e)
-		}
-	}
-	sortFieldErrors(fields)
-	return fields
-}
-
-// refuseTextIssues answers 422 when the body broke the rule; call it before sending anything
-// to Temporal.
-func refuseTextIssues(c *gin.Context) bool {
-	if _, ok := c.Get(ctxTextIssues); !ok {
-		return false
-	}
-	abort(c, probValidation, textDetail)
 	return true
 }
 
@@ -131,9 +97,9 @@ func schemaInt(s map[string]any, key string) int {
 
 // cleanBody checks every string of a decoded JSON body (values and object keys, at any depth)
 // against the rule and the limits its schema documents. A required string needs at least one
-// visible character; minLength counts visible characters only. control says whether any string
-// held a control character.
-func cleanBody(schema map[string]any, body any) (errs []FieldError, control bool) {
+// visible character; minLength counts visible characters only.
+func cleanBody(schema map[string]any, body any) []FieldError {
+	var errs []FieldError
 	var walk func(path string, v any, s map[string]any, required bool)
 	walk = func(path string, v any, s map[string]any, required bool) {
 		s = resolve(s)
@@ -144,9 +110,6 @@ func cleanBody(schema map[string]any, body any) (errs []FieldError, control bool
 				min = 1
 			}
 			if msg := text.Check(v, min, schemaInt(s, "maxLength")); msg != "" {
-				if _, bad := text.Control(v); bad {
-					control = true
-				}
 				errs = append(errs, FieldError{Field: fieldName(path), Message: msg})
 			}
 		case map[string]any:
@@ -163,7 +126,6 @@ func cleanBody(schema map[string]any, body any) (errs []FieldError, control bool
 				child := join(path, k)
 				if msg := text.Check(k, 0, 0); msg != "" {
 					errs = append(errs, FieldError{Field: fieldName(path), Message: "字段名" + msg})
-					control = true
 					continue
 				}
 				cs, ok := props[k].(map[string]any)
@@ -181,7 +143,7 @@ func cleanBody(schema map[string]any, body any) (errs []FieldError, control bool
 	}
 	walk("", body, schema, false)
 	sortFieldErrors(errs)
-	return errs, control
+	return errs
 }
 
 func join(path, key string) string {

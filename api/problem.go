@@ -60,9 +60,6 @@ var (
 
 // abort answers with a problem document and stops the handler chain.
 func abort(c *gin.Context, k problemKind, detail string, fields ...FieldError) {
-	if k == probValidation {
-		fields = withTextIssues(c, fields)
-	}
 	if len(fields) > maxFieldErrorsShown {
 		fields = fields[:maxFieldErrorsShown]
 	}
