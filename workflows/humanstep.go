@@ -5,12 +5,12 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/jiandu/jiandu/activities"
 	"github.com/jiandu/jiandu/internal/calendar"
+	"github.com/jiandu/jiandu/internal/text"
 	"github.com/jiandu/jiandu/schemas"
 )
 
@@ -305,8 +305,8 @@ func (c *caseRun) validateComplete(req schemas.CompleteTaskRequest) error {
 	if t.validate != nil && len(issues) == 0 {
 		issues = t.validate(req)
 	}
-	if utf8.RuneCountInString(req.Comment) > 2000 {
-		issues = append(issues, schemas.FieldIssue{Field: "comment", Message: "不超过2000字"})
+	if msg := text.Check(req.Comment, 0, 2000); msg != "" {
+		issues = append(issues, schemas.FieldIssue{Field: "comment", Message: msg})
 	}
 	if len(issues) > 0 {
 		return rejection(schemas.ErrTypeInvalid, "办理内容未通过校验", issues...)
@@ -367,13 +367,20 @@ func validateForm(spec schemas.TaskSpec, req schemas.CompleteTaskRequest) []sche
 			}
 		default:
 			s, ok := v.(string)
+			min, max := 0, f.MaxLen
+			if required {
+				min = 1
+			}
+			if max == 0 {
+				max = schemas.DefaultFormTextMax
+			}
 			switch {
 			case !ok:
 				issues = append(issues, schemas.FieldIssue{Field: field, Message: "须为文本"})
-			case required && strings.TrimSpace(s) == "":
-				issues = append(issues, schemas.FieldIssue{Field: field, Message: "必填"})
-			case f.MaxLen > 0 && utf8.RuneCountInString(s) > f.MaxLen:
-				issues = append(issues, schemas.FieldIssue{Field: field, Message: fmt.Sprintf("不超过%d字", f.MaxLen)})
+			case text.Check(s, min, max) != "":
+				// The one text rule (internal/text): no control characters, a required field
+				// needs a visible character, every field has a maximum.
+				issues = append(issues, schemas.FieldIssue{Field: field, Message: text.Check(s, min, max)})
 			case f.Type == schemas.FieldDate && s != "" && !validDate(s):
 				issues = append(issues, schemas.FieldIssue{Field: field, Message: "日期格式须为 YYYY-MM-DD"})
 			case f.Type == schemas.FieldSelect && s != "" && !contains(f.Options, s):
@@ -501,8 +508,8 @@ func (c *caseRun) validateCancel(req schemas.CancelCaseRequest) error {
 	if c.mayCancel == nil || !c.mayCancel(req.Actor) {
 		return rejection(schemas.ErrTypeForbidden, "无权撤销此案件")
 	}
-	if n := utf8.RuneCountInString(strings.TrimSpace(req.Reason)); n == 0 || n > 500 {
-		return rejection(schemas.ErrTypeInvalid, "须说明撤销理由", schemas.FieldIssue{Field: "reason", Message: "必填，不超过500字"})
+	if msg := text.Check(req.Reason, 1, 500); msg != "" {
+		return rejection(schemas.ErrTypeInvalid, "须说明撤销理由", schemas.FieldIssue{Field: "reason", Message: msg})
 	}
 	return nil
 }

@@ -3,13 +3,13 @@ package workflows
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/jiandu/jiandu/activities"
 	"github.com/jiandu/jiandu/internal/calendar"
 	"github.com/jiandu/jiandu/internal/notify"
+	"github.com/jiandu/jiandu/internal/text"
 	"github.com/jiandu/jiandu/schemas"
 )
 
@@ -297,8 +297,8 @@ func (p *publicity) validateObjection(req schemas.ObjectionRequest) error {
 	if !contains(objectionChannels, req.Channel) {
 		issues = append(issues, schemas.FieldIssue{Field: "channel", Message: "须为以下之一：" + strings.Join(objectionChannels, ", ")})
 	}
-	if n := utf8.RuneCountInString(strings.TrimSpace(req.Summary)); n == 0 || n > 5000 {
-		issues = append(issues, schemas.FieldIssue{Field: "summary", Message: "必填，不超过5000字"})
+	if msg := text.Check(req.Summary, 1, 5000); msg != "" {
+		issues = append(issues, schemas.FieldIssue{Field: "summary", Message: msg})
 	}
 	if len(issues) > 0 {
 		return rejection(schemas.ErrTypeInvalid, "反映问题登记内容未通过校验", issues...)
