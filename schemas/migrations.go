@@ -201,6 +201,9 @@ var migrations = []migration{
 	{8, "inbox: index tasks in inbox order, for supervisors' subtree lists", []string{
 		`CREATE INDEX tasks_inbox_order ON tasks (status, priority DESC, due_at, id)`,
 	}, nil},
+	{9, "cases: why a case needs a person (a write the database refused for good)", []string{
+		`ALTER TABLE cases ADD COLUMN attention TEXT NOT NULL DEFAULT ''`,
+	}, nil},
 }
 
 // seedHolidays loads the State Council schedules that ship with the calendar package; later

@@ -54,6 +54,9 @@ const (
 	CaseOpen      CaseStatus = "open"
 	CaseClosed    CaseStatus = "closed"
 	CaseCancelled CaseStatus = "cancelled"
+	// CaseTerminated: Temporal ended the workflow (terminated, timed out or failed) without
+	// the case recording an end; the API reconciles the row (api/reconcile.go).
+	CaseTerminated CaseStatus = "terminated"
 )
 
 // Case is the database projection of one process instance; its ID is the workflow id.
@@ -72,6 +75,8 @@ type Case struct {
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
 	ClosedAt  *time.Time `json:"closed_at,omitempty"`
+	// Attention says why the case needs a person; empty when it does not (migration 9).
+	Attention string `json:"attention,omitempty"`
 }
 
 // CaseSequence numbers cases per kind per year.

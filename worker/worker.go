@@ -51,7 +51,7 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 
 // New builds a worker on taskQueue with everything registered. Run it with Start/Stop or Run.
 func New(c client.Client, taskQueue string, acts *activities.Activities) sdkworker.Worker {
-	w := sdkworker.New(c, taskQueue, sdkworker.Options{})
+	w := sdkworker.New(c, taskQueue, sdkworker.Options{Interceptors: Interceptors()})
 	Register(w, acts)
 	return w
 }

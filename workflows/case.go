@@ -38,6 +38,8 @@ type caseRun struct {
 	// runCtx is the context steps run in; background steps started by handlers use it too,
 	// so that cancelling the case stops them.
 	runCtx workflow.Context
+	// rootCtx is the workflow's own context, for validators (workflows/budget.go).
+	rootCtx workflow.Context
 
 	shown shownUI
 }
@@ -88,11 +90,12 @@ func (c *caseRun) setup(ctx workflow.Context) (workflow.Context, error) {
 		name, description  string
 		handler, validator any
 	}
+	c.rootCtx = ctx
 	handlers := []update{
-		{schemas.UpdateCompleteTask, "办理任务（决定与表单）", c.completeTask, c.validateComplete},
-		{schemas.UpdateClaimTask, "认领任务", c.claimTask, c.validateClaim},
-		{schemas.UpdateUnclaimTask, "退回认领", c.unclaimTask, c.validateUnclaim},
-		{schemas.UpdateReassignTask, "转交任务（干部监督人员）", c.reassignTask, c.validateReassign},
+		{schemas.UpdateCompleteTask, "办理任务（决定与表单）", c.completeTask, guarded(c, c.validateComplete)},
+		{schemas.UpdateClaimTask, "认领任务", c.claimTask, guarded(c, c.validateClaim)},
+		{schemas.UpdateUnclaimTask, "退回认领", c.unclaimTask, guarded(c, c.validateUnclaim)},
+		{schemas.UpdateReassignTask, "转交任务（干部监督人员）", c.reassignTask, guarded(c, c.validateReassign)},
 	}
 	if c.part == "" {
 		handlers = append(handlers, update{schemas.UpdateCancelCase, "撤销案件（须说明理由）", c.cancelCase, c.validateCancel})
@@ -150,6 +153,7 @@ func (c *caseRun) record(ctx workflow.Context, actor, action string, detail any)
 // finish ends the case: closed with outcome when run succeeded; cancelled when cancel-case or
 // the Temporal UI cancelled it, with every open task closed as cancelled.
 func (c *caseRun) finish(ctx workflow.Context, runErr error) (schemas.CaseState, error) {
+	runErr = c.holdForAttention(runErr)
 	if runErr == nil {
 		c.state.Status = schemas.CaseClosed
 		c.state.Stage, c.state.StageTitle = "closed", c.stages["closed"]
@@ -218,7 +222,8 @@ func (c *caseRun) find(id string) *task {
 }
 
 // exec runs an activity with the options every Jiandu activity uses: database writes retried
-// until they succeed, so an outage delays a case and loses nothing.
+// until they succeed, so an outage delays a case and loses nothing. A write the database
+// refuses for good is not retried (activities.NonRetryable): the case needs attention.
 func (c *caseRun) exec(ctx workflow.Context, summary string, activity any, arg any, result ...any) error {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
@@ -230,10 +235,16 @@ func (c *caseRun) exec(ctx workflow.Context, summary string, activity any, arg a
 		},
 	})
 	f := workflow.ExecuteActivity(ctx, activity, arg)
+	var err error
 	if len(result) > 0 {
-		return f.Get(ctx, result[0])
+		err = f.Get(ctx, result[0])
+	} else {
+		err = f.Get(ctx, nil)
 	}
-	return f.Get(ctx, nil)
+	if permanentFailure(err) {
+		return c.needsAttention(ctx, summary, err)
+	}
+	return err
 }
 
 // deadline computes "period after now" on the working-day calendar, through an activity.
@@ -273,6 +284,9 @@ func (c *caseRun) refresh(ctx workflow.Context) {
 		minDue    time.Time
 		overdue   bool
 	)
+	if c.state.Attention != "" {
+		lines = append(lines, "**需要人工处理**："+c.state.Attention)
+	}
 	lines = append(lines, fmt.Sprintf("**阶段**：%s", c.state.StageTitle))
 	if c.state.Outcome != "" {
 		lines = append(lines, fmt.Sprintf("**结果**：%s", c.state.Outcome))

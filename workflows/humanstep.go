@@ -321,8 +321,14 @@ func (c *caseRun) completeTask(ctx workflow.Context, req schemas.CompleteTaskReq
 		return schemas.CaseState{}, err
 	}
 	t.completion = &req
-	if err := workflow.Await(ctx, func() bool { return t.closed }); err != nil {
+	// The answer waits for the task to close, or for the case to need attention because
+	// closing it failed for good (then the caller hears why instead of waiting forever).
+	attention := c.state.Attention
+	if err := workflow.Await(ctx, func() bool { return t.closed || c.state.Attention != attention }); err != nil {
 		return schemas.CaseState{}, err
+	}
+	if !t.closed {
+		return schemas.CaseState{}, rejection(schemas.ErrTypeNeedsAttention, c.state.Attention)
 	}
 	return c.snapshot(), nil
 }

@@ -34,7 +34,7 @@ func Publicity(ctx workflow.Context, in schemas.PublicityInput) (schemas.CaseSta
 		return schemas.CaseState{}, err
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, schemas.UpdateFileObjection, p.fileObjection,
-		workflow.UpdateHandlerOptions{Validator: p.validateObjection, Description: "登记公示期间反映的问题"}); err != nil {
+		workflow.UpdateHandlerOptions{Validator: guarded(p.caseRun, p.validateObjection), Description: "登记公示期间反映的问题"}); err != nil {
 		return schemas.CaseState{}, err
 	}
 	p.receiveReportObjections(runCtx)
