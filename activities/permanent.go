@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/jiandu/jiandu/internal/audit"
 	"github.com/jiandu/jiandu/internal/text"
 	"github.com/jiandu/jiandu/schemas"
 )
@@ -104,4 +106,33 @@ func cleanTitle(title, fallback string) string {
 		return fallback
 	}
 	return b.String()
+}
+
+// CloseTerminated reconciles the projection of a case whose workflow Temporal ended without
+// the case recording an end (terminated, timed out, failed): the case row becomes
+// schemas.CaseTerminated with the reason as its outcome, its open task rows are cancelled, and
+// the trail says so. The API calls it when it finds such a workflow (the workflow can no longer
+// write); it is idempotent.
+func CloseTerminated(ctx context.Context, db *gorm.DB, caseID, reason string, at time.Time) error {
+	at = at.UTC()
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&schemas.Case{}).Where("id = ? AND status = ?", caseID, schemas.CaseOpen).Updates(map[string]any{
+			"status": schemas.CaseTerminated, "stage": "terminated", "outcome": reason, "closed_at": &at, "updated_at": at,
+		})
+		if res.Error != nil {
+			return fmt.Errorf("reconcile case %s: %w", caseID, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return nil // not open (any more)
+		}
+		if err := tx.Model(&schemas.Task{}).Where("case_id = ? AND status = ?", caseID, schemas.TaskOpen).Updates(map[string]any{
+			"status": schemas.TaskCancelled, "comment": reason, "completed_at": &at, "updated_at": at,
+		}).Error; err != nil {
+			return fmt.Errorf("reconcile tasks of %s: %w", caseID, err)
+		}
+		detail, _ := json.Marshal(map[string]string{"reason": reason})
+		ev := schemas.AuditEvent{CaseID: caseID, At: at, Actor: "system", Action: "case.terminated", Detail: string(detail),
+			DedupKey: "reconcile/" + caseID + "/terminated"}
+		return audit.Append(tx, &ev)
+	})
 }

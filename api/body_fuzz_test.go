@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"gorm.io/gorm"
@@ -58,6 +59,11 @@ func (f *fakeTemporal) UpdateWorkflow(context.Context, client.UpdateWorkflowOpti
 }
 
 func (f *fakeTemporal) QueryWorkflow(context.Context, string, string, string, ...any) (converter.EncodedValue, error) {
+	f.calls.Add(1)
+	return nil, serviceerror.NewNotFound("workflow not found")
+}
+
+func (f *fakeTemporal) DescribeWorkflowExecution(context.Context, string, string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
 	f.calls.Add(1)
 	return nil, serviceerror.NewNotFound("workflow not found")
 }

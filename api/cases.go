@@ -145,8 +145,8 @@ func (s *Server) listCases(c *gin.Context) {
 		q = q.Where("cases.kind = ?", kind)
 	}
 	if st := schemas.CaseStatus(c.Query("status")); st != "" {
-		if st != schemas.CaseOpen && st != schemas.CaseClosed && st != schemas.CaseCancelled {
-			abort(c, probValidation, "unknown status", FieldError{"status", "open, closed or cancelled"})
+		if st != schemas.CaseOpen && st != schemas.CaseClosed && st != schemas.CaseCancelled && st != schemas.CaseTerminated {
+			abort(c, probValidation, "unknown status", FieldError{"status", "open, closed, cancelled or terminated"})
 			return
 		}
 		q = q.Where("cases.status = ?", st)
@@ -216,12 +216,23 @@ func (s *Server) getCase(c *gin.Context) {
 	if !ok {
 		return
 	}
+	ended := s.reconcile(c.Request.Context(), row)
 	resp := CaseResponse{Case: *row}
 	v, err := s.temporal.QueryWorkflow(c.Request.Context(), row.ID, "", schemas.QueryCaseState)
 	if err == nil {
 		err = v.Get(&resp.State)
 	}
-	if err != nil {
+	switch {
+	case ended || row.Status == schemas.CaseTerminated:
+		// The workflow's last state (when it still answers) under the status of its end.
+		resp.State.ID, resp.State.Kind, resp.State.Title, resp.State.OrgUnitID = row.ID, row.Kind, row.Title, row.OrgUnitID
+		resp.State.Status, resp.State.Stage, resp.State.StageTitle, resp.State.Outcome = row.Status, row.Stage, "已终止", row.Outcome
+		for i := range resp.State.Tasks {
+			if resp.State.Tasks[i].Status == schemas.TaskOpen {
+				resp.State.Tasks[i].Status = schemas.TaskCancelled
+			}
+		}
+	case err != nil:
 		s.workflowError(c, row.ID, err)
 		return
 	}

@@ -52,6 +52,9 @@ func New(deps Deps) *Server {
 	if deps.MaxBodyBytes <= 0 {
 		deps.MaxBodyBytes = 1 << 20
 	}
+	if deps.Registry != nil && deps.DB != nil {
+		deps.Registry.MustRegister(newAttentionCollector(deps.DB))
+	}
 	return &Server{
 		db:        deps.DB,
 		temporal:  deps.Temporal,
