@@ -33,24 +33,28 @@ func (c *caseRun) needsAttention(ctx workflow.Context, summary string, cause err
 		return cause
 	}
 	if c.state.Attention == "" {
-		c.state.Attention = summary + "：数据库拒绝写入，已停止重试。请核查后撤销案件，必要时重新发起。"
-		c.refresh(ctx)
-		// Recorded even when the case is being cancelled, with bounded retries (this write
-		// carries nothing of the refused data).
+		reason := summary + "：数据库拒绝写入，已停止重试。请核查后撤销案件，必要时重新发起。"
+		// The row is marked first, so that whoever hears of it finds it there. Recorded even
+		// when the case is being cancelled, with a few retries (this write carries nothing of
+		// the refused data).
 		dctx, _ := workflow.NewDisconnectedContext(ctx)
 		actx := workflow.WithActivityOptions(dctx, workflow.ActivityOptions{
 			StartToCloseTimeout: 30 * time.Second,
 			Summary:             "标记案件需要人工处理",
 			RetryPolicy: &temporal.RetryPolicy{
-				InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute, MaximumAttempts: 10,
+				InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Second, MaximumAttempts: 5,
 			},
 		})
 		err := workflow.ExecuteActivity(actx, acts.MarkAttention, activities.AttentionRequest{
 			Case: c.caseRef(), OrgUnitID: c.state.OrgUnitID, CreatedBy: c.createdBy, Priority: c.state.Priority,
-			Reason: c.state.Attention, At: workflow.Now(ctx),
+			Reason: reason, At: workflow.Now(ctx),
 		}).Get(actx, nil)
 		if err != nil {
-			workflow.GetLogger(ctx).Error("could not mark the case as needing attention", "error", err)
+			workflow.GetLogger(ctx).Error("could not mark the case row as needing attention", "error", err)
+		}
+		if c.state.Attention == "" {
+			c.state.Attention = reason
+			c.refresh(ctx)
 		}
 	}
 	return temporal.NewNonRetryableApplicationError(c.state.Attention, schemas.ErrTypeNeedsAttention, cause)
