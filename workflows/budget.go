@@ -14,9 +14,14 @@ import (
 // below its limits (51,200 events, 50 MB, when Temporal terminates the workflow), so no sequence
 // of valid requests reaches them, and it leaves room for the case to be cancelled.
 // Cancel-case is not budgeted: it is accepted once per case.
+//
+// The case state is bounded too: every update answers with it (and the query returns it), and
+// Temporal refuses a payload over 2 MB, so an update that would grow the
+// state past stateBudgetBytes is refused as well.
 var (
 	historyBudgetEvents = 9000
 	historyBudgetBytes  = 8 << 20
+	stateBudgetBytes    = 1 << 20
 )
 
 const (
@@ -43,12 +48,14 @@ func guarded[R any](c *caseRun, validate func(R) error) func(R) error {
 }
 
 // checkBudget refuses an update whose payloads (its argument, stored more than once, and an
-// answer the size of the case state) would take the history past the budget.
+// answer the size of the case state) would take the history past the budget, or whose argument
+// would grow the case state past its own.
 func (c *caseRun) checkBudget(req any) error {
 	info := workflow.GetInfo(c.rootCtx)
-	size := payloadSize(req)*copiesPerUpdate + payloadSize(c.snapshot())
+	reqSize, stateSize := payloadSize(req), payloadSize(c.snapshot())
 	if info.GetCurrentHistoryLength()+eventsPerUpdate > historyBudgetEvents ||
-		info.GetCurrentHistorySize()+size > historyBudgetBytes {
+		info.GetCurrentHistorySize()+reqSize*copiesPerUpdate+stateSize > historyBudgetBytes ||
+		stateSize+reqSize > stateBudgetBytes {
 		return rejection(schemas.ErrTypeHistoryBudget, "本案件的办理记录已接近系统上限，不再接受新的办理、认领、转交或登记；如需继续，请撤销本案件后重新发起")
 	}
 	return nil
