@@ -214,6 +214,51 @@ func TestHistoryBudgetRefusesBeforeLimits(t *testing.T) {
 	})
 }
 
+// TestHistoryBudgetCountsEvents: small valid actions repeated without end (a claim and an
+// unclaim, again and again) are refused with 409 history-budget once the history's event count
+// nears the budget, before Temporal's warning threshold of 10,240 events (it terminates a
+// workflow at 51,200), and the case can still be cancelled.
+func TestHistoryBudgetCountsEvents(t *testing.T) {
+	testenv.Seeded(t, func(t *testing.T, gdb *gorm.DB, _ string) {
+		h, tc := startStackScaled(t, gdb, 1)
+		id := startPublicity(t, h)
+		cadre := h.token("wu.gang")
+		accepted := 0
+		var refused response
+		for i := 0; i < 5000 && refused.status == 0; i++ {
+			action := "claim"
+			if i%2 == 1 {
+				action = "unclaim"
+			}
+			r := h.do("POST", "/api/v1/tasks/"+id+".draft-1/"+action, cadre, nil)
+			if r.status == http.StatusOK {
+				accepted++
+				continue
+			}
+			refused = r
+		}
+		if refused.status != http.StatusConflict {
+			t.Fatalf("after %d actions: %d %s", accepted, refused.status, refused.body)
+		}
+		if p := refused.problem(t); !strings.HasSuffix(p.Type, "/history-budget") {
+			t.Fatalf("refusal %+v", p)
+		}
+		desc, err := tc.DescribeWorkflowExecution(context.Background(), id, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		info := desc.GetWorkflowExecutionInfo()
+		t.Logf("refused after %d actions: %d events, %d bytes of history", accepted, info.GetHistoryLength(), info.GetHistorySizeBytes())
+		if info.GetHistoryLength() < 5000 || info.GetHistoryLength() >= 10240 {
+			t.Fatalf("refused at %d events: want between 5,000 and Temporal's warning threshold 10,240", info.GetHistoryLength())
+		}
+		if r := h.do("POST", "/api/v1/cases/"+id+"/cancel", h.token("wu.gang"), map[string]any{"reason": "办理记录已达上限，撤销后重新发起"}); r.status != http.StatusOK {
+			t.Fatalf("cancel after the budget: %d %s", r.status, r.body)
+		}
+		h.waitCase(id, schemas.CaseCancelled)
+	})
+}
+
 // TestTerminatedCaseNotShownOpen: Temporal terminates a case's workflow (as it does past its
 // history limits). Reading the case reconciles the projection: the case and its open tasks are
 // no longer shown open, and the trail says why.
