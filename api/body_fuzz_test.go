@@ -27,7 +27,6 @@ import (
 	"time"
 
 	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"gorm.io/gorm"
@@ -63,7 +62,7 @@ func (f *fakeTemporal) QueryWorkflow(context.Context, string, string, string, ..
 	return nil, serviceerror.NewNotFound("workflow not found")
 }
 
-func (f *fakeTemporal) DescribeWorkflowExecution(context.Context, string, string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
+func (f *fakeTemporal) DescribeWorkflow(context.Context, string, string) (*client.WorkflowExecutionDescription, error) {
 	f.calls.Add(1)
 	return nil, serviceerror.NewNotFound("workflow not found")
 }

@@ -195,11 +195,11 @@ func TestHistoryBudgetRefusesBeforeLimits(t *testing.T) {
 		if p := refused.problem(t); !strings.HasSuffix(p.Type, "/history-budget") || !strings.Contains(p.Detail, "上限") {
 			t.Fatalf("refusal %+v", p)
 		}
-		desc, err := tc.DescribeWorkflowExecution(context.Background(), id, "")
+		desc, err := tc.DescribeWorkflow(context.Background(), id, "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		info := desc.GetWorkflowExecutionInfo()
+		info := desc.RawResponse.GetWorkflowExecutionInfo()
 		t.Logf("refused after %d objections: %d events, %d bytes of history", accepted, info.GetHistoryLength(), info.GetHistorySizeBytes())
 		if accepted < 20 || info.GetHistorySizeBytes() < 1<<20 {
 			t.Fatalf("the budget refused too early: %d objections, %d bytes", accepted, info.GetHistorySizeBytes())
@@ -243,11 +243,11 @@ func TestHistoryBudgetCountsEvents(t *testing.T) {
 		if p := refused.problem(t); !strings.HasSuffix(p.Type, "/history-budget") {
 			t.Fatalf("refusal %+v", p)
 		}
-		desc, err := tc.DescribeWorkflowExecution(context.Background(), id, "")
+		desc, err := tc.DescribeWorkflow(context.Background(), id, "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		info := desc.GetWorkflowExecutionInfo()
+		info := desc.RawResponse.GetWorkflowExecutionInfo()
 		t.Logf("refused after %d actions: %d events, %d bytes of history", accepted, info.GetHistoryLength(), info.GetHistorySizeBytes())
 		if info.GetHistoryLength() < 5000 || info.GetHistoryLength() >= 10240 {
 			t.Fatalf("refused at %d events: want between 5,000 and Temporal's warning threshold 10,240", info.GetHistoryLength())

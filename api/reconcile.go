@@ -35,11 +35,11 @@ func (s *Server) reconcile(ctx context.Context, row *schemas.Case) bool {
 	}
 	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	desc, err := s.temporal.DescribeWorkflowExecution(dctx, row.ID, "")
-	if err != nil {
+	desc, err := s.temporal.DescribeWorkflow(dctx, row.ID, "")
+	if err != nil || desc.RawResponse == nil {
 		return false
 	}
-	info := desc.GetWorkflowExecutionInfo()
+	info := desc.RawResponse.GetWorkflowExecutionInfo()
 	reason, ended := endedReasons[info.GetStatus()]
 	if !ended {
 		return false

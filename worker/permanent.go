@@ -10,7 +10,9 @@ import (
 
 // permanentErrors makes every activity fail at once, not retry forever, on a database error no
 // retry can fix (activities.Permanent): the workflow then marks its case as needing attention.
-type permanentErrors struct{ interceptor.WorkerInterceptorBase }
+type permanentErrors struct {
+	interceptor.WorkerInterceptorBase
+}
 
 func (*permanentErrors) InterceptActivity(_ context.Context, next interceptor.ActivityInboundInterceptor) interceptor.ActivityInboundInterceptor {
 	return &permanentActivity{interceptor.ActivityInboundInterceptorBase{Next: next}}
