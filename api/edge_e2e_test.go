@@ -1,8 +1,11 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -92,7 +95,7 @@ func TestPermanentDBErrorNeedsAttention(t *testing.T) {
 		drop := refuseComment(t, gdb, "数据库拒绝")
 
 		began := time.Now()
-		r := h.do("POST", "/api/v1/tasks/"+id+".draft-1/complete", h.token("wu.gang"),
+		r := doWithin(t, h, 30*time.Second, "POST", "/api/v1/tasks/"+id+".draft-1/complete", h.token("wu.gang"),
 			map[string]any{"decision": "submit", "form": draftForm, "comment": "此条意见将被数据库拒绝"})
 		took := time.Since(began)
 		if r.status != http.StatusConflict {
@@ -146,6 +149,32 @@ func TestPermanentDBErrorNeedsAttention(t *testing.T) {
 			t.Fatalf("metric after cancelling: %s", grepLines(string(metrics.body), "attention"))
 		}
 	})
+}
+
+// doWithin is h.do with a deadline: a request that gets no answer in time fails the test (and
+// the client's hang-up ends the handler, so the test server can close).
+func doWithin(t *testing.T, h *harness, timeout time.Duration, method, path, token string, body any) response {
+	t.Helper()
+	raw, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(method, h.url+path, bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := (&http.Client{Timeout: timeout}).Do(req)
+	if err != nil {
+		t.Fatalf("%s %s got no answer in %s: %v", method, path, timeout, err)
+	}
+	defer res.Body.Close()
+	got, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{status: res.StatusCode, header: res.Header, body: got}
 }
 
 func grepLines(s, sub string) string {
