@@ -97,7 +97,8 @@ func schemaInt(s map[string]any, key string) int {
 
 // cleanBody checks every string of a decoded JSON body (values and object keys, at any depth)
 // against the rule and the limits its schema documents. A required string needs at least one
-// visible character; minLength counts visible characters only.
+// visible character; minLength counts visible characters only. (An empty one is left to the
+// handler, which answers it with the body's other problems.)
 func cleanBody(schema map[string]any, body any) []FieldError {
 	var errs []FieldError
 	var walk func(path string, v any, s map[string]any, required bool)
@@ -108,6 +109,11 @@ func cleanBody(schema map[string]any, body any) []FieldError {
 			min := schemaInt(s, "minLength")
 			if required && min == 0 {
 				min = 1
+			}
+			if strings.TrimSpace(v) == "" {
+				// Empty (or plain white space) is an ordinary omission: the handler's own
+				// checks name it together with the body's other problems.
+				min = 0
 			}
 			if msg := text.Check(v, min, schemaInt(s, "maxLength")); msg != "" {
 				errs = append(errs, FieldError{Field: fieldName(path), Message: msg})

@@ -332,5 +332,23 @@ func TestTerminatedCaseNotShownOpen(t *testing.T) {
 		if !trail.Verified || trail.Events[len(trail.Events)-1].Action != "case.terminated" {
 			t.Fatalf("trail: verified %v, last %+v", trail.Verified, trail.Events[len(trail.Events)-1])
 		}
+
+		// A second case, terminated and never read: the API's sweeper closes its row.
+		other := startPublicity(t, h)
+		if err := tc.TerminateWorkflow(context.Background(), other, "", "test: terminated, nobody reads it"); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 30*time.Second, "the sweeper closes "+other, func() bool {
+			if _, err := SweepEnded(context.Background(), gdb, tc, testenv.Logger(t), time.Now().Add(-time.Hour)); err != nil {
+				t.Logf("sweep: %v", err)
+			}
+			var row schemas.Case
+			return gdb.First(&row, "id = ?", other).Error == nil && row.Status == schemas.CaseTerminated
+		})
+		var open int64
+		gdb.Model(&schemas.Task{}).Where("case_id = ? AND status = ?", other, schemas.TaskOpen).Count(&open)
+		if open != 0 {
+			t.Fatalf("%d tasks of the swept case still open", open)
+		}
 	})
 }

@@ -2,10 +2,14 @@ package api
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
 	"gorm.io/gorm"
 
 	"github.com/jiandu/jiandu/activities"
@@ -57,6 +61,59 @@ func (s *Server) reconcile(ctx context.Context, row *schemas.Case) bool {
 		row.Status, row.Outcome = schemas.CaseTerminated, reason
 	}
 	return true
+}
+
+// SweepEnded reconciles every case row still open whose workflow Temporal ended (terminated,
+// timed out, failed) since since (the zero time: ever), so that lists and inboxes do not show
+// it open even before anyone reads the case. It returns how many rows it closed.
+func SweepEnded(ctx context.Context, db *gorm.DB, tc client.Client, log *slog.Logger, since time.Time) (int, error) {
+	s := &Server{db: db, temporal: tc, log: log}
+	q := "ExecutionStatus IN ('Terminated', 'TimedOut', 'Failed')"
+	if !since.IsZero() {
+		q += fmt.Sprintf(" AND CloseTime >= '%s'", since.UTC().Format(time.RFC3339))
+	}
+	n := 0
+	var token []byte
+	for {
+		resp, err := tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: q, NextPageToken: token, PageSize: 200})
+		if err != nil {
+			return n, err
+		}
+		for _, ex := range resp.GetExecutions() {
+			var row schemas.Case
+			if db.WithContext(ctx).Where("id = ? AND status = ?", ex.GetExecution().GetWorkflowId(), schemas.CaseOpen).Take(&row).Error != nil {
+				continue // no case row (a part), or already closed
+			}
+			if s.reconcile(ctx, &row) {
+				n++
+			}
+		}
+		if token = resp.GetNextPageToken(); len(token) == 0 {
+			return n, nil
+		}
+	}
+}
+
+// RunSweeper runs SweepEnded every interval until ctx ends: first over all of history, then
+// over what ended since the last sweep (with a margin for visibility's delay).
+func RunSweeper(ctx context.Context, db *gorm.DB, tc client.Client, log *slog.Logger, every time.Duration) {
+	var since time.Time
+	for {
+		started := time.Now()
+		if n, err := SweepEnded(ctx, db, tc, log, since); err != nil {
+			log.WarnContext(ctx, "sweep ended workflows", "err", err)
+		} else {
+			if n > 0 {
+				log.WarnContext(ctx, "closed case rows of workflows Temporal ended", "cases", n)
+			}
+			since = started.Add(-every - time.Minute)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+	}
 }
 
 // attentionCollector is the jiandu_cases_needing_attention gauge: open cases that wait for a
