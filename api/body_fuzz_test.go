@@ -34,6 +34,7 @@ import (
 	"github.com/jiandu/jiandu/internal/demo"
 	"github.com/jiandu/jiandu/internal/metrics"
 	"github.com/jiandu/jiandu/internal/testenv"
+	"github.com/jiandu/jiandu/internal/text"
 	"github.com/jiandu/jiandu/schemas"
 )
 
@@ -61,6 +62,11 @@ func (f *fakeTemporal) QueryWorkflow(context.Context, string, string, string, ..
 	return nil, serviceerror.NewNotFound("workflow not found")
 }
 
+func (f *fakeTemporal) DescribeWorkflow(context.Context, string, string) (*client.WorkflowExecutionDescription, error) {
+	f.calls.Add(1)
+	return nil, serviceerror.NewNotFound("workflow not found")
+}
+
 func (f *fakeTemporal) CheckHealth(context.Context, *client.CheckHealthRequest) (*client.CheckHealthResponse, error) {
 	return &client.CheckHealthResponse{}, nil
 }
@@ -78,11 +84,14 @@ type fakeUpdate struct{ client.WorkflowUpdateHandle }
 func (fakeUpdate) Get(context.Context, any) error { return nil }
 
 // Fixture ids: one open publicity case of 150100 with its draft task (cadre section) and
-// approve task (leader), and one unread notification of wu.gang.
+// approve task (leader), one unread notification of wu.gang, and one web report that its
+// reporter follows with fxQueryCode and fxSecret.
 const (
 	fxCase      = "publicity-2026-0001"
 	fxDraftTask = fxCase + ".draft-1"
 	fxApprove   = fxCase + ".approve-1"
+	fxQueryCode = "ABCDEFGHJKMN"
+	fxSecret    = "PQRSTUVWXYZ23456"
 )
 
 var fxNotification int64
@@ -100,9 +109,17 @@ func newBodyEnv(t testing.TB, gdb *gorm.DB) *bodyEnv {
 	seedFixture(t, gdb)
 	ft := &fakeTemporal{}
 	const maxBody = 4096
-	srv := New(Deps{DB: gdb, Temporal: ft, Keys: testKeys, Logger: testenv.Logger(t), Registry: metrics.NewRegistry(),
-		MaxBodyBytes: maxBody, TaskQueue: "fuzz"})
-	return &bodyEnv{db: gdb, temporal: ft, handler: srv.Handler(), maxBody: maxBody}
+	e := &bodyEnv{db: gdb, temporal: ft}
+	return e.withMaxBody(t, maxBody)
+}
+
+// withMaxBody is the same environment (database, fake Temporal) served with another body
+// limit. The public channel's rate limits are lifted: a walk sends it many requests.
+func (e *bodyEnv) withMaxBody(t testing.TB, maxBody int64) *bodyEnv {
+	unlimited := RateLimit{Burst: 1 << 30, Per: time.Hour}
+	srv := New(Deps{DB: e.db, Temporal: e.temporal, Keys: testKeys, Logger: testenv.Logger(t), Registry: metrics.NewRegistry(),
+		MaxBodyBytes: maxBody, TaskQueue: "fuzz", Reports: ReportDeps{SubmitLimit: unlimited, LookupLimit: unlimited}})
+	return &bodyEnv{db: e.db, temporal: e.temporal, handler: srv.Handler(), maxBody: maxBody}
 }
 
 // seededSQLite is a fresh migrated SQLite database with the demo data, for the fuzz targets
@@ -141,7 +158,17 @@ func seedFixture(t testing.TB, gdb *gorm.DB) {
 				return err
 			}
 		}
-		return tx.Create(&n).Error
+		if err := tx.Create(&n).Error; err != nil {
+			return err
+		}
+		code, salt := fxQueryCode, "fixture-salt"
+		hash, err := hashSecret(fxSecret, salt)
+		if err != nil {
+			return err
+		}
+		return tx.Create(&schemas.Report{ID: "report-2026-0001", OrgUnitID: "150100", Channel: "web", SubjectName: "某某",
+			Content: "反映某某违规兼职取酬问题", QueryCode: &code, SecretSalt: salt, SecretHash: hash, Status: "received",
+			CreatedBy: "public", CreatedAt: now, UpdatedAt: now}).Error
 	})
 	if err != nil {
 		t.Fatalf("fixture: %v", err)
@@ -223,21 +250,107 @@ func (e *bodyEnv) checkAnswer(t testing.TB, what string, rec *httptest.ResponseR
 	}
 }
 
-// fuzzBody fuzzes the JSON body of one route, sent by the official who may act on it.
+// fuzzBody fuzzes the JSON body of one route, sent by the official who may act on it ("" for
+// the public channel). Besides the seeds given, every text field that openapi.yaml documents for
+// the route is seeded with NUL, an escape sequence, one character over its maxLength and only
+// invisible characters. An accepted body (2xx) must hold no control character in any string.
 func fuzzBody(f *testing.F, method, path, official string, seeds ...string) {
 	e := newBodyEnv(f, seededSQLite(f))
-	token, err := testKeys.Issue(official, time.Now(), 24*time.Hour)
-	if err != nil {
-		f.Fatal(err)
+	token := ""
+	if official != "" {
+		var err error
+		if token, err = testKeys.Issue(official, time.Now(), 24*time.Hour); err != nil {
+			f.Fatal(err)
+		}
+	}
+	schema := requestSchema(method, documentedPath(f, path))
+	if schema == nil {
+		f.Fatalf("%s %s has no documented body", method, path)
+	}
+	for _, l := range textLeaves(schema, nil, false) {
+		seeds = append(seeds, string(l.body("正常\x00文本")), string(l.body("a\x1b]0;x\x07")), string(l.body(strings.Repeat("\u200b\u202e", 8))))
+		if l.max > 0 {
+			seeds = append(seeds, string(l.body(strings.Repeat("长", l.max+1))))
+		}
 	}
 	for _, s := range append(seeds, ``, `{}`, `null`, `[]`, `{"a":1}`, `{`, `"x"`, `{} {}`, strings.Repeat(`[`, 5000)) {
 		f.Add([]byte(s))
 	}
+	hdr := routeHeaders(strings.Replace(path, fxQueryCode, ":code", 1))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		before := dbDigest(t, e.db)
-		rec := e.serve(method, path, token, "application/json", body)
-		e.checkAnswer(t, fmt.Sprintf("%s %s %q", method, path, body), rec, before)
+		rec := e.serve(method, path, token, "application/json", body, hdr...)
+		what := fmt.Sprintf("%s %s %q", method, path, body)
+		e.checkAnswer(t, what, rec, before)
+		if rec.Code < 400 {
+			if field, bad := controlIn("", body); bad {
+				t.Fatalf("%s: answered %d with a control character in %s", what, rec.Code, field)
+			}
+		}
 	})
+}
+
+// documentedPath is the openapi.yaml path that a concrete request path is served under (a
+// literal segment wins over a parameter: /cases/publicity is not /cases/{id}).
+func documentedPath(t testing.TB, path string) string {
+	paths, _ := apiDoc["paths"].(map[string]any)
+	best, bestParams := "", -1
+	for p := range paths {
+		segs, got := strings.Split(p, "/"), strings.Split(path, "/")
+		if len(segs) != len(got) {
+			continue
+		}
+		params, ok := 0, true
+		for i, seg := range segs {
+			switch {
+			case strings.HasPrefix(seg, "{"):
+				params++
+			case seg != got[i]:
+				ok = false
+			}
+		}
+		if ok && (bestParams < 0 || params < bestParams) {
+			best, bestParams = p, params
+		}
+	}
+	if best == "" {
+		t.Fatalf("%s is not in openapi.yaml", path)
+	}
+	return best
+}
+
+// controlIn finds a string (or key) of a JSON body with a control character other than
+// newline and tab.
+func controlIn(path string, body []byte) (string, bool) {
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return "", false
+	}
+	var walk func(string, any) (string, bool)
+	walk = func(p string, v any) (string, bool) {
+		switch v := v.(type) {
+		case string:
+			_, bad := text.Control(v)
+			return p, bad
+		case map[string]any:
+			for k, x := range v {
+				if _, bad := text.Control(k); bad {
+					return p, true
+				}
+				if f, bad := walk(join(p, k), x); bad {
+					return f, true
+				}
+			}
+		case []any:
+			for i, x := range v {
+				if f, bad := walk(fmt.Sprintf("%s[%d]", p, i), x); bad {
+					return f, true
+				}
+			}
+		}
+		return "", false
+	}
+	return walk(path, v)
 }
 
 func FuzzCreateOfficial(f *testing.F) {
@@ -310,6 +423,30 @@ func FuzzFileObjection(f *testing.F) {
 	fuzzBody(f, "POST", "/api/v1/cases/"+fxCase+"/objections", "he.ping",
 		`{"candidate_id":"c1","signed":true,"serious":false,"channel":"phone","summary":"反映问题"}`,
 		`{"candidate_id":"c9","signed":"yes"}`, `{"summary":"`+strings.Repeat("长", 3000)+`"}`)
+}
+
+func FuzzStartDepartureAudit(f *testing.F) {
+	fuzzBody(f, "POST", "/api/v1/cases/departure-audit", "bao.yin",
+		`{"cadre_id":"batu","post":"副局长","departure_date":"2026-12-01","successor_id":"na.ren"}`)
+}
+
+func FuzzStartJointInspection(f *testing.F) {
+	fuzzBody(f, "POST", "/api/v1/cases/joint-inspection", "bao.yin",
+		`{"leader_id":"zheng.yi","period_from":"2025-01-01","period_to":"2025-12-31"}`)
+}
+
+func FuzzRegisterReport(f *testing.F) {
+	fuzzBody(f, "POST", "/api/v1/reports", "he.ping",
+		`{"channel":"phone","subject_name":"巴图","content":"反映其违规兼职取酬，有具体线索。"}`)
+}
+
+func FuzzPublicReport(f *testing.F) {
+	fuzzBody(f, "POST", "/public/v1/reports", "",
+		`{"org_unit_id":"150100","subject_name":"巴图","content":"反映其违规兼职取酬，有具体线索。"}`)
+}
+
+func FuzzPublicMaterial(f *testing.F) {
+	fuzzBody(f, "POST", "/public/v1/reports/"+fxQueryCode+"/material", "", `{"text":"补充：时间地点如下。"}`)
 }
 
 // FuzzMarkNotificationRead fuzzes the one input of POST /notifications/{id}/read: its id.

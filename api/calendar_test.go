@@ -301,11 +301,13 @@ func TestPutCalendarInvalid(t *testing.T) {
 			{"name too long", "2027", map[string]any{"days": []calendar.Day{{Date: "2027-01-01", Kind: calendar.Off, Name: strings.Repeat("节", 33)}}}, 422, []string{"days[0].name"}},
 			{"every problem at once", "2027", map[string]any{"days": []calendar.Day{
 				off("2027-01-01"),
-				{Date: "2026-12-31", Kind: "x", Name: strings.Repeat("a", 40)},
+				{Date: "2026-12-31", Kind: "x", Name: "元旦"},
 				off("2027-01-01"),
 				{Date: "2027-01-05", Kind: calendar.Workday},
 				{Date: "2027-01-09", Kind: calendar.Workday}, // Sat: fine
-			}}, 422, []string{"days[1].date", "days[1].kind", "days[1].name", "days[2].date", "days[3].kind"}},
+			}}, 422, []string{"days[1].date", "days[1].kind", "days[2].date", "days[3].kind"}},
+			// Text that breaks the rule is answered first, alone (api/clean.go).
+			{"text answered first", "2027", map[string]any{"days": []calendar.Day{{Date: "2026-12-31", Kind: "x", Name: strings.Repeat("a", 40)}}}, 422, []string{"days[0].name"}},
 			{"malformed JSON", "2027", `{"days": [`, 400, nil},
 			{"unknown field", "2027", `{"days": [], "note": "x"}`, 400, []string{"note"}},
 			{"unknown field in a day", "2027", `{"days": [{"date": "2027-01-01", "kind": "off", "extra": 1}]}`, 400, []string{"extra"}},

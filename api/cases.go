@@ -152,8 +152,8 @@ func (s *Server) listCases(c *gin.Context) {
 		q = q.Where("cases.kind = ?", kind)
 	}
 	if st := schemas.CaseStatus(c.Query("status")); st != "" {
-		if st != schemas.CaseOpen && st != schemas.CaseClosed && st != schemas.CaseCancelled {
-			abort(c, probValidation, "unknown status", FieldError{"status", "open, closed or cancelled"})
+		if st != schemas.CaseOpen && st != schemas.CaseClosed && st != schemas.CaseCancelled && st != schemas.CaseTerminated {
+			abort(c, probValidation, "unknown status", FieldError{"status", "open, closed, cancelled or terminated"})
 			return
 		}
 		q = q.Where("cases.status = ?", st)
@@ -237,8 +237,22 @@ func (s *Server) getCase(c *gin.Context) {
 	if !ok {
 		return
 	}
+	ended := s.reconcile(c.Request.Context(), row)
 	resp := CaseResponse{Case: *row}
-	if !s.caseState(c, row, &resp.State) {
+	if ended || row.Status == schemas.CaseTerminated {
+		// Temporal ended the workflow without the case closing: its last state (when the
+		// workflow still answers) under the status of its end.
+		if v, err := s.temporal.QueryWorkflow(c.Request.Context(), row.ID, "", schemas.QueryCaseState); err == nil {
+			_ = v.Get(&resp.State)
+		}
+		resp.State.ID, resp.State.Kind, resp.State.Title, resp.State.OrgUnitID = row.ID, row.Kind, row.Title, row.OrgUnitID
+		resp.State.Status, resp.State.Stage, resp.State.StageTitle, resp.State.Outcome = row.Status, row.Stage, "已终止", row.Outcome
+		for i := range resp.State.Tasks {
+			if resp.State.Tasks[i].Status == schemas.TaskOpen {
+				resp.State.Tasks[i].Status = schemas.TaskCancelled
+			}
+		}
+	} else if !s.caseState(c, row, &resp.State) {
 		return
 	}
 	if t := resp.State.Transfer; row.Kind == schemas.KindTransfer && t != nil {

@@ -121,6 +121,7 @@ func TestMalformedBodies(t *testing.T) {
 			{"not json", `id=x.y`, "application/x-www-form-urlencoded", 415, "application/json", ""},
 			{"too large", `{"name": "` + strings.Repeat("长", 3000) + `"}`, "", 413, "exceeds", ""},
 			{"invalid", `{"id": "X", "name": "", "org_unit_id": "nowhere", "roles": ["king"]}`, "", 422, "invalid official", "id"},
+			{"blank name", `{"id": "X", "name": "\u200b ", "org_unit_id": "nowhere", "roles": ["king"]}`, "", 422, "不可见字符", "name"},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {

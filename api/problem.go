@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/jiandu/jiandu/internal/text"
 )
 
 // Problem is an RFC 9457 problem document, the body of every error Jiandu answers with.
@@ -86,15 +89,23 @@ func bindJSON(c *gin.Context, v any) bool {
 		abort(c, probMediaType, fmt.Sprintf("Content-Type %q: want application/json", ct))
 		return false
 	}
-	dec := json.NewDecoder(c.Request.Body)
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	raw, err := io.ReadAll(c.Request.Body)
 	if err == nil {
-		if _, extra := dec.Token(); extra != io.EOF {
-			err = errors.New("unexpected data after the JSON value")
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		err = dec.Decode(v)
+		if err == nil {
+			if _, extra := dec.Token(); extra != io.EOF {
+				err = errors.New("unexpected data after the JSON value")
+			}
 		}
 	}
 	if err == nil {
+		// The one text rule, with the limits openapi.yaml documents for this route.
+		var generic any
+		if json.Unmarshal(raw, &generic) == nil {
+			return checkBodyText(c, generic)
+		}
 		return true
 	}
 	var (
@@ -133,9 +144,10 @@ func sortFieldErrors(errs []FieldError) {
 	slices.SortStableFunc(errs, func(a, b FieldError) int { return strings.Compare(a.Field, b.Field) })
 }
 
-// textIssue appends an error when the trimmed text v is not min..max characters long.
+// textIssue appends an error when the trimmed text v is longer than max characters or has
+// fewer than min visible ones (white space, zero-width and bidi characters do not count).
 func textIssue(errs []FieldError, field, v string, min, max int) []FieldError {
-	if n := utf8.RuneCountInString(strings.TrimSpace(v)); n < min || n > max {
+	if n := utf8.RuneCountInString(strings.TrimSpace(v)); text.Visible(v) < min || n > max {
 		if min > 0 {
 			return append(errs, FieldError{field, fmt.Sprintf("required, %d-%d characters", min, max)})
 		}

@@ -52,6 +52,9 @@ func New(deps Deps) *Server {
 	if deps.MaxBodyBytes <= 0 {
 		deps.MaxBodyBytes = 1 << 20
 	}
+	if deps.Registry != nil && deps.DB != nil {
+		deps.Registry.MustRegister(newAttentionCollector(deps.DB))
+	}
 	return &Server{
 		db:        deps.DB,
 		temporal:  deps.Temporal,
@@ -82,7 +85,7 @@ func (s *Server) engine() *gin.Engine {
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
 	r.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openapiSpec) })
 
-	v1 := r.Group("/api/v1", s.authenticate, s.idempotency)
+	v1 := r.Group("/api/v1", s.authenticate, s.cleanParams, s.idempotency)
 	v1.GET("/me", s.me)
 	v1.GET("/org-units", s.listOrgUnits)
 	v1.POST("/org-units", s.createOrgUnit)
@@ -117,7 +120,7 @@ func (s *Server) engine() *gin.Engine {
 	v1.GET("/admin/audit", s.adminAudit)
 
 	// The 12380 web channel: no token, rate-limited per client address (api/public.go).
-	public := r.Group("/public/v1")
+	public := r.Group("/public/v1", s.cleanParams)
 	public.POST("/reports", s.publicLimit(s.reports.submits), s.publicReport)
 	public.GET("/reports/:code", s.publicLimit(s.reports.lookups), s.publicReportStatus)
 	public.POST("/reports/:code/material", s.publicLimit(s.reports.lookups), s.publicReportMaterial)

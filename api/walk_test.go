@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
 
 	"github.com/jiandu/jiandu/internal/auth"
@@ -34,6 +36,25 @@ var bodyRoutes = []struct{ method, route, official string }{
 	{"POST", "/api/v1/cases/:id/subjects", "bao.yin"},
 	{"POST", "/api/v1/cases/:id/cancel", "bao.yin"},
 	{"POST", "/api/v1/cases/:id/objections", "he.ping"},
+	{"POST", "/api/v1/cases/departure-audit", "bao.yin"},
+	{"POST", "/api/v1/cases/joint-inspection", "bao.yin"},
+	{"POST", "/api/v1/reports", "he.ping"},
+	{"POST", "/public/v1/reports", ""},
+	{"POST", "/public/v1/reports/:code/material", ""},
+}
+
+// noTextRoutes read a body that holds no text a person types: Temporal payloads, base64.
+var noTextRoutes = map[string]string{
+	"POST /codec/encode": "Temporal payloads",
+	"POST /codec/decode": "Temporal payloads",
+}
+
+// routeHeaders are the headers a route needs besides the token: the reporter's secret.
+func routeHeaders(route string) []string {
+	if strings.HasPrefix(route, "/public/v1/reports/:code") {
+		return []string{secretHeader, fxSecret}
+	}
+	return nil
 }
 
 // fillPath puts the fixture's ids into a route's parameters.
@@ -44,6 +65,7 @@ func fillPath(route string) string {
 		"/officials/:id":     "/officials/wu.gang",
 		"/notifications/:id": fmt.Sprintf("/notifications/%d", fxNotification),
 		"/calendar/:year":    "/calendar/2027",
+		"/reports/:code":     "/reports/" + fxQueryCode,
 	}
 	for k, v := range repl {
 		route = strings.Replace(route, k, v, 1)
@@ -151,25 +173,33 @@ func TestWalkEveryRoute(t *testing.T) {
 				t.Errorf("%s %s is in bodyRoutes but not served", br.method, br.route)
 				continue
 			}
-			path, what, token := fillPath(br.route), br.method+" "+br.route, tok(br.official)
-			expect(what+" broken JSON", e.serve(br.method, path, token, "application/json", []byte(`{"title": `)), http.StatusBadRequest)
-			expect(what+" syntax error", e.serve(br.method, path, token, "application/json", []byte(`{"a" 1}`)), http.StatusBadRequest)
-			expect(what+" empty body", e.serve(br.method, path, token, "application/json", []byte{}), http.StatusBadRequest)
-			expect(what+" two values", e.serve(br.method, path, token, "application/json", []byte(`{} {}`)), http.StatusBadRequest)
-			expect(what+" unknown field", e.serve(br.method, path, token, "application/json", []byte(`{"no_such_field": 1}`)), http.StatusBadRequest)
-			expect(what+" array", e.serve(br.method, path, token, "application/json", []byte(`[1,2]`)), http.StatusBadRequest)
+			path, what, token, hdr := fillPath(br.route), br.method+" "+br.route, "", routeHeaders(br.route)
+			if br.official != "" {
+				token = tok(br.official)
+			}
+			expect(what+" broken JSON", e.serve(br.method, path, token, "application/json", []byte(`{"title": `), hdr...), http.StatusBadRequest)
+			expect(what+" syntax error", e.serve(br.method, path, token, "application/json", []byte(`{"a" 1}`), hdr...), http.StatusBadRequest)
+			expect(what+" empty body", e.serve(br.method, path, token, "application/json", []byte{}, hdr...), http.StatusBadRequest)
+			expect(what+" two values", e.serve(br.method, path, token, "application/json", []byte(`{} {}`), hdr...), http.StatusBadRequest)
+			expect(what+" unknown field", e.serve(br.method, path, token, "application/json", []byte(`{"no_such_field": 1}`), hdr...), http.StatusBadRequest)
+			expect(what+" array", e.serve(br.method, path, token, "application/json", []byte(`[1,2]`), hdr...), http.StatusBadRequest)
 			for _, ct := range []string{"", "text/plain", "application/x-www-form-urlencoded", "application/xml"} {
-				expect(what+" as "+ct, e.serve(br.method, path, token, ct, []byte(`{}`)), http.StatusUnsupportedMediaType)
+				expect(what+" as "+ct, e.serve(br.method, path, token, ct, []byte(`{}`), hdr...), http.StatusUnsupportedMediaType)
 			}
 			// A body without a declared length that turns out too long.
 			req := httptest.NewRequest(br.method, path, bytes.NewReader(append(append([]byte(`{"x":"`), bytes.Repeat([]byte("a"), int(e.maxBody))...), '"', '}')))
 			req.ContentLength = -1
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Authorization", "Bearer "+token)
+			for i := 0; i+1 < len(hdr); i += 2 {
+				req.Header.Set(hdr[i], hdr[i+1])
+			}
 			rec := httptest.NewRecorder()
 			e.handler.ServeHTTP(rec, req)
 			expect(what+" chunked oversized", rec, http.StatusRequestEntityTooLarge)
 		}
+
+		walkHostileText(t, e.withMaxBody(t, 1<<20), routes, tok)
 
 		// The wrong role, or the right role in the wrong org unit. Each is refused by the API
 		// itself, before Temporal.
@@ -207,4 +237,188 @@ func TestWalkEveryRoute(t *testing.T) {
 			t.Fatal("the database changed")
 		}
 	})
+}
+
+// textLeaf is one string field of a documented request body.
+type textLeaf struct {
+	path     []string // property names; "[]" for an array's item
+	max, min int
+	required bool // required by its parent object
+	enum     bool
+}
+
+// name is the field as problem documents name it: candidates[0].name.
+func (l textLeaf) name() string {
+	var b strings.Builder
+	for _, p := range l.path {
+		switch {
+		case p == "[]":
+			b.WriteString("[0]")
+		case b.Len() > 0:
+			b.WriteString("." + p)
+		default:
+			b.WriteString(p)
+		}
+	}
+	return b.String()
+}
+
+// body is a JSON body that sets this field (and nothing else) to v.
+func (l textLeaf) body(v string) []byte {
+	var val any = v
+	for i := len(l.path) - 1; i >= 0; i-- {
+		if l.path[i] == "[]" {
+			val = []any{val}
+		} else {
+			val = map[string]any{l.path[i]: val}
+		}
+	}
+	b, _ := json.Marshal(val)
+	return b
+}
+
+// textLeaves lists every string field of a request schema, at any depth. A free-form object
+// (a step form) is represented by one field under it, named "x".
+func textLeaves(s map[string]any, path []string, required bool) []textLeaf {
+	s = resolve(s)
+	var out []textLeaf
+	switch {
+	case s["type"] == "string":
+		_, enum := s["enum"]
+		out = append(out, textLeaf{path: path, max: schemaInt(s, "maxLength"), min: schemaInt(s, "minLength"), required: required, enum: enum})
+	case s["type"] == "array":
+		items, _ := s["items"].(map[string]any)
+		out = append(out, textLeaves(items, append(slices.Clone(path), "[]"), false)...)
+	case s["type"] == "object" || s["properties"] != nil:
+		props, _ := s["properties"].(map[string]any)
+		req, _ := s["required"].([]any)
+		names := make([]string, 0, len(props))
+		for k := range props {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		for _, k := range names {
+			ps, _ := props[k].(map[string]any)
+			out = append(out, textLeaves(ps, append(slices.Clone(path), k), slices.Contains(req, any(k)))...)
+		}
+		if s["additionalProperties"] == true {
+			out = append(out, textLeaf{path: append(slices.Clone(path), "x")})
+		}
+	}
+	return out
+}
+
+// queryParams are the query parameters openapi.yaml documents for an operation.
+func queryParams(method, route string) []string {
+	paths, _ := apiDoc["paths"].(map[string]any)
+	item, _ := paths[openapiPath(route)].(map[string]any)
+	op, _ := item[strings.ToLower(method)].(map[string]any)
+	var names []string
+	for _, params := range []any{item["parameters"], op["parameters"]} {
+		list, _ := params.([]any)
+		for _, p := range list {
+			pm, _ := p.(map[string]any)
+			pm = resolve(pm)
+			if pm["in"] == "query" {
+				names = append(names, pm["name"].(string))
+			}
+		}
+	}
+	return names
+}
+
+// walkHostileText sends, to every route, hostile text in every text field that openapi.yaml
+// documents for it: each string of its body (NUL, one character over its maxLength, and, when
+// the field is required, only invisible characters) and each path and query parameter (NUL).
+// Every one must be a 422 naming the field, before anything is stored or reaches Temporal.
+// Every string of every body must have a documented maximum (or be an enum).
+func walkHostileText(t *testing.T, e *bodyEnv, routes gin.RoutesInfo, tok func(string) string) {
+	t.Helper()
+	callers := map[string]string{}
+	for _, br := range bodyRoutes {
+		callers[br.method+" "+br.route] = br.official
+	}
+	hostile := func(what, method, path, token string, body []byte, hdr []string, field string) {
+		t.Helper()
+		ct := ""
+		if body != nil {
+			ct = "application/json"
+		}
+		rec := e.serve(method, path, token, ct, body, hdr...)
+		e.checkAnswer(t, what, rec, "")
+		if rec.Code != http.StatusUnprocessableEntity {
+			t.Errorf("%s: %d, want 422: %s", what, rec.Code, rec.Body.Bytes())
+			return
+		}
+		var p Problem
+		_ = json.Unmarshal(rec.Body.Bytes(), &p)
+		if !slices.ContainsFunc(p.Errors, func(f FieldError) bool { return f.Field == field && f.Message != "" }) {
+			t.Errorf("%s: the problem does not name %s: %s", what, field, rec.Body.Bytes())
+		}
+		if !regexp.MustCompile(`\p{Han}`).MatchString(p.Title + p.Detail) {
+			t.Errorf("%s: no Chinese in the problem: %s", what, rec.Body.Bytes())
+		}
+	}
+	bodies, params := 0, 0
+	for _, r := range routes {
+		key := r.Method + " " + r.Path
+		path, hdr := fillPath(r.Path), routeHeaders(r.Path)
+		official, ok := callers[key]
+		token := ""
+		switch {
+		case official != "":
+			token = tok(official)
+		case !ok:
+			token = tok("admin") // the parameter checks come right after authentication
+		}
+		if strings.HasPrefix(r.Path, "/api/v1/") || strings.HasPrefix(r.Path, "/public/v1/") {
+			for _, name := range regexp.MustCompile(`:([A-Za-z_]+)`).FindAllStringSubmatch(r.Path, -1) {
+				p := strings.Replace(r.Path, ":"+name[1], "a%00b", 1)
+				hostile(key+" NUL in path parameter "+name[1], r.Method, fillPath(p), token, nil, hdr, name[1])
+				params++
+			}
+			for _, q := range queryParams(r.Method, r.Path) {
+				hostile(key+" NUL in query parameter "+q, r.Method, path+"?"+q+"=a%00b", token, nil, hdr, q)
+				params++
+			}
+		}
+		schema := requestSchema(r.Method, r.Path)
+		if schema == nil {
+			continue
+		}
+		if _, skip := noTextRoutes[key]; skip {
+			continue
+		}
+		if !ok {
+			t.Errorf("%s reads a body but is not in bodyRoutes", key)
+			continue
+		}
+		leaves := textLeaves(schema, nil, false)
+		if len(leaves) == 0 {
+			t.Errorf("%s: no text fields found in its schema", key)
+		}
+		for _, l := range leaves {
+			field := l.name()
+			hostile(key+" NUL in "+field, r.Method, path, token, l.body("正常\x00文本"), hdr, field)
+			hostile(key+" escape in "+field, r.Method, path, token, l.body("a\x1b[2Jb"), hdr, field)
+			bodies++
+			if l.path[len(l.path)-1] == "x" && l.max == 0 && !l.enum {
+				continue // a step form's field: its limits are the step's (workflows/humanstep.go)
+			}
+			switch {
+			case l.enum:
+			case l.max == 0:
+				t.Errorf("%s: %s has no maxLength in openapi.yaml", key, field)
+			default:
+				hostile(key+" oversized "+field, r.Method, path, token, l.body(strings.Repeat("长", l.max+1)), hdr, field)
+			}
+			if (l.required || l.min > 0) && !l.enum {
+				hostile(key+" invisible "+field, r.Method, path, token, l.body(strings.Repeat("\u200b\u202e\u2060\u3000", 4)), hdr, field)
+			}
+		}
+	}
+	if bodies < 50 || params < 20 {
+		t.Fatalf("walked only %d body fields and %d parameters", bodies, params)
+	}
+	t.Logf("hostile text refused in %d body fields and %d parameters", bodies, params)
 }

@@ -106,6 +106,9 @@ func (s *Server) workflowError(c *gin.Context, caseID string, err error) {
 			schemas.ErrTypeForbidden: probForbidden,
 			schemas.ErrTypeConflict:  probConflict,
 			schemas.ErrTypeInvalid:   probValidation,
+
+			schemas.ErrTypeHistoryBudget:  probHistoryBudget,
+			schemas.ErrTypeNeedsAttention: probNeedsAttention,
 		}[appErr.Type()]
 		if kind.status == 0 {
 			s.log.ErrorContext(c.Request.Context(), "workflow error", "case", caseID, "err", err)

@@ -219,6 +219,9 @@ var migrations = []migration{
 		`ALTER TABLE audit_events ADD COLUMN key_id TEXT NOT NULL DEFAULT ''`,
 		`ALTER TABLE audit_events ADD COLUMN scope TEXT NOT NULL DEFAULT ''`,
 	}, nil},
+	{11, "cases: why a case needs a person (a write the database refused for good)", []string{
+		`ALTER TABLE cases ADD COLUMN attention TEXT NOT NULL DEFAULT ''`,
+	}, nil},
 	// Issue 11: a closed case is read from its row once Temporal has dropped its workflow; a
 	// reused Idempotency-Key must come with the same request; deadlines computed without a
 	// holiday schedule are flagged, and the gap reported once per year.

@@ -54,6 +54,9 @@ const (
 	CaseOpen      CaseStatus = "open"
 	CaseClosed    CaseStatus = "closed"
 	CaseCancelled CaseStatus = "cancelled"
+	// CaseTerminated: Temporal ended the workflow (terminated, timed out or failed) without
+	// the case recording an end; the API reconciles the row (api/reconcile.go).
+	CaseTerminated CaseStatus = "terminated"
 )
 
 // Case is the database projection of one process instance; its ID is the workflow id.
@@ -75,6 +78,8 @@ type Case struct {
 	// FinalState is the workflow's last CaseState as JSON, stored when the case closes, so the
 	// case stays readable after Temporal's retention has dropped the workflow.
 	FinalState string `json:"-"`
+	// Attention says why the case needs a person; empty when it does not (migration 11).
+	Attention string `json:"attention,omitempty"`
 }
 
 // CaseSubject is one official a case is about (回避): the reported cadre, a publicity

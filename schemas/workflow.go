@@ -238,4 +238,8 @@ type CaseState struct {
 	// P6 and P7.
 	Report   *ReportState   `json:"report,omitempty"`
 	Transfer *TransferState `json:"transfer,omitempty"`
+
+	// Attention says why the case needs a person: a write the database refused for good. The
+	// case waits (it can be cancelled) instead of retrying forever.
+	Attention string `json:"attention,omitempty"`
 }

@@ -60,7 +60,7 @@ func New(c client.Client, taskQueue string, acts *activities.Activities) sdkwork
 	if sqlDB, err := acts.DB.DB(); err == nil {
 		pool = sqlDB.Stats().MaxOpenConnections
 	}
-	w := sdkworker.New(c, taskQueue, sdkworker.Options{MaxConcurrentActivityExecutionSize: ActivitySlots(pool)})
+	w := sdkworker.New(c, taskQueue, sdkworker.Options{MaxConcurrentActivityExecutionSize: ActivitySlots(pool), Interceptors: Interceptors()})
 	Register(w, acts)
 	return w
 }

@@ -38,6 +38,8 @@ type caseRun struct {
 	// runCtx is the context steps run in; background steps started by handlers use it too,
 	// so that cancelling the case stops them.
 	runCtx workflow.Context
+	// rootCtx is the workflow's own context, for validators (workflows/budget.go).
+	rootCtx workflow.Context
 
 	shown shownUI
 	// waits are deadlines the case waits for that no task holds (the end of a publicity
@@ -119,17 +121,18 @@ func (c *caseRun) setup(ctx workflow.Context) (workflow.Context, error) {
 		name, description  string
 		handler, validator any
 	}
+	c.rootCtx = ctx
 	handlers := []update{
-		{schemas.UpdateCompleteTask, "办理任务（决定与表单）", c.completeTask, c.validateComplete},
-		{schemas.UpdateClaimTask, "认领任务", c.claimTask, c.validateClaim},
-		{schemas.UpdateUnclaimTask, "退回认领", c.unclaimTask, c.validateUnclaim},
-		{schemas.UpdateReassignTask, "转交任务（干部监督人员）", c.reassignTask, c.validateReassign},
-		{schemas.UpdateExtendTask, "延长当事人任务期限（干部监督人员，须说明理由）", c.extendTask, c.validateExtend},
+		{schemas.UpdateCompleteTask, "办理任务（决定与表单）", c.completeTask, guarded(c, c.validateComplete)},
+		{schemas.UpdateClaimTask, "认领任务", c.claimTask, guarded(c, c.validateClaim)},
+		{schemas.UpdateUnclaimTask, "退回认领", c.unclaimTask, guarded(c, c.validateUnclaim)},
+		{schemas.UpdateReassignTask, "转交任务（干部监督人员）", c.reassignTask, guarded(c, c.validateReassign)},
+		{schemas.UpdateExtendTask, "延长当事人任务期限（干部监督人员，须说明理由）", c.extendTask, guarded(c, c.validateExtend)},
 	}
 	if c.part == "" {
 		handlers = append(handlers,
 			update{schemas.UpdateCancelCase, "撤销案件（须说明理由）", c.cancelCase, c.validateCancel},
-			update{schemas.UpdateAddSubject, "增加案件当事人（回避）", c.addSubject, c.validateAddSubject})
+			update{schemas.UpdateAddSubject, "增加案件当事人（回避）", c.addSubject, guarded(c, c.validateAddSubject)})
 	}
 	for _, h := range handlers {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler,
@@ -190,6 +193,7 @@ func (c *caseRun) record(ctx workflow.Context, actor, action string, detail any)
 // finish ends the case: closed with outcome when run succeeded; cancelled when cancel-case or
 // the Temporal UI cancelled it, with every open task closed as cancelled.
 func (c *caseRun) finish(ctx workflow.Context, runErr error) (schemas.CaseState, error) {
+	runErr = c.holdForAttention(runErr)
 	if runErr == nil {
 		c.state.Status = schemas.CaseClosed
 		c.state.Stage, c.state.StageTitle = "closed", c.stages["closed"]
@@ -259,7 +263,8 @@ func (c *caseRun) find(id string) *task {
 }
 
 // exec runs an activity with the options every Jiandu activity uses: database writes retried
-// until they succeed, so an outage delays a case and loses nothing.
+// until they succeed, so an outage delays a case and loses nothing. A write the database
+// refuses for good is not retried (activities.NonRetryable): the case needs attention.
 func (c *caseRun) exec(ctx workflow.Context, summary string, activity any, arg any, result ...any) error {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
@@ -271,10 +276,16 @@ func (c *caseRun) exec(ctx workflow.Context, summary string, activity any, arg a
 		},
 	})
 	f := workflow.ExecuteActivity(ctx, activity, arg)
+	var err error
 	if len(result) > 0 {
-		return f.Get(ctx, result[0])
+		err = f.Get(ctx, result[0])
+	} else {
+		err = f.Get(ctx, nil)
 	}
-	return f.Get(ctx, nil)
+	if permanentFailure(err) {
+		return c.needsAttention(ctx, summary, err)
+	}
+	return err
 }
 
 // deadline computes "period after now" on the working-day calendar, through an activity.
@@ -334,6 +345,9 @@ func (c *caseRun) refresh(ctx workflow.Context) {
 		minDue    time.Time
 		overdue   bool
 	)
+	if c.state.Attention != "" {
+		lines = append(lines, "**需要人工处理**："+c.state.Attention)
+	}
 	lines = append(lines, fmt.Sprintf("**阶段**：%s", c.state.StageTitle))
 	if c.state.Outcome != "" {
 		lines = append(lines, fmt.Sprintf("**结果**：%s", c.state.Outcome))

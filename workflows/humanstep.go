@@ -5,12 +5,12 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/jiandu/jiandu/activities"
 	"github.com/jiandu/jiandu/internal/calendar"
+	"github.com/jiandu/jiandu/internal/text"
 	"github.com/jiandu/jiandu/schemas"
 )
 
@@ -321,7 +321,7 @@ func mayAct(v schemas.TaskView, a schemas.Actor) error {
 	return nil
 }
 
-func (c *caseRun) validateComplete(ctx workflow.Context, req schemas.CompleteTaskRequest) error {
+func (c *caseRun) validateComplete(req schemas.CompleteTaskRequest) error {
 	t, err := c.openTaskFor(req.TaskID)
 	if err != nil {
 		return err
@@ -332,12 +332,12 @@ func (c *caseRun) validateComplete(ctx workflow.Context, req schemas.CompleteTas
 	if err := mayAct(t.view, req.Actor); err != nil {
 		return err
 	}
-	issues := validateForm(t.view.Spec, req, workflow.Now(ctx).In(calendar.Location()).Format(time.DateOnly))
+	issues := validateForm(t.view.Spec, req, workflow.Now(c.rootCtx).In(calendar.Location()).Format(time.DateOnly))
 	if t.validate != nil && len(issues) == 0 {
 		issues = t.validate(req)
 	}
-	if utf8.RuneCountInString(req.Comment) > 2000 {
-		issues = append(issues, schemas.FieldIssue{Field: "comment", Message: "不超过2000字"})
+	if msg := text.Check(req.Comment, 0, 2000); msg != "" {
+		issues = append(issues, schemas.FieldIssue{Field: "comment", Message: msg})
 	}
 	if len(issues) > 0 {
 		return rejection(schemas.ErrTypeInvalid, "办理内容未通过校验", issues...)
@@ -355,8 +355,14 @@ func (c *caseRun) completeTask(ctx workflow.Context, req schemas.CompleteTaskReq
 		return schemas.CaseState{}, err
 	}
 	t.completion = &req
-	if err := workflow.Await(ctx, func() bool { return t.closed }); err != nil {
+	// The answer waits for the task to close, or for the case to need attention because
+	// closing it failed for good (then the caller hears why instead of waiting forever).
+	attention := c.state.Attention
+	if err := workflow.Await(ctx, func() bool { return t.closed || c.state.Attention != attention }); err != nil {
 		return schemas.CaseState{}, err
+	}
+	if !t.closed {
+		return schemas.CaseState{}, rejection(schemas.ErrTypeNeedsAttention, c.state.Attention)
 	}
 	return c.snapshot(), nil
 }
@@ -402,13 +408,20 @@ func validateForm(spec schemas.TaskSpec, req schemas.CompleteTaskRequest, today 
 			}
 		default:
 			s, ok := v.(string)
+			min, max := 0, f.MaxLen
+			if required {
+				min = 1
+			}
+			if max == 0 {
+				max = schemas.DefaultFormTextMax
+			}
 			switch {
 			case !ok:
 				issues = append(issues, schemas.FieldIssue{Field: field, Message: "须为文本"})
-			case required && strings.TrimSpace(s) == "":
-				issues = append(issues, schemas.FieldIssue{Field: field, Message: "必填"})
-			case f.MaxLen > 0 && utf8.RuneCountInString(s) > f.MaxLen:
-				issues = append(issues, schemas.FieldIssue{Field: field, Message: fmt.Sprintf("不超过%d字", f.MaxLen)})
+			case text.Check(s, min, max) != "":
+				// The one text rule (internal/text): no control characters, a required field
+				// needs a visible character, every field has a maximum.
+				issues = append(issues, schemas.FieldIssue{Field: field, Message: text.Check(s, min, max)})
 			case f.Type == schemas.FieldDate && s != "" && !validDate(s):
 				issues = append(issues, schemas.FieldIssue{Field: field, Message: "日期格式须为 YYYY-MM-DD"})
 			case f.Type == schemas.FieldDate && s != "" && f.MinDate != "" && s < f.MinDate:
@@ -563,8 +576,8 @@ func (c *caseRun) validateCancel(req schemas.CancelCaseRequest) error {
 	if c.mayCancel == nil || !c.mayCancel(req.Actor) {
 		return rejection(schemas.ErrTypeForbidden, "无权撤销此案件")
 	}
-	if n := utf8.RuneCountInString(strings.TrimSpace(req.Reason)); n == 0 || n > 500 {
-		return rejection(schemas.ErrTypeInvalid, "须说明撤销理由", schemas.FieldIssue{Field: "reason", Message: "必填，不超过500字"})
+	if msg := text.Check(req.Reason, 1, 500); msg != "" {
+		return rejection(schemas.ErrTypeInvalid, "须说明撤销理由", schemas.FieldIssue{Field: "reason", Message: msg})
 	}
 	return nil
 }

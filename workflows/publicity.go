@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"go.temporal.io/sdk/workflow"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/jiandu/jiandu/internal/calendar"
 	"github.com/jiandu/jiandu/internal/notify"
 	"github.com/jiandu/jiandu/internal/restrictions"
+	"github.com/jiandu/jiandu/internal/text"
 	"github.com/jiandu/jiandu/schemas"
 )
 
@@ -37,7 +37,7 @@ func Publicity(ctx workflow.Context, in schemas.PublicityInput) (schemas.CaseSta
 		return schemas.CaseState{}, err
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, schemas.UpdateFileObjection, p.fileObjection,
-		workflow.UpdateHandlerOptions{Validator: p.validateObjection, Description: "登记公示期间反映的问题"}); err != nil {
+		workflow.UpdateHandlerOptions{Validator: guarded(p.caseRun, p.validateObjection), Description: "登记公示期间反映的问题"}); err != nil {
 		return schemas.CaseState{}, err
 	}
 	p.receiveReportObjections(runCtx)
@@ -395,8 +395,8 @@ var objectionChannels = []string{"phone", "letter", "visit", "web", "sms", "dire
 
 // validateObjection checks an objection logged over the API: taken from publication to the
 // period's end.
-func (p *publicity) validateObjection(ctx workflow.Context, req schemas.ObjectionRequest) error {
-	return p.checkObjection(req, workflow.Now(ctx), false)
+func (p *publicity) validateObjection(req schemas.ObjectionRequest) error {
+	return p.checkObjection(req, workflow.Now(p.rootCtx), false)
 }
 
 // checkObjection checks an objection at now. One attached by a 12380 report case (viaReport) is
@@ -427,8 +427,8 @@ func (p *publicity) checkObjection(req schemas.ObjectionRequest, now time.Time, 
 	if !contains(objectionChannels, req.Channel) {
 		issues = append(issues, schemas.FieldIssue{Field: "channel", Message: "须为以下之一：" + strings.Join(objectionChannels, ", ")})
 	}
-	if n := utf8.RuneCountInString(strings.TrimSpace(req.Summary)); n == 0 || n > 5000 {
-		issues = append(issues, schemas.FieldIssue{Field: "summary", Message: "必填，不超过5000字"})
+	if msg := text.Check(req.Summary, 1, 5000); msg != "" {
+		issues = append(issues, schemas.FieldIssue{Field: "summary", Message: msg})
 	}
 	if len(issues) > 0 {
 		return rejection(schemas.ErrTypeInvalid, "反映问题登记内容未通过校验", issues...)

@@ -135,6 +135,11 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	stop := startDispatcher(ctx, cfg, log, p)
 	defer stop()
+	// Case rows of workflows that Temporal ended without them (terminated, timed out) are
+	// closed within a minute, even if nobody reads the case (api/reconcile.go).
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	defer stopSweep()
+	go api.RunSweeper(sweepCtx, p.db, p.temporal, log, time.Minute)
 	log.Info("api listening", "addr", cfg.HTTPAddr)
 	return serveUntil(ctx, hs, log)
 }
