@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -166,10 +167,51 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		<-ctx.Done()
 		return nil
 	}
+	// One listener for Prometheus and the kubelet's probes. /healthz answers while the process
+	// runs (liveness: an outage of Postgres or Temporal must not restart every worker);
+	// /readyz answers 200 only while the database and the Temporal frontend both answer within
+	// 2 s, else 503. The body names which check failed, never the error: the port is reachable
+	// by the scraper, so the error text goes to the log only.
+	reply := func(w http.ResponseWriter, code int, body string) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(code)
+		_, _ = io.WriteString(w, body)
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(p.registry, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(p.registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		reply(w, http.StatusOK, `{"status":"ok"}`+"\n")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		rctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		dbState, temporalState := "ok", "ok"
+		sqlDB, err := p.db.DB()
+		if err == nil {
+			err = sqlDB.PingContext(rctx)
+		}
+		if err == nil {
+			// A ping can succeed on a pooled connection to a file that is gone; a query cannot.
+			err = p.db.WithContext(rctx).Exec("SELECT 1 FROM schema_migrations LIMIT 1").Error
+		}
+		if err != nil {
+			dbState = "unavailable"
+			log.WarnContext(rctx, "worker not ready: database", "err", err)
+		}
+		if _, err := p.temporal.CheckHealth(rctx, &client.CheckHealthRequest{}); err != nil {
+			temporalState = "unavailable"
+			log.WarnContext(rctx, "worker not ready: temporal", "err", err)
+		}
+		status, code := "ready", http.StatusOK
+		if dbState != "ok" || temporalState != "ok" {
+			status, code = "unavailable", http.StatusServiceUnavailable
+		}
+		reply(w, code, fmt.Sprintf(`{"status":%q,"checks":{"database":%q,"temporal":%q}}`+"\n",
+			status, dbState, temporalState))
+	})
 	hs := &http.Server{Addr: cfg.MetricsAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	log.Info("worker metrics listening", "addr", cfg.MetricsAddr)
+	log.Info("worker metrics and probes listening", "addr", cfg.MetricsAddr, "paths", "/metrics /healthz /readyz")
 	return serveUntil(ctx, hs, log)
 }
 
