@@ -263,8 +263,15 @@ func TestReadyzDatabaseUnreachable(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := newHarness(t, gdb, nil)
-	if r := h.do("GET", "/readyz", "", nil); r.status != 503 || r.problem(t).Errors[0].Field != "database" {
+	r := h.do("GET", "/readyz", "", nil)
+	if r.status != 503 || r.problem(t).Errors[0].Field != "database" {
 		t.Fatalf("unreachable database: %d %s", r.status, r.body)
+	}
+	// Anyone may ask /readyz: the database's own error text (host, port, user) stays in the log.
+	for _, leak := range []string{"127.0.0.1:1", "user=", "dial", "refused"} {
+		if strings.Contains(string(r.body), leak) {
+			t.Fatalf("readyz reveals %q: %s", leak, r.body)
+		}
 	}
 }
 

@@ -144,17 +144,20 @@ func (s *Server) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	checks := gin.H{"database": "ok", "temporal": "ok"}
+	// The causes go to the log only: /readyz answers anyone, and error text names hosts,
+	// users and schemas.
 	var failed []FieldError
 	if err := s.pingDB(ctx); err != nil {
 		checks["database"] = "unavailable"
-		failed = append(failed, FieldError{Field: "database", Message: err.Error()})
+		failed = append(failed, FieldError{Field: "database", Message: "数据库暂不可用"})
+		s.log.WarnContext(ctx, "not ready: database", "err", err)
 	}
 	if _, err := s.temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
 		checks["temporal"] = "unavailable"
-		failed = append(failed, FieldError{Field: "temporal", Message: "health check failed"})
+		failed = append(failed, FieldError{Field: "temporal", Message: "工作流引擎暂不可用"})
+		s.log.WarnContext(ctx, "not ready: temporal", "err", err)
 	}
 	if len(failed) > 0 {
-		s.log.WarnContext(ctx, "not ready", "checks", checks)
 		abort(c, probUnavailable, "dependencies unavailable", failed...)
 		return
 	}
