@@ -29,12 +29,14 @@ test-stress: temporal
 	$(GO) test -count=$(STRESS_COUNT) -timeout 10m -run '^TestSaturatedPoolNeverDeadlocks$$' ./internal/db
 	$(GO) test -count=3 -timeout 10m -run '^(TestPoolSaturationEndToEnd|TestBusyDatabaseAnswers503)$$' ./api
 
-## lint: gofmt, go vet, staticcheck, and workflowcheck on the workflows
+## lint: gofmt, go vet, staticcheck, workflowcheck on the workflows, and the OpenAPI document
+## through a real validator (kin-openapi) plus operationId and tags on every operation
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 	$(GO) run $(WORKFLOWCHECK) ./workflows/...
+	$(GO) run ./tools/openapilint api/openapi.yaml
 
 ## record-histories: re-record workflows/testdata from the end-to-end tests (then commit them)
 record-histories: temporal

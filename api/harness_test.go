@@ -124,6 +124,7 @@ func (h *harness) do(method, path, token string, body any, headers ...string) re
 	if err != nil {
 		h.t.Fatal(err)
 	}
+	checkAgainstSpec(h.t, req, res.StatusCode, res.Header, raw)
 	return response{status: res.StatusCode, header: res.Header, body: raw}
 }
 
