@@ -32,6 +32,8 @@ type Deps struct {
 	TaskQueue    string // where case workflows are started
 	// Reports configures 12380 intake, the public channel and the codec endpoint.
 	Reports ReportDeps
+	// Web configures the web inbox, its sessions and the Temporal UI proxy (api/web*.go).
+	Web WebDeps
 }
 
 // Server holds the API's dependencies; its methods are the handlers.
@@ -45,6 +47,8 @@ type Server struct {
 	taskQueue string
 	metrics   httpMetrics
 	reports   *reportsConfig
+	web       *webConfig
+	inner     innerEngine // the engine that web pages send their API requests to
 }
 
 // New builds a Server. It registers its HTTP metrics with deps.Registry.
@@ -62,6 +66,7 @@ func New(deps Deps) *Server {
 		taskQueue: deps.TaskQueue,
 		metrics:   newHTTPMetrics(deps.Registry),
 		reports:   newReports(deps.Reports),
+		web:       newWebConfig(deps.Web),
 	}
 }
 
@@ -125,6 +130,9 @@ func (s *Server) engine() *gin.Engine {
 	codec.OPTIONS("/decode", s.codecCORS)
 	codec.POST("/encode", s.authenticate, s.codec)
 	codec.POST("/decode", s.authenticate, s.codec)
+
+	// The web inbox, the 12380 public page and the Temporal UI behind the same login (api/web*.go).
+	s.webRoutes(r)
 	return r
 }
 

@@ -201,6 +201,28 @@ var migrations = []migration{
 	{8, "inbox: index tasks in inbox order, for supervisors' subtree lists", []string{
 		`CREATE INDEX tasks_inbox_order ON tasks (status, priority DESC, due_at, id)`,
 	}, nil},
+	// 9, 10 and 11 are taken by work on other branches; versions need not be contiguous.
+	{12, "web: local accounts with passwords, server-side sessions", []string{
+		`CREATE TABLE web_accounts (
+			official_id TEXT PRIMARY KEY REFERENCES officials(id),
+			password_hash TEXT NOT NULL,
+			must_change BOOLEAN NOT NULL DEFAULT TRUE,
+			failed_attempts INTEGER NOT NULL DEFAULT 0,
+			locked_until {{time}},
+			password_set_at {{time}} NOT NULL,
+			updated_at {{time}} NOT NULL
+		)`,
+		`CREATE TABLE web_sessions (
+			id_hash TEXT PRIMARY KEY,
+			official_id TEXT NOT NULL REFERENCES officials(id),
+			csrf_token TEXT NOT NULL,
+			grants TEXT NOT NULL,
+			created_at {{time}} NOT NULL,
+			last_seen_at {{time}} NOT NULL,
+			expires_at {{time}} NOT NULL
+		)`,
+		`CREATE INDEX web_sessions_official ON web_sessions (official_id)`,
+	}, nil},
 }
 
 // seedHolidays loads the State Council schedules that ship with the calendar package; later
