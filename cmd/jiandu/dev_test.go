@@ -75,7 +75,7 @@ func TestDevStack(t *testing.T) {
 			base := fmt.Sprintf("http://127.0.0.1:%d", httpPort)
 			waitStatus(t, base+"/readyz", 200, 30*time.Second)
 			t.Logf("jiandu dev ready in %s", time.Since(started).Round(time.Millisecond))
-			waitStatus(t, fmt.Sprintf("http://127.0.0.1:%d/", uiPort), 200, 30*time.Second)
+			waitStatus(t, fmt.Sprintf("http://127.0.0.1:%d/temporal/", uiPort), 200, 30*time.Second)
 
 			token := ""
 			for _, line := range strings.Split(banner, "\n") {

@@ -84,6 +84,10 @@ func newAPI(cfg config.Config, log *slog.Logger, p *process) (*http.Server, erro
 		DB: p.db, Temporal: p.temporal, Keys: keys, Logger: log,
 		Registry: p.registry, MaxBodyBytes: cfg.MaxBodyBytes, TaskQueue: cfg.TaskQueue,
 		Reports: reports,
+		Web: api.WebDeps{
+			CookieSecure: cfg.CookieSecure, SessionTTL: cfg.SessionTTL, SessionIdle: cfg.SessionIdle,
+			TemporalUIURL: cfg.TemporalUIURL, Namespace: cfg.Namespace,
+		},
 	})
 	return &http.Server{
 		Addr:              cfg.HTTPAddr,

@@ -47,6 +47,12 @@ type Config struct {
 	CodecCORSOrigin      string // JIANDU_CODEC_CORS_ORIGIN: the Temporal UI origin allowed to call /codec
 	PublicClientIPHeader string // JIANDU_PUBLIC_CLIENT_IP_HEADER: header with the client address behind a proxy
 
+	// The web inbox (issue 13).
+	CookieSecure  bool          // JIANDU_COOKIE_SECURE: session cookie sent over HTTPS only (default true; `jiandu dev` turns it off)
+	SessionTTL    time.Duration // JIANDU_SESSION_TTL: absolute lifetime of a web session
+	SessionIdle   time.Duration // JIANDU_SESSION_IDLE: a web session unused this long ends
+	TemporalUIURL string        // JIANDU_TEMPORAL_UI_URL: the Temporal UI (public path /temporal) proxied under /temporal/
+
 	DevTemporalPort int // JIANDU_DEV_TEMPORAL_PORT: `jiandu dev` only
 	DevUIPort       int // JIANDU_DEV_UI_PORT: `jiandu dev` only
 }
@@ -125,6 +131,23 @@ func Load(getenv func(string) string) (Config, error) {
 	if v := getenv("JIANDU_TIME_SCALE"); v != "" {
 		if c.TimeScale, err = strconv.ParseFloat(v, 64); err != nil || c.TimeScale < 1 || c.TimeScale > 1e7 {
 			return Config{}, fmt.Errorf("JIANDU_TIME_SCALE=%q: want a factor from 1 to 10000000", v)
+		}
+	}
+	switch v := str("JIANDU_COOKIE_SECURE", "true"); v {
+	case "true", "1":
+		c.CookieSecure = true
+	case "false", "0":
+	default:
+		return Config{}, fmt.Errorf("JIANDU_COOKIE_SECURE=%q: want true or false", v)
+	}
+	c.TemporalUIURL = getenv("JIANDU_TEMPORAL_UI_URL")
+	for _, d := range []struct {
+		key, def string
+		dst      *time.Duration
+	}{{"JIANDU_SESSION_TTL", "12h", &c.SessionTTL}, {"JIANDU_SESSION_IDLE", "2h", &c.SessionIdle}} {
+		v := str(d.key, d.def)
+		if *d.dst, err = time.ParseDuration(v); err != nil || *d.dst <= 0 {
+			return Config{}, fmt.Errorf("%s=%q: want a positive duration such as %s", d.key, v, d.def)
 		}
 	}
 	ttl := str("JIANDU_TOKEN_TTL", "12h")
