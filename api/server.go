@@ -95,6 +95,7 @@ func (s *Server) engine() *gin.Engine {
 	v1.POST("/officials", s.createOfficial)
 	v1.PATCH("/officials/:id", s.updateOfficial)
 	v1.GET("/officials/:id/restrictions", s.officialRestrictions)
+	v1.POST("/officials/:id/password", s.setOfficialPassword)
 	v1.GET("/notifications", s.listNotifications)
 	v1.POST("/notifications/:id/read", s.markNotificationRead)
 	v1.GET("/tasks", s.listTasks)

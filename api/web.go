@@ -404,3 +404,10 @@ func (w *webConfig) namespace() string {
 	}
 	return w.Namespace
 }
+
+// webPage reports whether a route is an HTML page of the web inbox, the 12380 public page or
+// the Temporal UI proxy rather than a REST route (openapi.yaml documents the REST routes).
+func webPage(route string) bool {
+	return route == "/" || route == "/temporal" || strings.HasPrefix(route, "/web/") ||
+		strings.HasPrefix(route, "/12380") || strings.HasPrefix(route, "/temporal/")
+}

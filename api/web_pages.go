@@ -45,7 +45,7 @@ func (s *Server) webRoutes(r *gin.Engine) {
 	r.POST("/12380/query", s.webQueryReport)
 
 	engine := s.engineView(s.temporalProxy())
-	r.GET("/temporal", engine)
+	r.Any("/temporal", engine)
 	r.Any("/temporal/*path", engine)
 }
 
