@@ -443,7 +443,7 @@ func (s *Server) webStartPublicity(c *gin.Context) {
 	case a.ok():
 		var started StartedCase
 		_ = a.decode(&started)
-		c.Redirect(http.StatusSeeOther, "/web/cases/"+url.PathEscape(started.ID)+"?msg="+url.QueryEscape("已发起："+started.ID))
+		s.redirectToNewCase(c, started.ID)
 	case a.status == http.StatusUnprocessableEntity:
 		p := a.problem()
 		entered["idem"] = randomToken()[:32]
@@ -574,4 +574,23 @@ func (s *Server) webQueryReport(c *gin.Context) {
 		pg.Error = "服务暂不可用，请稍后再试。"
 		s.render(c, http.StatusServiceUnavailable, "report_query", pg)
 	}
+}
+
+// redirectToNewCase sends the browser to a case just started. The workflow records the case
+// row a moment after the start; until then the case page would not find it, so wait a little
+// (up to 10 s), else go to the inbox with the case number.
+func (s *Server) redirectToNewCase(c *gin.Context, id string) {
+	msg := url.QueryEscape("已发起：" + id)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		if s.call(c, "GET", "/api/v1/cases/"+url.PathEscape(id), nil).ok() {
+			c.Redirect(http.StatusSeeOther, "/web/cases/"+url.PathEscape(id)+"?msg="+msg)
+			return
+		}
+		select {
+		case <-c.Request.Context().Done():
+			return
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	c.Redirect(http.StatusSeeOther, "/web/?msg="+msg)
 }
