@@ -67,4 +67,3 @@ func runPassword(ctx context.Context, cfg config.Config, args []string, stdin io
 	fmt.Fprintf(stdout, "temporary password of %s (shown once; to be changed at the first login): %s\n", id, pw)
 	return nil
 }
-

@@ -1,0 +1,110 @@
+package api
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"github.com/jiandu/jiandu/internal/testenv"
+	"github.com/jiandu/jiandu/schemas"
+)
+
+// TestWebPublicReportPage files an anonymous 12380 report through the public page (which sends
+// it to POST /public/v1/reports), reads the query code and secret shown once, and looks the
+// report up with them; a wrong secret and a missing form token are refused.
+func TestWebPublicReportPage(t *testing.T) {
+	testenv.Seeded(t, func(t *testing.T, gdb *gorm.DB, _ string) {
+		e := newBodyEnv(t, gdb)
+		base := newServer(t, e.handler).url
+		w := newWebClient(t, base)
+		csrf := w.csrf("/12380")
+		// A bad report: the page shows the fields' messages in Chinese, and files nothing.
+		res, body := w.post("/12380", url.Values{"csrf": {csrf}, "org_unit_id": {"150100-jyj"}, "content": {""}})
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "须为党委组织部门") || !strings.Contains(body, "必填，1至50个字") {
+			t.Fatalf("bad report: %d %s", res.StatusCode, body)
+		}
+		if res, _ := w.post("/12380", url.Values{"org_unit_id": {"150100"}, "subject_name": {"巴图"}, "content": {"反映问题"}}); res.StatusCode != http.StatusForbidden {
+			t.Fatalf("report without the form token: %d", res.StatusCode)
+		}
+		var n int64
+		gdb.Model(&schemas.Report{}).Count(&n)
+		if n != 0 {
+			t.Fatalf("%d reports filed by refused forms", n)
+		}
+		res, body = w.post("/12380", url.Values{"csrf": {csrf}, "org_unit_id": {"150100"}, "subject_name": {"巴图"}, "subject_unit": {"呼和浩特市教育局"},
+			"content": {"反映巴图在学校基建项目中违规插手工程招标。"}})
+		if res.StatusCode != http.StatusCreated || res.Header.Get("Cache-Control") != "no-store" {
+			t.Fatalf("report: %d %s", res.StatusCode, body)
+		}
+		code := regexp.MustCompile(`id="query-code">([A-Z0-9]+)<`).FindStringSubmatch(body)
+		secret := regexp.MustCompile(`id="query-secret">([A-Z0-9]+)<`).FindStringSubmatch(body)
+		if code == nil || secret == nil {
+			t.Fatalf("no code and secret on the receipt:\n%s", body)
+		}
+		var row schemas.Report
+		if err := gdb.Take(&row, "query_code = ?", code[1]).Error; err != nil || row.Channel != "web" || row.Signed {
+			t.Fatalf("report row %+v %v", row, err)
+		}
+		csrf = w.csrf("/12380/query")
+		res, body = w.post("/12380/query", url.Values{"csrf": {csrf}, "code": {strings.ToLower(code[1])}, "secret": {secret[1]}})
+		if res.StatusCode != http.StatusOK || !strings.Contains(body, `id="report-status"`) || !strings.Contains(body, schemas.ReportStatusTitle(row.Status)) {
+			t.Fatalf("query: %d %s", res.StatusCode, body)
+		}
+		res, body = w.post("/12380/query", url.Values{"csrf": {csrf}, "code": {code[1]}, "secret": {"WRONG" + secret[1][5:]}})
+		if res.StatusCode != http.StatusNotFound || !strings.Contains(body, "查询码或密码不正确") || strings.Contains(body, `id="report-status"`) {
+			t.Fatalf("wrong secret: %d %s", res.StatusCode, body)
+		}
+	})
+}
+
+// TestWebPagesRender logs in and opens every page of the inbox on the fixture: each renders
+// (in Chinese) what the REST API answers for that official, and nothing else.
+func TestWebPagesRender(t *testing.T) {
+	testenv.Seeded(t, func(t *testing.T, gdb *gorm.DB, _ string) {
+		e := newBodyEnv(t, gdb)
+		base := newServer(t, e.handler).url
+		setPassword(t, gdb, "wu.gang", "cadre-section-1", false)
+		setPassword(t, gdb, "hu.jun", "county-super-1", false)
+		w := newWebClient(t, base)
+		w.login("wu.gang", "cadre-section-1")
+		for path, want := range map[string]string{
+			"/web/":                              fxDraftTask,
+			"/web/?kind=publicity&overdue=false": fxDraftTask,
+			"/web/done":                          "暂无已办事项",
+			"/web/tasks/" + fxDraftTask:          "公示",
+			"/web/cases":                         fxCase,
+			"/web/notifications":                 "标为已读",
+			"/web/start/publicity":               "发起公示",
+			"/web/password":                      "保存新密码",
+		} {
+			res, body := w.get(path)
+			if res.StatusCode != http.StatusOK || !strings.Contains(body, want) || !strings.Contains(body, `lang="zh-CN"`) {
+				t.Errorf("%s: %d, want %q in:\n%s", path, res.StatusCode, want, body)
+			}
+		}
+		// The leader's task is not the cadre section's: the same 404 as the REST API, in Chinese.
+		if res, body := w.get("/web/tasks/" + fxApprove); res.StatusCode != http.StatusNotFound || !strings.Contains(body, "未找到，或您无权查看") {
+			t.Errorf("leader's task: %d %s", res.StatusCode, body)
+		}
+		// The inbox filter is the REST API's: an unknown kind is its 422, in Chinese.
+		if res, _ := w.get("/web/?kind=nonsense"); res.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("unknown kind: %d", res.StatusCode)
+		}
+		// A county supervisor sees neither the city's task nor its case, and has no engine view.
+		c := newWebClient(t, base)
+		c.login("hu.jun", "county-super-1")
+		if res, _ := c.get("/web/tasks/" + fxDraftTask); res.StatusCode != http.StatusNotFound {
+			t.Errorf("county supervisor opens the city's task: %d", res.StatusCode)
+		}
+		if _, body := c.get("/web/cases"); strings.Contains(body, fxCase) || strings.Contains(body, "流程引擎") {
+			t.Errorf("county supervisor's case list:\n%s", body)
+		}
+		if res, _ := c.get("/temporal/"); res.StatusCode != http.StatusNotFound && res.StatusCode != http.StatusForbidden {
+			t.Errorf("county supervisor, /temporal/: %d", res.StatusCode)
+		}
+	})
+}
