@@ -102,6 +102,22 @@ func fmtTimePtr(t *time.Time) string {
 	return fmtTime(*t)
 }
 
+var actionTitles = map[string]string{
+	"case.opened": "案件发起", "case.closed": "案件办结", "case.cancelled": "案件撤销", "case.linked": "关联案件",
+	"case.stage": "进入新阶段", "task.opened": "生成待办", "task.completed": "办结待办", "task.cancelled": "撤销待办",
+	"task.claimed": "认领", "task.unclaimed": "退回认领", "task.reassigned": "转交", "task.remind": "到期提醒",
+	"task.overdue": "逾期", "task.urge": "催办", "task.escalate": "督办", "task.escalate_to": "上报",
+	"publicity.published": "发布公示",
+}
+
+// actionTitle says an audit action in Chinese where it has a title; else its code.
+func actionTitle(a string) string {
+	if t, ok := actionTitles[a]; ok {
+		return t
+	}
+	return a
+}
+
 func taskStatusTitle(s schemas.TaskStatus) string {
 	return map[schemas.TaskStatus]string{schemas.TaskOpen: "待办", schemas.TaskCompleted: "已办结", schemas.TaskCancelled: "已撤销"}[s]
 }
