@@ -59,8 +59,17 @@ var webTemplates = sync.OnceValue(func() map[string]*template.Template {
 			}
 			return s
 		},
-		"cand": func(i int, f string) string { return fmt.Sprintf("candidates[%d].%s", i, f) },
-		"inc":  func(i int) int { return i + 1 },
+		"cand":   func(i int, f string) string { return fmt.Sprintf("candidates[%d].%s", i, f) },
+		"inc":    func(i int) int { return i + 1 },
+		"action": actionTitle,
+		"decisionLabel": func(t schemas.Task) string {
+			for _, d := range t.Spec.Decisions {
+				if d.Key == t.Decision {
+					return d.Label
+				}
+			}
+			return t.Decision
+		},
 		"list3": func(specs ...string) []labelled {
 			out := make([]labelled, len(specs))
 			for i, sp := range specs {

@@ -317,7 +317,7 @@ func TestBrowserPublicityFromTheInbox(t *testing.T) {
 
 	// --- a root-office supervisor reads the case in the Temporal UI, decoded ---
 	login(t, ctx, base, "wang.jian", "browser-wang.jian")
-	text = waitText(t, ctx, base+"/web/cases/"+caseID, "在流程引擎中查看", 10*time.Second)
+	waitText(t, ctx, base+"/web/cases/"+caseID, "在流程引擎中查看", 10*time.Second)
 	run(t, ctx, "follow the link to the Temporal UI", chromedp.Click(`//a[text()="在流程引擎中查看"]`, chromedp.BySearch))
 	deadline := time.Now().Add(90 * time.Second)
 	for {

@@ -108,3 +108,14 @@ func TestWebPagesRender(t *testing.T) {
 		}
 	})
 }
+
+// TestWebTemplatesParse parses every page with the layout (a broken template would otherwise
+// panic at the first request for it).
+func TestWebTemplatesParse(t *testing.T) {
+	pages := webTemplates()
+	for _, name := range []string{"login", "password", "inbox", "task", "case", "cases", "publicity", "notifications", "report", "report_receipt", "report_query", "error"} {
+		if pages[name] == nil {
+			t.Errorf("no page %q", name)
+		}
+	}
+}
