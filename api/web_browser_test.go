@@ -165,7 +165,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 func pageText(t *testing.T, ctx context.Context) string {
 	t.Helper()
 	var s string
-	run(t, ctx, "read the page", chromedp.Evaluate(`document.body.innerText`, &s))
+	run(t, ctx, "read the page", chromedp.Evaluate(`document.body ? document.body.innerText : ""`, &s))
 	return s
 }
 

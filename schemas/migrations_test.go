@@ -21,7 +21,7 @@ func TestMigrateTwice(t *testing.T) {
 		}
 		var applied int64
 		gdb.Table("schema_migrations").Count(&applied)
-		if applied != int64(schemas.LatestVersion()) {
+		if applied != int64(schemas.MigrationCount()) {
 			t.Fatalf("%d rows in schema_migrations, want one per migration", applied)
 		}
 		var holidays int64

@@ -27,3 +27,7 @@ type WebSession struct {
 	LastSeenAt time.Time
 	ExpiresAt  time.Time
 }
+
+// MigrationCount is the number of migrations Migrate applies (versions need not be contiguous:
+// branches reserve numbers).
+func MigrationCount() int { return len(migrations) }
