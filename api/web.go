@@ -59,9 +59,10 @@ var webTemplates = sync.OnceValue(func() map[string]*template.Template {
 			}
 			return s
 		},
-		"cand":   func(i int, f string) string { return fmt.Sprintf("candidates[%d].%s", i, f) },
-		"inc":    func(i int) int { return i + 1 },
-		"action": actionTitle,
+		"cand":       func(i int, f string) string { return fmt.Sprintf("candidates[%d].%s", i, f) },
+		"inc":        func(i int) int { return i + 1 },
+		"action":     actionTitle,
+		"startOrder": func() []string { return []string{"inquiry", "admonishment", "departure-audit", "joint-inspection"} },
 		"decisionLabel": func(t schemas.Task) string {
 			for _, d := range t.Spec.Decisions {
 				if d.Key == t.Decision {
@@ -375,8 +376,26 @@ func zhMessage(m string) string {
 	switch {
 	case m == "required":
 		return "必填"
-	case m == "unknown official":
+	case m == "unknown official", m == "no such official":
 		return "无此工作人员"
+	case m == "must be an enabled official with the supervised_cadre role":
+		return "须为在职的被监督干部"
+	case m == "the cadre serves outside this organization department's subtree", m == "must serve within the organization department's jurisdiction":
+		return "不在本级组织部门管辖范围内"
+	case strings.HasPrefix(m, "must serve at a unit"):
+		return "须在相应单位任职"
+	case m == "YYYY-MM-DD":
+		return "日期格式须为 年-月-日"
+	case m == "not before period_from":
+		return "不能早于起始日期"
+	case m == "must differ from the departing cadre":
+		return "不能与离任干部相同"
+	case m == "must be the unit's principal (unit_principal)":
+		return "须为该单位主要负责人"
+	case m == "direct, report or inquiry":
+		return "须为直接提出、函询结果或举报查核结果"
+	case strings.HasPrefix(m, "no ") && strings.Contains(m, " body under "):
+		return "本级未设相应机构"
 	case m == "unknown org unit":
 		return "无此单位"
 	case m == "must be an organization department", m == "must name an organization department":
@@ -406,6 +425,8 @@ func zhDetail(d string) string {
 		return "请求未通过。"
 	case strings.HasPrefix(d, "publicity is started by"):
 		return "任前公示须由本级组织部门干部科（处）或监督人员发起。"
+	case strings.HasSuffix(d, "of the organization department itself"):
+		return "此项业务须由本级组织部门的相应人员发起。"
 	case strings.HasPrefix(d, "requires role"):
 		return "您的角色不能执行此操作。"
 	case strings.HasPrefix(d, "scope=org"):

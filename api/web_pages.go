@@ -33,8 +33,11 @@ func (s *Server) webRoutes(r *gin.Engine) {
 	a.POST("/tasks/:id/unclaim", s.webTaskAction)
 	a.GET("/cases", s.webCases)
 	a.GET("/cases/:id", s.webCase)
+	a.GET("/start", s.webStartMenu)
 	a.GET("/start/publicity", s.webPublicityForm)
 	a.POST("/start/publicity", s.webStartPublicity)
+	a.GET("/start/:kind", s.webStartForm)
+	a.POST("/start/:kind", s.webStart)
 	a.GET("/notifications", s.webNotifications)
 	a.POST("/notifications/:id/read", s.webReadNotification)
 
@@ -576,12 +579,15 @@ func (s *Server) webQueryReport(c *gin.Context) {
 	}
 }
 
+// newCaseWait is how long a start waits for the new case's row before it shows the inbox.
+var newCaseWait = 10 * time.Second
+
 // redirectToNewCase sends the browser to a case just started. The workflow records the case
 // row a moment after the start; until then the case page would not find it, so wait a little
 // (up to 10 s), else go to the inbox with the case number.
 func (s *Server) redirectToNewCase(c *gin.Context, id string) {
 	msg := url.QueryEscape("已发起：" + id)
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+	for deadline := time.Now().Add(newCaseWait); time.Now().Before(deadline); {
 		if s.call(c, "GET", "/api/v1/cases/"+url.PathEscape(id), nil).ok() {
 			c.Redirect(http.StatusSeeOther, "/web/cases/"+url.PathEscape(id)+"?msg="+msg)
 			return

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -118,4 +119,71 @@ func TestWebTemplatesParse(t *testing.T) {
 			t.Errorf("no page %q", name)
 		}
 	}
+}
+
+// TestWebStartForms sends the start forms of inquiry, admonishment, departure audit and joint
+// inspection to their REST routes: the API's validation comes back in Chinese beside the fields,
+// its authorization as a Chinese 403 page, and only a valid start by an official who may start
+// it reaches Temporal.
+func TestWebStartForms(t *testing.T) {
+	testenv.Seeded(t, func(t *testing.T, gdb *gorm.DB, _ string) {
+		newCaseWait = 0
+		t.Cleanup(func() { newCaseWait = 10 * time.Second })
+		e := newBodyEnv(t, gdb)
+		base := newServer(t, e.handler).url
+		setPassword(t, gdb, "bao.yin", "city-supervisor", false)
+		setPassword(t, gdb, "wu.gang", "cadre-section-1", false)
+		sup := newWebClient(t, base)
+		sup.login("bao.yin", "city-supervisor")
+		if _, body := sup.get("/web/start"); !strings.Contains(body, "发起函询") || !strings.Contains(body, "发起三责联检") {
+			t.Fatalf("start menu:\n%s", body)
+		}
+		// The supervisor may list officials: the cadre field offers them.
+		_, body := sup.get("/web/start/inquiry")
+		if !strings.Contains(body, `<option value="batu">`) {
+			t.Fatalf("inquiry form offers no cadres:\n%s", body)
+		}
+		csrf := csrfField.FindStringSubmatch(body)[1]
+		for slug, form := range map[string]url.Values{
+			"inquiry":          {"title": {"函询"}, "cadre_id": {"nobody"}},
+			"departure-audit":  {"title": {"离任"}, "cadre_id": {"batu"}, "post": {"局长"}, "departure_date": {"2026/12/01"}, "successor_id": {"batu"}},
+			"joint-inspection": {"title": {"联检"}, "leader_id": {"batu"}, "period_from": {"2026-01-01"}, "period_to": {"2025-01-01"}},
+		} {
+			form.Set("csrf", csrf)
+			res, body := sup.post("/web/start/"+slug, form)
+			if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `class="err"`) {
+				t.Errorf("%s: %d\n%s", slug, res.StatusCode, body)
+			}
+			for _, want := range map[string][]string{
+				"inquiry":          {"无此工作人员", "必填，1至"},
+				"departure-audit":  {"日期格式须为 年-月-日", "不能与离任干部相同"},
+				"joint-inspection": {"须为该单位主要负责人", "不能早于起始日期"},
+			}[slug] {
+				if !strings.Contains(body, want) {
+					t.Errorf("%s: no %q on the page", slug, want)
+				}
+			}
+		}
+		// The cadre section may not open an inquiry: the REST API's 403, as a Chinese page.
+		cadre := newWebClient(t, base)
+		cadre.login("wu.gang", "cadre-section-1")
+		res, body := cadre.post("/web/start/inquiry", url.Values{"csrf": {cadre.csrf("/web/start/inquiry")},
+			"title": {"函询"}, "cadre_id": {"batu"}, "grounds": {"反映问题"}})
+		if res.StatusCode != http.StatusForbidden || !strings.Contains(body, "须由本级组织部门的相应人员发起") {
+			t.Fatalf("cadre section opens an inquiry: %d\n%s", res.StatusCode, body)
+		}
+		if n := e.temporal.calls.Load(); n != 0 {
+			t.Fatalf("%d calls reached Temporal from refused starts", n)
+		}
+		res, _ = sup.post("/web/start/inquiry", url.Values{"csrf": {csrf}, "title": {"关于巴图同志的函询"}, "cadre_id": {"batu"}, "grounds": {"反映其违规兼职"}, "priority": {"urgent"}})
+		if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "inquiry-") {
+			t.Fatalf("valid inquiry: %d %s", res.StatusCode, res.Header.Get("Location"))
+		}
+		if n := e.temporal.calls.Load(); n != 1 {
+			t.Fatalf("%d calls to Temporal for one start", n)
+		}
+		if res, _ := sup.get("/web/start/nonsense"); res.StatusCode != http.StatusNotFound {
+			t.Fatalf("unknown process: %d", res.StatusCode)
+		}
+	})
 }
