@@ -322,6 +322,7 @@ type casesView struct {
 	Query     url.Values
 	Kinds     []schemas.CaseKind
 	Namespace string
+	Overdue   map[string]bool // cases with an overdue open task
 }
 
 func (s *Server) webCases(c *gin.Context) {
@@ -344,18 +345,36 @@ func (s *Server) webCases(c *gin.Context) {
 		s.failed(c, apiAnswer{status: 500})
 		return
 	}
-	// The stage filter narrows the page shown (the REST list filters by kind, status, unit).
-	if stage := c.Query("stage"); stage != "" {
-		kept := resp.Items[:0]
-		for _, cs := range resp.Items {
-			if strings.Contains(cs.Stage, stage) {
-				kept = append(kept, cs)
+	// Overdue cases are those with an overdue open task: of the subtree for supervisors (the
+	// REST inbox's scope=org), of the official's own tasks otherwise.
+	scope := "mine"
+	if p := session(c).principal; p.Roles.Has(schemas.RoleSupervisor) || p.Roles.Has(schemas.RoleAdmin) {
+		scope = "org"
+	}
+	overdue := map[string]bool{}
+	if od := s.call(c, "GET", "/api/v1/tasks?"+url.Values{"scope": {scope}, "overdue": {"true"}, "limit": {"200"}}.Encode(), nil); od.ok() {
+		var tasks struct {
+			Items []TaskResponse `json:"items"`
+		}
+		if od.decode(&tasks) == nil {
+			for _, t := range tasks.Items {
+				overdue[t.CaseID] = true
 			}
 		}
-		resp.Items = kept
 	}
+	// The stage and overdue filters narrow the page shown (the REST list filters by kind,
+	// status and unit).
+	stage, onlyOverdue := c.Query("stage"), c.Query("overdue") == "true"
+	kept := resp.Items[:0]
+	for _, cs := range resp.Items {
+		if (stage == "" || strings.Contains(cs.Stage, stage)) && (!onlyOverdue || overdue[cs.ID]) {
+			kept = append(kept, cs)
+		}
+	}
+	resp.Items = kept
 	s.render(c, http.StatusOK, "cases", page{Title: "案件", Nav: "cases", Data: casesView{
 		Items: resp.Items, Next: resp.NextCursor, Query: c.Request.URL.Query(), Kinds: webKinds, Namespace: s.web.namespace(),
+		Overdue: overdue,
 	}})
 }
 

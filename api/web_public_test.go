@@ -95,6 +95,17 @@ func TestWebPagesRender(t *testing.T) {
 		if res, _ := w.get("/web/?kind=nonsense"); res.StatusCode != http.StatusUnprocessableEntity {
 			t.Errorf("unknown kind: %d", res.StatusCode)
 		}
+		// The supervisors' overdue filter: cases with an overdue task of the subtree.
+		setPassword(t, gdb, "bao.yin", "city-supervisor", false)
+		sup := newWebClient(t, base)
+		sup.login("bao.yin", "city-supervisor")
+		if _, body := sup.get("/web/cases?overdue=true"); strings.Contains(body, fxCase) {
+			t.Errorf("overdue filter shows a case without overdue tasks")
+		}
+		gdb.Model(&schemas.Task{}).Where("id = ?", fxApprove).Update("overdue", true)
+		if _, body := sup.get("/web/cases?overdue=true"); !strings.Contains(body, fxCase) || !strings.Contains(body, `tag overdue`) {
+			t.Errorf("overdue filter misses the case with an overdue task:\n%s", body)
+		}
 		// A county supervisor sees neither the city's task nor its case, and has no engine view.
 		c := newWebClient(t, base)
 		c.login("hu.jun", "county-super-1")
