@@ -295,9 +295,23 @@ func TestBrowserPublicityFromTheInbox(t *testing.T) {
 	run(t, ctx, "inbox at phone width", chromedp.Navigate(base+"/web/"), chromedp.WaitVisible("#inbox", chromedp.ByID))
 	screenshot(t, ctx, "inbox-phone.png")
 	run(t, ctx, "back to 1366x768", emulation.SetDeviceMetricsOverride(1366, 768, 1, false))
-	run(t, ctx, "open the approval from the inbox",
+	// Claim it (the leaders of the unit no longer see it), hand it back, then approve.
+	run(t, ctx, "claim the approval from the inbox",
 		chromedp.Navigate(base+"/web/"),
 		chromedp.Click(`a[href="/web/tasks/`+approve+`"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#task-form", chromedp.ByID),
+		chromedp.Click("#claim", chromedp.ByID),
+		chromedp.WaitVisible("#unclaim", chromedp.ByID),
+	)
+	var claimed schemas.Task
+	if err := gdb.Take(&claimed, "id = ?", approve).Error; err != nil || claimed.ClaimedBy == nil || *claimed.ClaimedBy != "chen.jing" {
+		t.Fatalf("after claim: %+v %v", claimed, err)
+	}
+	run(t, ctx, "unclaim", chromedp.Click("#unclaim", chromedp.ByID), chromedp.WaitVisible("#claim", chromedp.ByID))
+	if err := gdb.Take(&claimed, "id = ?", approve).Error; err != nil || claimed.ClaimedBy != nil {
+		t.Fatalf("after unclaim: %+v %v", claimed, err)
+	}
+	run(t, ctx, "approve",
 		chromedp.WaitVisible("#task-form", chromedp.ByID),
 		chromedp.Click("#decision-approve", chromedp.ByID),
 		chromedp.Click("#task-submit", chromedp.ByID),

@@ -409,3 +409,33 @@ func TestSessionAuthorization(t *testing.T) {
 		}
 	})
 }
+
+// TestSessionExpiry ends sessions past their lifetime or idle too long.
+func TestSessionExpiry(t *testing.T) {
+	testenv.Seeded(t, func(t *testing.T, gdb *gorm.DB, _ string) {
+		base := newWebServer(t, gdb, WebDeps{SessionIdle: time.Hour})
+		setPassword(t, gdb, "chen.jing", "leader-pass-12", false)
+		for name, col := range map[string]string{"expired": "expires_at", "idle": "last_seen_at"} {
+			t.Run(name, func(t *testing.T) {
+				w := newWebClient(t, base)
+				w.login("chen.jing", "leader-pass-12")
+				if res, _ := w.api("GET", "/api/v1/me", "", ""); res.StatusCode != http.StatusOK {
+					t.Fatalf("fresh session: %d", res.StatusCode)
+				}
+				at := time.Now().Add(-time.Minute)
+				if col == "last_seen_at" {
+					at = time.Now().Add(-61 * time.Minute)
+				}
+				gdb.Model(&schemas.WebSession{}).Where("official_id = ?", "chen.jing").Update(col, at)
+				if res, _ := w.api("GET", "/api/v1/me", "", ""); res.StatusCode != http.StatusUnauthorized {
+					t.Fatalf("%s session: %d", name, res.StatusCode)
+				}
+				var n int64
+				gdb.Model(&schemas.WebSession{}).Where("official_id = ?", "chen.jing").Count(&n)
+				if n != 0 {
+					t.Fatalf("%s session not deleted", name)
+				}
+			})
+		}
+	})
+}
