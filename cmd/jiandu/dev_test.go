@@ -154,7 +154,8 @@ func TestMigrateAndToken(t *testing.T) {
 				t.Fatalf("token for unknown official: %v %s", err, out)
 			}
 			// A fresh database gets its root and first administrator, once.
-			if out, err := run("bootstrap", "-org-id", "150000", "-org-name", "内蒙古自治区党委组织部"); err != nil || !strings.Contains(out, "created administrator admin") {
+			if out, err := run("bootstrap", "-org-id", "150000", "-org-name", "内蒙古自治区党委组织部"); err != nil || !strings.Contains(out, "created administrator admin") ||
+				!regexp.MustCompile(`temporary web password of admin .*: [A-Za-z0-9]{16}\n`).MatchString(out) {
 				t.Fatalf("bootstrap: %v\n%s", err, out)
 			}
 			if out, err := run("bootstrap", "-org-id", "150000", "-org-name", "内蒙古自治区党委组织部"); err != nil || !strings.Contains(out, "nothing to do") {
