@@ -79,7 +79,13 @@ func (s *Server) engine() *gin.Engine {
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
 	r.Use(s.requestID, s.recover, s.accessLog, s.limitBody)
-	r.NoRoute(func(c *gin.Context) { abort(c, probNotFound, "no route "+c.Request.URL.Path) })
+	r.NoRoute(func(c *gin.Context) {
+		if webPage(c.Request.URL.Path) {
+			s.errorPage(c, http.StatusNotFound, "页面不存在。") // a Chinese page for browsers (api/web.go)
+			return
+		}
+		abort(c, probNotFound, "no route "+c.Request.URL.Path)
+	})
 	r.NoMethod(func(c *gin.Context) { abort(c, probMethod, c.Request.Method+" is not allowed on "+c.Request.URL.Path) })
 
 	r.GET("/healthz", s.healthz)

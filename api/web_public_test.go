@@ -87,6 +87,13 @@ func TestWebPagesRender(t *testing.T) {
 				t.Errorf("%s: %d, want %q in:\n%s", path, res.StatusCode, want, body)
 			}
 		}
+		// An unknown page is a Chinese page; an unknown API route stays a problem document.
+		if res, body := w.get("/web/no-such-page"); res.StatusCode != http.StatusNotFound || !strings.Contains(body, "页面不存在") {
+			t.Errorf("unknown page: %d %s", res.StatusCode, body)
+		}
+		if res, _ := w.get("/api/v1/no-such-route"); res.StatusCode != http.StatusNotFound || res.Header.Get("Content-Type") != problemContentType {
+			t.Errorf("unknown API route: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+		}
 		// The leader's task is not the cadre section's: the same 404 as the REST API, in Chinese.
 		if res, body := w.get("/web/tasks/" + fxApprove); res.StatusCode != http.StatusNotFound || !strings.Contains(body, "未找到，或您无权查看") {
 			t.Errorf("leader's task: %d %s", res.StatusCode, body)
