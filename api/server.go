@@ -48,6 +48,7 @@ type Server struct {
 	metrics   httpMetrics
 	reports   *reportsConfig
 	web       *webConfig
+	oidc      *oidcClient
 	inner     innerEngine // the engine that web pages send their API requests to
 }
 
@@ -67,6 +68,7 @@ func New(deps Deps) *Server {
 		metrics:   newHTTPMetrics(deps.Registry),
 		reports:   newReports(deps.Reports),
 		web:       newWebConfig(deps.Web),
+		oidc:      newOIDC(deps.Web.OIDC),
 	}
 }
 

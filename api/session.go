@@ -47,6 +47,8 @@ type WebDeps struct {
 	Namespace string
 	// LoginLimit rate-limits login attempts per client address (default 10 a minute).
 	LoginLimit RateLimit
+	// OIDC turns on single sign-on (api/session_oidc.go) when set.
+	OIDC *OIDCConfig
 }
 
 type webConfig struct {
@@ -126,11 +128,9 @@ func (s *Server) loadSession(c *gin.Context) (*webSession, error) {
 	if err != nil {
 		return nil, err
 	}
+	// An official who signs in through OIDC may have no local password (no account row).
 	var acct schemas.WebAccount
-	if err := db.Take(&acct, "official_id = ?", p.ID).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, s.revokeSessions(ctx, row.OfficialID, "")
-		}
+	if err := db.Take(&acct, "official_id = ?", p.ID).Error; err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, err
 	}
 	if now.Sub(row.LastSeenAt) > time.Minute {

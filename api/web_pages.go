@@ -21,6 +21,8 @@ func (s *Server) webRoutes(r *gin.Engine) {
 	w := r.Group("/web")
 	w.GET("/login", s.webLoginForm)
 	w.POST("/login", s.webLogin)
+	w.GET("/oidc/login", s.webOIDCLogin)
+	w.GET("/oidc/callback", s.webOIDCCallback)
 	a := w.Group("", s.webAuth)
 	a.POST("/logout", s.webLogout)
 	a.GET("/password", s.webPasswordForm)
@@ -65,13 +67,13 @@ func (s *Server) webLoginForm(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, safeNext(c.Query("next")))
 		return
 	}
-	s.render(c, http.StatusOK, "login", page{Title: "登录", CSRF: s.formToken(c), Form: map[string]string{"next": c.Query("next")}})
+	s.render(c, http.StatusOK, "login", page{Title: "登录", CSRF: s.formToken(c), Form: map[string]string{"next": c.Query("next")}, Data: s.oidc.enabled()})
 }
 
 func (s *Server) webLogin(c *gin.Context) {
 	form := map[string]string{"username": strings.TrimSpace(c.PostForm("username")), "next": c.PostForm("next")}
 	again := func(status int, msg string) {
-		s.render(c, status, "login", page{Title: "登录", CSRF: s.formToken(c), Error: msg, Form: form})
+		s.render(c, status, "login", page{Title: "登录", CSRF: s.formToken(c), Error: msg, Form: form, Data: s.oidc.enabled()})
 	}
 	if !formTokenOK(c) {
 		again(http.StatusForbidden, "登录表单已失效，请重新输入。")

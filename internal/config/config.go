@@ -52,6 +52,12 @@ type Config struct {
 	SessionTTL    time.Duration // JIANDU_SESSION_TTL: absolute lifetime of a web session
 	SessionIdle   time.Duration // JIANDU_SESSION_IDLE: a web session unused this long ends
 	TemporalUIURL string        // JIANDU_TEMPORAL_UI_URL: the Temporal UI (public path /temporal) proxied under /temporal/
+	// Optional OIDC single sign-on (all of issuer, client id and redirect URL, or none).
+	OIDCIssuer       string // JIANDU_OIDC_ISSUER
+	OIDCClientID     string // JIANDU_OIDC_CLIENT_ID
+	OIDCClientSecret string // JIANDU_OIDC_CLIENT_SECRET
+	OIDCRedirectURL  string // JIANDU_OIDC_REDIRECT_URL
+	OIDCClaim        string // JIANDU_OIDC_CLAIM: the ID token claim holding the official id
 
 	DevTemporalPort int // JIANDU_DEV_TEMPORAL_PORT: `jiandu dev` only
 	DevUIPort       int // JIANDU_DEV_UI_PORT: `jiandu dev` only
@@ -141,6 +147,12 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("JIANDU_COOKIE_SECURE=%q: want true or false", v)
 	}
 	c.TemporalUIURL = getenv("JIANDU_TEMPORAL_UI_URL")
+	c.OIDCIssuer, c.OIDCClientID = getenv("JIANDU_OIDC_ISSUER"), getenv("JIANDU_OIDC_CLIENT_ID")
+	c.OIDCClientSecret, c.OIDCRedirectURL = getenv("JIANDU_OIDC_CLIENT_SECRET"), getenv("JIANDU_OIDC_REDIRECT_URL")
+	c.OIDCClaim = str("JIANDU_OIDC_CLAIM", "preferred_username")
+	if set := []bool{c.OIDCIssuer != "", c.OIDCClientID != "", c.OIDCRedirectURL != ""}; set[0] != set[1] || set[1] != set[2] {
+		return Config{}, fmt.Errorf("JIANDU_OIDC_ISSUER, JIANDU_OIDC_CLIENT_ID and JIANDU_OIDC_REDIRECT_URL go together: set all three or none")
+	}
 	for _, d := range []struct {
 		key, def string
 		dst      *time.Duration
