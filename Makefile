@@ -38,6 +38,11 @@ lint:
 	$(GO) run $(WORKFLOWCHECK) ./workflows/...
 	$(GO) run ./tools/openapilint api/openapi.yaml
 
+## screenshots: re-take docs/screenshots/ from the browser test (needs chromium; then commit them)
+.PHONY: screenshots
+screenshots: temporal
+	JIANDU_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^TestBrowser' ./api
+
 ## record-histories: re-record workflows/testdata from the end-to-end tests (then commit them)
 record-histories: temporal
 	JIANDU_RECORD_HISTORIES=1 $(GO) test -count=1 -run 'EndToEnd' ./api

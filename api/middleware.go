@@ -119,10 +119,15 @@ func (p *Principal) InSubtree(path string) bool { return strings.HasPrefix(path,
 
 func principal(c *gin.Context) *Principal { return c.MustGet(ctxPrincipal).(*Principal) }
 
-// authenticate verifies the bearer token and loads the official it names. Roles and the
+// authenticate verifies the bearer token (or, without one, the web session cookie) and loads
+// the official it names. Roles and the
 // disabled flag are read on every request, so a change takes effect at once.
 func (s *Server) authenticate(c *gin.Context) {
 	h := c.GetHeader("Authorization")
+	if h == "" && hasCookie(c, sessionCookie) {
+		s.authenticateSession(c) // the web inbox's session (api/session.go)
+		return
+	}
 	token, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok || token == "" {
 		c.Header("WWW-Authenticate", `Bearer realm="jiandu"`)

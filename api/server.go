@@ -32,6 +32,8 @@ type Deps struct {
 	TaskQueue    string // where case workflows are started
 	// Reports configures 12380 intake, the public channel and the codec endpoint.
 	Reports ReportDeps
+	// Web configures the web inbox, its sessions and the Temporal UI proxy (api/web*.go).
+	Web WebDeps
 }
 
 // Server holds the API's dependencies; its methods are the handlers.
@@ -45,6 +47,9 @@ type Server struct {
 	taskQueue string
 	metrics   httpMetrics
 	reports   *reportsConfig
+	web       *webConfig
+	oidc      *oidcClient
+	inner     innerEngine // the engine that web pages send their API requests to
 }
 
 // New builds a Server. It registers its HTTP metrics with deps.Registry.
@@ -65,6 +70,8 @@ func New(deps Deps) *Server {
 		taskQueue: deps.TaskQueue,
 		metrics:   newHTTPMetrics(deps.Registry),
 		reports:   newReports(deps.Reports),
+		web:       newWebConfig(deps.Web),
+		oidc:      newOIDC(deps.Web.OIDC),
 	}
 }
 
@@ -77,7 +84,13 @@ func (s *Server) engine() *gin.Engine {
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
 	r.Use(s.requestID, s.recover, s.accessLog, s.limitBody)
-	r.NoRoute(func(c *gin.Context) { abort(c, probNotFound, "no route "+c.Request.URL.Path) })
+	r.NoRoute(func(c *gin.Context) {
+		if webPage(c.Request.URL.Path) {
+			s.errorPage(c, http.StatusNotFound, "页面不存在。") // a Chinese page for browsers (api/web.go)
+			return
+		}
+		abort(c, probNotFound, "no route "+c.Request.URL.Path)
+	})
 	r.NoMethod(func(c *gin.Context) { abort(c, probMethod, c.Request.Method+" is not allowed on "+c.Request.URL.Path) })
 
 	r.GET("/healthz", s.healthz)
@@ -93,6 +106,7 @@ func (s *Server) engine() *gin.Engine {
 	v1.POST("/officials", s.createOfficial)
 	v1.PATCH("/officials/:id", s.updateOfficial)
 	v1.GET("/officials/:id/restrictions", s.officialRestrictions)
+	v1.POST("/officials/:id/password", s.setOfficialPassword)
 	v1.GET("/notifications", s.listNotifications)
 	v1.POST("/notifications/:id/read", s.markNotificationRead)
 	v1.GET("/tasks", s.listTasks)
@@ -131,6 +145,9 @@ func (s *Server) engine() *gin.Engine {
 	codec.OPTIONS("/decode", s.codecCORS)
 	codec.POST("/encode", s.authenticate, s.codec)
 	codec.POST("/decode", s.authenticate, s.codec)
+
+	// The web inbox, the 12380 public page and the Temporal UI behind the same login (api/web*.go).
+	s.webRoutes(r)
 	return r
 }
 

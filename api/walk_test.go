@@ -25,6 +25,7 @@ import (
 var bodyRoutes = []struct{ method, route, official string }{
 	{"POST", "/api/v1/officials", "admin"},
 	{"PATCH", "/api/v1/officials/:id", "admin"},
+	{"POST", "/api/v1/officials/:id/password", "admin"},
 	{"POST", "/api/v1/org-units", "admin"},
 	{"PUT", "/api/v1/calendar/:year", "admin"},
 	{"POST", "/api/v1/cases/publicity", "wu.gang"},
@@ -203,32 +204,13 @@ func TestWalkEveryRoute(t *testing.T) {
 
 		// The wrong role, or the right role in the wrong org unit. Each is refused by the API
 		// itself, before Temporal.
-		validPublicity := `{"title":"公示","org_unit_id":"150100","candidates":[{"name":"张三","current_post":"副局长","proposed_post":"局长"}]}`
-		for _, c := range []struct {
-			method, path, official, body string
-			status                       int
-		}{
-			{"POST", "/api/v1/cases/publicity", "ma.lin", validPublicity, 403},   // investigator of the unit
-			{"POST", "/api/v1/cases/publicity", "hu.jun", validPublicity, 403},   // supervisor of a county
-			{"POST", "/api/v1/cases/publicity", "zhao.min", validPublicity, 403}, // leader of the region
-			{"POST", "/api/v1/officials", "bao.yin", `{"id":"a.b","name":"甲","org_unit_id":"150100","roles":["leader"]}`, 403},
-			{"PUT", "/api/v1/calendar/2027", "wu.gang", `{"days":[]}`, 403},
-			{"POST", "/api/v1/org-units", "wang.jian", `{"id":"150199","parent_id":"150100","name":"x","level":"county","kind":"organization"}`, 403},
-			{"POST", "/api/v1/tasks/" + fxDraftTask + "/reassign", "wu.gang", `{"to":"li.hua"}`, 403},
-			{"POST", "/api/v1/tasks/" + fxDraftTask + "/complete", "ma.lin", `{"decision":"submit"}`, 404},
-			{"POST", "/api/v1/tasks/" + fxDraftTask + "/complete", "hu.jun", `{"decision":"submit"}`, 404},
-			{"POST", "/api/v1/tasks/" + fxDraftTask + "/claim", "li.hua", ``, 404}, // cadre section one level up
-			{"POST", "/api/v1/cases/" + fxCase + "/cancel", "hu.jun", `{"reason":"x"}`, 404},
-			{"POST", "/api/v1/cases/" + fxCase + "/objections", "guo.hong", `{"candidate_id":"c1"}`, 404},
-			{"GET", "/api/v1/cases/" + fxCase, "hu.jun", ``, 404},
-			{"GET", "/api/v1/tasks?scope=org", "wu.gang", ``, 403},
-			{"POST", fmt.Sprintf("/api/v1/notifications/%d/read", fxNotification), "chen.jing", ``, 404},
-		} {
+		for _, c := range authzCases {
 			var b []byte
 			if c.body != "" {
 				b = []byte(c.body)
 			}
-			expect(c.method+" "+c.path+" by "+c.official, e.serve(c.method, c.path, tok(c.official), "application/json", b), c.status)
+			path := strings.Replace(c.path, "%d", fmt.Sprint(fxNotification), 1)
+			expect(c.method+" "+path+" by "+c.official, e.serve(c.method, path, tok(c.official), "application/json", b), c.status)
 		}
 		if n := e.temporal.calls.Load(); n != 0 {
 			t.Fatalf("%d calls reached Temporal from requests the API should refuse", n)
@@ -422,3 +404,30 @@ func walkHostileText(t *testing.T, e *bodyEnv, routes gin.RoutesInfo, tok func(s
 	}
 	t.Logf("hostile text refused in %d body fields and %d parameters", bodies, params)
 }
+
+// authzCases are requests by an official with the wrong role, or the right role in the wrong org
+// unit, and the status the API refuses them with. TestWalkEveryRoute sends them with bearer
+// tokens, TestSessionAuthorization with web session cookies.
+var authzCases = []struct {
+	method, path, official, body string
+	status                       int
+}{
+	{"POST", "/api/v1/cases/publicity", "ma.lin", validPublicity, 403},   // investigator of the unit
+	{"POST", "/api/v1/cases/publicity", "hu.jun", validPublicity, 403},   // supervisor of a county
+	{"POST", "/api/v1/cases/publicity", "zhao.min", validPublicity, 403}, // leader of the region
+	{"POST", "/api/v1/officials", "bao.yin", `{"id":"a.b","name":"甲","org_unit_id":"150100","roles":["leader"]}`, 403},
+	{"PUT", "/api/v1/calendar/2027", "wu.gang", `{"days":[]}`, 403},
+	{"POST", "/api/v1/org-units", "wang.jian", `{"id":"150199","parent_id":"150100","name":"x","level":"county","kind":"organization"}`, 403},
+	{"POST", "/api/v1/tasks/" + fxDraftTask + "/reassign", "wu.gang", `{"to":"li.hua"}`, 403},
+	{"POST", "/api/v1/tasks/" + fxDraftTask + "/complete", "ma.lin", `{"decision":"submit"}`, 404},
+	{"POST", "/api/v1/tasks/" + fxDraftTask + "/complete", "hu.jun", `{"decision":"submit"}`, 404},
+	{"POST", "/api/v1/tasks/" + fxDraftTask + "/claim", "li.hua", ``, 404}, // cadre section one level up
+	{"POST", "/api/v1/cases/" + fxCase + "/cancel", "hu.jun", `{"reason":"x"}`, 404},
+	{"POST", "/api/v1/cases/" + fxCase + "/objections", "guo.hong", `{"candidate_id":"c1"}`, 404},
+	{"GET", "/api/v1/cases/" + fxCase, "hu.jun", ``, 404},
+	{"GET", "/api/v1/tasks?scope=org", "wu.gang", ``, 403},
+	{"POST", "/api/v1/officials/admin/password", "bao.yin", `{}`, 403},
+	{"POST", "/api/v1/notifications/%d/read", "chen.jing", ``, 404},
+}
+
+const validPublicity = `{"title":"公示","org_unit_id":"150100","candidates":[{"name":"张三","current_post":"副局长","proposed_post":"局长"}]}`

@@ -222,6 +222,28 @@ var migrations = []migration{
 	{11, "cases: why a case needs a person (a write the database refused for good)", []string{
 		`ALTER TABLE cases ADD COLUMN attention TEXT NOT NULL DEFAULT ''`,
 	}, nil},
+	// 9, 10 and 11 are taken by work on other branches; versions need not be contiguous.
+	{12, "web: local accounts with passwords, server-side sessions", []string{
+		`CREATE TABLE web_accounts (
+			official_id TEXT PRIMARY KEY REFERENCES officials(id),
+			password_hash TEXT NOT NULL,
+			must_change BOOLEAN NOT NULL DEFAULT TRUE,
+			failed_attempts INTEGER NOT NULL DEFAULT 0,
+			locked_until {{time}},
+			password_set_at {{time}} NOT NULL,
+			updated_at {{time}} NOT NULL
+		)`,
+		`CREATE TABLE web_sessions (
+			id_hash TEXT PRIMARY KEY,
+			official_id TEXT NOT NULL REFERENCES officials(id),
+			csrf_token TEXT NOT NULL,
+			grants TEXT NOT NULL,
+			created_at {{time}} NOT NULL,
+			last_seen_at {{time}} NOT NULL,
+			expires_at {{time}} NOT NULL
+		)`,
+		`CREATE INDEX web_sessions_official ON web_sessions (official_id)`,
+	}, nil},
 	// Issue 11: a closed case is read from its row once Temporal has dropped its workflow; a
 	// reused Idempotency-Key must come with the same request; deadlines computed without a
 	// holiday schedule are flagged, and the gap reported once per year.

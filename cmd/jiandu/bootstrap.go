@@ -10,7 +10,9 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/jiandu/jiandu/api"
 	"github.com/jiandu/jiandu/internal/audit"
+	"github.com/jiandu/jiandu/internal/auth"
 	"github.com/jiandu/jiandu/internal/config"
 	"github.com/jiandu/jiandu/internal/db"
 	"github.com/jiandu/jiandu/schemas"
@@ -82,7 +84,12 @@ func runBootstrap(ctx context.Context, cfg config.Config, args []string, stdout 
 				audit.AdminChange{Target: "official/" + admin.ID, After: admin}); err != nil {
 				return err
 			}
+			pw := auth.RandomPassword()
+			if err := api.SetPassword(ctx, tx, admin.ID, pw, true); err != nil {
+				return fmt.Errorf("web password of %s: %w", admin.ID, err)
+			}
 			fmt.Fprintf(stdout, "created administrator %s; issue a token with: jiandu token %s\n", admin.ID, admin.ID)
+			fmt.Fprintf(stdout, "temporary web password of %s (shown once; to be changed at the first login at /web/login): %s\n", admin.ID, pw)
 		case err != nil:
 			return err
 		case !admin.Roles.Has(schemas.RoleAdmin):

@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/jiandu/jiandu/api"
 	"github.com/jiandu/jiandu/internal/auth"
 	"github.com/jiandu/jiandu/internal/config"
 	"github.com/jiandu/jiandu/internal/demo"
@@ -56,6 +57,16 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 		}
 		cfg.AuditKeys = key
 	}
+	if os.Getenv("JIANDU_COOKIE_SECURE") == "" {
+		cfg.CookieSecure = false // the dev stack serves plain http://localhost
+	}
+	if cfg.TemporalUIURL == "" {
+		cfg.TemporalUIURL = fmt.Sprintf("http://127.0.0.1:%d", cfg.DevUIPort)
+	}
+	webPassword, err := devWebPassword(filepath.Join(cfg.DataDir, "dev-web-password"))
+	if err != nil {
+		return err
+	}
 	bin, err := devstack.TemporalBinary(ctx, log)
 	if err != nil {
 		return err
@@ -75,10 +86,11 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 		Namespace: cfg.Namespace,
 		DBFile:    filepath.Join(cfg.DataDir, "temporal.db"),
 		UIPort:    cfg.DevUIPort,
-		// The UI decodes encrypted payloads through the API's /codec, which requires an
-		// official's token: the dev UI has no login, so it shows them encrypted unless a token
-		// reaches the endpoint (the CLI: --codec-auth "Bearer <token>").
+		// The UI is served under /temporal and reverse-proxied there by the API behind its
+		// login; it decodes payloads through the API's /codec on the same origin, with the
+		// official's session cookie (the CLI: --codec-auth "Bearer <token>").
 		UICodecEndpoint: "http://" + uiReachable(cfg.HTTPAddr) + "/codec",
+		UIPublicPath:    "/temporal",
 		Output:          temporalLog,
 		Logger:          log,
 	})
@@ -105,6 +117,11 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 	if err := demo.Seed(p.db.WithContext(ctx)); err != nil {
 		return err
 	}
+	for _, o := range demo.Officials {
+		if err := api.SetPassword(ctx, p.db, o.ID, webPassword, false); err != nil {
+			return fmt.Errorf("demo password for %s: %w", o.ID, err)
+		}
+	}
 
 	w, err := startWorker(cfg, log, p)
 	if err != nil {
@@ -118,7 +135,7 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 	}
 	stop := startDispatcher(ctx, cfg, log, p)
 	defer stop()
-	if err := printBanner(stdout, cfg); err != nil {
+	if err := printBanner(stdout, cfg, webPassword); err != nil {
 		return err
 	}
 	return serveUntil(ctx, hs, log)
@@ -178,7 +195,16 @@ func devSecret(path string) (string, error) {
 	return s, os.WriteFile(path, []byte(s+"\n"), 0o600)
 }
 
-func printBanner(w io.Writer, cfg config.Config) error {
+// devWebPassword keeps one random web password for the demo officials per data directory.
+func devWebPassword(path string) (string, error) {
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= auth.MinPasswordLen {
+		return strings.TrimSpace(string(b)), nil
+	}
+	pw := auth.RandomPassword()
+	return pw, os.WriteFile(path, []byte(pw+"\n"), 0o600)
+}
+
+func printBanner(w io.Writer, cfg config.Config, webPassword string) error {
 	keys, err := auth.LoadKeys(cfg.JWTSecret, "", "", cfg.JWTIssuer)
 	if err != nil {
 		return err
@@ -188,12 +214,13 @@ func printBanner(w io.Writer, cfg config.Config) error {
 		host = "localhost" + host
 	}
 	fmt.Fprintf(w, "\nJiandu dev stack is up.\n\n")
+	fmt.Fprintf(w, "  Web inbox    http://%s/web/   (12380 public page: http://%s/12380)\n", host, host)
 	fmt.Fprintf(w, "  API          http://%s/api/v1   (spec: http://%s/openapi.yaml)\n", host, host)
 	fmt.Fprintf(w, "  Ready        http://%s/readyz\n", host)
-	fmt.Fprintf(w, "  Temporal UI  http://localhost:%d\n", cfg.DevUIPort)
+	fmt.Fprintf(w, "  Temporal UI  http://%s/temporal/   (behind the web login: root-office supervisors, e.g. wang.jian)\n", host)
 	fmt.Fprintf(w, "  Temporal     %s  namespace %s  task queue %s\n", cfg.TemporalAddress, cfg.Namespace, cfg.TaskQueue)
 	fmt.Fprintf(w, "  Database     %s\n\n", redactURL(cfg.DatabaseURL))
-	fmt.Fprintf(w, "Demo officials (bearer tokens valid %s):\n\n", cfg.TokenTTL)
+	fmt.Fprintf(w, "Demo officials: log in to the web inbox with the id and the password below; bearer tokens valid %s:\n\n", cfg.TokenTTL)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	now := time.Now()
 	for _, o := range demo.Officials {
@@ -205,7 +232,7 @@ func printBanner(w io.Writer, cfg config.Config) error {
 		for i, r := range o.Roles {
 			titles[i] = r.Title()
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", o.ID, o.Name, strings.Join(titles, ","), o.OrgUnitID, tok)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\tpassword %s\t%s\n", o.ID, o.Name, strings.Join(titles, ","), o.OrgUnitID, webPassword, tok)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

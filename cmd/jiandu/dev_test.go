@@ -8,9 +8,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -82,7 +85,7 @@ func TestDevStack(t *testing.T) {
 			base := fmt.Sprintf("http://127.0.0.1:%d", httpPort)
 			waitStatus(t, base+"/readyz", 200, 30*time.Second)
 			t.Logf("jiandu dev ready in %s", time.Since(started).Round(time.Millisecond))
-			waitStatus(t, fmt.Sprintf("http://127.0.0.1:%d/", uiPort), 200, 30*time.Second)
+			waitStatus(t, fmt.Sprintf("http://127.0.0.1:%d/temporal/", uiPort), 200, 30*time.Second)
 
 			token, adminToken := "", ""
 			for _, line := range strings.Split(banner, "\n") {
@@ -116,6 +119,7 @@ func TestDevStack(t *testing.T) {
 			if res.StatusCode != 200 || !strings.Contains(string(body), "包音") {
 				t.Fatalf("demo token: %d %s", res.StatusCode, body)
 			}
+			checkDevWeb(t, base, banner)
 
 			// A clean stop: exit status 0, and nothing left listening.
 			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -186,7 +190,8 @@ func TestMigrateAndToken(t *testing.T) {
 				}
 			}
 			// A fresh database gets its root and first administrator, once.
-			if out, err := run("bootstrap", "-org-id", "150000", "-org-name", "内蒙古自治区党委组织部"); err != nil || !strings.Contains(out, "created administrator admin") {
+			if out, err := run("bootstrap", "-org-id", "150000", "-org-name", "内蒙古自治区党委组织部"); err != nil || !strings.Contains(out, "created administrator admin") ||
+				!regexp.MustCompile(`temporary web password of admin .*: [A-Za-z0-9]{16}\n`).MatchString(out) {
 				t.Fatalf("bootstrap: %v\n%s", err, out)
 			}
 			if out, err := run("bootstrap", "-org-id", "150000", "-org-name", "内蒙古自治区党委组织部"); err != nil || !strings.Contains(out, "nothing to do") {
@@ -200,6 +205,18 @@ func TestMigrateAndToken(t *testing.T) {
 			}
 			if out, err := run("token", "admin"); err != nil || strings.Count(out, ".") != 2 {
 				t.Fatalf("token for the new administrator: %v %s", err, out)
+			}
+			// Web passwords: a temporary one printed once; a weak one from stdin refused.
+			if out, err := run("password", "nobody"); err == nil || !strings.Contains(out, `no official "nobody"`) {
+				t.Fatalf("password for unknown official: %v %s", err, out)
+			}
+			if out, err := run("password", "admin"); err != nil || !regexp.MustCompile(`temporary password of admin .*: [A-Za-z0-9]{16}\n$`).MatchString(out) {
+				t.Fatalf("password: %v %q", err, out)
+			}
+			cmd := exec.Command(bin, "password", "-stdin", "admin")
+			cmd.Env, cmd.Stdin = env, strings.NewReader("short\n")
+			if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "password refused") {
+				t.Fatalf("weak password from stdin: %v %s", err, out)
 			}
 		})
 	}
@@ -296,5 +313,63 @@ func TestVersion(t *testing.T) {
 	if err != nil || !strings.HasPrefix(string(out), "jiandu ") || !strings.Contains(string(out), "go1.") ||
 		!strings.Contains(string(out), "temporal-sdk v") {
 		t.Fatalf("jiandu version: %v\n%s", err, out)
+	}
+}
+
+// checkDevWeb logs in to the dev stack's web inbox with the passwords the banner printed, and
+// opens the Temporal UI through the API: a root-office supervisor gets it, nobody else.
+func checkDevWeb(t *testing.T, base, banner string) {
+	t.Helper()
+	password := map[string]string{}
+	for _, line := range strings.Split(banner, "\n") {
+		f := strings.Fields(line)
+		for i := 1; i+1 < len(f); i++ {
+			if f[i] == "password" {
+				password[f[0]] = f[i+1]
+			}
+		}
+	}
+	if !strings.Contains(banner, base[len("http://127.0.0.1"):]+"/web/") || password["wang.jian"] == "" {
+		t.Fatalf("no web address or password in the banner:\n%s", banner)
+	}
+	login := func(id string) *http.Client {
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		res, err := c.Get(base + "/web/login")
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		m := regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`).FindSubmatch(page)
+		if m == nil {
+			t.Fatalf("login page: %s", page)
+		}
+		res, err = c.PostForm(base+"/web/login", url.Values{"csrf": {string(m[1])}, "username": {id}, "password": {password[id]}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("log in as %s: %d", id, res.StatusCode)
+		}
+		return c
+	}
+	status := func(c *http.Client, path string) int {
+		res, err := c.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if got := status(&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, "/temporal/"); got != http.StatusSeeOther {
+		t.Errorf("/temporal/ without a session: %d", got)
+	}
+	if got := status(login("wang.jian"), "/temporal/"); got != http.StatusOK {
+		t.Errorf("/temporal/ as the root-office supervisor: %d", got)
+	}
+	if got := status(login("bao.yin"), "/temporal/"); got != http.StatusForbidden {
+		t.Errorf("/temporal/ as a city supervisor: %d", got)
 	}
 }

@@ -26,6 +26,8 @@ commands:
   bootstrap create the root org unit and first administrator of a new database:
             jiandu bootstrap -org-id 150000 -org-name 内蒙古自治区党委组织部
   token     issue a bearer token for an official: jiandu token <official-id>
+  password  set an official's web password (a temporary one, printed once, changed at first login):
+            jiandu password [-stdin] [-no-change] <official-id>
   audit     verify the keyed hash chains of the audit trail: jiandu audit verify [-case <id> | -admin] [-no-legacy]
   bench     measure cases/s and REST latency against bare Temporal: jiandu bench [-cases 100 -concurrency 10 -json]
   version   print the commit, build time, Go and Temporal SDK versions of this binary
@@ -66,6 +68,8 @@ func run(ctx context.Context, cmd string, args []string, stdout io.Writer) error
 		return runBootstrap(ctx, cfg, args, stdout)
 	case "token":
 		return runToken(ctx, cfg, args, stdout)
+	case "password":
+		return runPassword(ctx, cfg, args, os.Stdin, stdout)
 	case "audit":
 		return runAudit(ctx, cfg, args, stdout)
 	case "bench":

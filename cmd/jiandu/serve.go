@@ -100,11 +100,20 @@ func newAPI(cfg config.Config, log *slog.Logger, p *process) (*http.Server, erro
 	if err != nil {
 		return nil, err
 	}
-	srv := api.New(api.Deps{
+	deps := api.Deps{
 		DB: p.db, Temporal: p.temporal, Keys: keys, Logger: log,
 		Registry: p.registry, MaxBodyBytes: cfg.MaxBodyBytes, TaskQueue: cfg.TaskQueue,
 		Reports: reports,
-	})
+		Web: api.WebDeps{
+			CookieSecure: cfg.CookieSecure, SessionTTL: cfg.SessionTTL, SessionIdle: cfg.SessionIdle,
+			TemporalUIURL: cfg.TemporalUIURL, Namespace: cfg.Namespace,
+		},
+	}
+	if cfg.OIDCIssuer != "" {
+		deps.Web.OIDC = &api.OIDCConfig{Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret,
+			RedirectURL: cfg.OIDCRedirectURL, Claim: cfg.OIDCClaim}
+	}
+	srv := api.New(deps)
 	return &http.Server{
 		Addr:              cfg.HTTPAddr,
 		Handler:           srv.Handler(),

@@ -55,6 +55,18 @@ type Config struct {
 	EngineViewRoles      string // JIANDU_ENGINE_VIEW_ROLES: roles that, at the root org unit, may use the Temporal UI and /codec
 	PublicClientIPHeader string // JIANDU_PUBLIC_CLIENT_IP_HEADER: header with the client address behind a proxy
 
+	// The web inbox (issue 13).
+	CookieSecure  bool          // JIANDU_COOKIE_SECURE: session cookie sent over HTTPS only (default true; `jiandu dev` turns it off)
+	SessionTTL    time.Duration // JIANDU_SESSION_TTL: absolute lifetime of a web session
+	SessionIdle   time.Duration // JIANDU_SESSION_IDLE: a web session unused this long ends
+	TemporalUIURL string        // JIANDU_TEMPORAL_UI_URL: the Temporal UI (public path /temporal) proxied under /temporal/
+	// Optional OIDC single sign-on (all of issuer, client id and redirect URL, or none).
+	OIDCIssuer       string // JIANDU_OIDC_ISSUER
+	OIDCClientID     string // JIANDU_OIDC_CLIENT_ID
+	OIDCClientSecret string // JIANDU_OIDC_CLIENT_SECRET
+	OIDCRedirectURL  string // JIANDU_OIDC_REDIRECT_URL
+	OIDCClaim        string // JIANDU_OIDC_CLAIM: the ID token claim holding the official id
+
 	DevTemporalPort int // JIANDU_DEV_TEMPORAL_PORT: `jiandu dev` only
 	DevUIPort       int // JIANDU_DEV_UI_PORT: `jiandu dev` only
 }
@@ -141,6 +153,29 @@ func Load(getenv func(string) string) (Config, error) {
 	if v := getenv("JIANDU_TIME_SCALE"); v != "" {
 		if c.TimeScale, err = strconv.ParseFloat(v, 64); err != nil || c.TimeScale < 1 || c.TimeScale > 1e7 {
 			return Config{}, fmt.Errorf("JIANDU_TIME_SCALE=%q: want a factor from 1 to 10000000", v)
+		}
+	}
+	switch v := str("JIANDU_COOKIE_SECURE", "true"); v {
+	case "true", "1":
+		c.CookieSecure = true
+	case "false", "0":
+	default:
+		return Config{}, fmt.Errorf("JIANDU_COOKIE_SECURE=%q: want true or false", v)
+	}
+	c.TemporalUIURL = getenv("JIANDU_TEMPORAL_UI_URL")
+	c.OIDCIssuer, c.OIDCClientID = getenv("JIANDU_OIDC_ISSUER"), getenv("JIANDU_OIDC_CLIENT_ID")
+	c.OIDCClientSecret, c.OIDCRedirectURL = getenv("JIANDU_OIDC_CLIENT_SECRET"), getenv("JIANDU_OIDC_REDIRECT_URL")
+	c.OIDCClaim = str("JIANDU_OIDC_CLAIM", "preferred_username")
+	if set := []bool{c.OIDCIssuer != "", c.OIDCClientID != "", c.OIDCRedirectURL != ""}; set[0] != set[1] || set[1] != set[2] {
+		return Config{}, fmt.Errorf("JIANDU_OIDC_ISSUER, JIANDU_OIDC_CLIENT_ID and JIANDU_OIDC_REDIRECT_URL go together: set all three or none")
+	}
+	for _, d := range []struct {
+		key, def string
+		dst      *time.Duration
+	}{{"JIANDU_SESSION_TTL", "12h", &c.SessionTTL}, {"JIANDU_SESSION_IDLE", "2h", &c.SessionIdle}} {
+		v := str(d.key, d.def)
+		if *d.dst, err = time.ParseDuration(v); err != nil || *d.dst <= 0 {
+			return Config{}, fmt.Errorf("%s=%q: want a positive duration such as %s", d.key, v, d.def)
 		}
 	}
 	ttl := str("JIANDU_TOKEN_TTL", "12h")

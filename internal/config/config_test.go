@@ -37,10 +37,17 @@ func TestBadValues(t *testing.T) {
 		"JIANDU_DB_MAX_CONNS":      "0",
 		"JIANDU_DB_CONN_WAIT":      "-1s",
 		"JIANDU_AUDIT_KEYS":        "k:c2hvcnQ=",
+		"JIANDU_COOKIE_SECURE":     "maybe",
+		"JIANDU_SESSION_TTL":       "soon",
+		"JIANDU_SESSION_IDLE":      "-1h",
+		"JIANDU_OIDC_ISSUER":       "https://sso.example", // without a client id and redirect URL
 	} {
 		if _, err := Load(env(map[string]string{key: val})); err == nil || !strings.Contains(err.Error(), key) {
 			t.Errorf("%s=%q: error %v does not name the variable", key, val, err)
 		}
+	}
+	if c, err := Load(env(nil)); err != nil || !c.CookieSecure || c.SessionTTL != 12*time.Hour || c.SessionIdle != 2*time.Hour || c.OIDCClaim != "preferred_username" {
+		t.Errorf("web defaults: %+v %v", c, err)
 	}
 	c, _ := Load(env(map[string]string{"JIANDU_JWT_SECRET": "short"}))
 	if err := c.RequireJWTKey(); err == nil {

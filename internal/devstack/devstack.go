@@ -95,6 +95,9 @@ type Options struct {
 	Logger    *slog.Logger
 	// UICodecEndpoint, when set, is where the UI decodes encrypted payloads (the API's /codec).
 	UICodecEndpoint string
+	// UIPublicPath, when set (e.g. "/temporal"), serves the UI under that path, so the API can
+	// reverse-proxy it behind its login.
+	UIPublicPath string
 }
 
 // Start runs the dev server and waits until it answers. Stop it with (*DevServer).Stop.
@@ -116,6 +119,9 @@ func Start(ctx context.Context, o Options) (*testsuite.DevServer, error) {
 		opts.UIPort = strconv.Itoa(o.UIPort)
 		if o.UICodecEndpoint != "" {
 			opts.ExtraArgs = append(opts.ExtraArgs, "--ui-codec-endpoint", o.UICodecEndpoint)
+		}
+		if o.UIPublicPath != "" {
+			opts.ExtraArgs = append(opts.ExtraArgs, "--ui-public-path", o.UIPublicPath)
 		}
 	}
 	if o.DBFile != "" {
