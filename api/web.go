@@ -166,7 +166,7 @@ func (s *Server) render(c *gin.Context, status int, name string, pg page) {
 	if sess, ok := c.Get(ctxSession); ok {
 		ws := sess.(*webSession)
 		pg.P, pg.CSRF = ws.principal, ws.row.CSRFToken
-		pg.EngineView = canViewEngine(ws.principal) && s.web.TemporalUIURL != ""
+		pg.EngineView = ws.principal != nil && !ws.principal.Disabled && s.mayViewEngine(ws.principal) && s.web.TemporalUIURL != ""
 		pg.Supervisor = ws.principal.Roles.Has(schemas.RoleSupervisor) || ws.principal.Roles.Has(schemas.RoleAdmin)
 	}
 	if pg.Flash == "" {

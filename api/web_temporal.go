@@ -65,7 +65,7 @@ func (s *Server) engineView(proxy http.Handler) gin.HandlerFunc {
 			return
 		}
 		p := principal(c)
-		if !canViewEngine(p) {
+		if p == nil || p.Disabled || !s.mayViewEngine(p) {
 			s.errorPage(c, http.StatusForbidden, "查看流程引擎需要引擎查看权限（自治区党委组织部监督人员）。")
 			return
 		}
