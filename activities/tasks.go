@@ -308,45 +308,43 @@ func (a *Activities) FireRung(ctx context.Context, req RungRequest) (RungResult,
 			return err
 		}
 		// The holders and the others a rung tells read different words: the holder is asked to
-		// finish, the others to follow it up.
+		// finish, the others to follow it up. Who the others are is the recipient rule
+		// (recipients.go).
+		rs, err := newRecipients(tx, req.Case.ID, t.OrgUnitID, hold)
+		if err != nil {
+			return err
+		}
 		n := schemas.Notification{CaseID: req.Case.ID, TaskID: t.ID, CreatedAt: req.At}
-		var others []string
+		var got reach
 		updates := map[string]any{"updated_at": req.At.UTC()}
 		subject := fmt.Sprintf("%s《%s》的任务「%s」", req.Case.ID, req.Case.Title, t.Title)
 		yours := fmt.Sprintf("您承办的%s《%s》的任务「%s」", req.Case.ID, req.Case.Title, t.Title)
-		var holderBody, otherBody string
+		var holderBody, otherBody, need string
 		switch req.Action {
 		case schemas.RungRemind:
 			n.Kind, n.Title = notify.KindReminder, "任务即将到期："+t.Title
 			holderBody = yours + "将于" + calendar.DateText(t.DueAt) + "到期，请及时办理。"
 		case schemas.RungOverdue:
 			updates["overdue"] = true
-			_, sup, err := nearestWithRole(tx, t.OrgUnitID, schemas.RoleSupervisor)
-			if err != nil {
-				return err
-			}
-			others = sup
+			got, err = rs.overdue()
+			need = "逾期通知"
 			n.Kind, n.Title = notify.KindOverdue, "任务已逾期："+t.Title
 			holderBody = yours + "已于" + calendar.DateText(t.DueAt) + "到期，请尽快办结。"
 			otherBody = subject + "已于" + calendar.DateText(t.DueAt) + "到期未办结，请予关注。"
 		case schemas.RungUrge:
 			updates["overdue"], updates["escalation_level"] = true, 1
-			heads, err := unitHead(tx, t.OrgUnitID)
-			if err != nil {
-				return err
-			}
-			others = heads
+			got, err = rs.urge()
+			need = "催办通知"
 			n.Kind, n.Title = notify.KindUrge, "催办通知："+t.Title
 			holderBody = yours + "已逾期，请立即办结。"
 			otherBody = subject + "已逾期，请督促承办人尽快办结。"
 		case schemas.RungEscalate:
 			updates["overdue"], updates["escalation_level"] = true, 2
-			org, sup, err := superiorOffice(ctx, tx, t.OrgUnitID)
-			if err != nil {
-				return err
+			got, err = rs.escalate()
+			need = "督办"
+			if got.hit.office {
+				result.EscalatedTo = got.hit.unit
 			}
-			result.EscalatedTo = org
-			others = sup
 			n.Kind, n.Title = notify.KindEscalation, "督办通知："+t.Title
 			holderBody = yours + "逾期未办结，已提请上级干部监督机构督办，请立即办结。"
 			otherBody = subject + "逾期未办结，请予督办。"
@@ -355,28 +353,31 @@ func (a *Activities) FireRung(ctx context.Context, req RungRequest) (RungResult,
 				return fmt.Errorf("ladder action %q names nobody to tell", req.Action)
 			}
 			updates["overdue"], updates["escalation_level"] = true, 2
-			_, ids, err := nearestWithRole(tx, req.To.OrgUnitID, req.To.Role)
-			if err != nil {
-				return err
-			}
-			others = ids
+			got, err = rs.named(req.To.OrgUnitID, req.To.Role)
+			need = "逾期上报"
 			n.Kind, n.Title = notify.KindEscalation, "逾期上报："+t.Title
 			holderBody = yours + "逾期未办结，已报告" + req.To.Role.Title() + "，请立即办结。"
 			otherBody = subject + "逾期未办结，请督促办理。"
 		default:
 			return fmt.Errorf("unknown ladder action %q", req.Action)
 		}
+		if err != nil {
+			return err
+		}
+		if err := rs.reportGaps(req.At, "任务「"+t.Title+"」的"+need); err != nil {
+			return err
+		}
+		others := got.to
 		if err := tx.Model(&schemas.Task{}).Where("id = ? AND status = ?", t.ID, schemas.TaskOpen).Updates(updates).Error; err != nil {
 			return fmt.Errorf("mark task %s: %w", t.ID, err)
 		}
 		if hold, err = withoutSubjects(tx, req.Case.ID, t, hold); err != nil { // 回避
 			return err
 		}
-		if others, err = withoutSubjects(tx, req.Case.ID, t, others); err != nil {
-			return err
-		}
-		others = slices.DeleteFunc(others, func(id string) bool { return slices.Contains(hold, id) })
 		detail := map[string]any{"due_at": t.DueAt, "notified": append(append([]string(nil), hold...), others...), "escalated_to": result.EscalatedTo}
+		if got.hit.unit != "" {
+			detail["reached"] = map[string]any{"org_unit_id": got.hit.unit, "role": got.hit.role}
+		}
 		if err := appendAudit(ctx, tx, req.Case.ID, req.At, "system", "task."+string(req.Action), t.ID, detail); err != nil {
 			return err
 		}
