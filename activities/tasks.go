@@ -161,6 +161,12 @@ func (a *Activities) OpenTask(ctx context.Context, req OpenTaskRequest) (OpenTas
 		if err != nil {
 			return err
 		}
+		if len(to) == 0 && t.AssigneeID == "" {
+			// Nobody holds the step's role at its org unit: nobody sees the task.
+			if err := reportGap(tx, req.At, t.OrgUnitID, t.Role, "任务「"+t.Title+"」"); err != nil {
+				return err
+			}
+		}
 		if to, err = withoutSubjects(tx, req.Case.ID, t, to); err != nil {
 			return err
 		}
