@@ -194,6 +194,12 @@ type CloseTaskRequest struct {
 	Form        map[string]any     `json:"form,omitempty"`
 	At          time.Time          `json:"at"`
 	Reason      string             `json:"reason,omitempty"`
+	// A task withdrawn because its case was cancelled: who cancelled it (the audit actor) and
+	// why; NotifyHolders tells whoever held the task.
+	CancelledBy   string `json:"cancelled_by,omitempty"`
+	CaseReason    string `json:"case_reason,omitempty"`
+	CaseTitle     string `json:"case_title,omitempty"`
+	NotifyHolders bool   `json:"notify_holders,omitempty"`
 }
 
 // ErrTaskNotOpen means the task row was already closed: the workflow closes each task once, so
@@ -230,10 +236,63 @@ func (a *Activities) CloseTask(ctx context.Context, req CloseTaskRequest) error 
 		}
 		actor := req.CompletedBy
 		if actor == "" {
+			actor = req.CancelledBy
+		}
+		if actor == "" {
 			actor = "system"
 		}
 		detail := map[string]any{"decision": req.Decision, "decision_label": req.DecisionTxt, "comment": req.Comment, "form": req.Form, "reason": req.Reason}
-		return appendAudit(ctx, tx, req.CaseID, req.At, actor, action, req.TaskID, detail)
+		if req.CancelledBy != "" {
+			detail["cancelled_by"] = req.CancelledBy
+		}
+		if err := appendAudit(ctx, tx, req.CaseID, req.At, actor, action, req.TaskID, detail); err != nil {
+			return err
+		}
+		if req.Status != schemas.TaskCancelled || !req.NotifyHolders {
+			return nil
+		}
+		return notifyWithdrawn(ctx, tx, req, row)
+	})
+}
+
+// notifyWithdrawn tells the holders of a task withdrawn with its case who cancelled the case
+// and why.
+func notifyWithdrawn(ctx context.Context, tx *gorm.DB, req CloseTaskRequest, row schemas.Task) error {
+	v := schemas.TaskView{ID: row.ID, OrgUnitID: row.OrgUnitID, Role: row.AssigneeRole, ForSubject: row.ForSubject}
+	if row.AssigneeID != nil {
+		v.AssigneeID = *row.AssigneeID
+	}
+	if row.ClaimedBy != nil {
+		v.ClaimedBy = *row.ClaimedBy
+	}
+	to, err := holders(tx, v)
+	if err != nil {
+		return err
+	}
+	if to, err = withoutSubjects(tx, req.CaseID, v, to); err != nil {
+		return err
+	}
+	who := req.CancelledBy
+	switch who {
+	case "", "system":
+		who = "系统"
+	case "temporal":
+		who = "流程引擎管理员（Temporal）"
+	default:
+		var o schemas.Official
+		if err := tx.First(&o, "id = ?", who).Error; err == nil {
+			who = o.Name + "（" + o.ID + "）"
+		}
+	}
+	reason := req.CaseReason
+	if reason == "" {
+		reason = req.Reason
+	}
+	return enqueueAll(ctx, tx, to, schemas.Notification{
+		CaseID: req.CaseID, TaskID: row.ID, Kind: notify.KindInfo, CreatedAt: req.At,
+		Title: "任务已撤销：" + row.Title,
+		Body: fmt.Sprintf("%s《%s》已由%s撤销，撤销理由：%s。您的任务「%s」随之撤回，无需再办理。",
+			req.CaseID, req.CaseTitle, who, reason, row.Title),
 	})
 }
 

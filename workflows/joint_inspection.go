@@ -33,7 +33,25 @@ func JointInspection(ctx workflow.Context, in schemas.JointInspectionInput) (sch
 	if err != nil {
 		return schemas.CaseState{}, err
 	}
+	j.listenToParts(ctx)
+	j.onCancel = j.tellChecks
 	return j.finish(ctx, j.run(runCtx))
+}
+
+// signalCaseCancelled tells a running check who cancelled its case and why, just before the
+// case cancels it: the check's withdrawn task names them, and the check ends as its case does.
+const signalCaseCancelled = "case-cancelled"
+
+// tellChecks signals the running checks the cancellation (versioned: older histories did not).
+func (j *jointInspection) tellChecks(ctx workflow.Context, req schemas.CancelCaseRequest) {
+	if workflow.GetVersion(ctx, "cancel-tells-parts", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return
+	}
+	for _, c := range j.ji.Checks {
+		if c.Status == "running" {
+			workflow.SignalExternalWorkflow(ctx, c.WorkflowID, "", signalCaseCancelled, req)
+		}
+	}
 }
 
 var jointInspectionStages = map[string]string{
@@ -167,11 +185,18 @@ func (j *jointInspection) checks(ctx workflow.Context) error {
 		workflow.Go(ctx, func(gctx workflow.Context) {
 			defer wg.Done()
 			var res schemas.CheckResult
-			if err := futures[i].Get(gctx, &res); err != nil {
+			err := futures[i].Get(gctx, &res)
+			// The check has ended: its tasks leave the case's UI even if its last report is late.
+			j.setPart(j.ji.Checks[i].WorkflowID, "", nil)
+			if err != nil || res.Status == "cancelled" {
 				j.ji.Checks[i].Status = "cancelled"
+				if err == nil {
+					err = temporal.NewCanceledError()
+				}
 				if firstErr == nil {
 					firstErr = err
 				}
+				j.refresh(gctx)
 				return
 			}
 			j.ji.Checks[i] = res
@@ -192,6 +217,7 @@ func (j *jointInspection) checks(ctx workflow.Context) error {
 		for _, f := range futures {
 			_ = f.Get(dctx, nil)
 		}
+		j.parts = nil
 		return ctx.Err()
 	}
 	return firstErr
@@ -407,26 +433,39 @@ var checkStages = map[string]string{"checking": "检查中", "closed": "已完�
 func JointInspectionCheck(ctx workflow.Context, in schemas.JointInspectionCheckInput) (schemas.CheckResult, error) {
 	k := newCaseRun(in.CaseID, schemas.KindJointInspection, in.Title, in.OrgUnitID, in.CreatedBy, in.Priority, checkStages)
 	k.part = in.Area.Title()
+	k.enablePartRollup(ctx)
 	k.addSubjects(in.Subjects...)
 	res := schemas.CheckResult{Area: in.Area, WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID, Status: "running"}
+	cancelled := workflow.GetSignalChannel(ctx, signalCaseCancelled)
 	runCtx, err := k.setup(ctx)
 	if err != nil {
 		return res, err
 	}
 	err = runCheck(runCtx, k, in, &res)
-	cancelled := temporal.IsCanceledError(err)
-	if cancelled {
-		// Only the case cancels a check: say so on the tasks it closes.
-		k.cancelReq = &schemas.CancelCaseRequest{Actor: schemas.Actor{ID: "system"}, Reason: "三责联检案件已撤销"}
+	if !temporal.IsCanceledError(err) {
+		if _, ferr := k.finish(ctx, err); ferr != nil {
+			return res, ferr
+		}
+		return res, nil
+	}
+	// Only the case cancels a check. Cancelled by cancel-case, the case said who and why just
+	// before (tellChecks): the withdrawn task names them, and the check ends completed, as its
+	// case does. Cancelled in Temporal, both show as Canceled.
+	var req schemas.CancelCaseRequest
+	byCase := cancelled.ReceiveAsync(&req)
+	if byCase {
+		k.cancelReq = &req
+	} else {
+		k.cancelReq = &schemas.CancelCaseRequest{Actor: schemas.Actor{ID: "temporal"}, Reason: "三责联检案件已撤销"}
 	}
 	if _, ferr := k.finish(ctx, err); ferr != nil {
 		return res, ferr
 	}
-	if cancelled {
-		res.Status = "cancelled"
-		return res, err // shows as Canceled in the Temporal UI
+	res.Status = "cancelled"
+	if byCase {
+		return res, nil
 	}
-	return res, nil
+	return res, err // shows as Canceled in the Temporal UI
 }
 
 func runCheck(ctx workflow.Context, k *caseRun, in schemas.JointInspectionCheckInput, res *schemas.CheckResult) error {
