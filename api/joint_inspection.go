@@ -7,6 +7,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/jiandu/jiandu/activities"
+	"github.com/jiandu/jiandu/internal/calendar"
 	"github.com/jiandu/jiandu/schemas"
 )
 
@@ -43,6 +45,15 @@ func (s *Server) startJointInspection(c *gin.Context) {
 	} else if ferr == nil && to.Before(from) {
 		errs = append(errs, FieldError{"period_to", "not before period_from"})
 	}
+	// Periods within sane bounds: not before 1990, not more than a year ahead.
+	today := time.Now().In(calendar.Location())
+	latest := time.Date(today.Year()+1, today.Month(), today.Day(), 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+	if ferr == nil && in.PeriodFrom < periodEarliest {
+		errs = append(errs, FieldError{"period_from", "not before " + periodEarliest})
+	}
+	if terr == nil && in.PeriodTo > latest {
+		errs = append(errs, FieldError{"period_to", "not after " + latest + " (one year from today)"})
+	}
 	priority, errs := parsePriority(errs, in.Priority)
 	unit, errs := s.organization(c, errs, in.OrgUnitID)
 	leader, leaderUnit, errs := s.officialIn(c, errs, "leader_id", in.LeaderID, unit, schemas.OrgKindUnit)
@@ -51,6 +62,12 @@ func (s *Server) startJointInspection(c *gin.Context) {
 	}
 	hr, errs := s.bodyUnder(c, errs, unit, schemas.OrgKindHR)
 	establishment, errs := s.bodyUnder(c, errs, unit, schemas.OrgKindEstablishment)
+	if len(errs) == 0 {
+		var ok bool
+		if errs, ok = s.staffedForInspection(c, errs, unit, hr, establishment); !ok {
+			return
+		}
+	}
 	if len(errs) > 0 {
 		sortFieldErrors(errs)
 		abort(c, probValidation, "invalid joint inspection", errs...)
@@ -58,6 +75,12 @@ func (s *Server) startJointInspection(c *gin.Context) {
 	}
 	if in.OrgUnitID != p.OrgUnitID || !p.Roles.Has(schemas.RoleSupervisor) {
 		abort(c, probForbidden, "a joint inspection is opened by the supervisors of the organization department itself")
+		return
+	}
+	if first, ok := s.openInspectionOf(c, leader.ID, in.PeriodFrom, in.PeriodTo); !ok {
+		return
+	} else if first != "" {
+		abort(c, probConflict, fmt.Sprintf("%s同志在%s至%s期间已有未办结的三责联检：%s", leader.Name, in.PeriodFrom, in.PeriodTo, first))
 		return
 	}
 	title := strings.TrimSpace(in.Title)
@@ -76,4 +99,64 @@ func (s *Server) startJointInspection(c *gin.Context) {
 			}
 		},
 	})
+}
+
+// periodEarliest bounds the start of an inspected period.
+const periodEarliest = "1990-01-01"
+
+// staffedForInspection checks, before the case starts, that every body that will hold a step
+// has someone with the step's role: the department's supervisors (用人检查, the report) and
+// leader (approval), HR (进人检查) and the establishment office (用编检查). A body without them is
+// a configuration error, reported to the root office's admins once and answered 422; a body
+// without a head (whom its 催办 would go to) is reported too, and the case starts.
+func (s *Server) staffedForInspection(c *gin.Context, errs []FieldError, unit, hr, establishment *schemas.OrgUnit) ([]FieldError, bool) {
+	db := s.db.WithContext(c.Request.Context())
+	now := time.Now()
+	gaps, err := activities.CheckStaffing(db, now, []activities.StaffingGap{
+		{OrgUnitID: unit.ID, Role: schemas.RoleSupervisor}, {OrgUnitID: unit.ID, Role: schemas.RoleLeader},
+		{OrgUnitID: hr.ID, Role: schemas.RoleHR}, {OrgUnitID: establishment.ID, Role: schemas.RoleEstablishment},
+	}, "三责联检的办理")
+	if err == nil {
+		_, err = activities.CheckStaffing(db, now, []activities.StaffingGap{
+			{OrgUnitID: hr.ID, Role: schemas.RoleUnitPrincipal}, {OrgUnitID: establishment.ID, Role: schemas.RoleUnitPrincipal},
+		}, "三责联检的催办")
+	}
+	if err != nil {
+		s.unavailable(c, "check staffing", err)
+		return errs, false
+	}
+	for _, g := range gaps {
+		errs = append(errs, FieldError{"org_unit_id", fmt.Sprintf("%s has no official with role %s; the administrator has been told", g.OrgUnitID, g.Role)})
+	}
+	return errs, true
+}
+
+// openInspectionOf names an open joint inspection of leaderID whose period overlaps from..to
+// ("" if none). Its subject row names the leader; its period is read from the running case
+// (a case whose state does not say counts as overlapping).
+func (s *Server) openInspectionOf(c *gin.Context, leaderID, from, to string) (string, bool) {
+	var ids []string
+	err := s.db.WithContext(c.Request.Context()).Model(&schemas.Case{}).
+		Joins("JOIN case_subjects ON case_subjects.case_id = cases.id").
+		Where("cases.kind = ? AND cases.status = ? AND case_subjects.official_id = ?", schemas.KindJointInspection, schemas.CaseOpen, leaderID).
+		Order("cases.id").Pluck("cases.id", &ids).Error
+	if err != nil {
+		s.unavailable(c, "find open inspections", err)
+		return "", false
+	}
+	for _, id := range ids {
+		var st schemas.CaseState
+		v, err := s.temporal.QueryWorkflow(c.Request.Context(), id, "", schemas.QueryCaseState)
+		if err == nil {
+			err = v.Get(&st)
+		}
+		if err != nil || st.Status != schemas.CaseOpen {
+			continue // ended meanwhile, or no longer answering: not an open inspection to wait for
+		}
+		ji := st.JointInspection
+		if ji == nil || ji.PeriodFrom == "" || (ji.PeriodFrom <= to && from <= ji.PeriodTo) {
+			return id, true
+		}
+	}
+	return "", true
 }

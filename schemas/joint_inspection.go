@@ -84,6 +84,8 @@ type CheckResult struct {
 type JointInspectionState struct {
 	LeaderID       string        `json:"leader_id"`
 	UnitID         string        `json:"unit_id"`
+	PeriodFrom     string        `json:"period_from,omitempty"` // YYYY-MM-DD
+	PeriodTo       string        `json:"period_to,omitempty"`
 	NotifiedAt     *time.Time    `json:"notified_at,omitempty"`
 	Checks         []CheckResult `json:"checks"`
 	Finding        string        `json:"finding,omitempty"` // of the approved consolidated report

@@ -22,7 +22,7 @@ func JointInspection(ctx workflow.Context, in schemas.JointInspectionInput) (sch
 	j := &jointInspection{
 		caseRun: newCaseRun(in.CaseID, schemas.KindJointInspection, in.Title, in.OrgUnitID, in.CreatedBy, in.Priority, jointInspectionStages),
 		in:      in,
-		ji:      &schemas.JointInspectionState{LeaderID: in.LeaderID, UnitID: in.UnitID},
+		ji:      &schemas.JointInspectionState{LeaderID: in.LeaderID, UnitID: in.UnitID, PeriodFrom: in.PeriodFrom, PeriodTo: in.PeriodTo},
 	}
 	j.state.JointInspection = j.ji
 	j.addSubjects(in.LeaderID)
@@ -249,8 +249,11 @@ func (j *jointInspection) consolidate(ctx workflow.Context) error {
 				Form: []schemas.FormField{
 					{Name: "report", Label: "检查报告", Type: schemas.FieldTextarea, Required: true, MaxLen: 50000},
 					{Name: "findings", Label: "发现的问题及整改要求", Type: schemas.FieldTextarea, RequiredFor: []string{schemas.InspectIssues, schemas.InspectSeriousIssues}, MaxLen: 20000},
+					{Name: "deviation_reason", Label: "结论轻于检查结果的理由", Type: schemas.FieldTextarea, MaxLen: 2000},
 				},
+				Notes: j.checkNotes(),
 			},
+			Validate: j.consistentWithChecks,
 		})
 		if err != nil {
 			return err
@@ -274,6 +277,47 @@ func (j *jointInspection) consolidate(ctx workflow.Context) error {
 			return nil
 		}
 	}
+}
+
+// severity orders the findings: a consolidated report may not be milder than its checks
+// without a stated reason.
+var severity = map[string]int{schemas.InspectNoIssues: 0, schemas.InspectIssues: 1, schemas.InspectSeriousIssues: 2}
+
+// worstCheck is the most serious finding of the finished checks.
+func (j *jointInspection) worstCheck() (string, schemas.CheckArea) {
+	worst, area := schemas.InspectNoIssues, schemas.CheckArea("")
+	for _, c := range j.ji.Checks {
+		if c.Status == "done" && severity[c.Decision] > severity[worst] {
+			worst, area = c.Decision, c.Area
+		}
+	}
+	return worst, area
+}
+
+// checkNotes shows the consolidator what the checks found.
+func (j *jointInspection) checkNotes() []string {
+	var notes []string
+	for _, c := range j.ji.Checks {
+		if c.Status == "done" {
+			notes = append(notes, c.Area.Title()+"："+decisionLabel(schemas.TaskSpec{Decisions: inspectDecisions}, c.Decision))
+		}
+	}
+	return notes
+}
+
+// consistentWithChecks refuses a consolidated finding milder than a check's (no issues while
+// a check found serious issues) unless the report states why.
+func (j *jointInspection) consistentWithChecks(req schemas.CompleteTaskRequest) []schemas.FieldIssue {
+	worst, area := j.worstCheck()
+	if severity[req.Decision] >= severity[worst] {
+		return nil
+	}
+	if reason, _ := req.Form["deviation_reason"].(string); strings.TrimSpace(reason) != "" {
+		return nil
+	}
+	label := decisionLabel(schemas.TaskSpec{Decisions: inspectDecisions}, worst)
+	return []schemas.FieldIssue{{Field: "form.deviation_reason",
+		Message: fmt.Sprintf("%s的结论为“%s”，汇总结论轻于检查结果的，须说明理由", area.Title(), label)}}
 }
 
 // feedback tells the inspected leader the findings; the leader acknowledges them.
