@@ -184,3 +184,36 @@ func TestJointInspectionCancelTellsHolders(t *testing.T) {
 	r.verifyAudit()
 }
 
+
+// TestJointInspectionConsolidationMatchesChecks: with the 进人 check reporting serious issues,
+// consolidating "no issues" (or mere "issues") is refused until the report says why.
+func TestJointInspectionConsolidationMatchesChecks(t *testing.T) {
+	r := newRun(t, "joint-inspection-2026-0012", mustTime(t, "2026-11-02 09:00:00"))
+	r.at("2026-11-03 10:00", func() {
+		r.complete("self-inspection", "zheng.yi", "submit", map[string]any{"report": "自查报告……"})
+	})
+	r.at("2026-11-10 10:00", func() {
+		r.completeCheck(schemas.CheckYongren, "bao.yin", schemas.InspectNoIssues, map[string]any{"report": "用人规范"})
+		r.completeCheck(schemas.CheckJinren, "liu.yang", schemas.InspectSeriousIssues, map[string]any{"report": "违规进人", "findings": "违规进人5名"})
+		r.completeCheck(schemas.CheckYongbian, "tian.yu", schemas.InspectNoIssues, map[string]any{"report": "用编规范"})
+	})
+	consolidate := func(decision string, form map[string]any) schemas.CompleteTaskRequest {
+		return schemas.CompleteTaskRequest{TaskID: r.caseID + ".consolidate-1", Actor: r.actor("bao.yin"), Decision: decision, Form: form}
+	}
+	r.at("2026-11-11 10:00", func() {
+		r.reject("no issues against a serious check", schemas.UpdateCompleteTask,
+			consolidate(schemas.InspectNoIssues, map[string]any{"report": "检查报告……"}), schemas.ErrTypeInvalid)
+		r.reject("issues against a serious check", schemas.UpdateCompleteTask,
+			consolidate(schemas.InspectIssues, map[string]any{"report": "检查报告……", "findings": "进人不规范"}), schemas.ErrTypeInvalid)
+	})
+	r.at("2026-11-11 11:00", func() {
+		r.complete("consolidate-1", "bao.yin", schemas.InspectNoIssues, map[string]any{
+			"report": "检查报告……", "deviation_reason": "经复核，所涉5名人员均按程序补办手续，不构成违规"})
+	})
+	r.at("2026-11-11 12:00", func() { r.complete("approve-1", "chen.jing", "approve", nil) })
+	r.at("2026-11-12 10:00", func() { r.complete("acknowledge", "zheng.yi", "acknowledge", nil) })
+	r.env.ExecuteWorkflow(workflows.JointInspection, inspectionInput(r.caseID))
+	if s := r.state(); s.JointInspection.Finding != schemas.InspectNoIssues {
+		t.Fatalf("finding %s", s.JointInspection.Finding)
+	}
+}
