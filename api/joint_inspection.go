@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/jiandu/jiandu/activities"
 	"github.com/jiandu/jiandu/internal/calendar"
@@ -77,10 +79,12 @@ func (s *Server) startJointInspection(c *gin.Context) {
 		abort(c, probForbidden, "a joint inspection is opened by the supervisors of the organization department itself")
 		return
 	}
-	if first, ok := s.openInspectionOf(c, leader.ID, in.PeriodFrom, in.PeriodTo); !ok {
+	// Checked before numbering (no number spent on a conflict), claimed after (race-free).
+	if first, err := openInspectionOf(s.db.WithContext(c.Request.Context()), "", leader.ID, in.PeriodFrom, in.PeriodTo); err != nil {
+		s.unavailable(c, "find open inspections", err)
 		return
 	} else if first != "" {
-		abort(c, probConflict, fmt.Sprintf("%s同志在%s至%s期间已有未办结的三责联检：%s", leader.Name, in.PeriodFrom, in.PeriodTo, first))
+		s.inspectionConflict(c, leader, in.PeriodFrom, in.PeriodTo, first)
 		return
 	}
 	title := strings.TrimSpace(in.Title)
@@ -91,6 +95,7 @@ func (s *Server) startJointInspection(c *gin.Context) {
 		Kind: schemas.KindJointInspection, Title: title, OrgUnit: *unit,
 		Details: fmt.Sprintf("**被检查人**：%s（%s主要负责人）\n**检查期间**：%s至%s\n**用人检查**：%s\n**进人检查**：%s\n**用编检查**：%s",
 			leader.Name, leaderUnit.Name, in.PeriodFrom, in.PeriodTo, unit.Name, hr.Name, establishment.Name),
+		Claim: func(id string) bool { return s.claimPeriod(c, id, leader, in.PeriodFrom, in.PeriodTo) },
 		Input: func(id string) any {
 			return schemas.JointInspectionInput{
 				CaseID: id, Title: title, OrgUnitID: unit.ID, CreatedBy: p.ID, Priority: priority,
@@ -131,32 +136,56 @@ func (s *Server) staffedForInspection(c *gin.Context, errs []FieldError, unit, h
 	return errs, true
 }
 
-// openInspectionOf names an open joint inspection of leaderID whose period overlaps from..to
-// ("" if none). Its subject row names the leader; its period is read from the running case
-// (a case whose state does not say counts as overlapping).
-func (s *Server) openInspectionOf(c *gin.Context, leaderID, from, to string) (string, bool) {
+// startingGrace is how long a claimed period counts without its case row: a start whose
+// workflow never began leaves its claim, and it lapses.
+const startingGrace = 10 * time.Minute
+
+// openInspectionOf names an open joint inspection of leaderID, other than caseID, whose period
+// overlaps from..to ("" if none): a claimed period whose case is open, or still starting.
+func openInspectionOf(tx *gorm.DB, caseID, leaderID, from, to string) (string, error) {
 	var ids []string
-	err := s.db.WithContext(c.Request.Context()).Model(&schemas.Case{}).
-		Joins("JOIN case_subjects ON case_subjects.case_id = cases.id").
-		Where("cases.kind = ? AND cases.status = ? AND case_subjects.official_id = ?", schemas.KindJointInspection, schemas.CaseOpen, leaderID).
-		Order("cases.id").Pluck("cases.id", &ids).Error
+	err := tx.Model(&schemas.JointInspectionPeriod{}).
+		Joins("LEFT JOIN cases ON cases.id = joint_inspection_periods.case_id").
+		Where("joint_inspection_periods.leader_id = ? AND joint_inspection_periods.case_id <> ?", leaderID, caseID).
+		Where("joint_inspection_periods.period_from <= ? AND ? <= joint_inspection_periods.period_to", to, from).
+		Where(tx.Where("cases.status = ?", schemas.CaseOpen).
+			Or("cases.id IS NULL AND joint_inspection_periods.created_at > ?", time.Now().UTC().Add(-startingGrace))).
+		Order("joint_inspection_periods.case_id").Limit(1).Pluck("joint_inspection_periods.case_id", &ids).Error
+	if err != nil || len(ids) == 0 {
+		return "", err
+	}
+	return ids[0], nil
+}
+
+// claimPeriod records the new case's period unless an open inspection of the same leader
+// overlaps it; the leader's row is locked meanwhile, so two starts cannot both pass.
+func (s *Server) claimPeriod(c *gin.Context, caseID string, leader *schemas.Official, from, to string) bool {
+	var first string
+	err := s.db.WithContext(c.Request.Context()).Transaction(func(tx *gorm.DB) error {
+		if tx.Dialector.Name() == "postgres" {
+			if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Select("id").First(&schemas.Official{}, "id = ?", leader.ID).Error; err != nil {
+				return err
+			}
+		}
+		var err error
+		if first, err = openInspectionOf(tx, caseID, leader.ID, from, to); err != nil || first != "" {
+			return err
+		}
+		return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&schemas.JointInspectionPeriod{
+			CaseID: caseID, LeaderID: leader.ID, PeriodFrom: from, PeriodTo: to, CreatedAt: time.Now().UTC(),
+		}).Error
+	})
 	if err != nil {
-		s.unavailable(c, "find open inspections", err)
-		return "", false
+		s.unavailable(c, "claim the inspected period", err)
+		return false
 	}
-	for _, id := range ids {
-		var st schemas.CaseState
-		v, err := s.temporal.QueryWorkflow(c.Request.Context(), id, "", schemas.QueryCaseState)
-		if err == nil {
-			err = v.Get(&st)
-		}
-		if err != nil || st.Status != schemas.CaseOpen {
-			continue // ended meanwhile, or no longer answering: not an open inspection to wait for
-		}
-		ji := st.JointInspection
-		if ji == nil || ji.PeriodFrom == "" || (ji.PeriodFrom <= to && from <= ji.PeriodTo) {
-			return id, true
-		}
+	if first != "" {
+		s.inspectionConflict(c, leader, from, to, first)
+		return false
 	}
-	return "", true
+	return true
+}
+
+func (s *Server) inspectionConflict(c *gin.Context, leader *schemas.Official, from, to, first string) {
+	abort(c, probConflict, fmt.Sprintf("%s同志在%s至%s期间已有未办结的三责联检：%s", leader.Name, from, to, first))
 }

@@ -96,3 +96,14 @@ type JointInspectionState struct {
 	Accountability string        `json:"accountability,omitempty"` // the leader's decision on the proposal
 	FiledAt        *time.Time    `json:"filed_at,omitempty"`
 }
+
+// JointInspectionPeriod is the period a joint inspection covers, claimed by the API when it
+// starts the case, so that one leader has one open inspection per period (migration 14). The
+// case is open while its row is (or while it has no row yet: it is starting).
+type JointInspectionPeriod struct {
+	CaseID     string    `gorm:"primaryKey" json:"case_id"`
+	LeaderID   string    `json:"leader_id"`
+	PeriodFrom string    `json:"period_from"`
+	PeriodTo   string    `json:"period_to"`
+	CreatedAt  time.Time `json:"created_at"`
+}

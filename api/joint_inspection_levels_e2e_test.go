@@ -1,0 +1,134 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"gorm.io/gorm"
+
+	"github.com/jiandu/jiandu/internal/testenv"
+	"github.com/jiandu/jiandu/schemas"
+)
+
+// inspectionLevel is who runs and does a joint inspection at one level of the demo tree.
+type inspectionLevel struct {
+	name, supervisor, leader, inspected, hr, establishment string
+}
+
+var inspectionLevels = []inspectionLevel{
+	{"region", "wang.jian", "zhao.min", "dong.ming", "fang.zhi", "cao.ning"},
+	{"city", "bao.yin", "chen.jing", "zheng.yi", "liu.yang", "tian.yu"},
+	{"county", "hu.jun", "guo.hong", "han.bo", "tang.li", "feng.yu"},
+}
+
+// TestJointInspectionLevelsAndCancellationEndToEnd starts a joint inspection from the region,
+// a city and a county (the demo tree has every body at each), sees each check reach its own
+// level's officials, refuses a second inspection of the same leader and period and an absurd
+// period, lets the city's 进人 check run late until its 督办 opens at the region, then cancels
+// the three cases over HTTP: every holder of a withdrawn task (the region's supervisor holding
+// the 督办 among them) is told who cancelled and why, and in Temporal each case and its
+// checks end alike (Completed).
+func TestJointInspectionLevelsAndCancellationEndToEnd(t *testing.T) {
+	testenv.Seeded(t, func(t *testing.T, gdb *gorm.DB, _ string) {
+		h, dev := startStack(t, gdb)
+		ids := map[string]string{}
+		for _, lv := range inspectionLevels {
+			r := h.do("POST", "/api/v1/cases/joint-inspection", h.token(lv.supervisor),
+				map[string]any{"leader_id": lv.inspected, "period_from": "2024-01-01", "period_to": "2026-06-30"})
+			if r.status != http.StatusCreated {
+				t.Fatalf("%s: start: %d %s", lv.name, r.status, r.body)
+			}
+			var started StartedCase
+			r.json(t, &started)
+			ids[lv.name] = started.ID
+		}
+		city := ids["city"]
+		// One open inspection per leader and period; periods within bounds.
+		r := h.do("POST", "/api/v1/cases/joint-inspection", h.token("bao.yin"),
+			map[string]any{"leader_id": "zheng.yi", "period_from": "2025-01-01", "period_to": "2025-12-31"})
+		if r.status != http.StatusConflict || !strings.Contains(string(r.body), city) {
+			t.Fatalf("second inspection of the same leader and period: %d %s", r.status, r.body)
+		}
+		r = h.do("POST", "/api/v1/cases/joint-inspection", h.token("bao.yin"),
+			map[string]any{"leader_id": "zheng.yi", "period_from": "1980-01-01", "period_to": "2999-12-31"})
+		if p := r.problem(t); r.status != http.StatusUnprocessableEntity || len(p.Errors) != 2 {
+			t.Fatalf("absurd period: %d %s", r.status, r.body)
+		}
+
+		for _, lv := range inspectionLevels {
+			id := ids[lv.name]
+			h.complete(lv.inspected, h.waitTask(lv.inspected, id+".self-inspection").ID,
+				map[string]any{"decision": "submit", "form": map[string]any{"report": "自查报告"}})
+			for area, who := range map[schemas.CheckArea]string{schemas.CheckYongren: lv.supervisor, schemas.CheckJinren: lv.hr, schemas.CheckYongbian: lv.establishment} {
+				h.waitTask(who, id+".check-"+string(area))
+			}
+		}
+		// The city's checks run late: the overdue notice goes to the city's supervisors, the
+		// 督办 one level up, to the region's.
+		duban := h.waitTaskFor(90*time.Second, "wang.jian", city+".check-jinren-duban")
+		if duban.OrgUnitID != "150000" {
+			t.Fatalf("督办 at %s", duban.OrgUnitID)
+		}
+
+		for _, lv := range inspectionLevels {
+			id := ids[lv.name]
+			if r := h.do("POST", "/api/v1/cases/"+id+"/cancel", h.token(lv.leader), map[string]any{"reason": "被检查人已调离（" + lv.name + "）"}); r.status != http.StatusOK {
+				t.Fatalf("%s: cancel: %d %s", lv.name, r.status, r.body)
+			}
+		}
+		for _, lv := range inspectionLevels {
+			id := ids[lv.name]
+			var leaderName string
+			gdb.Model(&schemas.Official{}).Where("id = ?", lv.leader).Pluck("name", &leaderName)
+			holders := map[string]string{lv.hr: id + ".check-jinren", lv.establishment: id + ".check-yongbian", lv.supervisor: id + ".check-yongren"}
+			if lv.name == "city" {
+				holders["wang.jian"] = city + ".check-jinren-duban"
+			}
+			for who, task := range holders {
+				waitFor(t, 60*time.Second, who+" told of the withdrawal of "+task, func() bool {
+					var list struct {
+						Items []schemas.Notification `json:"items"`
+					}
+					h.do("GET", "/api/v1/notifications?limit=100", h.token(who), nil).json(t, &list)
+					for _, n := range list.Items {
+						if n.TaskID == task && strings.HasPrefix(n.Title, "任务已撤销") &&
+							strings.Contains(n.Body, "被检查人已调离（"+lv.name+"）") && strings.Contains(n.Body, leaderName) {
+							return true
+						}
+					}
+					return false
+				})
+			}
+			// The case and its checks end alike in Temporal.
+			workflowIDs := []string{id}
+			for _, a := range schemas.CheckAreas {
+				workflowIDs = append(workflowIDs, schemas.JointInspectionCheckID(id, a))
+			}
+			for _, wid := range workflowIDs {
+				waitFor(t, 60*time.Second, wid+" completed", func() bool {
+					d, err := dev.Client().DescribeWorkflowExecution(context.Background(), wid, "")
+					return err == nil && d.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED
+				})
+			}
+		}
+	})
+}
+
+// waitTaskFor polls the official's inbox until the task is there, for up to timeout.
+func (h *harness) waitTaskFor(timeout time.Duration, official, taskID string) TaskResponse {
+	h.t.Helper()
+	var found TaskResponse
+	waitFor(h.t, timeout, official+" sees "+taskID, func() bool {
+		r := h.do("GET", "/api/v1/tasks/"+taskID, h.token(official), nil)
+		if r.status != http.StatusOK {
+			return false
+		}
+		r.json(h.t, &found)
+		return found.Status == schemas.TaskOpen
+	})
+	return found
+}
