@@ -37,7 +37,7 @@ type caseRun struct {
 	// onCancel runs in the cancel-case handler before the run context is cancelled: a case
 	// with parts tells them who cancelled it and why.
 	onCancel func(ctx workflow.Context, req schemas.CancelCaseRequest)
-	cancel    workflow.CancelFunc
+	cancel   workflow.CancelFunc
 	// runCtx is the context steps run in; background steps started by handlers use it too,
 	// so that cancelling the case stops them.
 	runCtx workflow.Context

@@ -184,7 +184,6 @@ func TestJointInspectionCancelTellsHolders(t *testing.T) {
 	r.verifyAudit()
 }
 
-
 // TestJointInspectionConsolidationMatchesChecks: with the 进人 check reporting serious issues,
 // consolidating "no issues" (or mere "issues") is refused until the report says why.
 func TestJointInspectionConsolidationMatchesChecks(t *testing.T) {
