@@ -85,8 +85,8 @@ func (c *caseRun) reportToParent(ctx workflow.Context, open []schemas.TaskView) 
 		sig.WriteByte(byte('0' + v.EscalationLevel))
 		sig.WriteByte(';')
 	}
-	if c.sentToParent != nil && *c.sentToParent == sig.String() {
-		return
+	if (c.sentToParent == nil && len(open) == 0) || (c.sentToParent != nil && *c.sentToParent == sig.String()) {
+		return // nothing new: a part that has opened no task yet has nothing to report
 	}
 	s := sig.String()
 	c.sentToParent = &s
