@@ -110,8 +110,8 @@ func TestJointInspectionLevelsAndCancellationEndToEnd(t *testing.T) {
 			}
 			for _, wid := range workflowIDs {
 				waitFor(t, 60*time.Second, wid+" completed", func() bool {
-					d, err := dev.Client().DescribeWorkflowExecution(context.Background(), wid, "")
-					return err == nil && d.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED
+					d, err := dev.Client().DescribeWorkflow(context.Background(), wid, "")
+					return err == nil && d.RawResponse.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED
 				})
 			}
 		}
