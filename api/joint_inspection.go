@@ -79,13 +79,17 @@ func (s *Server) startJointInspection(c *gin.Context) {
 		abort(c, probForbidden, "a joint inspection is opened by the supervisors of the organization department itself")
 		return
 	}
-	// Checked before numbering (no number spent on a conflict), claimed after (race-free).
-	if first, err := openInspectionOf(s.db.WithContext(c.Request.Context()), "", leader.ID, in.PeriodFrom, in.PeriodTo); err != nil {
-		s.unavailable(c, "find open inspections", err)
-		return
-	} else if first != "" {
-		s.inspectionConflict(c, leader, in.PeriodFrom, in.PeriodTo, first)
-		return
+	// Checked before numbering (no number spent on a conflict), claimed after (race-free). A
+	// start with an Idempotency-Key may be the retry of one that already claimed the period for
+	// its case: only the claim, which knows the case, can tell.
+	if c.GetHeader("Idempotency-Key") == "" {
+		if first, err := openInspectionOf(s.db.WithContext(c.Request.Context()), "", leader.ID, in.PeriodFrom, in.PeriodTo); err != nil {
+			s.unavailable(c, "find open inspections", err)
+			return
+		} else if first != "" {
+			s.inspectionConflict(c, leader, in.PeriodFrom, in.PeriodTo, first)
+			return
+		}
 	}
 	title := strings.TrimSpace(in.Title)
 	if title == "" {

@@ -38,7 +38,7 @@ func TestJointInspectionLevelsAndCancellationEndToEnd(t *testing.T) {
 		ids := map[string]string{}
 		for _, lv := range inspectionLevels {
 			r := h.do("POST", "/api/v1/cases/joint-inspection", h.token(lv.supervisor),
-				map[string]any{"leader_id": lv.inspected, "period_from": "2024-01-01", "period_to": "2026-06-30"})
+				map[string]any{"leader_id": lv.inspected, "period_from": "2024-01-01", "period_to": "2026-06-30"}, "Idempotency-Key", lv.name+"-start")
 			if r.status != http.StatusCreated {
 				t.Fatalf("%s: start: %d %s", lv.name, r.status, r.body)
 			}
@@ -47,11 +47,24 @@ func TestJointInspectionLevelsAndCancellationEndToEnd(t *testing.T) {
 			ids[lv.name] = started.ID
 		}
 		city := ids["city"]
+		// A retried start (same Idempotency-Key) is the same case, not a conflict with itself.
+		retry := map[string]any{"leader_id": "zheng.yi", "period_from": "2024-01-01", "period_to": "2026-06-30"}
+		r0 := h.do("POST", "/api/v1/cases/joint-inspection", h.token("bao.yin"), retry, "Idempotency-Key", "city-start")
+		var again StartedCase
+		if r0.json(t, &again); r0.status != http.StatusCreated || again.ID != city {
+			t.Fatalf("retried start: %d %s, want %s", r0.status, r0.body, city)
+		}
 		// One open inspection per leader and period; periods within bounds.
 		r := h.do("POST", "/api/v1/cases/joint-inspection", h.token("bao.yin"),
 			map[string]any{"leader_id": "zheng.yi", "period_from": "2025-01-01", "period_to": "2025-12-31"})
 		if r.status != http.StatusConflict || !strings.Contains(string(r.body), city) {
 			t.Fatalf("second inspection of the same leader and period: %d %s", r.status, r.body)
+		}
+		// With a key of its own, the claim made once the case is numbered refuses it too.
+		r = h.do("POST", "/api/v1/cases/joint-inspection", h.token("bao.yin"),
+			map[string]any{"leader_id": "zheng.yi", "period_from": "2026-01-01", "period_to": "2026-03-31"}, "Idempotency-Key", "city-second")
+		if r.status != http.StatusConflict || !strings.Contains(string(r.body), city) {
+			t.Fatalf("second keyed inspection of the same leader and period: %d %s", r.status, r.body)
 		}
 		r = h.do("POST", "/api/v1/cases/joint-inspection", h.token("bao.yin"),
 			map[string]any{"leader_id": "zheng.yi", "period_from": "1980-01-01", "period_to": "2999-12-31"})
