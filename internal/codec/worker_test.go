@@ -57,10 +57,11 @@ func TestUndecryptablePayloadRetriesTheWorkflowTask(t *testing.T) {
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		d, err := starter.DescribeWorkflowExecution(ctx, run.GetID(), run.GetRunID())
+		desc, err := starter.DescribeWorkflow(ctx, run.GetID(), run.GetRunID())
 		if err != nil {
 			t.Fatal(err)
 		}
+		d := desc.RawResponse
 		if st := d.GetWorkflowExecutionInfo().GetStatus(); st != enums.WORKFLOW_EXECUTION_STATUS_RUNNING {
 			t.Fatalf("workflow is %s after a worker failed to decrypt its input, want it running", st)
 		}
