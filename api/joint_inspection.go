@@ -115,29 +115,15 @@ const periodEarliest = "1990-01-01"
 
 // staffedForInspection checks, before the case starts, that every body that will hold a step
 // has someone with the step's role: the department's supervisors (用人检查, the report) and
-// leader (approval), HR (进人检查) and the establishment office (用编检查). A body without them is
-// a configuration error, reported to the root office's admins once and answered 422; a body
-// without a head (whom its 催办 would go to) is reported too, and the case starts.
+// leader (approval), HR (进人检查) and the establishment office (用编检查); and reports a body
+// without a head (whom its 催办 would go to).
 func (s *Server) staffedForInspection(c *gin.Context, errs []FieldError, unit, hr, establishment *schemas.OrgUnit) ([]FieldError, bool) {
-	db := s.db.WithContext(c.Request.Context())
-	now := time.Now()
-	gaps, err := activities.CheckStaffing(db, now, []activities.StaffingGap{
+	return s.staffed(c, errs, "三责联检", []activities.StaffingGap{
 		{OrgUnitID: unit.ID, Role: schemas.RoleSupervisor}, {OrgUnitID: unit.ID, Role: schemas.RoleLeader},
 		{OrgUnitID: hr.ID, Role: schemas.RoleHR}, {OrgUnitID: establishment.ID, Role: schemas.RoleEstablishment},
-	}, "三责联检的办理")
-	if err == nil {
-		_, err = activities.CheckStaffing(db, now, []activities.StaffingGap{
-			{OrgUnitID: hr.ID, Role: schemas.RoleUnitPrincipal}, {OrgUnitID: establishment.ID, Role: schemas.RoleUnitPrincipal},
-		}, "三责联检的催办")
-	}
-	if err != nil {
-		s.unavailable(c, "check staffing", err)
-		return errs, false
-	}
-	for _, g := range gaps {
-		errs = append(errs, FieldError{"org_unit_id", fmt.Sprintf("%s has no official with role %s; the administrator has been told", g.OrgUnitID, g.Role)})
-	}
-	return errs, true
+	}, []activities.StaffingGap{
+		{OrgUnitID: hr.ID, Role: schemas.RoleUnitPrincipal}, {OrgUnitID: establishment.ID, Role: schemas.RoleUnitPrincipal},
+	})
 }
 
 // startingGrace is how long a claimed period counts without its case row: a start whose
