@@ -187,7 +187,7 @@ func (j *jointInspection) checks(ctx workflow.Context) error {
 			var res schemas.CheckResult
 			err := futures[i].Get(gctx, &res)
 			// The check has ended: its tasks leave the case's UI even if its last report is late.
-			j.setPart(j.ji.Checks[i].WorkflowID, "", nil)
+			shown := j.setPart(j.ji.Checks[i].WorkflowID, "", nil)
 			if err != nil || res.Status == "cancelled" {
 				j.ji.Checks[i].Status = "cancelled"
 				if err == nil {
@@ -196,7 +196,9 @@ func (j *jointInspection) checks(ctx workflow.Context) error {
 				if firstErr == nil {
 					firstErr = err
 				}
-				j.refresh(gctx)
+				if shown { // never in histories from before part-rollup
+					j.refresh(gctx)
+				}
 				return
 			}
 			j.ji.Checks[i] = res

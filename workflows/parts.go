@@ -53,18 +53,21 @@ func (c *caseRun) listenToParts(ctx workflow.Context) {
 	})
 }
 
-// setPart records a part's open tasks; none forgets the part.
-func (c *caseRun) setPart(workflowID, name string, tasks []schemas.TaskView) {
+// setPart records a part's open tasks; none forgets the part. It reports whether the part was
+// or is now shown.
+func (c *caseRun) setPart(workflowID, name string, tasks []schemas.TaskView) bool {
 	i := slices.IndexFunc(c.parts, func(p partView) bool { return p.workflowID == workflowID })
 	switch {
 	case len(tasks) == 0 && i >= 0:
 		c.parts = slices.Delete(c.parts, i, i+1)
 	case len(tasks) == 0:
+		return false
 	case i >= 0:
 		c.parts[i].tasks = tasks
 	default:
 		c.parts = append(c.parts, partView{workflowID, name, tasks})
 	}
+	return true
 }
 
 // reportToParent sends the parent this part's open tasks when they changed since last sent.
