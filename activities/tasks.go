@@ -161,6 +161,12 @@ func (a *Activities) OpenTask(ctx context.Context, req OpenTaskRequest) (OpenTas
 		if err != nil {
 			return err
 		}
+		if len(to) == 0 && t.AssigneeID == "" {
+			// Nobody holds the step's role at its org unit: nobody sees the task.
+			if err := reportGap(tx, req.At, t.OrgUnitID, t.Role, "任务「"+t.Title+"」"); err != nil {
+				return err
+			}
+		}
 		if to, err = withoutSubjects(tx, req.Case.ID, t, to); err != nil {
 			return err
 		}
@@ -188,6 +194,12 @@ type CloseTaskRequest struct {
 	Form        map[string]any     `json:"form,omitempty"`
 	At          time.Time          `json:"at"`
 	Reason      string             `json:"reason,omitempty"`
+	// A task withdrawn because its case was cancelled: who cancelled it (the audit actor) and
+	// why; NotifyHolders tells whoever held the task.
+	CancelledBy   string `json:"cancelled_by,omitempty"`
+	CaseReason    string `json:"case_reason,omitempty"`
+	CaseTitle     string `json:"case_title,omitempty"`
+	NotifyHolders bool   `json:"notify_holders,omitempty"`
 }
 
 // ErrTaskNotOpen means the task row was already closed: the workflow closes each task once, so
@@ -224,10 +236,63 @@ func (a *Activities) CloseTask(ctx context.Context, req CloseTaskRequest) error 
 		}
 		actor := req.CompletedBy
 		if actor == "" {
+			actor = req.CancelledBy
+		}
+		if actor == "" {
 			actor = "system"
 		}
 		detail := map[string]any{"decision": req.Decision, "decision_label": req.DecisionTxt, "comment": req.Comment, "form": req.Form, "reason": req.Reason}
-		return appendAudit(ctx, tx, req.CaseID, req.At, actor, action, req.TaskID, detail)
+		if req.CancelledBy != "" {
+			detail["cancelled_by"] = req.CancelledBy
+		}
+		if err := appendAudit(ctx, tx, req.CaseID, req.At, actor, action, req.TaskID, detail); err != nil {
+			return err
+		}
+		if req.Status != schemas.TaskCancelled || !req.NotifyHolders {
+			return nil
+		}
+		return notifyWithdrawn(ctx, tx, req, row)
+	})
+}
+
+// notifyWithdrawn tells the holders of a task withdrawn with its case who cancelled the case
+// and why.
+func notifyWithdrawn(ctx context.Context, tx *gorm.DB, req CloseTaskRequest, row schemas.Task) error {
+	v := schemas.TaskView{ID: row.ID, OrgUnitID: row.OrgUnitID, Role: row.AssigneeRole, ForSubject: row.ForSubject}
+	if row.AssigneeID != nil {
+		v.AssigneeID = *row.AssigneeID
+	}
+	if row.ClaimedBy != nil {
+		v.ClaimedBy = *row.ClaimedBy
+	}
+	to, err := holders(tx, v)
+	if err != nil {
+		return err
+	}
+	if to, err = withoutSubjects(tx, req.CaseID, v, to); err != nil {
+		return err
+	}
+	who := req.CancelledBy
+	switch who {
+	case "", "system":
+		who = "系统"
+	case "temporal":
+		who = "流程引擎管理员（Temporal）"
+	default:
+		var o schemas.Official
+		if err := tx.First(&o, "id = ?", who).Error; err == nil {
+			who = o.Name + "（" + o.ID + "）"
+		}
+	}
+	reason := req.CaseReason
+	if reason == "" {
+		reason = req.Reason
+	}
+	return enqueueAll(ctx, tx, to, schemas.Notification{
+		CaseID: req.CaseID, TaskID: row.ID, Kind: notify.KindInfo, CreatedAt: req.At,
+		Title: "任务已撤销：" + row.Title,
+		Body: fmt.Sprintf("%s《%s》已由%s撤销，撤销理由：%s。您的任务「%s」随之撤回，无需再办理。",
+			req.CaseID, req.CaseTitle, who, reason, row.Title),
 	})
 }
 
@@ -308,45 +373,43 @@ func (a *Activities) FireRung(ctx context.Context, req RungRequest) (RungResult,
 			return err
 		}
 		// The holders and the others a rung tells read different words: the holder is asked to
-		// finish, the others to follow it up.
+		// finish, the others to follow it up. Who the others are is the recipient rule
+		// (recipients.go).
+		rs, err := newRecipients(tx, req.Case.ID, t.OrgUnitID, hold)
+		if err != nil {
+			return err
+		}
 		n := schemas.Notification{CaseID: req.Case.ID, TaskID: t.ID, CreatedAt: req.At}
-		var others []string
+		var got reach
 		updates := map[string]any{"updated_at": req.At.UTC()}
 		subject := fmt.Sprintf("%s《%s》的任务「%s」", req.Case.ID, req.Case.Title, t.Title)
 		yours := fmt.Sprintf("您承办的%s《%s》的任务「%s」", req.Case.ID, req.Case.Title, t.Title)
-		var holderBody, otherBody string
+		var holderBody, otherBody, need string
 		switch req.Action {
 		case schemas.RungRemind:
 			n.Kind, n.Title = notify.KindReminder, "任务即将到期："+t.Title
 			holderBody = yours + "将于" + calendar.DateText(t.DueAt) + "到期，请及时办理。"
 		case schemas.RungOverdue:
 			updates["overdue"] = true
-			_, sup, err := nearestWithRole(tx, t.OrgUnitID, schemas.RoleSupervisor)
-			if err != nil {
-				return err
-			}
-			others = sup
+			got, err = rs.overdue()
+			need = "逾期通知"
 			n.Kind, n.Title = notify.KindOverdue, "任务已逾期："+t.Title
 			holderBody = yours + "已于" + calendar.DateText(t.DueAt) + "到期，请尽快办结。"
 			otherBody = subject + "已于" + calendar.DateText(t.DueAt) + "到期未办结，请予关注。"
 		case schemas.RungUrge:
 			updates["overdue"], updates["escalation_level"] = true, 1
-			heads, err := unitHead(tx, t.OrgUnitID)
-			if err != nil {
-				return err
-			}
-			others = heads
+			got, err = rs.urge()
+			need = "催办通知"
 			n.Kind, n.Title = notify.KindUrge, "催办通知："+t.Title
 			holderBody = yours + "已逾期，请立即办结。"
 			otherBody = subject + "已逾期，请督促承办人尽快办结。"
 		case schemas.RungEscalate:
 			updates["overdue"], updates["escalation_level"] = true, 2
-			org, sup, err := superiorOffice(ctx, tx, t.OrgUnitID)
-			if err != nil {
-				return err
+			got, err = rs.escalate()
+			need = "督办"
+			if got.hit.office {
+				result.EscalatedTo = got.hit.unit
 			}
-			result.EscalatedTo = org
-			others = sup
 			n.Kind, n.Title = notify.KindEscalation, "督办通知："+t.Title
 			holderBody = yours + "逾期未办结，已提请上级干部监督机构督办，请立即办结。"
 			otherBody = subject + "逾期未办结，请予督办。"
@@ -355,28 +418,31 @@ func (a *Activities) FireRung(ctx context.Context, req RungRequest) (RungResult,
 				return fmt.Errorf("ladder action %q names nobody to tell", req.Action)
 			}
 			updates["overdue"], updates["escalation_level"] = true, 2
-			_, ids, err := nearestWithRole(tx, req.To.OrgUnitID, req.To.Role)
-			if err != nil {
-				return err
-			}
-			others = ids
+			got, err = rs.named(req.To.OrgUnitID, req.To.Role)
+			need = "逾期上报"
 			n.Kind, n.Title = notify.KindEscalation, "逾期上报："+t.Title
 			holderBody = yours + "逾期未办结，已报告" + req.To.Role.Title() + "，请立即办结。"
 			otherBody = subject + "逾期未办结，请督促办理。"
 		default:
 			return fmt.Errorf("unknown ladder action %q", req.Action)
 		}
+		if err != nil {
+			return err
+		}
+		if err := rs.reportGaps(req.At, "任务「"+t.Title+"」的"+need); err != nil {
+			return err
+		}
+		others := got.to
 		if err := tx.Model(&schemas.Task{}).Where("id = ? AND status = ?", t.ID, schemas.TaskOpen).Updates(updates).Error; err != nil {
 			return fmt.Errorf("mark task %s: %w", t.ID, err)
 		}
 		if hold, err = withoutSubjects(tx, req.Case.ID, t, hold); err != nil { // 回避
 			return err
 		}
-		if others, err = withoutSubjects(tx, req.Case.ID, t, others); err != nil {
-			return err
-		}
-		others = slices.DeleteFunc(others, func(id string) bool { return slices.Contains(hold, id) })
 		detail := map[string]any{"due_at": t.DueAt, "notified": append(append([]string(nil), hold...), others...), "escalated_to": result.EscalatedTo}
+		if got.hit.unit != "" {
+			detail["reached"] = map[string]any{"org_unit_id": got.hit.unit, "role": got.hit.role}
+		}
 		if err := appendAudit(ctx, tx, req.Case.ID, req.At, "system", "task."+string(req.Action), t.ID, detail); err != nil {
 			return err
 		}

@@ -35,6 +35,9 @@ type caseStart struct {
 	OrgUnit schemas.OrgUnit
 	Details string              // static details for the Temporal UI (markdown)
 	Input   func(id string) any // the workflow input, given the case id
+	// Claim, when set, runs once the case has its number and before its workflow starts: it
+	// answers the request itself (a conflict) and returns false to start nothing.
+	Claim func(caseID string) bool
 }
 
 // startCase numbers the case and starts its workflow. With an Idempotency-Key a retried start
@@ -52,6 +55,9 @@ func (s *Server) startCase(c *gin.Context, st caseStart) {
 	caseID, err := caseno.Next(ctx, s.db, st.Kind, key, p.ID)
 	if err != nil {
 		s.unavailable(c, "number the case", err)
+		return
+	}
+	if st.Claim != nil && !st.Claim(caseID) {
 		return
 	}
 	run, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{

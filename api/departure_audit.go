@@ -47,6 +47,12 @@ func (s *Server) startDepartureAudit(c *gin.Context) {
 	}
 	auditOffice, errs := s.bodyUnder(c, errs, unit, schemas.OrgKindAudit)
 	disciplineOffice, errs := s.bodyUnder(c, errs, unit, schemas.OrgKindDiscipline)
+	if len(errs) == 0 {
+		var ok bool
+		if errs, ok = s.staffedForDepartureAudit(c, errs, unit, auditOffice, disciplineOffice); !ok {
+			return
+		}
+	}
 	if len(errs) > 0 {
 		sortFieldErrors(errs)
 		abort(c, probValidation, "invalid departure audit", errs...)

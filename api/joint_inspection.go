@@ -6,7 +6,11 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
+	"github.com/jiandu/jiandu/activities"
+	"github.com/jiandu/jiandu/internal/calendar"
 	"github.com/jiandu/jiandu/schemas"
 )
 
@@ -43,6 +47,15 @@ func (s *Server) startJointInspection(c *gin.Context) {
 	} else if ferr == nil && to.Before(from) {
 		errs = append(errs, FieldError{"period_to", "not before period_from"})
 	}
+	// Periods within sane bounds: not before 1990, not more than a year ahead.
+	today := time.Now().In(calendar.Location())
+	latest := time.Date(today.Year()+1, today.Month(), today.Day(), 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+	if ferr == nil && in.PeriodFrom < periodEarliest {
+		errs = append(errs, FieldError{"period_from", "not before " + periodEarliest})
+	}
+	if terr == nil && in.PeriodTo > latest {
+		errs = append(errs, FieldError{"period_to", "not after " + latest + " (one year from today)"})
+	}
 	priority, errs := parsePriority(errs, in.Priority)
 	unit, errs := s.organization(c, errs, in.OrgUnitID)
 	leader, leaderUnit, errs := s.officialIn(c, errs, "leader_id", in.LeaderID, unit, schemas.OrgKindUnit)
@@ -51,6 +64,12 @@ func (s *Server) startJointInspection(c *gin.Context) {
 	}
 	hr, errs := s.bodyUnder(c, errs, unit, schemas.OrgKindHR)
 	establishment, errs := s.bodyUnder(c, errs, unit, schemas.OrgKindEstablishment)
+	if len(errs) == 0 {
+		var ok bool
+		if errs, ok = s.staffedForInspection(c, errs, unit, hr, establishment); !ok {
+			return
+		}
+	}
 	if len(errs) > 0 {
 		sortFieldErrors(errs)
 		abort(c, probValidation, "invalid joint inspection", errs...)
@@ -60,6 +79,18 @@ func (s *Server) startJointInspection(c *gin.Context) {
 		abort(c, probForbidden, "a joint inspection is opened by the supervisors of the organization department itself")
 		return
 	}
+	// Checked before numbering (no number spent on a conflict), claimed after (race-free). A
+	// start with an Idempotency-Key may be the retry of one that already claimed the period for
+	// its case: only the claim, which knows the case, can tell.
+	if c.GetHeader("Idempotency-Key") == "" {
+		if first, err := openInspectionOf(s.db.WithContext(c.Request.Context()), "", leader.ID, in.PeriodFrom, in.PeriodTo); err != nil {
+			s.unavailable(c, "find open inspections", err)
+			return
+		} else if first != "" {
+			s.inspectionConflict(c, leader, in.PeriodFrom, in.PeriodTo, first)
+			return
+		}
+	}
 	title := strings.TrimSpace(in.Title)
 	if title == "" {
 		title = leader.Name + "同志三责联检"
@@ -68,6 +99,7 @@ func (s *Server) startJointInspection(c *gin.Context) {
 		Kind: schemas.KindJointInspection, Title: title, OrgUnit: *unit,
 		Details: fmt.Sprintf("**被检查人**：%s（%s主要负责人）\n**检查期间**：%s至%s\n**用人检查**：%s\n**进人检查**：%s\n**用编检查**：%s",
 			leader.Name, leaderUnit.Name, in.PeriodFrom, in.PeriodTo, unit.Name, hr.Name, establishment.Name),
+		Claim: func(id string) bool { return s.claimPeriod(c, id, leader, in.PeriodFrom, in.PeriodTo) },
 		Input: func(id string) any {
 			return schemas.JointInspectionInput{
 				CaseID: id, Title: title, OrgUnitID: unit.ID, CreatedBy: p.ID, Priority: priority,
@@ -76,4 +108,74 @@ func (s *Server) startJointInspection(c *gin.Context) {
 			}
 		},
 	})
+}
+
+// periodEarliest bounds the start of an inspected period.
+const periodEarliest = "1990-01-01"
+
+// staffedForInspection checks, before the case starts, that every body that will hold a step
+// has someone with the step's role: the department's supervisors (用人检查, the report) and
+// leader (approval), HR (进人检查) and the establishment office (用编检查); and reports a body
+// without a head (whom its 催办 would go to).
+func (s *Server) staffedForInspection(c *gin.Context, errs []FieldError, unit, hr, establishment *schemas.OrgUnit) ([]FieldError, bool) {
+	return s.staffed(c, errs, "三责联检", []activities.StaffingGap{
+		{OrgUnitID: unit.ID, Role: schemas.RoleSupervisor}, {OrgUnitID: unit.ID, Role: schemas.RoleLeader},
+		{OrgUnitID: hr.ID, Role: schemas.RoleHR}, {OrgUnitID: establishment.ID, Role: schemas.RoleEstablishment},
+	}, []activities.StaffingGap{
+		{OrgUnitID: hr.ID, Role: schemas.RoleUnitPrincipal}, {OrgUnitID: establishment.ID, Role: schemas.RoleUnitPrincipal},
+	})
+}
+
+// startingGrace is how long a claimed period counts without its case row: a start whose
+// workflow never began leaves its claim, and it lapses.
+const startingGrace = 10 * time.Minute
+
+// openInspectionOf names an open joint inspection of leaderID, other than caseID, whose period
+// overlaps from..to ("" if none): a claimed period whose case is open, or still starting.
+func openInspectionOf(tx *gorm.DB, caseID, leaderID, from, to string) (string, error) {
+	var ids []string
+	err := tx.Model(&schemas.JointInspectionPeriod{}).
+		Joins("LEFT JOIN cases ON cases.id = joint_inspection_periods.case_id").
+		Where("joint_inspection_periods.leader_id = ? AND joint_inspection_periods.case_id <> ?", leaderID, caseID).
+		Where("joint_inspection_periods.period_from <= ? AND ? <= joint_inspection_periods.period_to", to, from).
+		Where(tx.Where("cases.status = ?", schemas.CaseOpen).
+			Or("cases.id IS NULL AND joint_inspection_periods.created_at > ?", time.Now().UTC().Add(-startingGrace))).
+		Order("joint_inspection_periods.case_id").Limit(1).Pluck("joint_inspection_periods.case_id", &ids).Error
+	if err != nil || len(ids) == 0 {
+		return "", err
+	}
+	return ids[0], nil
+}
+
+// claimPeriod records the new case's period unless an open inspection of the same leader
+// overlaps it; the leader's row is locked meanwhile, so two starts cannot both pass.
+func (s *Server) claimPeriod(c *gin.Context, caseID string, leader *schemas.Official, from, to string) bool {
+	var first string
+	err := s.db.WithContext(c.Request.Context()).Transaction(func(tx *gorm.DB) error {
+		if tx.Dialector.Name() == "postgres" {
+			if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Select("id").First(&schemas.Official{}, "id = ?", leader.ID).Error; err != nil {
+				return err
+			}
+		}
+		var err error
+		if first, err = openInspectionOf(tx, caseID, leader.ID, from, to); err != nil || first != "" {
+			return err
+		}
+		return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&schemas.JointInspectionPeriod{
+			CaseID: caseID, LeaderID: leader.ID, PeriodFrom: from, PeriodTo: to, CreatedAt: time.Now().UTC(),
+		}).Error
+	})
+	if err != nil {
+		s.unavailable(c, "claim the inspected period", err)
+		return false
+	}
+	if first != "" {
+		s.inspectionConflict(c, leader, from, to, first)
+		return false
+	}
+	return true
+}
+
+func (s *Server) inspectionConflict(c *gin.Context, leader *schemas.Official, from, to, first string) {
+	abort(c, probConflict, fmt.Sprintf("%s同志在%s至%s期间已有未办结的三责联检：%s", leader.Name, from, to, first))
 }

@@ -84,6 +84,8 @@ type CheckResult struct {
 type JointInspectionState struct {
 	LeaderID       string        `json:"leader_id"`
 	UnitID         string        `json:"unit_id"`
+	PeriodFrom     string        `json:"period_from,omitempty"` // YYYY-MM-DD
+	PeriodTo       string        `json:"period_to,omitempty"`
 	NotifiedAt     *time.Time    `json:"notified_at,omitempty"`
 	Checks         []CheckResult `json:"checks"`
 	Finding        string        `json:"finding,omitempty"` // of the approved consolidated report
@@ -93,4 +95,15 @@ type JointInspectionState struct {
 	RectifiedAt    *time.Time    `json:"rectified_at,omitempty"`
 	Accountability string        `json:"accountability,omitempty"` // the leader's decision on the proposal
 	FiledAt        *time.Time    `json:"filed_at,omitempty"`
+}
+
+// JointInspectionPeriod is the period a joint inspection covers, claimed by the API when it
+// starts the case, so that one leader has one open inspection per period (migration 14). The
+// case is open while its row is (or while it has no row yet: it is starting).
+type JointInspectionPeriod struct {
+	CaseID     string    `gorm:"primaryKey" json:"case_id"`
+	LeaderID   string    `json:"leader_id"`
+	PeriodFrom string    `json:"period_from"`
+	PeriodTo   string    `json:"period_to"`
+	CreatedAt  time.Time `json:"created_at"`
 }

@@ -262,6 +262,17 @@ var migrations = []migration{
 			reported_at {{time}} NOT NULL
 		)`,
 	}, nil},
+	// Issue 19: one open joint inspection per leader and period, claimed when the case starts.
+	{14, "joint inspection periods", []string{
+		`CREATE TABLE joint_inspection_periods (
+			case_id TEXT PRIMARY KEY,
+			leader_id TEXT NOT NULL,
+			period_from TEXT NOT NULL,
+			period_to TEXT NOT NULL,
+			created_at {{time}} NOT NULL
+		)`,
+		`CREATE INDEX joint_inspection_periods_leader ON joint_inspection_periods (leader_id)`,
+	}, nil},
 }
 
 // seedHolidays loads the State Council schedules that ship with the calendar package; later

@@ -34,7 +34,10 @@ type caseRun struct {
 	// mayCancel says who may cancel a case of this process.
 	mayCancel func(schemas.Actor) bool
 	cancelReq *schemas.CancelCaseRequest
-	cancel    workflow.CancelFunc
+	// onCancel runs in the cancel-case handler before the run context is cancelled: a case
+	// with parts tells them who cancelled it and why.
+	onCancel func(ctx workflow.Context, req schemas.CancelCaseRequest)
+	cancel   workflow.CancelFunc
 	// runCtx is the context steps run in; background steps started by handlers use it too,
 	// so that cancelling the case stops them.
 	runCtx workflow.Context
@@ -45,6 +48,13 @@ type caseRun struct {
 	// waits are deadlines the case waits for that no task holds (the end of a publicity
 	// period): shown in the UI details and counted in DueAt like a task's.
 	waits []wait
+
+	// parts are the open tasks of this case's parts (children), as they last reported them
+	// (parts.go): the UI and search attributes show them with the case's own.
+	parts []partView
+	// rollup: this part reports its open tasks to its parent; sentToParent is the last report.
+	rollup       bool
+	sentToParent *string
 }
 
 // wait is a named moment the case waits for.
@@ -217,9 +227,11 @@ func (c *caseRun) finish(ctx workflow.Context, runErr error) (schemas.CaseState,
 		if t.view.Status != schemas.TaskOpen {
 			continue
 		}
+		// The holders are told who withdrew the case and why; the task's trail names them too.
 		if err := c.exec(dctx, "撤销任务："+t.view.Title, acts.CloseTask, activities.CloseTaskRequest{
 			CaseID: c.state.ID, TaskID: t.view.ID, Status: schemas.TaskCancelled,
 			At: workflow.Now(dctx), Reason: "案件已撤销：" + reason,
+			CancelledBy: actor, CaseReason: reason, CaseTitle: c.state.Title, NotifyHolders: true,
 		}); err != nil {
 			return c.snapshot(), err
 		}
@@ -352,12 +364,19 @@ func (c *caseRun) refresh(ctx workflow.Context) {
 	if c.state.Outcome != "" {
 		lines = append(lines, fmt.Sprintf("**结果**：%s", c.state.Outcome))
 	}
-	open := 0
+	var own []schemas.TaskView
 	for _, t := range c.tasks {
-		v := t.view
-		if v.Status != schemas.TaskOpen {
-			continue
+		if t.view.Status == schemas.TaskOpen {
+			own = append(own, t.view)
 		}
+	}
+	c.reportToParent(ctx, own)
+	all := own
+	for _, p := range c.parts {
+		all = append(all, p.tasks...)
+	}
+	open := 0
+	for _, v := range all {
 		if open == 0 {
 			lines = append(lines, "**待办**：")
 		}

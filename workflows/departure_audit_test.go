@@ -297,8 +297,9 @@ func TestDepartureAuditRectificationOverdue(t *testing.T) {
 	if !r.notified("zheng.yi", "reminder", "rectify-1") || !r.notified("bao.yin", "overdue", "rectify-1") || !r.notified("zheng.yi", "urge", "rectify-1") {
 		t.Error("a rung did not reach its officials")
 	}
+	// The overdue notice went to the league's office (包音), so the 督办 opens one level above it.
 	var duban schemas.Task
-	if err := r.db.First(&duban, "id = ?", r.caseID+".rectify-1-duban").Error; err != nil || duban.OrgUnitID != "150100" || duban.Status != schemas.TaskCancelled {
+	if err := r.db.First(&duban, "id = ?", r.caseID+".rectify-1-duban").Error; err != nil || duban.OrgUnitID != "150000" || duban.Status != schemas.TaskCancelled {
 		t.Fatalf("督办 task %+v %v", duban, err)
 	}
 	r.verifyAudit()

@@ -587,6 +587,9 @@ func (c *caseRun) cancelCase(ctx workflow.Context, req schemas.CancelCaseRequest
 		return schemas.CaseState{}, rejection(schemas.ErrTypeConflict, "案件已撤销")
 	}
 	c.cancelReq = &req
+	if c.onCancel != nil {
+		c.onCancel(ctx, req)
+	}
 	c.cancel()
 	if err := workflow.Await(ctx, func() bool { return c.state.Status != schemas.CaseOpen }); err != nil {
 		return schemas.CaseState{}, err

@@ -22,7 +22,7 @@ func JointInspection(ctx workflow.Context, in schemas.JointInspectionInput) (sch
 	j := &jointInspection{
 		caseRun: newCaseRun(in.CaseID, schemas.KindJointInspection, in.Title, in.OrgUnitID, in.CreatedBy, in.Priority, jointInspectionStages),
 		in:      in,
-		ji:      &schemas.JointInspectionState{LeaderID: in.LeaderID, UnitID: in.UnitID},
+		ji:      &schemas.JointInspectionState{LeaderID: in.LeaderID, UnitID: in.UnitID, PeriodFrom: in.PeriodFrom, PeriodTo: in.PeriodTo},
 	}
 	j.state.JointInspection = j.ji
 	j.addSubjects(in.LeaderID)
@@ -33,7 +33,25 @@ func JointInspection(ctx workflow.Context, in schemas.JointInspectionInput) (sch
 	if err != nil {
 		return schemas.CaseState{}, err
 	}
+	j.listenToParts(ctx)
+	j.onCancel = j.tellChecks
 	return j.finish(ctx, j.run(runCtx))
+}
+
+// signalCaseCancelled tells a running check who cancelled its case and why, just before the
+// case cancels it: the check's withdrawn task names them, and the check ends as its case does.
+const signalCaseCancelled = "case-cancelled"
+
+// tellChecks signals the running checks the cancellation (versioned: older histories did not).
+func (j *jointInspection) tellChecks(ctx workflow.Context, req schemas.CancelCaseRequest) {
+	if workflow.GetVersion(ctx, "cancel-tells-parts", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return
+	}
+	for _, c := range j.ji.Checks {
+		if c.Status == "running" {
+			workflow.SignalExternalWorkflow(ctx, c.WorkflowID, "", signalCaseCancelled, req)
+		}
+	}
 }
 
 var jointInspectionStages = map[string]string{
@@ -167,10 +185,19 @@ func (j *jointInspection) checks(ctx workflow.Context) error {
 		workflow.Go(ctx, func(gctx workflow.Context) {
 			defer wg.Done()
 			var res schemas.CheckResult
-			if err := futures[i].Get(gctx, &res); err != nil {
+			err := futures[i].Get(gctx, &res)
+			// The check has ended: its tasks leave the case's UI even if its last report is late.
+			shown := j.setPart(j.ji.Checks[i].WorkflowID, "", nil)
+			if err != nil || res.Status == "cancelled" {
 				j.ji.Checks[i].Status = "cancelled"
+				if err == nil {
+					err = temporal.NewCanceledError()
+				}
 				if firstErr == nil {
 					firstErr = err
+				}
+				if shown { // never in histories from before part-rollup
+					j.refresh(gctx)
 				}
 				return
 			}
@@ -192,6 +219,7 @@ func (j *jointInspection) checks(ctx workflow.Context) error {
 		for _, f := range futures {
 			_ = f.Get(dctx, nil)
 		}
+		j.parts = nil
 		return ctx.Err()
 	}
 	return firstErr
@@ -223,8 +251,11 @@ func (j *jointInspection) consolidate(ctx workflow.Context) error {
 				Form: []schemas.FormField{
 					{Name: "report", Label: "检查报告", Type: schemas.FieldTextarea, Required: true, MaxLen: 50000},
 					{Name: "findings", Label: "发现的问题及整改要求", Type: schemas.FieldTextarea, RequiredFor: []string{schemas.InspectIssues, schemas.InspectSeriousIssues}, MaxLen: 20000},
+					{Name: "deviation_reason", Label: "结论轻于检查结果的理由", Type: schemas.FieldTextarea, MaxLen: 2000},
 				},
+				Notes: j.checkNotes(),
 			},
+			Validate: j.consistentWithChecks,
 		})
 		if err != nil {
 			return err
@@ -248,6 +279,47 @@ func (j *jointInspection) consolidate(ctx workflow.Context) error {
 			return nil
 		}
 	}
+}
+
+// severity orders the findings: a consolidated report may not be milder than its checks
+// without a stated reason.
+var severity = map[string]int{schemas.InspectNoIssues: 0, schemas.InspectIssues: 1, schemas.InspectSeriousIssues: 2}
+
+// worstCheck is the most serious finding of the finished checks.
+func (j *jointInspection) worstCheck() (string, schemas.CheckArea) {
+	worst, area := schemas.InspectNoIssues, schemas.CheckArea("")
+	for _, c := range j.ji.Checks {
+		if c.Status == "done" && severity[c.Decision] > severity[worst] {
+			worst, area = c.Decision, c.Area
+		}
+	}
+	return worst, area
+}
+
+// checkNotes shows the consolidator what the checks found.
+func (j *jointInspection) checkNotes() []string {
+	var notes []string
+	for _, c := range j.ji.Checks {
+		if c.Status == "done" {
+			notes = append(notes, c.Area.Title()+"："+decisionLabel(schemas.TaskSpec{Decisions: inspectDecisions}, c.Decision))
+		}
+	}
+	return notes
+}
+
+// consistentWithChecks refuses a consolidated finding milder than a check's (no issues while
+// a check found serious issues) unless the report states why.
+func (j *jointInspection) consistentWithChecks(req schemas.CompleteTaskRequest) []schemas.FieldIssue {
+	worst, area := j.worstCheck()
+	if severity[req.Decision] >= severity[worst] {
+		return nil
+	}
+	if reason, _ := req.Form["deviation_reason"].(string); strings.TrimSpace(reason) != "" {
+		return nil
+	}
+	label := decisionLabel(schemas.TaskSpec{Decisions: inspectDecisions}, worst)
+	return []schemas.FieldIssue{{Field: "form.deviation_reason",
+		Message: fmt.Sprintf("%s的结论为“%s”，汇总结论轻于检查结果的，须说明理由", area.Title(), label)}}
 }
 
 // feedback tells the inspected leader the findings; the leader acknowledges them.
@@ -407,26 +479,39 @@ var checkStages = map[string]string{"checking": "检查中", "closed": "已完�
 func JointInspectionCheck(ctx workflow.Context, in schemas.JointInspectionCheckInput) (schemas.CheckResult, error) {
 	k := newCaseRun(in.CaseID, schemas.KindJointInspection, in.Title, in.OrgUnitID, in.CreatedBy, in.Priority, checkStages)
 	k.part = in.Area.Title()
+	k.enablePartRollup(ctx)
 	k.addSubjects(in.Subjects...)
 	res := schemas.CheckResult{Area: in.Area, WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID, Status: "running"}
+	cancelled := workflow.GetSignalChannel(ctx, signalCaseCancelled)
 	runCtx, err := k.setup(ctx)
 	if err != nil {
 		return res, err
 	}
 	err = runCheck(runCtx, k, in, &res)
-	cancelled := temporal.IsCanceledError(err)
-	if cancelled {
-		// Only the case cancels a check: say so on the tasks it closes.
-		k.cancelReq = &schemas.CancelCaseRequest{Actor: schemas.Actor{ID: "system"}, Reason: "三责联检案件已撤销"}
+	if !temporal.IsCanceledError(err) {
+		if _, ferr := k.finish(ctx, err); ferr != nil {
+			return res, ferr
+		}
+		return res, nil
+	}
+	// Only the case cancels a check. Cancelled by cancel-case, the case said who and why just
+	// before (tellChecks): the withdrawn task names them, and the check ends completed, as its
+	// case does. Cancelled in Temporal, both show as Canceled.
+	var req schemas.CancelCaseRequest
+	byCase := cancelled.ReceiveAsync(&req)
+	if byCase {
+		k.cancelReq = &req
+	} else {
+		k.cancelReq = &schemas.CancelCaseRequest{Actor: schemas.Actor{ID: "temporal"}, Reason: "三责联检案件已撤销"}
 	}
 	if _, ferr := k.finish(ctx, err); ferr != nil {
 		return res, ferr
 	}
-	if cancelled {
-		res.Status = "cancelled"
-		return res, err // shows as Canceled in the Temporal UI
+	res.Status = "cancelled"
+	if byCase {
+		return res, nil
 	}
-	return res, nil
+	return res, err // shows as Canceled in the Temporal UI
 }
 
 func runCheck(ctx workflow.Context, k *caseRun, in schemas.JointInspectionCheckInput, res *schemas.CheckResult) error {
