@@ -17,6 +17,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -151,7 +152,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Temporal != "" {
 		progress("using Temporal at %s, namespace %s", o.Temporal, ns)
 		rep.Temporal = o.Temporal
-		tc, err = client.DialContext(ctx, client.Options{HostPort: o.Temporal, Namespace: ns})
+		tc, err = client.DialContext(ctx, client.Options{
+			HostPort: o.Temporal, Namespace: ns,
+			Logger: sdklog.NewStructuredLogger(o.Logger.With("component", "temporal")),
+		})
 		if err != nil {
 			return nil, fmt.Errorf("temporal at %s: %w", o.Temporal, err)
 		}
