@@ -26,7 +26,7 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	cpu := fs.String("cpuprofile", "", "write a CPU profile of this process (API, worker, client) to this file")
 	temporal := fs.String("temporal", "", "host:port of a running Temporal frontend to use (e.g. make temporal-postgres) instead of starting the dev server")
-	namespace := fs.String("namespace", "default", "Temporal namespace (with -temporal)")
+	namespace := fs.String("namespace", "", "Temporal namespace; empty: default on the dev server, a new one per run (bench-<run>) with -temporal")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 }
 
 func printBench(w io.Writer, r *bench.Report) error {
-	fmt.Fprintf(w, "\n%d publicity cases, %d at a time, time scale %g, database %s, Temporal %s\n\n", r.Cases, r.Concurrency, r.TimeScale, r.Database, r.Temporal)
+	fmt.Fprintf(w, "\n%d publicity cases, %d at a time, time scale %g, database %s, Temporal %s (namespace %s)\n\n", r.Cases, r.Concurrency, r.TimeScale, r.Database, r.Temporal, r.Namespace)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "\tcount\tp50 ms\tp95 ms\tp99 ms\tmax ms\t\n")
 	row := func(name string, s bench.Stats) {

@@ -17,7 +17,6 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -50,7 +49,8 @@ type Options struct {
 	// Temporal is the host:port of a running Temporal frontend (e.g. Temporal on Postgres,
 	// make temporal-postgres) to run against; empty starts the dev server in memory.
 	Temporal string
-	// Namespace on Temporal; empty is "default".
+	// Namespace on Temporal; empty is "default" on the dev server, and with Temporal a fresh
+	// namespace for the run (dialExternal).
 	Namespace string
 	Logger    *slog.Logger
 	// Progress, when set, gets a line per phase.
@@ -65,8 +65,9 @@ type Report struct {
 	Database    string  `json:"database"`
 	// Temporal is "dev-server" (the CLI's dev server, in memory, started by the bench) or the
 	// address of the Temporal the run used.
-	Temporal string `json:"temporal"`
-	Jiandu   struct {
+	Temporal  string `json:"temporal"`
+	Namespace string `json:"namespace"`
+	Jiandu    struct {
 		Seconds     float64 `json:"seconds"`
 		CasesPerSec float64 `json:"cases_per_sec"`
 		// TasksPerSec is human tasks completed over REST per second of the Jiandu run.
@@ -144,23 +145,24 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	ns := o.Namespace
-	if ns == "" {
-		ns = "default"
-	}
+	run := randomHex(4)
 	var tc client.Client
 	if o.Temporal != "" {
-		progress("using Temporal at %s, namespace %s", o.Temporal, ns)
-		rep.Temporal = o.Temporal
-		tc, err = client.DialContext(ctx, client.Options{
-			HostPort: o.Temporal, Namespace: ns,
-			Logger: sdklog.NewStructuredLogger(o.Logger.With("component", "temporal")),
-		})
+		progress("connecting to Temporal at %s", o.Temporal)
+		var ns string
+		tc, ns, err = dialExternal(ctx, o, run)
 		if err != nil {
-			return nil, fmt.Errorf("temporal at %s: %w", o.Temporal, err)
+			return nil, err
 		}
 		defer tc.Close()
+		progress("using Temporal at %s, namespace %s", o.Temporal, ns)
+		rep.Temporal, rep.Namespace = o.Temporal, ns
 	} else {
+		ns := o.Namespace
+		if ns == "" {
+			ns = "default"
+		}
+		rep.Namespace = ns
 		bin, err := devstack.TemporalBinary(ctx, o.Logger)
 		if err != nil {
 			return nil, err
@@ -173,9 +175,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 		defer func() { _ = dev.Stop() }()
 		tc = dev.Client()
-	}
-	if err := temporalconn.EnsureSearchAttributes(ctx, tc, ns); err != nil {
-		return nil, err
+		if err := temporalconn.EnsureSearchAttributes(ctx, tc, ns); err != nil {
+			return nil, err
+		}
 	}
 
 	url := o.DatabaseURL
@@ -196,7 +198,6 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 
-	run := randomHex(4)
 	queue := "bench-" + run
 	w := worker.New(tc, queue, &activities.Activities{DB: gdb, Logger: o.Logger, TimeScale: o.TimeScale})
 	if err := w.Start(); err != nil {
