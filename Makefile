@@ -78,3 +78,27 @@ $(TEMPORAL_BIN): tools/temporal/go.mod tools/temporal/go.sum
 	@echo "10 minutes on a 2-core machine (module downloads included); later runs reuse it."
 	@mkdir -p $(dir $@)
 	cd tools/temporal && $(GO) build -o ../../$@ github.com/temporalio/cli/cmd/temporal
+
+.PHONY: temporal-server temporal-postgres
+TEMPORAL_SERVER_BIN := .data/bin/temporal-server
+TEMPORAL_SQL_BIN    := .data/bin/temporal-sql-tool
+
+## temporal-server: the Temporal server and temporal-sql-tool at the version the CLI pins (tools/temporal)
+temporal-server: $(TEMPORAL_SERVER_BIN) $(TEMPORAL_SQL_BIN)
+
+$(TEMPORAL_SERVER_BIN): tools/temporal/go.mod tools/temporal/go.sum
+	@echo "Building the Temporal server pinned in tools/temporal into $@: the first time takes many"
+	@echo "minutes on a 2-core machine (shared with the CLI's build cache); later runs reuse it."
+	@mkdir -p $(dir $@)
+	cd tools/temporal && $(GO) build -o ../../$@ go.temporal.io/server/cmd/server
+
+$(TEMPORAL_SQL_BIN): tools/temporal/go.mod tools/temporal/go.sum
+	@mkdir -p $(dir $@)
+	cd tools/temporal && $(GO) build -o ../../$@ go.temporal.io/server/cmd/tools/sql
+
+## temporal-postgres: Temporal server on the local Postgres (127.0.0.1:5432, user postgres), frontend
+## on 127.0.0.1:$$TEMPORAL_PG_PORT (7633), namespace default; databases temporal_pg and
+## temporal_pg_visibility (TEMPORAL_PG_DB, TEMPORAL_PG_VISIBILITY_DB). Ctrl-C stops it.
+## Then: jiandu bench -temporal 127.0.0.1:7633 (docs/BENCHMARKS.md)
+temporal-postgres: temporal temporal-server
+	JIANDU_TEMPORAL_BIN=$${JIANDU_TEMPORAL_BIN:-$(CURDIR)/$(TEMPORAL_BIN)} tools/temporal/postgres.sh

@@ -25,6 +25,8 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	poll := fs.Duration("poll", 20*time.Millisecond, "how often a client looks at its inbox")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	cpu := fs.String("cpuprofile", "", "write a CPU profile of this process (API, worker, client) to this file")
+	temporal := fs.String("temporal", "", "host:port of a running Temporal frontend to use (e.g. make temporal-postgres) instead of starting the dev server")
+	namespace := fs.String("namespace", "", "Temporal namespace; empty: default on the dev server, a new one per run (bench-<run>) with -temporal")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -54,7 +56,7 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	progress := io.Writer(os.Stderr)
 	rep, err := bench.Run(ctx, bench.Options{
 		Cases: *cases, Concurrency: *conc, TimeScale: *scale, DatabaseURL: dbURL, Poll: *poll,
-		Logger: log, Progress: progress,
+		Temporal: *temporal, Namespace: *namespace, Logger: log, Progress: progress,
 	})
 	if err != nil {
 		return err
@@ -68,7 +70,7 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 }
 
 func printBench(w io.Writer, r *bench.Report) error {
-	fmt.Fprintf(w, "\n%d publicity cases, %d at a time, time scale %g, database %s\n\n", r.Cases, r.Concurrency, r.TimeScale, r.Database)
+	fmt.Fprintf(w, "\n%d publicity cases, %d at a time, time scale %g, database %s, Temporal %s (namespace %s)\n\n", r.Cases, r.Concurrency, r.TimeScale, r.Database, r.Temporal, r.Namespace)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "\tcount\tp50 ms\tp95 ms\tp99 ms\tmax ms\t\n")
 	row := func(name string, s bench.Stats) {
@@ -78,14 +80,21 @@ func printBench(w io.Writer, r *bench.Report) error {
 	row("Jiandu REST inbox list", r.Jiandu.Inbox)
 	row("Jiandu REST task completion", r.Jiandu.Complete)
 	row("baseline SDK update", r.Baseline.Update)
+	row("minimal SDK update", r.Minimal.Update)
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\nJiandu    %6.2f cases/s  (%d cases in %.1f s, %d failed; %d activities, %d updates per case)\n",
-		r.Jiandu.CasesPerSec, r.Cases, r.Jiandu.Seconds, r.Jiandu.Failed, r.Jiandu.Activities, r.Jiandu.Updates)
-	fmt.Fprintf(w, "baseline  %6.2f cases/s  (%d cases in %.1f s, %d failed)\n\n", r.Baseline.CasesPerSec, r.Cases, r.Baseline.Seconds, r.Baseline.Failed)
+	fmt.Fprintf(w, "\nJiandu    %6.2f cases/s  %6.2f tasks/s  (%d cases in %.1f s, %d failed; %d activities, %d updates per case)\n",
+		r.Jiandu.CasesPerSec, r.Jiandu.TasksPerSec, r.Cases, r.Jiandu.Seconds, r.Jiandu.Failed, r.Jiandu.Activities, r.Jiandu.Updates)
+	fmt.Fprintf(w, "baseline  %6.2f cases/s                  (%d cases in %.1f s, %d failed)\n", r.Baseline.CasesPerSec, r.Cases, r.Baseline.Seconds, r.Baseline.Failed)
+	fmt.Fprintf(w, "minimal   %6.2f cases/s  %6.2f tasks/s  (%d cases in %.1f s, %d failed; %d steps per case)\n\n",
+		r.Minimal.CasesPerSec, r.Minimal.TasksPerSec, r.Cases, r.Minimal.Seconds, r.Minimal.Failed, r.Minimal.Steps)
 	fmt.Fprintf(w, "ratio throughput      %.2f  (Jiandu / baseline; target >= 0.8)\n", r.Ratios.Throughput)
 	fmt.Fprintf(w, "ratio completion p50  %.2f\n", r.Ratios.CompletionP50)
 	fmt.Fprintf(w, "ratio completion p99  %.2f  (target <= 1.3)\n", r.Ratios.CompletionP99)
+	fmt.Fprintf(w, "ratio throughput vs minimal      %.2f  (Jiandu / minimal; issue 14 target >= 0.5)\n", r.Ratios.ThroughputMinimal)
+	fmt.Fprintf(w, "ratio completion p50 vs minimal  %.2f\n", r.Ratios.CompletionP50VsMinimal)
+	fmt.Fprintf(w, "ratio completion p99 vs minimal  %.2f  (issue 14 target <= 1.3)\n", r.Ratios.CompletionP99VsMinimal)
+	fmt.Fprintf(w, "Jiandu tasks/s                   %.2f  (issue 14 target >= 20 on Postgres)\n", r.Jiandu.TasksPerSec)
 	return nil
 }

@@ -96,21 +96,8 @@ func runBaseline(ctx context.Context, tc client.Client, queue, id string, in bas
 		return err
 	}
 	for step := range in.Updates {
-		for {
-			v, err := tc.QueryWorkflow(ctx, id, "", baselineQuery)
-			if err != nil {
-				return err
-			}
-			var open int
-			if err := v.Get(&open); err != nil {
-				return err
-			}
-			if open == step {
-				break
-			}
-			if err := sleep(ctx, poll); err != nil {
-				return err
-			}
+		if err := waitOpen(ctx, tc, id, baselineQuery, step, poll); err != nil {
+			return err
 		}
 		start := time.Now()
 		h, err := tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{

@@ -43,9 +43,16 @@ type Options struct {
 	TimeScale float64
 	// DatabaseURL is the database of the Jiandu stack; empty is a fresh SQLite file.
 	DatabaseURL string
-	// Poll is how often a client looks at an inbox (Jiandu) or the open step (baseline).
-	Poll   time.Duration
-	Logger *slog.Logger
+	// Poll is how often a client looks at an inbox (Jiandu) or the open step (baseline,
+	// minimal).
+	Poll time.Duration
+	// Temporal is the host:port of a running Temporal frontend (e.g. Temporal on Postgres,
+	// make temporal-postgres) to run against; empty starts the dev server in memory.
+	Temporal string
+	// Namespace on Temporal; empty is "default" on the dev server, and with Temporal a fresh
+	// namespace for the run (dialExternal).
+	Namespace string
+	Logger    *slog.Logger
 	// Progress, when set, gets a line per phase.
 	Progress io.Writer
 }
@@ -56,9 +63,15 @@ type Report struct {
 	Concurrency int     `json:"concurrency"`
 	TimeScale   float64 `json:"time_scale"`
 	Database    string  `json:"database"`
-	Jiandu      struct {
+	// Temporal is "dev-server" (the CLI's dev server, in memory, started by the bench) or the
+	// address of the Temporal the run used.
+	Temporal  string `json:"temporal"`
+	Namespace string `json:"namespace"`
+	Jiandu    struct {
 		Seconds     float64 `json:"seconds"`
 		CasesPerSec float64 `json:"cases_per_sec"`
+		// TasksPerSec is human tasks completed over REST per second of the Jiandu run.
+		TasksPerSec float64 `json:"tasks_per_sec"`
 		Start       Stats   `json:"start"`
 		Inbox       Stats   `json:"inbox"`
 		Complete    Stats   `json:"complete"`
@@ -74,15 +87,30 @@ type Report struct {
 		Update      Stats   `json:"update"`
 		Failed      int     `json:"failed"`
 	} `json:"baseline"`
+	// Minimal is the minimal shape (minimal.go): per human step one update running one
+	// activity, the period as one timer.
+	Minimal struct {
+		Seconds     float64 `json:"seconds"`
+		CasesPerSec float64 `json:"cases_per_sec"`
+		TasksPerSec float64 `json:"tasks_per_sec"` // updates completed per second
+		Steps       int     `json:"steps_per_case"`
+		Update      Stats   `json:"update"`
+		Failed      int     `json:"failed"`
+	} `json:"minimal"`
 	Ratios struct {
 		Throughput    float64 `json:"throughput"`     // Jiandu cases/s ÷ baseline cases/s (target ≥ 0.8)
 		CompletionP50 float64 `json:"completion_p50"` // Jiandu completion p50 ÷ baseline update p50
 		CompletionP99 float64 `json:"completion_p99"` // Jiandu completion p99 ÷ baseline update p99 (target ≤ 1.3)
+		// Against the minimal shape (issue 14's targets: throughput ≥ 0.5, completion p99 ≤ 1.3).
+		ThroughputMinimal      float64 `json:"throughput_minimal"`        // Jiandu cases/s ÷ minimal cases/s
+		CompletionP50VsMinimal float64 `json:"completion_p50_vs_minimal"` // Jiandu completion p50 ÷ minimal update p50
+		CompletionP99VsMinimal float64 `json:"completion_p99_vs_minimal"` // Jiandu completion p99 ÷ minimal update p99
 	} `json:"ratios"`
 }
 
-// Run starts a dev stack in this process (Temporal dev server in memory as a child process,
-// worker and API on a free port), drives the Jiandu cases, then the baseline, and reports.
+// Run starts a dev stack in this process (Temporal dev server in memory as a child process, or
+// o.Temporal; worker and API on a free port), drives the Jiandu cases, then the baseline, then
+// the minimal shape, and reports.
 func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Cases < 1 || o.Concurrency < 1 {
 		return nil, errors.New("cases and concurrency must be at least 1")
@@ -117,19 +145,39 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	bin, err := devstack.TemporalBinary(ctx, o.Logger)
-	if err != nil {
-		return nil, err
-	}
-	progress("starting the Temporal dev server (in memory)")
-	dev, err := devstack.Start(ctx, devstack.Options{Binary: bin, Namespace: "default", Output: io.Discard, Logger: o.Logger})
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = dev.Stop() }()
-	tc := dev.Client()
-	if err := temporalconn.EnsureSearchAttributes(ctx, tc, "default"); err != nil {
-		return nil, err
+	run := randomHex(4)
+	var tc client.Client
+	if o.Temporal != "" {
+		progress("connecting to Temporal at %s", o.Temporal)
+		var ns string
+		tc, ns, err = dialExternal(ctx, o, run)
+		if err != nil {
+			return nil, err
+		}
+		defer tc.Close()
+		progress("using Temporal at %s, namespace %s", o.Temporal, ns)
+		rep.Temporal, rep.Namespace = o.Temporal, ns
+	} else {
+		ns := o.Namespace
+		if ns == "" {
+			ns = "default"
+		}
+		rep.Namespace = ns
+		bin, err := devstack.TemporalBinary(ctx, o.Logger)
+		if err != nil {
+			return nil, err
+		}
+		progress("starting the Temporal dev server (in memory)")
+		rep.Temporal = "dev-server"
+		dev, err := devstack.Start(ctx, devstack.Options{Binary: bin, Namespace: ns, Output: io.Discard, Logger: o.Logger})
+		if err != nil {
+			return nil, err
+		}
+		defer func() { _ = dev.Stop() }()
+		tc = dev.Client()
+		if err := temporalconn.EnsureSearchAttributes(ctx, tc, ns); err != nil {
+			return nil, err
+		}
 	}
 
 	url := o.DatabaseURL
@@ -150,7 +198,6 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 
-	run := randomHex(4)
 	queue := "bench-" + run
 	w := worker.New(tc, queue, &activities.Activities{DB: gdb, Logger: o.Logger, TimeScale: o.TimeScale})
 	if err := w.Start(); err != nil {
@@ -185,6 +232,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	})
 	rep.Jiandu.Seconds, rep.Jiandu.Failed = secs, failed
 	rep.Jiandu.CasesPerSec = float64(o.Cases-failed) / secs
+	rep.Jiandu.TasksPerSec = float64(rec.Stats("complete").Count) / secs
 	rep.Jiandu.Start, rep.Jiandu.Inbox, rep.Jiandu.Complete = rec.Stats("start"), rec.Stats("inbox"), rec.Stats("complete")
 	acts, updates, err := countHistory(ctx, tc, ids)
 	if err != nil {
@@ -210,6 +258,32 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.Baseline.Seconds, rep.Baseline.Failed = secs, failed
 	rep.Baseline.CasesPerSec = float64(o.Cases-failed) / secs
 	rep.Baseline.Update = brec.Stats("update")
+	bw.Stop()
+
+	// Minimal shape: the same human steps and period, nothing else.
+	steps := max(updates, 1)
+	progress("driving %d minimal workflows (%d steps, each one update running one activity) through the SDK", o.Cases, steps)
+	mqueue := "bench-minimal-" + run
+	mw := sdkworker.New(tc, mqueue, sdkworker.Options{})
+	mw.RegisterWorkflowWithOptions(minimalWorkflow, workflow.RegisterOptions{Name: minimalWorkflowName})
+	mw.RegisterActivityWithOptions(baselineActivity, activityOptions)
+	if err := mw.Start(); err != nil {
+		return nil, err
+	}
+	defer mw.Stop()
+	mrec := &Recorder{}
+	minIn := minimalInput{Steps: steps, Sleep: in.Sleep}
+	secs, failed = fanOut(ctx, o, func(ctx context.Context, i int) error {
+		err := runMinimal(ctx, tc, mqueue, fmt.Sprintf("minimal-%s-%d", run, i), minIn, o.Poll, mrec)
+		if err != nil {
+			o.Logger.Warn("minimal workflow failed", "err", err)
+		}
+		return err
+	})
+	rep.Minimal.Seconds, rep.Minimal.Failed, rep.Minimal.Steps = secs, failed, steps
+	rep.Minimal.CasesPerSec = float64(o.Cases-failed) / secs
+	rep.Minimal.Update = mrec.Stats("update")
+	rep.Minimal.TasksPerSec = float64(rep.Minimal.Update.Count) / secs
 
 	ratio := func(a, b float64) float64 {
 		if b == 0 {
@@ -220,6 +294,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.Ratios.Throughput = ratio(rep.Jiandu.CasesPerSec, rep.Baseline.CasesPerSec)
 	rep.Ratios.CompletionP50 = ratio(rep.Jiandu.Complete.P50, rep.Baseline.Update.P50)
 	rep.Ratios.CompletionP99 = ratio(rep.Jiandu.Complete.P99, rep.Baseline.Update.P99)
+	rep.Ratios.ThroughputMinimal = ratio(rep.Jiandu.CasesPerSec, rep.Minimal.CasesPerSec)
+	rep.Ratios.CompletionP50VsMinimal = ratio(rep.Jiandu.Complete.P50, rep.Minimal.Update.P50)
+	rep.Ratios.CompletionP99VsMinimal = ratio(rep.Jiandu.Complete.P99, rep.Minimal.Update.P99)
 	return rep, nil
 }
 
