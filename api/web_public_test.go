@@ -91,7 +91,18 @@ func TestWebPagesRender(t *testing.T) {
 				t.Errorf("%s: %d, want %q in:\n%s", path, res.StatusCode, want, body)
 			}
 		}
-		// An unknown page is a Chinese page; an unknown API route stays a problem document.
+		// What the official must know (spec.notes) is shown on the task page.
+		note := "退回意见（陈静）：请补充人选简历"
+		var draft schemas.Task
+		gdb.First(&draft, "id = ?", fxDraftTask)
+		draft.Spec.Notes = []string{note}
+		if err := gdb.Select("spec").Updates(&draft).Error; err != nil {
+			t.Fatal(err)
+		}
+		if res, body := w.get("/web/tasks/" + fxDraftTask); !strings.Contains(body, "办理须知") || !strings.Contains(body, note) {
+			t.Errorf("task page without its notes: %d\n%s", res.StatusCode, body)
+		}
+				// An unknown page is a Chinese page; an unknown API route stays a problem document.
 		if res, body := w.get("/web/no-such-page"); res.StatusCode != http.StatusNotFound || !strings.Contains(body, "页面不存在") {
 			t.Errorf("unknown page: %d %s", res.StatusCode, body)
 		}
