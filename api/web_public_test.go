@@ -102,7 +102,7 @@ func TestWebPagesRender(t *testing.T) {
 		if res, body := w.get("/web/tasks/" + fxDraftTask); !strings.Contains(body, "办理须知") || !strings.Contains(body, note) {
 			t.Errorf("task page without its notes: %d\n%s", res.StatusCode, body)
 		}
-				// An unknown page is a Chinese page; an unknown API route stays a problem document.
+		// An unknown page is a Chinese page; an unknown API route stays a problem document.
 		if res, body := w.get("/web/no-such-page"); res.StatusCode != http.StatusNotFound || !strings.Contains(body, "页面不存在") {
 			t.Errorf("unknown page: %d %s", res.StatusCode, body)
 		}
