@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -120,7 +118,7 @@ func TestPoolSaturationEndToEnd(t *testing.T) {
 
 		const cases = 16
 		ids := make([]string, cases)
-		within(t, 4*time.Minute, "cases under a saturated pool", func() {
+		testenv.Within(t, 4*time.Minute, "cases under a saturated pool", func() {
 			var starts sync.WaitGroup
 			for i := range cases {
 				starts.Add(1)
@@ -168,18 +166,4 @@ func TestPoolSaturationEndToEnd(t *testing.T) {
 		t.Logf("%d requests on a pool of %d, %d failed; pool waited %d times, %s in all",
 			requests.Load(), conns, failures.Load(), sqlDB.Stats().WaitCount, sqlDB.Stats().WaitDuration)
 	})
-}
-
-// within fails the test, with every goroutine's stack in the log, if fn has not returned after
-// limit: a hang becomes a failure that shows where everything waits.
-func within(t *testing.T, limit time.Duration, what string, fn func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() { defer close(done); fn() }()
-	select {
-	case <-done:
-	case <-time.After(limit):
-		_ = pprof.Lookup("goroutine").WriteTo(os.Stderr, 2)
-		t.Fatalf("%s did not finish within %s (goroutines dumped above)", what, limit)
-	}
 }

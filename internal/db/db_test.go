@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -48,20 +47,6 @@ func poolSize(dialect string) int {
 		return 1
 	}
 	return 2
-}
-
-// within fails the test, with every goroutine's stack in the log, if fn has not returned after
-// limit: a hang becomes a failure that shows where everything waits.
-func within(t *testing.T, limit time.Duration, what string, fn func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() { defer close(done); fn() }()
-	select {
-	case <-done:
-	case <-time.After(limit):
-		_ = pprof.Lookup("goroutine").WriteTo(os.Stderr, 2)
-		t.Fatalf("%s did not finish within %s: deadlock (goroutines dumped above)", what, limit)
-	}
 }
 
 // saturate is the pattern behind gorm's PrepareStmt deadlock, made deterministic: transactions
@@ -133,7 +118,7 @@ func TestSaturatedPoolNeverDeadlocks(t *testing.T) {
 			conns := poolSize(dialect)
 			gdb := openSmall(t, testenv.DatabaseURL(t, dialect), conns, 20*time.Second)
 			for round := range 5 {
-				within(t, 30*time.Second, "saturated pool", func() {
+				testenv.Within(t, 30*time.Second, "saturated pool", func() {
 					if err := saturate(context.Background(), gdb, conns, 8, fmt.Sprintf("r%d", round)); err != nil {
 						t.Errorf("round %d: %v", round, err)
 					}
@@ -227,7 +212,7 @@ func TestBusyPoolFailsFast(t *testing.T) {
 					}
 				}()
 			}
-			within(t, 10*time.Second, "busy statements", checks.Wait)
+			testenv.Within(t, 10*time.Second, "busy statements", checks.Wait)
 			close(release)
 			holders.Wait()
 
@@ -252,7 +237,7 @@ func TestBusyPoolFailsFast(t *testing.T) {
 					}
 				}()
 			}
-			within(t, 60*time.Second, "statements after release", wg.Wait)
+			testenv.Within(t, 60*time.Second, "statements after release", wg.Wait)
 			sqlDB, _ := gdb.DB()
 			waitFor(t, 5*time.Second, "every connection back in the pool", func() bool { return sqlDB.Stats().InUse == 0 })
 			var n int64
