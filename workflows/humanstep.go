@@ -500,23 +500,33 @@ func supervises(a schemas.Actor, v schemas.TaskView) bool {
 	return a.Roles.Has(schemas.RoleSupervisor) && a.OrgPath != "" && strings.HasPrefix(v.OrgPath, a.OrgPath)
 }
 
+// supervisedTask is the open task a supervision action (reassign, extend: verb) is about, once
+// the actor is known to be neither recused from the case nor outside the task's supervision.
+func (c *caseRun) supervisedTask(id string, a schemas.Actor, verb string) (*task, error) {
+	t, err := c.openTaskFor(id)
+	if err != nil {
+		return nil, err
+	}
+	if t.view.OrgPath == "" {
+		return nil, rejection(schemas.ErrTypeConflict, "任务正在开启，请稍后重试")
+	}
+	if err := c.recusedFrom(t.view, a); err != nil {
+		return nil, err
+	}
+	if !supervises(a, t.view) {
+		return nil, rejection(schemas.ErrTypeForbidden, "只有本级或上级干部监督人员可以"+verb)
+	}
+	return t, nil
+}
+
 // validateReassign keeps the step's rules through every reassignment, whoever holds the task
 // now: the new holder has the step's role (when it has one) and serves in its org unit or
 // below, and is not a subject of the case. A step addressed to the subject cannot be
 // reassigned at all (extend-task moves its deadline instead).
 func (c *caseRun) validateReassign(req schemas.ReassignTaskRequest) error {
-	t, err := c.openTaskFor(req.TaskID)
+	t, err := c.supervisedTask(req.TaskID, req.Actor, "转交任务")
 	if err != nil {
 		return err
-	}
-	if t.view.OrgPath == "" {
-		return rejection(schemas.ErrTypeConflict, "任务正在开启，请稍后重试")
-	}
-	if err := c.recusedFrom(t.view, req.Actor); err != nil {
-		return err
-	}
-	if !supervises(req.Actor, t.view) {
-		return rejection(schemas.ErrTypeForbidden, "只有本级或上级干部监督人员可以转交任务")
 	}
 	if t.view.ForSubject && t.view.AssigneeID != "" {
 		return rejection(schemas.ErrTypeForbidden, "当事人本人办理的任务不能转交；如需延期，请由干部监督人员延长期限")

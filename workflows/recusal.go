@@ -64,18 +64,9 @@ func reasonIssue(reason, what string) error {
 // --- extending the deadline of a step addressed to the subject ---
 
 func (c *caseRun) validateExtend(req schemas.ExtendTaskRequest) error {
-	t, err := c.openTaskFor(req.TaskID)
+	t, err := c.supervisedTask(req.TaskID, req.Actor, "延长期限")
 	if err != nil {
 		return err
-	}
-	if t.view.OrgPath == "" {
-		return rejection(schemas.ErrTypeConflict, "任务正在开启，请稍后重试")
-	}
-	if err := c.recusedFrom(t.view, req.Actor); err != nil {
-		return err
-	}
-	if !supervises(req.Actor, t.view) {
-		return rejection(schemas.ErrTypeForbidden, "只有本级或上级干部监督人员可以延长期限")
 	}
 	if !t.view.ForSubject || t.view.AssigneeID == "" {
 		return rejection(schemas.ErrTypeConflict, "只有当事人本人办理的任务可以延长期限；其他任务可以转交")
