@@ -22,6 +22,7 @@ import (
 //     (audit.AdminTrail): who, what, and the record before and after. `jiandu audit verify`
 //     checks it with the case trails; GET /api/v1/admin/audit lists the part that concerns the
 //     administrator's subtree.
+//
 // Admin trail actions.
 const (
 	adminOfficialCreated = audit.AdminOfficialCreated

@@ -10,7 +10,6 @@ import (
 	"github.com/gin-gonic/gin"
 	commonpb "go.temporal.io/api/common/v1"
 	"google.golang.org/protobuf/encoding/protojson"
-
 )
 
 // codecCORS lets the Temporal UI (its configured origin only) call the codec endpoint with the

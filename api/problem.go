@@ -156,11 +156,11 @@ func (s *Server) handle(h func(*gin.Context) error) gin.HandlerFunc {
 // is 503 with Retry-After; anything else is a 500. The causes of both go to the log only.
 func (s *Server) fail(c *gin.Context, err error) {
 	var (
-		pe          *problemError
-		dep         *dependencyError
-		down        *serviceerror.Unavailable
-		exhausted   *serviceerror.ResourceExhausted
-		deadline    *serviceerror.DeadlineExceeded
+		pe        *problemError
+		dep       *dependencyError
+		down      *serviceerror.Unavailable
+		exhausted *serviceerror.ResourceExhausted
+		deadline  *serviceerror.DeadlineExceeded
 	)
 	switch {
 	case errors.As(err, &pe):
