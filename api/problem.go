@@ -214,7 +214,7 @@ func bindJSON(c *gin.Context, v any) error {
 		err = dec.Decode(v)
 		if err == nil {
 			if _, extra := dec.Token(); extra != io.EOF {
-				err = errors.New("unexpected data after the JSON value")
+				err = errTrailingData
 			}
 		}
 	}
@@ -238,6 +238,8 @@ func bindJSON(c *gin.Context, v any) error {
 		return problem(probBadRequest, "请求体为空，应为一个JSON对象")
 	case errors.As(err, &syntax):
 		return problem(probBadRequest, fmt.Sprintf("JSON格式错误（第%d字节）", syntax.Offset))
+	case errors.Is(err, errTrailingData):
+		return problem(probBadRequest, "JSON值之后还有多余内容：请求体应只有一个JSON对象")
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return problem(probBadRequest, "JSON格式错误：请求体在一个值的中间结束")
 	case errors.As(err, &typ):
@@ -254,6 +256,8 @@ func bindJSON(c *gin.Context, v any) error {
 		return problem(probBadRequest, "JSON格式错误")
 	}
 }
+
+var errTrailingData = errors.New("data after the JSON value")
 
 // jsonTypeName names, in Chinese, the JSON type a Go kind decodes from.
 func jsonTypeName(k reflect.Kind) string {

@@ -26,7 +26,7 @@ func (s *Server) staffed(c *gin.Context, errs []FieldError, what string, needs, 
 		return errs, unavailable("check staffing", err)
 	}
 	for _, g := range gaps {
-		errs = append(errs, FieldError{"org_unit_id", fmt.Sprintf("%s没有具有“%s”角色的人员，已告知系统管理员", g.OrgUnitID, g.Role.Title())})
+		errs = append(errs, FieldError{"org_unit_id", fmt.Sprintf("%s没有具有“%s”（%s）角色的人员，已告知系统管理员", g.OrgUnitID, g.Role.Title(), g.Role)})
 	}
 	return errs, nil
 }

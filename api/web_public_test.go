@@ -27,7 +27,7 @@ func TestWebPublicReportPage(t *testing.T) {
 		csrf := w.csrf("/12380")
 		// A bad report: the page shows the fields' messages in Chinese, and files nothing.
 		res, body := w.post("/12380", url.Values{"csrf": {csrf}, "org_unit_id": {"150100-jyj"}, "content": {""}})
-		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "须为党委组织部门") || !strings.Contains(body, "必填，1至50个字") {
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "办理单位须为组织部门") || !strings.Contains(body, "必填，1至50个字符") {
 			t.Fatalf("bad report: %d %s", res.StatusCode, body)
 		}
 		if res, _ := w.post("/12380", url.Values{"org_unit_id": {"150100"}, "subject_name": {"巴图"}, "content": {"反映问题"}}); res.StatusCode != http.StatusForbidden {
