@@ -109,6 +109,5 @@ func (s *Server) adminAudit(c *gin.Context) error {
 		resp.Items = rows[:limit]
 		resp.NextCursor = encodeCursor(adminAuditCursor{Seq: rows[limit-1].CaseSeq})
 	}
-	c.JSON(http.StatusOK, resp)
-	return nil
+	return reply(c, http.StatusOK, resp)
 }

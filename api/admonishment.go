@@ -88,6 +88,5 @@ func (s *Server) officialRestrictions(c *gin.Context) error {
 	if rows == nil {
 		rows = []schemas.Restriction{}
 	}
-	c.JSON(http.StatusOK, RestrictionsResponse{OfficialID: o.ID, At: now.UTC(), PromotionAllowed: allowed, Restrictions: rows})
-	return nil
+	return reply(c, http.StatusOK, RestrictionsResponse{OfficialID: o.ID, At: now.UTC(), PromotionAllowed: allowed, Restrictions: rows})
 }

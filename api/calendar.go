@@ -88,8 +88,7 @@ func (s *Server) getCalendar(c *gin.Context) error {
 	if err != nil {
 		return unavailable("load calendar", err)
 	}
-	c.JSON(http.StatusOK, res)
-	return nil
+	return reply(c, http.StatusOK, res)
 }
 
 // weekdayNames are the Chinese names of the days of the week.
@@ -213,6 +212,5 @@ func (s *Server) putCalendar(c *gin.Context) error {
 		"request_id", c.GetString(ctxRequestID), "official", principal(c).ID, "year", year,
 		"count", len(rows), "off", off, "workday", workday, "replaced", replaced,
 		"working_days", res.WorkingDays)
-	c.JSON(http.StatusOK, res)
-	return nil
+	return reply(c, http.StatusOK, res)
 }

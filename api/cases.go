@@ -78,8 +78,7 @@ func (s *Server) startCase(c *gin.Context, st caseStart) error {
 		return s.workflowError(c, caseID, err)
 	}
 	c.Header("Location", "/api/v1/cases/"+caseID)
-	c.JSON(http.StatusCreated, StartedCase{ID: caseID, Kind: st.Kind, Title: st.Title, RunID: run.GetRunID()})
-	return nil
+	return reply(c, http.StatusCreated, StartedCase{ID: caseID, Kind: st.Kind, Title: st.Title, RunID: run.GetRunID()})
 }
 
 // bindStart decodes the body of a start of kind into in once the caller may start it: first
@@ -233,8 +232,7 @@ func (s *Server) listCases(c *gin.Context) error {
 		rows = rows[:limit]
 	}
 	resp["items"] = rows
-	c.JSON(http.StatusOK, resp)
-	return nil
+	return reply(c, http.StatusOK, resp)
 }
 
 // kindParam reads ?kind=, a process kind ("" when absent).
@@ -339,8 +337,7 @@ func (s *Server) getCase(c *gin.Context) error {
 			resp.Timeline[i].Detail = json.RawMessage(e.Detail)
 		}
 	}
-	c.JSON(http.StatusOK, resp)
-	return nil
+	return reply(c, http.StatusOK, resp)
 }
 
 // caseState reads a case's state: from its row once the case has ended (the state it ended in,
@@ -385,12 +382,7 @@ func (s *Server) cancelCase(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	var state schemas.CaseState
-	if err := s.update(c, row.ID, schemas.UpdateCancelCase, id, schemas.CancelCaseRequest{Actor: actor(c), Reason: in.Reason}, &state); err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, state)
-	return nil
+	return s.act(c, row.ID, schemas.UpdateCancelCase, id, schemas.CancelCaseRequest{Actor: actor(c), Reason: in.Reason})
 }
 
 // AuditResponse is a case's audit trail with the result of checking its chain.
@@ -415,6 +407,5 @@ func (s *Server) caseAudit(c *gin.Context) error {
 		return unavailable("verify audit trail", err)
 	}
 	resp.Verified, resp.Problems = rep.OK(), rep.Problems
-	c.JSON(http.StatusOK, resp)
-	return nil
+	return reply(c, http.StatusOK, resp)
 }

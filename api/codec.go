@@ -77,6 +77,5 @@ func (s *Server) codec(c *gin.Context) error {
 		return problem(probBadRequest, "载荷无法"+what+"（密钥不符或内容已损坏）")
 	}
 	// The JSON the SDK's own codec handler answers with (converter.NewPayloadCodecHTTPHandler).
-	c.JSON(http.StatusOK, &commonpb.Payloads{Payloads: out})
-	return nil
+	return reply(c, http.StatusOK, &commonpb.Payloads{Payloads: out})
 }

@@ -54,8 +54,7 @@ func (s *Server) listNotifications(c *gin.Context) error {
 		resp["next_cursor"] = encodeCursor(notificationCursor{ID: items[limit-1].ID})
 	}
 	resp["items"] = items
-	c.JSON(http.StatusOK, resp)
-	return nil
+	return reply(c, http.StatusOK, resp)
 }
 
 // markNotificationRead marks one of the caller's notifications read. Marking it again keeps the
@@ -81,6 +80,5 @@ func (s *Server) markNotificationRead(c *gin.Context) error {
 	case err != nil:
 		return unavailable("load notification", err)
 	}
-	c.JSON(http.StatusOK, n)
-	return nil
+	return reply(c, http.StatusOK, n)
 }

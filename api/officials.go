@@ -28,8 +28,7 @@ func (s *Server) me(c *gin.Context) error {
 	for i, r := range p.Roles {
 		titles[i] = r.Title()
 	}
-	c.JSON(http.StatusOK, MeResponse{Official: p.Official, RoleTitles: titles, OrgUnit: p.OrgUnit, EngineView: s.mayViewEngine(p)})
-	return nil
+	return reply(c, http.StatusOK, MeResponse{Official: p.Official, RoleTitles: titles, OrgUnit: p.OrgUnit, EngineView: s.mayViewEngine(p)})
 }
 
 // listOrgUnits returns the org tree in path order, or the subtree under ?under=<id>.
@@ -49,8 +48,7 @@ func (s *Server) listOrgUnits(c *gin.Context) error {
 	if err := q.Find(&units).Error; err != nil {
 		return unavailable("list org units", err)
 	}
-	c.JSON(http.StatusOK, gin.H{"items": units})
-	return nil
+	return reply(c, http.StatusOK, gin.H{"items": units})
 }
 
 // listOfficials lists the officials in the caller's subtree; admins and supervisors only.
@@ -76,8 +74,7 @@ func (s *Server) listOfficials(c *gin.Context) error {
 	if err := q.Find(&list).Error; err != nil {
 		return unavailable("list officials", err)
 	}
-	c.JSON(http.StatusOK, gin.H{"items": list})
-	return nil
+	return reply(c, http.StatusOK, gin.H{"items": list})
 }
 
 // OfficialInput is the body of POST /api/v1/officials and PATCH /api/v1/officials/{id}; on
@@ -182,8 +179,7 @@ func (s *Server) createOfficial(c *gin.Context) error {
 	case err != nil:
 		return unavailable("create official", err)
 	}
-	c.JSON(http.StatusCreated, o)
-	return nil
+	return reply(c, http.StatusCreated, o)
 }
 
 func (s *Server) updateOfficial(c *gin.Context) error {
@@ -261,8 +257,7 @@ func (s *Server) updateOfficial(c *gin.Context) error {
 	if err != nil {
 		return unavailable("update official", err)
 	}
-	c.JSON(http.StatusOK, o)
-	return nil
+	return reply(c, http.StatusOK, o)
 }
 
 // sameRoles reports whether a and b hold the same roles, in any order.
@@ -345,6 +340,5 @@ func (s *Server) createOrgUnit(c *gin.Context) error {
 	case err != nil:
 		return unavailable("create org unit", err)
 	}
-	c.JSON(http.StatusCreated, unit)
-	return nil
+	return reply(c, http.StatusCreated, unit)
 }

@@ -151,6 +151,12 @@ func (s *Server) handle(h func(*gin.Context) error) gin.HandlerFunc {
 	}
 }
 
+// reply writes v as a handler's JSON answer.
+func reply(c *gin.Context, status int, v any) error {
+	c.JSON(status, v)
+	return nil
+}
+
 // fail answers err as a problem and stops the handler chain. A problemError answers as it
 // says; a failed dependency (dependencyError, db.ErrBusy, Temporal unavailable, a deadline)
 // is 503 with Retry-After; anything else is a 500. The causes of both go to the log only.
@@ -247,7 +253,11 @@ func bindJSON(c *gin.Context, v any) error {
 		if field == "" {
 			field = "(body)"
 		}
-		msg := fmt.Sprintf("类型不符：应为%s，实为JSON %s", jsonTypeName(typ.Type.Kind()), jsonValueName(typ.Value))
+		want, ok := jsonTypeNames[typ.Type.Kind()]
+		if !ok {
+			want = "数字"
+		}
+		msg := "类型不符：应为" + want
 		return problem(probBadRequest, "字段"+field+msg, FieldError{Field: field, Message: msg})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
@@ -259,32 +269,10 @@ func bindJSON(c *gin.Context, v any) error {
 
 var errTrailingData = errors.New("data after the JSON value")
 
-// jsonTypeName names, in Chinese, the JSON type a Go kind decodes from.
-func jsonTypeName(k reflect.Kind) string {
-	switch k {
-	case reflect.String:
-		return "字符串"
-	case reflect.Bool:
-		return "布尔值"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
-		return "数字"
-	case reflect.Slice, reflect.Array:
-		return "数组"
-	default:
-		return "对象"
-	}
-}
-
-// jsonValueName names, in Chinese, the kind of JSON value encoding/json reports.
-func jsonValueName(v string) string {
-	if name, ok := map[string]string{"string": "字符串", "number": "数字", "bool": "布尔值", "array": "数组", "object": "对象"}[v]; ok {
-		return name
-	}
-	if strings.HasPrefix(v, "number") {
-		return "数字"
-	}
-	return v
+// jsonTypeNames name, in Chinese, the JSON type each Go kind decodes from; the rest are numbers.
+var jsonTypeNames = map[reflect.Kind]string{
+	reflect.String: "字符串", reflect.Bool: "布尔值", reflect.Slice: "数组", reflect.Array: "数组",
+	reflect.Map: "对象", reflect.Struct: "对象", reflect.Interface: "任意值",
 }
 
 // sortFieldErrors orders field errors by field so answers are stable.

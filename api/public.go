@@ -195,8 +195,7 @@ func (s *Server) publicReportMaterial(c *gin.Context) error {
 	if err != nil {
 		return unavailable("store material", err) // or the conflict above: fail tells them apart
 	}
-	c.JSON(http.StatusCreated, gin.H{"status": "received", "message": "补充材料已收到。"})
-	return nil
+	return reply(c, http.StatusCreated, gin.H{"status": "received", "message": "补充材料已收到。"})
 }
 
 func randomCode(n int) string {

@@ -167,6 +167,5 @@ func (s *Server) fileObjection(c *gin.Context) error {
 	if err := s.update(c, row.ID, schemas.UpdateFileObjection, id, req, &o); err != nil {
 		return err
 	}
-	c.JSON(http.StatusCreated, o)
-	return nil
+	return reply(c, http.StatusCreated, o)
 }

@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -106,13 +105,8 @@ func (s *Server) addSubject(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	var state schemas.CaseState
 	req := schemas.AddSubjectRequest{Actor: actor(c), OfficialID: o.ID, Reason: strings.TrimSpace(in.Reason)}
-	if err := s.update(c, row.ID, schemas.UpdateAddSubject, id, req, &state); err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, state)
-	return nil
+	return s.act(c, row.ID, schemas.UpdateAddSubject, id, req)
 }
 
 // ExtendInput is the body of POST /api/v1/tasks/{id}/extend.
@@ -146,11 +140,6 @@ func (s *Server) extendTask(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	var state schemas.CaseState
 	req := schemas.ExtendTaskRequest{TaskID: t.ID, Actor: actor(c), WorkingDays: in.WorkingDays, Reason: strings.TrimSpace(in.Reason)}
-	if err := s.update(c, t.workflow(), schemas.UpdateExtendTask, id, req, &state); err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, state)
-	return nil
+	return s.act(c, t.workflow(), schemas.UpdateExtendTask, id, req)
 }

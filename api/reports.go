@@ -160,8 +160,7 @@ func (s *Server) registerReport(c *gin.Context) error {
 		return err
 	}
 	c.Header("Location", "/api/v1/reports/"+id)
-	c.JSON(http.StatusCreated, gin.H{"id": id, "case_id": id})
-	return nil
+	return reply(c, http.StatusCreated, gin.H{"id": id, "case_id": id})
 }
 
 type newReport struct {
@@ -280,8 +279,7 @@ func (s *Server) getReport(c *gin.Context) error {
 		}
 		resp.Reporter = &id
 	}
-	c.JSON(http.StatusOK, resp)
-	return nil
+	return reply(c, http.StatusOK, resp)
 }
 
 // mayReadReporter: only the receiving supervision office's intake clerks and supervisors.

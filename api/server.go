@@ -195,8 +195,7 @@ func (s *Server) readyz(c *gin.Context) error {
 	if len(failed) > 0 {
 		return problem(probUnavailable, "数据库或工作流引擎暂不可用", failed...)
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ready", "checks": checks})
-	return nil
+	return reply(c, http.StatusOK, gin.H{"status": "ready", "checks": checks})
 }
 
 func (s *Server) pingDB(ctx context.Context) error {

@@ -53,6 +53,5 @@ func (s *Server) setOfficialPassword(c *gin.Context) error {
 		return unavailable("set password", err)
 	}
 	s.log.InfoContext(c.Request.Context(), "web password set", "official", target.ID, "by", principal(c).ID)
-	c.JSON(http.StatusOK, PasswordAnswer{OfficialID: target.ID, TemporaryPassword: in.Password, MustChange: true})
-	return nil
+	return reply(c, http.StatusOK, PasswordAnswer{OfficialID: target.ID, TemporaryPassword: in.Password, MustChange: true})
 }

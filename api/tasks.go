@@ -140,8 +140,7 @@ func (s *Server) listTasks(c *gin.Context) error {
 		rows[i].PriorityLabel = priorityLabel(rows[i].Priority)
 	}
 	resp["items"] = rows
-	c.JSON(http.StatusOK, resp)
-	return nil
+	return reply(c, http.StatusOK, resp)
 }
 
 func parseDueBefore(v string) (time.Time, error) {
@@ -202,8 +201,7 @@ func (s *Server) getTask(c *gin.Context) error {
 			return err
 		}
 	}
-	c.JSON(http.StatusOK, t)
-	return nil
+	return reply(c, http.StatusOK, t)
 }
 
 // CompleteTaskInput is the body of POST /api/v1/tasks/{id}/complete.
@@ -228,13 +226,8 @@ func (s *Server) completeTask(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	var state schemas.CaseState
 	req := schemas.CompleteTaskRequest{TaskID: t.ID, Actor: actor(c), Decision: in.Decision, Form: in.Form, Comment: in.Comment}
-	if err := s.update(c, t.workflow(), schemas.UpdateCompleteTask, id, req, &state); err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, state)
-	return nil
+	return s.act(c, t.workflow(), schemas.UpdateCompleteTask, id, req)
 }
 
 func (s *Server) claimTask(c *gin.Context) error {
@@ -254,12 +247,7 @@ func (s *Server) taskAction(c *gin.Context, action, update string) error {
 	if err != nil {
 		return err
 	}
-	var state schemas.CaseState
-	if err := s.update(c, t.workflow(), update, id, schemas.TaskActionRequest{TaskID: t.ID, Actor: actor(c)}, &state); err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, state)
-	return nil
+	return s.act(c, t.workflow(), update, id, schemas.TaskActionRequest{TaskID: t.ID, Actor: actor(c)})
 }
 
 // ReassignInput is the body of POST /api/v1/tasks/{id}/reassign.
@@ -298,10 +286,5 @@ func (s *Server) reassignTask(c *gin.Context) error {
 		TaskID: t.ID, Actor: actor(c), Reason: in.Reason,
 		To: schemas.Actor{ID: to.ID, Name: to.Name, Roles: to.Roles, OrgUnitID: to.OrgUnitID, OrgPath: to.OrgUnit.Path},
 	}
-	var state schemas.CaseState
-	if err := s.update(c, t.workflow(), schemas.UpdateReassignTask, id, req, &state); err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, state)
-	return nil
+	return s.act(c, t.workflow(), schemas.UpdateReassignTask, id, req)
 }

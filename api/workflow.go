@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -71,6 +72,15 @@ func (s *Server) update(c *gin.Context, caseID, name, id string, arg, result any
 		return s.workflowError(c, caseID, err)
 	}
 	return nil
+}
+
+// act sends a workflow update that results in the case state, and answers 200 with it.
+func (s *Server) act(c *gin.Context, workflowID, name, id string, arg any) error {
+	var state schemas.CaseState
+	if err := s.update(c, workflowID, name, id, arg, &state); err != nil {
+		return err
+	}
+	return reply(c, http.StatusOK, state)
 }
 
 // workflowError turns what Temporal answered into a problem: a workflow's rejection by its
