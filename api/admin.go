@@ -22,12 +22,7 @@ import (
 //     (audit.AdminTrail): who, what, and the record before and after. `jiandu audit verify`
 //     checks it with the case trails; GET /api/v1/admin/audit lists the part that concerns the
 //     administrator's subtree.
-var (
-	probAdminScope = problemKind{"admin-scope", http.StatusForbidden, "超出本单位管理范围"}
-	probAdminSelf  = problemKind{"admin-self", http.StatusForbidden, "不能修改本人的角色或所属单位"}
-	probRootOnly   = problemKind{"root-admin-only", http.StatusForbidden, "仅限根单位管理员操作"}
-)
-
+//
 // Admin trail actions.
 const (
 	adminOfficialCreated = audit.AdminOfficialCreated
@@ -67,18 +62,18 @@ type adminAuditCursor struct {
 // adminAudit lists the admin trail rows whose scope reaches into the caller's subtree
 // (administrators only), newest first. ?action= narrows to one action, ?actor= to one
 // administrator.
-func (s *Server) adminAudit(c *gin.Context) {
-	if !requireRole(c, schemas.RoleAdmin) {
-		return
+func (s *Server) adminAudit(c *gin.Context) error {
+	if err := requireRole(c, schemas.RoleAdmin); err != nil {
+		return err
 	}
-	limit, ok := pageLimit(c)
-	if !ok {
-		return
+	limit, err := pageLimit(c)
+	if err != nil {
+		return err
 	}
 	var cur adminAuditCursor
-	hasCursor, ok := decodeCursor(c, &cur)
-	if !ok {
-		return
+	hasCursor, err := decodeCursor(c, &cur)
+	if err != nil {
+		return err
 	}
 	p := principal(c)
 	// Paths are "/root/.../unit/": one lies under p's unit exactly when p's path is a prefix
@@ -88,15 +83,13 @@ func (s *Server) adminAudit(c *gin.Context) {
 		audit.AdminTrail, "%"+escapeLike(p.OrgUnit.Path)+"%")
 	if a := c.Query("action"); a != "" {
 		if !slices.Contains(adminActions, a) {
-			abort(c, probValidation, "unknown action", FieldError{"action", "one of " + strings.Join(adminActions, ", ")})
-			return
+			return invalid("参数action无效", FieldError{"action", "操作类型须为以下之一：" + strings.Join(adminActions, "、")})
 		}
 		q = q.Where("action = ?", a)
 	}
 	if a := c.Query("actor"); a != "" {
 		if !validOfficialID.MatchString(a) && a != audit.BootstrapActor {
-			abort(c, probValidation, "invalid actor", FieldError{"actor", "an official id"})
-			return
+			return invalid("参数actor无效", FieldError{"actor", "须为人员账号"})
 		}
 		q = q.Where("actor = ?", a)
 	}
@@ -105,18 +98,16 @@ func (s *Server) adminAudit(c *gin.Context) {
 	}
 	var rows []schemas.AuditEvent
 	if err := q.Order("case_seq DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
-		s.unavailable(c, "list admin trail", err)
-		return
+		return unavailable("list admin trail", err)
 	}
 	rep, err := audit.VerifyCase(c.Request.Context(), s.db, audit.AdminTrail)
 	if err != nil {
-		s.unavailable(c, "verify admin trail", err)
-		return
+		return unavailable("verify admin trail", err)
 	}
 	resp := AdminAuditResponse{Verified: rep.OK(), Items: rows}
 	if len(rows) > limit {
 		resp.Items = rows[:limit]
 		resp.NextCursor = encodeCursor(adminAuditCursor{Seq: rows[limit-1].CaseSeq})
 	}
-	c.JSON(http.StatusOK, resp)
+	return reply(c, http.StatusOK, resp)
 }

@@ -17,25 +17,25 @@ import (
 
 // startAdmonishment starts an admonishment case (诫勉) proposed directly or from a report's
 // verification; inquiries start theirs themselves.
-func (s *Server) startAdmonishment(c *gin.Context) {
+func (s *Server) startAdmonishment(c *gin.Context) error {
 	var in CadreCaseInput
-	cc, ok := s.bindCadreCase(c, &in, "admonishment", func(errs []FieldError) []FieldError {
+	cc, err := s.bindCadreCase(c, schemas.KindAdmonishment, &in, func(errs []FieldError) []FieldError {
 		if in.Source == "" {
 			in.Source = schemas.AdmSourceDirect
 		}
 		if !slices.Contains(schemas.AdmonishmentSources, in.Source) {
-			errs = append(errs, FieldError{"source", "direct, report or inquiry"})
+			errs = append(errs, FieldError{"source", "来源须为direct（直接提出）、report（举报查核）或inquiry（函询）"})
 		}
 		return errs
 	})
-	if !ok {
-		return
+	if err != nil {
+		return err
 	}
 	p := principal(c)
 	if cc.title == "" {
 		cc.title = "诫勉：" + cc.cadre.Name
 	}
-	s.startCase(c, caseStart{
+	return s.startCase(c, caseStart{
 		Kind: schemas.KindAdmonishment, Title: cc.title, OrgUnit: cc.unit,
 		Details: fmt.Sprintf("**被诫勉人**：%s（%s，%s）", cc.cadre.Name, cc.cadre.ID, cc.cadreUnit.Name),
 		Input: func(id string) any {
@@ -59,7 +59,7 @@ type RestrictionsResponse struct {
 // officialRestrictions answers whether an official may be promoted now, and what holds them
 // back. The official sees their own; supervisors, leaders, the cadre section and admins those
 // of their org subtree; anyone else gets 404.
-func (s *Server) officialRestrictions(c *gin.Context) {
+func (s *Server) officialRestrictions(c *gin.Context) error {
 	ctx := c.Request.Context()
 	p := principal(c)
 	id := c.Param("id")
@@ -71,26 +71,22 @@ func (s *Server) officialRestrictions(c *gin.Context) {
 	}
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
-		abort(c, probNotFound, "no official "+id)
-		return
+		return problem(probNotFound, "人员 "+id+" 不存在")
 	case err != nil:
-		s.unavailable(c, "load official", err)
-		return
+		return unavailable("load official", err)
 	}
 	overseer := p.Roles.Has(schemas.RoleSupervisor) || p.Roles.Has(schemas.RoleLeader) ||
 		p.Roles.Has(schemas.RoleCadreSection) || p.Roles.Has(schemas.RoleAdmin)
 	if p.ID != o.ID && !(overseer && p.InSubtree(unit.Path)) {
-		abort(c, probNotFound, "no official "+id)
-		return
+		return problem(probNotFound, "人员 "+id+" 不存在")
 	}
 	now := time.Now()
 	allowed, rows, err := restrictions.PromotionAllowed(ctx, s.db, o.ID, now)
 	if err != nil {
-		s.unavailable(c, "load restrictions", err)
-		return
+		return unavailable("load restrictions", err)
 	}
 	if rows == nil {
 		rows = []schemas.Restriction{}
 	}
-	c.JSON(http.StatusOK, RestrictionsResponse{OfficialID: o.ID, At: now.UTC(), PromotionAllowed: allowed, Restrictions: rows})
+	return reply(c, http.StatusOK, RestrictionsResponse{OfficialID: o.ID, At: now.UTC(), PromotionAllowed: allowed, Restrictions: rows})
 }

@@ -43,15 +43,14 @@ type CalendarInput struct {
 }
 
 // calendarYear reads :year, answering 422 naming "year" when it is not a year in range.
-func calendarYear(c *gin.Context) (int, bool) {
+func calendarYear(c *gin.Context) (int, error) {
 	raw := c.Param("year")
 	year, err := strconv.Atoi(raw)
 	if !calendarYearParam.MatchString(raw) || err != nil || year < calendarMinYear || year > calendarMaxYear {
-		msg := fmt.Sprintf("want a year from %d to %d", calendarMinYear, calendarMaxYear)
-		abort(c, probValidation, fmt.Sprintf("invalid year %q", raw), FieldError{Field: "year", Message: msg})
-		return 0, false
+		msg := fmt.Sprintf("年份须为%d至%d之间的四位数", calendarMinYear, calendarMaxYear)
+		return 0, invalid(fmt.Sprintf("年份%q无效", raw), FieldError{Field: "year", Message: msg})
 	}
-	return year, true
+	return year, nil
 }
 
 // yearRange is the first and last YYYY-MM-DD of year; dates compare as strings.
@@ -78,20 +77,22 @@ func loadCalendarYear(db *gorm.DB, year int) (CalendarResponse, error) {
 }
 
 // getCalendar answers one year of the working-day calendar to any official.
-func (s *Server) getCalendar(c *gin.Context) {
-	year, ok := calendarYear(c)
-	if !ok {
-		return
+func (s *Server) getCalendar(c *gin.Context) error {
+	year, err := calendarYear(c)
+	if err != nil {
+		return err
 	}
 	// The request's context, not c: gin recycles c for the next request while the SQLite
 	// driver may still be watching the context's Done channel.
 	res, err := loadCalendarYear(s.db.WithContext(c.Request.Context()), year)
 	if err != nil {
-		s.unavailable(c, "load calendar", err)
-		return
+		return unavailable("load calendar", err)
 	}
-	c.JSON(http.StatusOK, res)
+	return reply(c, http.StatusOK, res)
 }
+
+// weekdayNames are the Chinese names of the days of the week.
+var weekdayNames = [...]string{"星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"}
 
 // validateCalendarDays checks a year's entries, one FieldError per offending field, in the
 // order of the entries. The checks are those of calendar.New plus: the date lies in year, a
@@ -99,10 +100,10 @@ func (s *Server) getCalendar(c *gin.Context) {
 // already a working day (Monday to Friday).
 func validateCalendarDays(year int, days *[]calendar.Day) []FieldError {
 	if days == nil {
-		return []FieldError{{"days", "required: the year's entries (an empty list clears the year)"}}
+		return []FieldError{{"days", "必填：该年的全部条目（空数组表示清空该年）"}}
 	}
 	if n := len(*days); n > calendarMaxDays {
-		return []FieldError{{"days", fmt.Sprintf("%d entries: at most %d", n, calendarMaxDays)}}
+		return []FieldError{{"days", fmt.Sprintf("共%d条，最多%d条", n, calendarMaxDays)}}
 	}
 	var errs []FieldError
 	seen := make(map[string]int, len(*days))
@@ -111,12 +112,12 @@ func validateCalendarDays(year int, days *[]calendar.Day) []FieldError {
 		t, err := time.Parse("2006-01-02", d.Date)
 		switch {
 		case err != nil:
-			errs = append(errs, FieldError{field("date"), fmt.Sprintf("%q: want a date YYYY-MM-DD", d.Date)})
+			errs = append(errs, FieldError{field("date"), fmt.Sprintf("%q不是有效日期，应为YYYY-MM-DD", d.Date)})
 		case t.Year() != year:
-			errs = append(errs, FieldError{field("date"), fmt.Sprintf("%s is not in %d", d.Date, year)})
+			errs = append(errs, FieldError{field("date"), fmt.Sprintf("%s不在%d年内", d.Date, year)})
 		default:
 			if j, dup := seen[d.Date]; dup {
-				errs = append(errs, FieldError{field("date"), fmt.Sprintf("%s is entered twice (also days[%d])", d.Date, j)})
+				errs = append(errs, FieldError{field("date"), fmt.Sprintf("%s重复录入（另见days[%d]）", d.Date, j)})
 			} else {
 				seen[d.Date] = i
 			}
@@ -127,14 +128,14 @@ func validateCalendarDays(year int, days *[]calendar.Day) []FieldError {
 			if err == nil {
 				if wd := t.Weekday(); wd != time.Saturday && wd != time.Sunday {
 					errs = append(errs, FieldError{field("kind"), fmt.Sprintf(
-						"%s is a %s, a working day already: %q is for make-up Saturdays and Sundays (调休上班)", d.Date, wd, calendar.Workday)})
+						"%s是%s，本就是工作日：%q只用于调休上班的周六、周日", d.Date, weekdayNames[wd], calendar.Workday)})
 				}
 			}
 		default:
-			errs = append(errs, FieldError{field("kind"), fmt.Sprintf("%q: want %q or %q", d.Kind, calendar.Off, calendar.Workday)})
+			errs = append(errs, FieldError{field("kind"), fmt.Sprintf("%q无效，应为%q（放假）或%q（调休上班）", d.Kind, calendar.Off, calendar.Workday)})
 		}
 		if n := utf8.RuneCountInString(strings.TrimSpace(d.Name)); n > calendarMaxNameLen {
-			errs = append(errs, FieldError{field("name"), fmt.Sprintf("%d characters: at most %d", n, calendarMaxNameLen)})
+			errs = append(errs, FieldError{field("name"), fmt.Sprintf("共%d个字符，不得超过%d个", n, calendarMaxNameLen)})
 		}
 	}
 	return errs
@@ -143,25 +144,23 @@ func validateCalendarDays(year int, days *[]calendar.Day) []FieldError {
 // putCalendar replaces one year of the calendar (an administrator of the root org unit: the
 // calendar is region-wide). Deadlines already computed keep their values: workflows record
 // them in history through the ComputeDeadline activity.
-func (s *Server) putCalendar(c *gin.Context) {
-	if !requireRole(c, schemas.RoleAdmin) {
-		return
+func (s *Server) putCalendar(c *gin.Context) error {
+	if err := requireRole(c, schemas.RoleAdmin); err != nil {
+		return err
 	}
 	if p := principal(c); p.OrgUnit.ParentID != nil {
-		abort(c, probRootOnly, "the working-day calendar applies to the whole region: only an administrator of the root org unit replaces it")
-		return
+		return problem(probRootOnly, "工作日历适用于全区，只有根单位的管理员可以修改")
 	}
-	year, ok := calendarYear(c)
-	if !ok {
-		return
+	year, err := calendarYear(c)
+	if err != nil {
+		return err
 	}
 	var in CalendarInput
-	if !bindJSON(c, &in) {
-		return
+	if err := bindJSON(c, &in); err != nil {
+		return err
 	}
 	if errs := validateCalendarDays(year, in.Days); len(errs) > 0 {
-		abort(c, probValidation, fmt.Sprintf("invalid calendar for %d: %d problem(s)", year, len(errs)), errs...)
-		return
+		return invalid(fmt.Sprintf("%d年工作日历有%d处错误", year, len(errs)), errs...)
 	}
 	rows := make([]schemas.Holiday, len(*in.Days))
 	var off, workday int
@@ -178,7 +177,7 @@ func (s *Server) putCalendar(c *gin.Context) {
 		res      CalendarResponse
 		replaced int64
 	)
-	err := s.db.WithContext(c.Request.Context()).Transaction(func(tx *gorm.DB) error {
+	err = s.db.WithContext(c.Request.Context()).Transaction(func(tx *gorm.DB) error {
 		if tx.Dialector.Name() == "postgres" {
 			// Two admins saving the same year at once: the second waits and then replaces
 			// the first's rows, instead of failing on their primary keys.
@@ -207,12 +206,11 @@ func (s *Server) putCalendar(c *gin.Context) {
 			AdminChange{Target: fmt.Sprintf("calendar/%d", year), Before: before.Days, After: res.Days})
 	})
 	if err != nil {
-		s.unavailable(c, "save calendar", err)
-		return
+		return unavailable("save calendar", err)
 	}
 	s.log.InfoContext(c.Request.Context(), "calendar year replaced",
 		"request_id", c.GetString(ctxRequestID), "official", principal(c).ID, "year", year,
 		"count", len(rows), "off", off, "workday", workday, "replaced", replaced,
 		"working_days", res.WorkingDays)
-	c.JSON(http.StatusOK, res)
+	return reply(c, http.StatusOK, res)
 }

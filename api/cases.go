@@ -35,30 +35,31 @@ type caseStart struct {
 	OrgUnit schemas.OrgUnit
 	Details string              // static details for the Temporal UI (markdown)
 	Input   func(id string) any // the workflow input, given the case id
-	// Claim, when set, runs once the case has its number and before its workflow starts: it
-	// answers the request itself (a conflict) and returns false to start nothing.
-	Claim func(caseID string) bool
+	// Claim, when set, runs once the case has its number and before its workflow starts; its
+	// error (a conflict) is the answer and nothing starts.
+	Claim func(caseID string) error
 }
 
 // startCase numbers the case and starts its workflow. With an Idempotency-Key a retried start
 // gets the same number, and Temporal (USE_EXISTING on the same workflow id) starts nothing new.
-func (s *Server) startCase(c *gin.Context, st caseStart) {
+func (s *Server) startCase(c *gin.Context, st caseStart) error {
 	ctx := c.Request.Context()
 	p := principal(c)
-	key, ok := idempotencyKey(c)
-	if !ok {
-		return
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
 	}
 	if key != "" {
 		key = p.ID + "/" + key
 	}
 	caseID, err := caseno.Next(ctx, s.db, st.Kind, key, p.ID)
 	if err != nil {
-		s.unavailable(c, "number the case", err)
-		return
+		return unavailable("number the case", err)
 	}
-	if st.Claim != nil && !st.Claim(caseID) {
-		return
+	if st.Claim != nil {
+		if err := st.Claim(caseID); err != nil {
+			return err
+		}
 	}
 	run, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       caseID,
@@ -74,11 +75,41 @@ func (s *Server) startCase(c *gin.Context, st caseStart) {
 		),
 	}, st.Kind.WorkflowType(), st.Input(caseID))
 	if err != nil {
-		s.workflowError(c, caseID, err)
-		return
+		return s.workflowError(c, caseID, err)
 	}
 	c.Header("Location", "/api/v1/cases/"+caseID)
-	c.JSON(http.StatusCreated, StartedCase{ID: caseID, Kind: st.Kind, Title: st.Title, RunID: run.GetRunID()})
+	return reply(c, http.StatusCreated, StartedCase{ID: caseID, Kind: st.Kind, Title: st.Title, RunID: run.GetRunID()})
+}
+
+// bindStart decodes the body of a start of kind into in once the caller may start it: first
+// their roles (before the body is read, so a caller who may not start a case of kind gets 403
+// whatever they send), then the office the body names (*office, the caller's own by default).
+func bindStart(c *gin.Context, kind schemas.CaseKind, in any, office *string) error {
+	if err := startRefused(c, kind); err != nil {
+		return err
+	}
+	if err := bindJSON(c, in); err != nil {
+		return err
+	}
+	if *office == "" {
+		*office = principal(c).OrgUnitID
+	}
+	if !kind.MayStart(actor(c), *office) {
+		return startForbidden(kind)
+	}
+	return nil
+}
+
+// startRefused is a 403 unless the caller holds a role that starts cases of kind.
+func startRefused(c *gin.Context, kind schemas.CaseKind) error {
+	if !principal(c).Roles.HasAny(kind.Rights().Start) {
+		return startForbidden(kind)
+	}
+	return nil
+}
+
+func startForbidden(kind schemas.CaseKind) error {
+	return problem(probForbidden, fmt.Sprintf("%s由本组织部门的%s发起", kind.Title(), roleTitles(kind.Rights().Start)))
 }
 
 // parsePriority reads a start request's priority: normal (普通, the default) or urgent (加急).
@@ -89,37 +120,53 @@ func parsePriority(errs []FieldError, v string) (schemas.Priority, []FieldError)
 	case "urgent":
 		return schemas.PriorityUrgent, errs
 	}
-	return schemas.PriorityNormal, append(errs, FieldError{"priority", "normal or urgent"})
+	return schemas.PriorityNormal, append(errs, FieldError{"priority", "紧急程度须为normal（普通）或urgent（加急）"})
 }
 
-// organization loads the organization department a case is run by.
-func (s *Server) organization(c *gin.Context, errs []FieldError, id string) (*schemas.OrgUnit, []FieldError) {
+// organization loads the organization department a case is run by. An unknown or other unit
+// is a field error; a failed lookup is the error.
+func (s *Server) organization(c *gin.Context, errs []FieldError, id string) (*schemas.OrgUnit, []FieldError, error) {
 	var unit schemas.OrgUnit
-	if err := s.db.WithContext(c.Request.Context()).First(&unit, "id = ?", id).Error; err != nil {
-		return nil, append(errs, FieldError{"org_unit_id", "unknown org unit"})
+	err := s.db.WithContext(c.Request.Context()).First(&unit, "id = ?", id).Error
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return nil, append(errs, FieldError{"org_unit_id", "办理单位不存在"}), nil
+	case err != nil:
+		return nil, errs, unavailable("load org unit", err)
+	case unit.Kind != schemas.OrgKindOrganization:
+		return nil, append(errs, FieldError{"org_unit_id", "办理单位须为组织部门"}), nil
 	}
-	if unit.Kind != schemas.OrgKindOrganization {
-		return nil, append(errs, FieldError{"org_unit_id", "must be an organization department"})
-	}
-	return &unit, errs
+	return &unit, errs, nil
+}
+
+// orgKindNames are the Chinese names of the kinds of org unit, for field messages.
+var orgKindNames = map[schemas.OrgKind]string{
+	schemas.OrgKindOrganization: "组织部门", schemas.OrgKindDiscipline: "纪委监委", schemas.OrgKindAudit: "审计机关",
+	schemas.OrgKindHR: "人社部门", schemas.OrgKindEstablishment: "编办", schemas.OrgKindUnit: "基层单位",
 }
 
 // officialIn loads an enabled official serving in the org subtree of org (at a unit of kind,
-// when kind is set), with their org unit.
-func (s *Server) officialIn(c *gin.Context, errs []FieldError, field, id string, org *schemas.OrgUnit, kind schemas.OrgKind) (*schemas.Official, *schemas.OrgUnit, []FieldError) {
+// when kind is set), with their org unit. An unknown official or one serving elsewhere is a
+// field error; a failed lookup is the error.
+func (s *Server) officialIn(c *gin.Context, errs []FieldError, field, id string, org *schemas.OrgUnit, kind schemas.OrgKind) (*schemas.Official, *schemas.OrgUnit, []FieldError, error) {
 	var o schemas.Official
 	var u schemas.OrgUnit
 	db := s.db.WithContext(c.Request.Context())
-	if id == "" || db.First(&o, "id = ? AND disabled = ?", id, false).Error != nil || db.First(&u, "id = ?", o.OrgUnitID).Error != nil {
-		return nil, nil, append(errs, FieldError{field, "unknown official"})
+	err := db.First(&o, "id = ? AND disabled = ?", id, false).Error
+	if err == nil {
+		err = db.First(&u, "id = ?", o.OrgUnitID).Error
 	}
-	if org != nil && !strings.HasPrefix(u.Path, org.Path) {
-		return nil, nil, append(errs, FieldError{field, "must serve within the organization department's jurisdiction"})
+	switch {
+	case id == "" || errors.Is(err, gorm.ErrRecordNotFound):
+		return nil, nil, append(errs, FieldError{field, "人员不存在或已停用"}), nil
+	case err != nil:
+		return nil, nil, errs, unavailable("load official", err)
+	case org != nil && !strings.HasPrefix(u.Path, org.Path):
+		return nil, nil, append(errs, FieldError{field, "须为该组织部门管辖范围内的人员"}), nil
+	case kind != "" && u.Kind != kind:
+		return nil, nil, append(errs, FieldError{field, "须为在" + orgKindNames[kind] + "任职的人员"}), nil
 	}
-	if kind != "" && u.Kind != kind {
-		return nil, nil, append(errs, FieldError{field, "must serve at a unit (" + string(kind) + ")"})
-	}
-	return &o, &u, errs
+	return &o, &u, errs, nil
 }
 
 // visibleCases restricts a case query to what the official may see: cases of their org
@@ -136,31 +183,30 @@ type caseCursor struct {
 }
 
 // listCases lists visible cases, newest first.
-func (s *Server) listCases(c *gin.Context) {
+func (s *Server) listCases(c *gin.Context) error {
 	p := principal(c)
-	limit, ok := pageLimit(c)
-	if !ok {
-		return
+	limit, err := pageLimit(c)
+	if err != nil {
+		return err
 	}
 	q := s.visibleCases(s.db.WithContext(c.Request.Context()).Model(&schemas.Case{}).Select("cases.*"), p)
-	recused, ok := s.subjectCases(c, p.ID)
-	if !ok {
-		return
+	recused, err := s.subjectCases(c, p.ID)
+	if err != nil {
+		return err
 	}
 	if len(recused) > 0 {
 		q = q.Where("cases.id NOT IN ?", recused) // 回避: never the official's own cases
 	}
-	if kind := schemas.CaseKind(c.Query("kind")); kind != "" {
-		if !kind.Valid() {
-			abort(c, probValidation, "unknown kind", FieldError{"kind", "unknown process " + string(kind)})
-			return
-		}
+	kind, err := kindParam(c)
+	if err != nil {
+		return err
+	}
+	if kind != "" {
 		q = q.Where("cases.kind = ?", kind)
 	}
 	if st := schemas.CaseStatus(c.Query("status")); st != "" {
 		if st != schemas.CaseOpen && st != schemas.CaseClosed && st != schemas.CaseCancelled && st != schemas.CaseTerminated {
-			abort(c, probValidation, "unknown status", FieldError{"status", "open, closed, cancelled or terminated"})
-			return
+			return invalid("参数status无效", FieldError{"status", "案件状态须为open、closed、cancelled或terminated"})
 		}
 		q = q.Where("cases.status = ?", st)
 	}
@@ -168,17 +214,16 @@ func (s *Server) listCases(c *gin.Context) {
 		q = q.Where("cases.org_unit_id = ?", org)
 	}
 	var cur caseCursor
-	has, ok := decodeCursor(c, &cur)
-	if !ok {
-		return
+	has, err := decodeCursor(c, &cur)
+	if err != nil {
+		return err
 	}
 	if has {
 		q = q.Where("cases.created_at < ? OR (cases.created_at = ? AND cases.id < ?)", cur.CreatedAt.UTC(), cur.CreatedAt.UTC(), cur.ID)
 	}
 	var rows []schemas.Case
 	if err := q.Order("cases.created_at DESC, cases.id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
-		s.unavailable(c, "list cases", err)
-		return
+		return unavailable("list cases", err)
 	}
 	resp := gin.H{}
 	if len(rows) > limit {
@@ -187,27 +232,34 @@ func (s *Server) listCases(c *gin.Context) {
 		rows = rows[:limit]
 	}
 	resp["items"] = rows
-	c.JSON(http.StatusOK, resp)
+	return reply(c, http.StatusOK, resp)
+}
+
+// kindParam reads ?kind=, a process kind ("" when absent).
+func kindParam(c *gin.Context) (schemas.CaseKind, error) {
+	kind := schemas.CaseKind(c.Query("kind"))
+	if kind != "" && !kind.Valid() {
+		return "", invalid("参数kind无效", FieldError{"kind", "没有名为" + string(kind) + "的业务流程"})
+	}
+	return kind, nil
 }
 
 // loadCaseFor reads a case the official may see; anything else is 404.
-func (s *Server) loadCaseFor(c *gin.Context) (*schemas.Case, bool) {
+func (s *Server) loadCaseFor(c *gin.Context) (*schemas.Case, error) {
 	var row schemas.Case
 	err := s.visibleCases(s.db.WithContext(c.Request.Context()).Model(&schemas.Case{}).Select("cases.*"), principal(c)).
 		Where("cases.id = ?", c.Param("id")).Take(&row).Error
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
-		abort(c, probNotFound, "no case "+c.Param("id"))
-		return nil, false
+		return nil, problem(probNotFound, "案件 "+c.Param("id")+" 不存在")
 	case err != nil:
-		s.unavailable(c, "load case", err)
-		return nil, false
+		return nil, unavailable("load case", err)
 	}
 	c.Set(ctxCaseID, row.ID)
-	if !s.recusedRead(c, row.ID, "") {
-		return nil, false
+	if err := s.recusedRead(c, row.ID, ""); err != nil {
+		return nil, err
 	}
-	return &row, true
+	return &row, nil
 }
 
 // TimelineEvent is one audit event in a case's timeline.
@@ -238,10 +290,10 @@ type TransferredReport struct {
 	Materials []schemas.ReportMaterial `json:"materials"`
 }
 
-func (s *Server) getCase(c *gin.Context) {
-	row, ok := s.loadCaseFor(c)
-	if !ok {
-		return
+func (s *Server) getCase(c *gin.Context) error {
+	row, err := s.loadCaseFor(c)
+	if err != nil {
+		return err
 	}
 	ended := s.reconcile(c.Request.Context(), row)
 	resp := CaseResponse{Case: *row}
@@ -258,29 +310,25 @@ func (s *Server) getCase(c *gin.Context) {
 				resp.State.Tasks[i].Status = schemas.TaskCancelled
 			}
 		}
-	} else if !s.caseState(c, row, &resp.State) {
-		return
+	} else if err := s.caseState(c, row, &resp.State); err != nil {
+		return err
 	}
 	if t := resp.State.Transfer; row.Kind == schemas.KindTransfer && t != nil {
 		resp.Report = &TransferredReport{Materials: []schemas.ReportMaterial{}}
 		db := s.db.WithContext(c.Request.Context())
 		if err := db.First(&resp.Report.Report, "id = ?", t.ParentCaseID).Error; err != nil {
-			s.unavailable(c, "load transferred report", err)
-			return
+			return unavailable("load transferred report", err)
 		}
 		if err := db.Where("report_id = ?", t.ParentCaseID).Order("id").Find(&resp.Report.Materials).Error; err != nil {
-			s.unavailable(c, "load transferred material", err)
-			return
+			return unavailable("load transferred material", err)
 		}
 	}
 	if err := s.db.WithContext(c.Request.Context()).Where("case_id = ?", row.ID).Order("created_at, id").Find(&resp.Tasks).Error; err != nil {
-		s.unavailable(c, "load tasks", err)
-		return
+		return unavailable("load tasks", err)
 	}
 	var events []schemas.AuditEvent
 	if err := s.db.WithContext(c.Request.Context()).Where("case_id = ?", row.ID).Order("case_seq").Find(&events).Error; err != nil {
-		s.unavailable(c, "load timeline", err)
-		return
+		return unavailable("load timeline", err)
 	}
 	resp.Timeline = make([]TimelineEvent, len(events))
 	for i, e := range events {
@@ -289,29 +337,27 @@ func (s *Server) getCase(c *gin.Context) {
 			resp.Timeline[i].Detail = json.RawMessage(e.Detail)
 		}
 	}
-	c.JSON(http.StatusOK, resp)
+	return reply(c, http.StatusOK, resp)
 }
 
 // caseState reads a case's state: from its row once the case has ended (the state it ended in,
 // stored by the workflow, readable for as long as the row is kept, whatever Temporal's
 // retention), else by asking the running workflow.
-func (s *Server) caseState(c *gin.Context, row *schemas.Case, state *schemas.CaseState) bool {
+func (s *Server) caseState(c *gin.Context, row *schemas.Case, state *schemas.CaseState) error {
 	if row.Status != schemas.CaseOpen && row.FinalState != "" {
 		if err := json.Unmarshal([]byte(row.FinalState), state); err != nil {
-			s.unavailable(c, "decode final state", err)
-			return false
+			return fmt.Errorf("decode the final state of %s: %w", row.ID, err)
 		}
-		return true
+		return nil
 	}
 	v, err := s.temporal.QueryWorkflow(c.Request.Context(), row.ID, "", schemas.QueryCaseState)
 	if err == nil {
 		err = v.Get(state)
 	}
 	if err != nil {
-		s.workflowError(c, row.ID, err)
-		return false
+		return s.workflowError(c, row.ID, err)
 	}
-	return true
+	return nil
 }
 
 // CancelInput is the body of POST /api/v1/cases/{id}/cancel.
@@ -319,23 +365,24 @@ type CancelInput struct {
 	Reason string `json:"reason"`
 }
 
-func (s *Server) cancelCase(c *gin.Context) {
-	row, ok := s.loadCaseFor(c)
-	if !ok {
-		return
+func (s *Server) cancelCase(c *gin.Context) error {
+	row, err := s.loadCaseFor(c)
+	if err != nil {
+		return err
+	}
+	// The roles first, before the body; the workflow checks the office (schemas.CaseRights).
+	if err := requireRole(c, row.Kind.Rights().Cancel...); err != nil {
+		return err
 	}
 	var in CancelInput
-	if !bindJSON(c, &in) {
-		return
+	if err := bindJSON(c, &in); err != nil {
+		return err
 	}
-	id, ok := updateID(c, "cancel", row.ID, true)
-	if !ok {
-		return
+	id, err := updateID(c, "cancel", row.ID, true)
+	if err != nil {
+		return err
 	}
-	var state schemas.CaseState
-	if s.update(c, row.ID, schemas.UpdateCancelCase, id, schemas.CancelCaseRequest{Actor: actor(c), Reason: in.Reason}, &state) {
-		c.JSON(http.StatusOK, state)
-	}
+	return s.act(c, row.ID, schemas.UpdateCancelCase, id, schemas.CancelCaseRequest{Actor: actor(c), Reason: in.Reason})
 }
 
 // AuditResponse is a case's audit trail with the result of checking its chain.
@@ -346,21 +393,19 @@ type AuditResponse struct {
 	Events   []schemas.AuditEvent `json:"events"`
 }
 
-func (s *Server) caseAudit(c *gin.Context) {
-	row, ok := s.loadCaseFor(c)
-	if !ok {
-		return
+func (s *Server) caseAudit(c *gin.Context) error {
+	row, err := s.loadCaseFor(c)
+	if err != nil {
+		return err
 	}
 	resp := AuditResponse{CaseID: row.ID}
 	if err := s.db.WithContext(c.Request.Context()).Where("case_id = ?", row.ID).Order("case_seq").Find(&resp.Events).Error; err != nil {
-		s.unavailable(c, "load audit trail", err)
-		return
+		return unavailable("load audit trail", err)
 	}
 	rep, err := audit.VerifyCase(c.Request.Context(), s.db, row.ID)
 	if err != nil {
-		s.unavailable(c, "verify audit trail", err)
-		return
+		return unavailable("verify audit trail", err)
 	}
 	resp.Verified, resp.Problems = rep.OK(), rep.Problems
-	c.JSON(http.StatusOK, resp)
+	return reply(c, http.StatusOK, resp)
 }

@@ -24,14 +24,12 @@ import (
 
 const textDetail = "请求中的文本未通过校验：含有控制字符、超出长度或只含不可见字符"
 
-// checkBodyText applies the rule to a decoded body. It answers 422 itself, and reports false,
-// when a field breaks it.
-func checkBodyText(c *gin.Context, body any) bool {
+// checkBodyText applies the rule to a decoded body: a 422 naming every field that breaks it.
+func checkBodyText(c *gin.Context, body any) error {
 	if errs := cleanBody(requestSchema(c.Request.Method, c.FullPath()), body); len(errs) > 0 {
-		abort(c, probValidation, textDetail, errs...)
-		return false
+		return invalid(textDetail, errs...)
 	}
-	return true
+	return nil
 }
 
 // apiDoc is openapi.yaml, parsed once.
@@ -168,7 +166,7 @@ func fieldName(path string) string {
 
 // cleanParams refuses a path or query parameter that breaks the rule, before any handler
 // reads it (and before it can reach the database).
-func (s *Server) cleanParams(c *gin.Context) {
+func (s *Server) cleanParams(c *gin.Context) error {
 	var errs []FieldError
 	for _, p := range c.Params {
 		if msg := text.Check(p.Value, 0, 0); msg != "" {
@@ -188,9 +186,8 @@ func (s *Server) cleanParams(c *gin.Context) {
 		}
 	}
 	if len(errs) > 0 {
-		sortFieldErrors(errs)
-		abort(c, probValidation, "请求参数含有控制字符", errs...)
-		return
+		return invalid("请求参数含有控制字符", errs...)
 	}
 	c.Next()
+	return nil
 }

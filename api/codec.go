@@ -1,22 +1,16 @@
 package api
 
 import (
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
-	"go.temporal.io/sdk/converter"
-
-	"github.com/jiandu/jiandu/schemas"
+	commonpb "go.temporal.io/api/common/v1"
+	"google.golang.org/protobuf/encoding/protojson"
 )
-
-func roleList(roles []schemas.Role) string {
-	names := make([]string, len(roles))
-	for i, r := range roles {
-		names[i] = string(r)
-	}
-	return strings.Join(names, ", ")
-}
 
 // codecCORS lets the Temporal UI (its configured origin only) call the codec endpoint with the
 // official's token; preflight requests are answered here, before authentication.
@@ -55,14 +49,33 @@ func (s *Server) mayViewEngine(p *Principal) bool {
 
 // codec serves Temporal's remote codec protocol (/codec/encode, /codec/decode) to the officials
 // who may view the engine (mayViewEngine).
-func (s *Server) codec(c *gin.Context) {
+func (s *Server) codec(c *gin.Context) error {
 	if !s.mayViewEngine(principal(c)) {
-		abort(c, probForbidden, "the workflow engine's view is for the root office's "+roleList(s.reports.EngineViewRoles))
-		return
+		return problem(probForbidden, "流程引擎视图仅供根单位的"+roleTitles(s.reports.EngineViewRoles)+"使用")
 	}
 	if s.reports.PayloadCodec == nil {
-		abort(c, probNotFound, "payload encryption is not configured (JIANDU_PAYLOAD_KEYS)")
-		return
+		return problem(probNotFound, "未配置载荷加密（JIANDU_PAYLOAD_KEYS），没有编解码服务")
 	}
-	converter.NewPayloadCodecHTTPHandler(s.reports.PayloadCodec).ServeHTTP(c.Writer, c.Request)
+	raw, err := io.ReadAll(c.Request.Body)
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return problem(probTooLarge, fmt.Sprintf("请求体超过%d字节的上限", tooLarge.Limit))
+	case err != nil:
+		return problem(probBadRequest, "无法读取请求体")
+	}
+	var in commonpb.Payloads
+	if err := protojson.Unmarshal(raw, &in); err != nil {
+		return problem(probBadRequest, "请求体须为Temporal载荷列表（{\"payloads\": [...]}）")
+	}
+	transform, what := s.reports.PayloadCodec.Decode, "解密"
+	if strings.HasSuffix(c.FullPath(), "/encode") {
+		transform, what = s.reports.PayloadCodec.Encode, "加密"
+	}
+	out, err := transform(in.Payloads)
+	if err != nil {
+		return problem(probBadRequest, "载荷无法"+what+"（密钥不符或内容已损坏）")
+	}
+	// The JSON the SDK's own codec handler answers with (converter.NewPayloadCodecHTTPHandler).
+	return reply(c, http.StatusOK, &commonpb.Payloads{Payloads: out})
 }

@@ -1,11 +1,13 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
 
 	"github.com/jiandu/jiandu/schemas"
 )
@@ -23,44 +25,49 @@ type DepartureAuditStartInput struct {
 }
 
 // startDepartureAudit starts a departure audit with handover (经济责任审计 + 离任交接).
-func (s *Server) startDepartureAudit(c *gin.Context) {
+func (s *Server) startDepartureAudit(c *gin.Context) error {
 	p := principal(c)
 	var in DepartureAuditStartInput
-	if !bindJSON(c, &in) {
-		return
-	}
-	if in.OrgUnitID == "" {
-		in.OrgUnitID = p.OrgUnitID
+	if err := bindStart(c, schemas.KindDepartureAudit, &in, &in.OrgUnitID); err != nil {
+		return err
 	}
 	var errs []FieldError
 	errs = textIssue(errs, "title", in.Title, 0, 200)
 	errs = textIssue(errs, "post", in.Post, 1, 200)
 	if _, err := time.Parse(time.DateOnly, in.DepartureDate); err != nil {
-		errs = append(errs, FieldError{"departure_date", "YYYY-MM-DD"})
+		errs = append(errs, FieldError{"departure_date", "离任日期须为YYYY-MM-DD格式的日期"})
 	}
 	priority, errs := parsePriority(errs, in.Priority)
-	unit, errs := s.organization(c, errs, in.OrgUnitID)
-	cadre, cadreUnit, errs := s.officialIn(c, errs, "cadre_id", in.CadreID, unit, schemas.OrgKindUnit)
-	successor, _, errs := s.officialIn(c, errs, "successor_id", in.SuccessorID, unit, "")
-	if cadre != nil && successor != nil && cadre.ID == successor.ID {
-		errs = append(errs, FieldError{"successor_id", "must differ from the departing cadre"})
+	unit, errs, err := s.organization(c, errs, in.OrgUnitID)
+	if err != nil {
+		return err
 	}
-	auditOffice, errs := s.bodyUnder(c, errs, unit, schemas.OrgKindAudit)
-	disciplineOffice, errs := s.bodyUnder(c, errs, unit, schemas.OrgKindDiscipline)
+	cadre, cadreUnit, errs, err := s.officialIn(c, errs, "cadre_id", in.CadreID, unit, schemas.OrgKindUnit)
+	if err != nil {
+		return err
+	}
+	successor, _, errs, err := s.officialIn(c, errs, "successor_id", in.SuccessorID, unit, "")
+	if err != nil {
+		return err
+	}
+	if cadre != nil && successor != nil && cadre.ID == successor.ID {
+		errs = append(errs, FieldError{"successor_id", "接任人不能是离任干部本人"})
+	}
+	auditOffice, errs, err := s.bodyUnder(c, errs, unit, schemas.OrgKindAudit)
+	if err != nil {
+		return err
+	}
+	disciplineOffice, errs, err := s.bodyUnder(c, errs, unit, schemas.OrgKindDiscipline)
+	if err != nil {
+		return err
+	}
 	if len(errs) == 0 {
-		var ok bool
-		if errs, ok = s.staffedForDepartureAudit(c, errs, unit, auditOffice, disciplineOffice); !ok {
-			return
+		if errs, err = s.staffedForDepartureAudit(c, errs, unit, auditOffice, disciplineOffice); err != nil {
+			return err
 		}
 	}
 	if len(errs) > 0 {
-		sortFieldErrors(errs)
-		abort(c, probValidation, "invalid departure audit", errs...)
-		return
-	}
-	if in.OrgUnitID != p.OrgUnitID || !(p.Roles.Has(schemas.RoleSupervisor) || p.Roles.Has(schemas.RoleCadreSection)) {
-		abort(c, probForbidden, "a departure is registered by the supervisors or the cadre section of the organization department itself")
-		return
+		return invalid("经济责任审计的发起内容未通过校验", errs...)
 	}
 	title := strings.TrimSpace(in.Title)
 	if title == "" {
@@ -70,7 +77,7 @@ func (s *Server) startDepartureAudit(c *gin.Context) {
 		CadreID: cadre.ID, CadreName: cadre.Name, UnitID: cadreUnit.ID, UnitName: cadreUnit.Name,
 		Post: strings.TrimSpace(in.Post), DepartureDate: in.DepartureDate, SuccessorID: successor.ID, SuccessorName: successor.Name,
 	}
-	s.startCase(c, caseStart{
+	return s.startCase(c, caseStart{
 		Kind: schemas.KindDepartureAudit, Title: title, OrgUnit: *unit,
 		Details: fmt.Sprintf("**离任干部**：%s（%s%s）\n**离任日期**：%s\n**接任人**：%s\n**审计机关**：%s",
 			dep.CadreName, dep.UnitName, dep.Post, dep.DepartureDate, dep.SuccessorName, auditOffice.Name),
@@ -85,13 +92,18 @@ func (s *Server) startDepartureAudit(c *gin.Context) {
 
 // bodyUnder finds the body of kind (audit office, HR, establishment office, discipline
 // commission) of the same place as the organization department.
-func (s *Server) bodyUnder(c *gin.Context, errs []FieldError, org *schemas.OrgUnit, kind schemas.OrgKind) (*schemas.OrgUnit, []FieldError) {
+// A missing body is a field error; a failed lookup is the error.
+func (s *Server) bodyUnder(c *gin.Context, errs []FieldError, org *schemas.OrgUnit, kind schemas.OrgKind) (*schemas.OrgUnit, []FieldError, error) {
 	if org == nil {
-		return nil, errs
+		return nil, errs, nil
 	}
 	var u schemas.OrgUnit
-	if err := s.db.WithContext(c.Request.Context()).Where("parent_id = ? AND kind = ?", org.ID, kind).Order("id").First(&u).Error; err != nil {
-		return nil, append(errs, FieldError{"org_unit_id", "no " + string(kind) + " body under " + org.ID})
+	err := s.db.WithContext(c.Request.Context()).Where("parent_id = ? AND kind = ?", org.ID, kind).Order("id").First(&u).Error
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return nil, append(errs, FieldError{"org_unit_id", org.Name + "下没有" + orgKindNames[kind]}), nil
+	case err != nil:
+		return nil, errs, unavailable("find the "+string(kind)+" body", err)
 	}
-	return &u, errs
+	return &u, errs, nil
 }

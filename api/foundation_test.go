@@ -61,7 +61,7 @@ func TestTokensRefused(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := h.do("GET", "/api/v1/me", tok, nil)
-		if r.status != http.StatusUnauthorized || !strings.Contains(r.problem(t).Detail, "disabled") {
+		if r.status != http.StatusUnauthorized || !strings.Contains(r.problem(t).Detail, "停用") {
 			t.Fatalf("disabled official: %d %s", r.status, r.body)
 		}
 	})
@@ -112,15 +112,15 @@ func TestMalformedBodies(t *testing.T) {
 			status                  int
 			detail, field           string
 		}{
-			{"truncated", `{"id": "x.y", "name":`, "", 400, "malformed JSON", ""},
-			{"syntax", `{"id": "x.y",, }`, "", 400, "malformed JSON at byte", ""},
-			{"empty", ``, "", 400, "empty", ""},
-			{"wrong type", `{"id": "x.y", "name": 42}`, "", 400, "field name", "name"},
-			{"unknown field", `{"id": "x.y", "rank": "处级"}`, "", 400, "unknown field", "rank"},
-			{"two values", `{"id": "x.y"} {}`, "", 400, "after the JSON value", ""},
+			{"truncated", `{"id": "x.y", "name":`, "", 400, "JSON格式错误", ""},
+			{"syntax", `{"id": "x.y",, }`, "", 400, "JSON格式错误（第", ""},
+			{"empty", ``, "", 400, "请求体为空", ""},
+			{"wrong type", `{"id": "x.y", "name": 42}`, "", 400, "字段name类型不符：应为字符串", "name"},
+			{"unknown field", `{"id": "x.y", "rank": "处级"}`, "", 400, "未定义的字段", "rank"},
+			{"two values", `{"id": "x.y"} {}`, "", 400, "多余内容", ""},
 			{"not json", `id=x.y`, "application/x-www-form-urlencoded", 415, "application/json", ""},
-			{"too large", `{"name": "` + strings.Repeat("长", 3000) + `"}`, "", 413, "exceeds", ""},
-			{"invalid", `{"id": "X", "name": "", "org_unit_id": "nowhere", "roles": ["king"]}`, "", 422, "invalid official", "id"},
+			{"too large", `{"name": "` + strings.Repeat("长", 3000) + `"}`, "", 413, "字节的上限", ""},
+			{"invalid", `{"id": "X", "name": "", "org_unit_id": "nowhere", "roles": ["king"]}`, "", 422, "人员信息未通过校验", "id"},
 			{"blank name", `{"id": "X", "name": "\u200b ", "org_unit_id": "nowhere", "roles": ["king"]}`, "", 422, "不可见字符", "name"},
 		}
 		for _, c := range cases {

@@ -20,24 +20,22 @@ import (
 // request (another route or another body): 422, and nothing is done. Without the check the
 // second request would silently get the first one's answer. The first request's fingerprint is
 // kept for good, like the update ids and case numbers derived from the key.
-func (s *Server) idempotency(c *gin.Context) {
+func (s *Server) idempotency(c *gin.Context) error {
 	if c.Request.Method == http.MethodGet || c.GetHeader("Idempotency-Key") == "" {
 		c.Next()
-		return
+		return nil
 	}
-	key, ok := idempotencyKey(c)
-	if !ok {
-		return
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
 	}
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			abort(c, probTooLarge, "请求体超过上限")
-			return
+			return problem(probTooLarge, "请求体超过上限")
 		}
-		abort(c, probBadRequest, "无法读取请求体")
-		return
+		return problem(probBadRequest, "无法读取请求体")
 	}
 	c.Request.Body = io.NopCloser(bytes.NewReader(body))
 	fingerprint := requestFingerprint(c.Request.Method, c.Request.URL.Path, body)
@@ -46,20 +44,18 @@ func (s *Server) idempotency(c *gin.Context) {
 	official := principal(c).ID
 	row := schemas.IdempotencyKey{OfficialID: official, Key: key, RequestHash: fingerprint, CreatedAt: time.Now().UTC()}
 	if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
-		s.unavailable(c, "record idempotency key", err)
-		return
+		return unavailable("record idempotency key", err)
 	}
 	var first schemas.IdempotencyKey
 	if err := s.db.WithContext(ctx).Take(&first, "official_id = ? AND key = ?", official, key).Error; err != nil {
-		s.unavailable(c, "read idempotency key", err)
-		return
+		return unavailable("read idempotency key", err)
 	}
 	if first.RequestHash != fingerprint {
-		abort(c, probValidation, "此幂等键已用于内容不同的请求",
+		return invalid("此幂等键已用于内容不同的请求",
 			FieldError{"Idempotency-Key", "此幂等键已用于另一请求（不同的接口或内容），请为新请求使用新的幂等键"})
-		return
 	}
 	c.Next()
+	return nil
 }
 
 // requestFingerprint hashes the method, the path and the body; a JSON body is hashed in a

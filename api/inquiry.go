@@ -36,15 +36,11 @@ type cadreCase struct {
 
 // bindCadreCase validates a start about a cadre. The case is started by a supervisor of the
 // organization department, about a supervised cadre serving in a unit of its subtree.
-func (s *Server) bindCadreCase(c *gin.Context, in *CadreCaseInput, what string, extra func([]FieldError) []FieldError) (cadreCase, bool) {
+func (s *Server) bindCadreCase(c *gin.Context, kind schemas.CaseKind, in *CadreCaseInput, extra func([]FieldError) []FieldError) (cadreCase, error) {
 	ctx := c.Request.Context()
-	p := principal(c)
 	var out cadreCase
-	if !bindJSON(c, in) {
-		return out, false
-	}
-	if in.OrgUnitID == "" {
-		in.OrgUnitID = p.OrgUnitID
+	if err := bindStart(c, kind, in, &in.OrgUnitID); err != nil {
+		return out, err
 	}
 	var errs []FieldError
 	errs = textIssue(errs, "title", in.Title, 0, 200)
@@ -54,58 +50,53 @@ func (s *Server) bindCadreCase(c *gin.Context, in *CadreCaseInput, what string, 
 		errs = extra(errs)
 	}
 	out.priority, errs = parsePriority(errs, in.Priority)
-	unit, errs := s.organization(c, errs, in.OrgUnitID)
+	unit, errs, err := s.organization(c, errs, in.OrgUnitID)
+	if err != nil {
+		return out, err
+	}
 	if unit != nil {
 		out.unit = *unit
 	}
-	err := s.db.WithContext(ctx).First(&out.cadre, "id = ?", in.CadreID).Error
+	err = s.db.WithContext(ctx).First(&out.cadre, "id = ?", in.CadreID).Error
 	switch {
 	case in.CadreID == "" || errors.Is(err, gorm.ErrRecordNotFound):
-		errs = append(errs, FieldError{"cadre_id", "no such official"})
+		errs = append(errs, FieldError{"cadre_id", "干部不存在"})
 	case err != nil:
-		s.unavailable(c, "load cadre", err)
-		return out, false
+		return out, unavailable("load cadre", err)
 	case out.cadre.Disabled || !out.cadre.Roles.Has(schemas.RoleSupervisedCadre):
-		errs = append(errs, FieldError{"cadre_id", "must be an enabled official with the supervised_cadre role"})
+		errs = append(errs, FieldError{"cadre_id", "须为未停用、具有“被监督干部”角色的人员"})
 	default:
 		if err := s.db.WithContext(ctx).First(&out.cadreUnit, "id = ?", out.cadre.OrgUnitID).Error; err != nil {
-			s.unavailable(c, "load cadre's unit", err)
-			return out, false
+			return out, unavailable("load cadre's unit", err)
 		}
 		if out.unit.Path != "" && !strings.HasPrefix(out.cadreUnit.Path, out.unit.Path) {
-			errs = append(errs, FieldError{"cadre_id", "the cadre serves outside this organization department's subtree"})
+			errs = append(errs, FieldError{"cadre_id", "该干部不在本组织部门管辖范围内"})
 		}
 	}
 	if len(errs) > 0 {
-		sortFieldErrors(errs)
-		abort(c, probValidation, "invalid "+what, errs...)
-		return out, false
-	}
-	if in.OrgUnitID != p.OrgUnitID || !p.Roles.Has(schemas.RoleSupervisor) {
-		abort(c, probForbidden, what+" is started by supervisors of the organization department itself")
-		return out, false
+		return out, invalid(kind.Title()+"的发起内容未通过校验", errs...)
 	}
 	out.title, out.grounds = strings.TrimSpace(in.Title), strings.TrimSpace(in.Grounds)
-	return out, true
+	return out, nil
 }
 
 // startInquiry starts an inquiry letter case (函询).
-func (s *Server) startInquiry(c *gin.Context) {
+func (s *Server) startInquiry(c *gin.Context) error {
 	var in CadreCaseInput
-	cc, ok := s.bindCadreCase(c, &in, "inquiry", func(errs []FieldError) []FieldError {
+	cc, err := s.bindCadreCase(c, schemas.KindInquiry, &in, func(errs []FieldError) []FieldError {
 		if in.Source != "" {
-			errs = append(errs, FieldError{"source", "not taken by an inquiry"})
+			errs = append(errs, FieldError{"source", "函询不接受此字段"})
 		}
 		return errs
 	})
-	if !ok {
-		return
+	if err != nil {
+		return err
 	}
 	p := principal(c)
 	if cc.title == "" {
 		cc.title = "关于" + cc.cadre.Name + "同志有关问题的函询"
 	}
-	s.startCase(c, caseStart{
+	return s.startCase(c, caseStart{
 		Kind: schemas.KindInquiry, Title: cc.title, OrgUnit: cc.unit,
 		Details: fmt.Sprintf("**被函询人**：%s（%s，%s）", cc.cadre.Name, cc.cadre.ID, cc.cadreUnit.Name),
 		Input: func(id string) any {

@@ -26,80 +26,80 @@ type JointInspectionStartInput struct {
 
 // startJointInspection opens a three-responsibilities joint inspection (三责联检) of a unit's
 // principal leader.
-func (s *Server) startJointInspection(c *gin.Context) {
+func (s *Server) startJointInspection(c *gin.Context) error {
 	p := principal(c)
 	var in JointInspectionStartInput
-	if !bindJSON(c, &in) {
-		return
-	}
-	if in.OrgUnitID == "" {
-		in.OrgUnitID = p.OrgUnitID
+	if err := bindStart(c, schemas.KindJointInspection, &in, &in.OrgUnitID); err != nil {
+		return err
 	}
 	var errs []FieldError
 	errs = textIssue(errs, "title", in.Title, 0, 200)
 	from, ferr := time.Parse(time.DateOnly, in.PeriodFrom)
 	if ferr != nil {
-		errs = append(errs, FieldError{"period_from", "YYYY-MM-DD"})
+		errs = append(errs, FieldError{"period_from", "检查期间起始日须为YYYY-MM-DD格式的日期"})
 	}
 	to, terr := time.Parse(time.DateOnly, in.PeriodTo)
 	if terr != nil {
-		errs = append(errs, FieldError{"period_to", "YYYY-MM-DD"})
+		errs = append(errs, FieldError{"period_to", "检查期间截止日须为YYYY-MM-DD格式的日期"})
 	} else if ferr == nil && to.Before(from) {
-		errs = append(errs, FieldError{"period_to", "not before period_from"})
+		errs = append(errs, FieldError{"period_to", "检查期间截止日不得早于起始日"})
 	}
 	// Periods within sane bounds: not before 1990, not more than a year ahead.
 	today := time.Now().In(calendar.Location())
 	latest := time.Date(today.Year()+1, today.Month(), today.Day(), 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
 	if ferr == nil && in.PeriodFrom < periodEarliest {
-		errs = append(errs, FieldError{"period_from", "not before " + periodEarliest})
+		errs = append(errs, FieldError{"period_from", "检查期间起始日不得早于" + periodEarliest})
 	}
 	if terr == nil && in.PeriodTo > latest {
-		errs = append(errs, FieldError{"period_to", "not after " + latest + " (one year from today)"})
+		errs = append(errs, FieldError{"period_to", "检查期间截止日不得晚于" + latest + "（今天起一年）"})
 	}
 	priority, errs := parsePriority(errs, in.Priority)
-	unit, errs := s.organization(c, errs, in.OrgUnitID)
-	leader, leaderUnit, errs := s.officialIn(c, errs, "leader_id", in.LeaderID, unit, schemas.OrgKindUnit)
-	if leader != nil && !leader.Roles.Has(schemas.RoleUnitPrincipal) {
-		errs = append(errs, FieldError{"leader_id", "must be the unit's principal (unit_principal)"})
+	unit, errs, err := s.organization(c, errs, in.OrgUnitID)
+	if err != nil {
+		return err
 	}
-	hr, errs := s.bodyUnder(c, errs, unit, schemas.OrgKindHR)
-	establishment, errs := s.bodyUnder(c, errs, unit, schemas.OrgKindEstablishment)
+	leader, leaderUnit, errs, err := s.officialIn(c, errs, "leader_id", in.LeaderID, unit, schemas.OrgKindUnit)
+	if err != nil {
+		return err
+	}
+	if leader != nil && !leader.Roles.Has(schemas.RoleUnitPrincipal) {
+		errs = append(errs, FieldError{"leader_id", "被检查人须为单位主要负责人（unit_principal）"})
+	}
+	hr, errs, err := s.bodyUnder(c, errs, unit, schemas.OrgKindHR)
+	if err != nil {
+		return err
+	}
+	establishment, errs, err := s.bodyUnder(c, errs, unit, schemas.OrgKindEstablishment)
+	if err != nil {
+		return err
+	}
 	if len(errs) == 0 {
-		var ok bool
-		if errs, ok = s.staffedForInspection(c, errs, unit, hr, establishment); !ok {
-			return
+		if errs, err = s.staffedForInspection(c, errs, unit, hr, establishment); err != nil {
+			return err
 		}
 	}
 	if len(errs) > 0 {
-		sortFieldErrors(errs)
-		abort(c, probValidation, "invalid joint inspection", errs...)
-		return
-	}
-	if in.OrgUnitID != p.OrgUnitID || !p.Roles.Has(schemas.RoleSupervisor) {
-		abort(c, probForbidden, "a joint inspection is opened by the supervisors of the organization department itself")
-		return
+		return invalid("三责联检的发起内容未通过校验", errs...)
 	}
 	// Checked before numbering (no number spent on a conflict), claimed after (race-free). A
 	// start with an Idempotency-Key may be the retry of one that already claimed the period for
 	// its case: only the claim, which knows the case, can tell.
 	if c.GetHeader("Idempotency-Key") == "" {
 		if first, err := openInspectionOf(s.db.WithContext(c.Request.Context()), "", leader.ID, in.PeriodFrom, in.PeriodTo); err != nil {
-			s.unavailable(c, "find open inspections", err)
-			return
+			return unavailable("find open inspections", err)
 		} else if first != "" {
-			s.inspectionConflict(c, leader, in.PeriodFrom, in.PeriodTo, first)
-			return
+			return inspectionConflict(leader, in.PeriodFrom, in.PeriodTo, first)
 		}
 	}
 	title := strings.TrimSpace(in.Title)
 	if title == "" {
 		title = leader.Name + "同志三责联检"
 	}
-	s.startCase(c, caseStart{
+	return s.startCase(c, caseStart{
 		Kind: schemas.KindJointInspection, Title: title, OrgUnit: *unit,
 		Details: fmt.Sprintf("**被检查人**：%s（%s主要负责人）\n**检查期间**：%s至%s\n**用人检查**：%s\n**进人检查**：%s\n**用编检查**：%s",
 			leader.Name, leaderUnit.Name, in.PeriodFrom, in.PeriodTo, unit.Name, hr.Name, establishment.Name),
-		Claim: func(id string) bool { return s.claimPeriod(c, id, leader, in.PeriodFrom, in.PeriodTo) },
+		Claim: func(id string) error { return s.claimPeriod(c, id, leader, in.PeriodFrom, in.PeriodTo) },
 		Input: func(id string) any {
 			return schemas.JointInspectionInput{
 				CaseID: id, Title: title, OrgUnitID: unit.ID, CreatedBy: p.ID, Priority: priority,
@@ -117,7 +117,7 @@ const periodEarliest = "1990-01-01"
 // has someone with the step's role: the department's supervisors (用人检查, the report) and
 // leader (approval), HR (进人检查) and the establishment office (用编检查); and reports a body
 // without a head (whom its 催办 would go to).
-func (s *Server) staffedForInspection(c *gin.Context, errs []FieldError, unit, hr, establishment *schemas.OrgUnit) ([]FieldError, bool) {
+func (s *Server) staffedForInspection(c *gin.Context, errs []FieldError, unit, hr, establishment *schemas.OrgUnit) ([]FieldError, error) {
 	return s.staffed(c, errs, "三责联检", []activities.StaffingGap{
 		{OrgUnitID: unit.ID, Role: schemas.RoleSupervisor}, {OrgUnitID: unit.ID, Role: schemas.RoleLeader},
 		{OrgUnitID: hr.ID, Role: schemas.RoleHR}, {OrgUnitID: establishment.ID, Role: schemas.RoleEstablishment},
@@ -149,7 +149,7 @@ func openInspectionOf(tx *gorm.DB, caseID, leaderID, from, to string) (string, e
 
 // claimPeriod records the new case's period unless an open inspection of the same leader
 // overlaps it; the leader's row is locked meanwhile, so two starts cannot both pass.
-func (s *Server) claimPeriod(c *gin.Context, caseID string, leader *schemas.Official, from, to string) bool {
+func (s *Server) claimPeriod(c *gin.Context, caseID string, leader *schemas.Official, from, to string) error {
 	var first string
 	err := s.db.WithContext(c.Request.Context()).Transaction(func(tx *gorm.DB) error {
 		if tx.Dialector.Name() == "postgres" {
@@ -166,16 +166,14 @@ func (s *Server) claimPeriod(c *gin.Context, caseID string, leader *schemas.Offi
 		}).Error
 	})
 	if err != nil {
-		s.unavailable(c, "claim the inspected period", err)
-		return false
+		return unavailable("claim the inspected period", err)
 	}
 	if first != "" {
-		s.inspectionConflict(c, leader, from, to, first)
-		return false
+		return inspectionConflict(leader, from, to, first)
 	}
-	return true
+	return nil
 }
 
-func (s *Server) inspectionConflict(c *gin.Context, leader *schemas.Official, from, to, first string) {
-	abort(c, probConflict, fmt.Sprintf("%s同志在%s至%s期间已有未办结的三责联检：%s", leader.Name, from, to, first))
+func inspectionConflict(leader *schemas.Official, from, to, first string) error {
+	return problem(probConflict, fmt.Sprintf("%s同志在%s至%s期间已有未办结的三责联检：%s", leader.Name, from, to, first))
 }

@@ -46,9 +46,7 @@ func (s *Server) recover(c *gin.Context) {
 			if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 				panic(v)
 			}
-			s.log.ErrorContext(c.Request.Context(), "panic in handler", "request_id", c.GetString(ctxRequestID),
-				"path", c.Request.URL.Path, "panic", fmt.Sprint(v))
-			abort(c, probInternal, "request "+c.GetString(ctxRequestID)+" failed")
+			s.fail(c, fmt.Errorf("panic in handler: %v", v))
 		}
 	}()
 	c.Next()
@@ -99,13 +97,13 @@ func (s *Server) accessLog(c *gin.Context) {
 }
 
 // limitBody caps every request body; bindJSON turns the overflow into a 413.
-func (s *Server) limitBody(c *gin.Context) {
+func (s *Server) limitBody(c *gin.Context) error {
 	if c.Request.ContentLength > s.maxBody {
-		abort(c, probTooLarge, fmt.Sprintf("body exceeds %d bytes", s.maxBody))
-		return
+		return problem(probTooLarge, fmt.Sprintf("请求体超过%d字节的上限", s.maxBody))
 	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.maxBody)
 	c.Next()
+	return nil
 }
 
 // Principal is the official making a request, as the database has them now.
@@ -122,40 +120,35 @@ func principal(c *gin.Context) *Principal { return c.MustGet(ctxPrincipal).(*Pri
 // authenticate verifies the bearer token (or, without one, the web session cookie) and loads
 // the official it names. Roles and the
 // disabled flag are read on every request, so a change takes effect at once.
-func (s *Server) authenticate(c *gin.Context) {
+func (s *Server) authenticate(c *gin.Context) error {
 	h := c.GetHeader("Authorization")
 	if h == "" && hasCookie(c, sessionCookie) {
-		s.authenticateSession(c) // the web inbox's session (api/session.go)
-		return
+		return s.authenticateSession(c) // the web inbox's session (api/session.go)
 	}
 	token, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok || token == "" {
 		c.Header("WWW-Authenticate", `Bearer realm="jiandu"`)
-		abort(c, probUnauthorized, "missing bearer token")
-		return
+		return problem(probUnauthorized, "缺少访问令牌（Authorization: Bearer）")
 	}
 	id, err := s.keys.Verify(token)
 	if err != nil {
 		c.Header("WWW-Authenticate", `Bearer realm="jiandu", error="invalid_token"`)
-		abort(c, probUnauthorized, "invalid token: "+err.Error())
-		return
+		return problem(probUnauthorized, "访问令牌无效或已过期")
 	}
 	p, err := s.loadPrincipal(c.Request.Context(), id)
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		c.Header("WWW-Authenticate", `Bearer realm="jiandu", error="invalid_token"`)
-		abort(c, probUnauthorized, "the token names no known official")
-		return
+		return problem(probUnauthorized, "访问令牌所指的人员不存在")
 	case err != nil:
-		s.unavailable(c, "load official", err)
-		return
+		return unavailable("load official", err)
 	case p.Disabled:
 		c.Header("WWW-Authenticate", `Bearer realm="jiandu", error="invalid_token"`)
-		abort(c, probUnauthorized, "official is disabled")
-		return
+		return problem(probUnauthorized, "该账号已停用")
 	}
 	c.Set(ctxPrincipal, p)
 	c.Next()
+	return nil
 }
 
 // loadPrincipal reads the official and their org unit in one query: it runs on every request.
@@ -181,24 +174,19 @@ func (s *Server) loadPrincipal(ctx context.Context, id string) (*Principal, erro
 	}}, nil
 }
 
-// unavailable answers 503 with Retry-After for a failed dependency and logs the cause.
-func (s *Server) unavailable(c *gin.Context, what string, err error) {
-	s.log.ErrorContext(c.Request.Context(), what+" failed", "request_id", c.GetString(ctxRequestID), "err", err)
-	abort(c, probUnavailable, what+" failed; retry later")
+// requireRole is a 403 unless the principal holds one of roles.
+func requireRole(c *gin.Context, roles ...schemas.Role) error {
+	if principal(c).Roles.HasAny(roles) {
+		return nil
+	}
+	return problem(probForbidden, "须具有以下角色之一："+roleTitles(roles))
 }
 
-// requireRole answers 403 unless the principal holds one of roles.
-func requireRole(c *gin.Context, roles ...schemas.Role) bool {
-	p := principal(c)
-	for _, r := range roles {
-		if p.Roles.Has(r) {
-			return true
-		}
-	}
+// roleTitles lists roles by their Chinese names.
+func roleTitles(roles []schemas.Role) string {
 	names := make([]string, len(roles))
 	for i, r := range roles {
-		names[i] = string(r)
+		names[i] = r.Title()
 	}
-	abort(c, probForbidden, "requires role "+strings.Join(names, " or "))
-	return false
+	return strings.Join(names, "、")
 }

@@ -19,11 +19,11 @@ type notificationCursor struct {
 
 // listNotifications is the calling official's own notifications, newest (highest id) first:
 // ?unread=true keeps the unread ones; ?limit= and ?cursor= page through them.
-func (s *Server) listNotifications(c *gin.Context) {
+func (s *Server) listNotifications(c *gin.Context) error {
 	p := principal(c)
-	limit, ok := pageLimit(c)
-	if !ok {
-		return
+	limit, err := pageLimit(c)
+	if err != nil {
+		return err
 	}
 	q := s.db.WithContext(c.Request.Context()).Where("official_id = ?", p.ID)
 	switch v := c.Query("unread"); v {
@@ -31,25 +31,22 @@ func (s *Server) listNotifications(c *gin.Context) {
 		q = q.Where("read_at IS NULL")
 	case "", "false":
 	default:
-		abort(c, probValidation, "unread must be true or false", FieldError{"unread", "true or false"})
-		return
+		return invalid("参数unread无效", FieldError{"unread", "是否只看未读须为true或false"})
 	}
 	var cur notificationCursor
-	has, ok := decodeCursor(c, &cur)
-	if !ok {
-		return
+	has, err := decodeCursor(c, &cur)
+	if err != nil {
+		return err
 	}
 	if has {
 		if cur.ID <= 0 {
-			abort(c, probValidation, "malformed cursor", FieldError{"cursor", "use next_cursor from a previous page"})
-			return
+			return errBadCursor
 		}
 		q = q.Where("id < ?", cur.ID)
 	}
 	items := []schemas.Notification{}
 	if err := q.Order("id DESC").Limit(limit + 1).Find(&items).Error; err != nil {
-		s.unavailable(c, "list notifications", err)
-		return
+		return unavailable("list notifications", err)
 	}
 	resp := gin.H{}
 	if len(items) > limit {
@@ -57,35 +54,31 @@ func (s *Server) listNotifications(c *gin.Context) {
 		resp["next_cursor"] = encodeCursor(notificationCursor{ID: items[limit-1].ID})
 	}
 	resp["items"] = items
-	c.JSON(http.StatusOK, resp)
+	return reply(c, http.StatusOK, resp)
 }
 
 // markNotificationRead marks one of the caller's notifications read. Marking it again keeps the
 // first read_at. Another official's notification is 404, so ids reveal nothing.
-func (s *Server) markNotificationRead(c *gin.Context) {
+func (s *Server) markNotificationRead(c *gin.Context) error {
 	p := principal(c)
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
-		abort(c, probValidation, "malformed notification id", FieldError{"id", "a positive integer"})
-		return
+		return invalid("通知编号格式错误", FieldError{"id", "通知编号须为正整数"})
 	}
 	db := s.db.WithContext(c.Request.Context())
 	err = db.Model(&schemas.Notification{}).
 		Where("id = ? AND official_id = ? AND read_at IS NULL", id, p.ID).
 		Update("read_at", time.Now().UTC().Truncate(time.Microsecond)).Error
 	if err != nil {
-		s.unavailable(c, "mark notification read", err)
-		return
+		return unavailable("mark notification read", err)
 	}
 	var n schemas.Notification
 	err = db.Where("id = ? AND official_id = ?", id, p.ID).First(&n).Error
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
-		abort(c, probNotFound, "no notification "+c.Param("id"))
-		return
+		return problem(probNotFound, "通知 "+c.Param("id")+" 不存在")
 	case err != nil:
-		s.unavailable(c, "load notification", err)
-		return
+		return unavailable("load notification", err)
 	}
-	c.JSON(http.StatusOK, n)
+	return reply(c, http.StatusOK, n)
 }

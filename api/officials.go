@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -21,42 +22,39 @@ type MeResponse struct {
 	EngineView bool            `json:"engine_view"` // may use the Temporal UI and /codec
 }
 
-func (s *Server) me(c *gin.Context) {
+func (s *Server) me(c *gin.Context) error {
 	p := principal(c)
 	titles := make([]string, len(p.Roles))
 	for i, r := range p.Roles {
 		titles[i] = r.Title()
 	}
-	c.JSON(http.StatusOK, MeResponse{Official: p.Official, RoleTitles: titles, OrgUnit: p.OrgUnit, EngineView: s.mayViewEngine(p)})
+	return reply(c, http.StatusOK, MeResponse{Official: p.Official, RoleTitles: titles, OrgUnit: p.OrgUnit, EngineView: s.mayViewEngine(p)})
 }
 
 // listOrgUnits returns the org tree in path order, or the subtree under ?under=<id>.
-func (s *Server) listOrgUnits(c *gin.Context) {
+func (s *Server) listOrgUnits(c *gin.Context) error {
 	q := s.db.WithContext(c.Request.Context()).Order("path")
 	if under := c.Query("under"); under != "" {
 		var root schemas.OrgUnit
 		if err := s.db.WithContext(c.Request.Context()).First(&root, "id = ?", under).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
-				abort(c, probNotFound, "no org unit "+under, FieldError{Field: "under", Message: "unknown org unit"})
-				return
+				return problem(probNotFound, "单位 "+under+" 不存在", FieldError{Field: "under", Message: "单位不存在"})
 			}
-			s.unavailable(c, "load org unit", err)
-			return
+			return unavailable("load org unit", err)
 		}
 		q = q.Where("path LIKE ?", root.Path+"%")
 	}
 	var units []schemas.OrgUnit
 	if err := q.Find(&units).Error; err != nil {
-		s.unavailable(c, "list org units", err)
-		return
+		return unavailable("list org units", err)
 	}
-	c.JSON(http.StatusOK, gin.H{"items": units})
+	return reply(c, http.StatusOK, gin.H{"items": units})
 }
 
 // listOfficials lists the officials in the caller's subtree; admins and supervisors only.
-func (s *Server) listOfficials(c *gin.Context) {
-	if !requireRole(c, schemas.RoleAdmin, schemas.RoleSupervisor) {
-		return
+func (s *Server) listOfficials(c *gin.Context) error {
+	if err := requireRole(c, schemas.RoleAdmin, schemas.RoleSupervisor); err != nil {
+		return err
 	}
 	p := principal(c)
 	q := s.db.WithContext(c.Request.Context()).Model(&schemas.Official{}).
@@ -68,17 +66,15 @@ func (s *Server) listOfficials(c *gin.Context) {
 	}
 	if role := schemas.Role(c.Query("role")); role != "" {
 		if !role.Valid() {
-			abort(c, probValidation, "unknown role", FieldError{Field: "role", Message: "unknown role " + string(role)})
-			return
+			return invalid("参数role无效", FieldError{Field: "role", Message: "没有名为" + string(role) + "的角色"})
 		}
 		q = q.Where("officials.roles LIKE ?", "%,"+string(role)+",%")
 	}
 	var list []schemas.Official
 	if err := q.Find(&list).Error; err != nil {
-		s.unavailable(c, "list officials", err)
-		return
+		return unavailable("list officials", err)
 	}
-	c.JSON(http.StatusOK, gin.H{"items": list})
+	return reply(c, http.StatusOK, gin.H{"items": list})
 }
 
 // OfficialInput is the body of POST /api/v1/officials and PATCH /api/v1/officials/{id}; on
@@ -96,64 +92,81 @@ var validOfficialID = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)
 // validateOfficial checks the fields present (all of id, name, org_unit_id and roles when
 // creating) and returns the org unit named. outside is set when that unit lies outside the
 // caller's subtree: the caller answers 403 for it, not 422.
-func (s *Server) validateOfficial(c *gin.Context, in OfficialInput, creating bool) (errs []FieldError, unit *schemas.OrgUnit, outside *FieldError) {
+func (s *Server) validateOfficial(c *gin.Context, in OfficialInput, creating bool) (errs []FieldError, unit *schemas.OrgUnit, outside *FieldError, err error) {
 	if creating {
 		if in.ID == nil || !validOfficialID.MatchString(*in.ID) {
-			errs = append(errs, FieldError{"id", "required: 2-64 characters of a-z, 0-9, '.', '_', '-'"})
+			errs = append(errs, FieldError{"id", "账号必填：2至64个字符，限小写字母、数字和“.”“_”“-”"})
 		}
 		for field, missing := range map[string]bool{"name": in.Name == nil, "org_unit_id": in.OrgUnitID == nil, "roles": in.Roles == nil} {
 			if missing {
-				errs = append(errs, FieldError{field, "required"})
+				errs = append(errs, FieldError{field, "必填"})
 			}
 		}
 	} else if in.ID != nil {
-		errs = append(errs, FieldError{"id", "cannot be changed"})
+		errs = append(errs, FieldError{"id", "账号不能修改"})
 	}
 	if in.Name != nil {
 		if n := utf8.RuneCountInString(strings.TrimSpace(*in.Name)); n == 0 || n > 64 {
-			errs = append(errs, FieldError{"name", "1-64 characters"})
+			errs = append(errs, FieldError{"name", "姓名须为1至64个字符"})
 		}
 	}
 	if in.Roles != nil {
-		if err := in.Roles.Validate(); err != nil {
-			errs = append(errs, FieldError{"roles", err.Error()})
+		for _, r := range *in.Roles {
+			if !r.Valid() {
+				errs = append(errs, FieldError{"roles", fmt.Sprintf("没有名为%q的角色", r)})
+				break
+			}
 		}
 	}
 	if in.OrgUnitID != nil {
-		unit = &schemas.OrgUnit{}
-		if err := s.db.WithContext(c.Request.Context()).First(unit, "id = ?", *in.OrgUnitID).Error; err != nil {
-			errs = append(errs, FieldError{"org_unit_id", "unknown org unit"})
-			unit = nil
-		} else if !principal(c).InSubtree(unit.Path) {
-			outside = &FieldError{"org_unit_id", "outside your org subtree: " + unit.Name}
+		if unit, errs, err = s.orgUnitField(c, errs, "org_unit_id", *in.OrgUnitID); err != nil {
+			return nil, nil, nil, err
+		}
+		if unit != nil && !principal(c).InSubtree(unit.Path) {
+			outside = &FieldError{"org_unit_id", "不在您管理的单位范围内：" + unit.Name}
 		}
 	}
 	sortFieldErrors(errs)
-	return errs, unit, outside
+	return errs, unit, outside, nil
 }
 
-func (s *Server) createOfficial(c *gin.Context) {
-	if !requireRole(c, schemas.RoleAdmin) {
-		return
+// orgUnitField loads the org unit a field names: an unknown one is a field error, a failed
+// lookup the error.
+func (s *Server) orgUnitField(c *gin.Context, errs []FieldError, field, id string) (*schemas.OrgUnit, []FieldError, error) {
+	var unit schemas.OrgUnit
+	err := s.db.WithContext(c.Request.Context()).First(&unit, "id = ?", id).Error
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return nil, append(errs, FieldError{field, "单位不存在"}), nil
+	case err != nil:
+		return nil, errs, unavailable("load org unit", err)
+	}
+	return &unit, errs, nil
+}
+
+func (s *Server) createOfficial(c *gin.Context) error {
+	if err := requireRole(c, schemas.RoleAdmin); err != nil {
+		return err
 	}
 	var in OfficialInput
-	if !bindJSON(c, &in) {
-		return
+	if err := bindJSON(c, &in); err != nil {
+		return err
 	}
-	errs, unit, outside := s.validateOfficial(c, in, true)
+	errs, unit, outside, err := s.validateOfficial(c, in, true)
+	if err != nil {
+		return err
+	}
 	if outside != nil {
-		abort(c, probAdminScope, "an administrator creates officials only in their own org subtree", *outside)
-		return
+		return problem(probAdminScope, "管理员只能在本单位及下级单位中新增人员", *outside)
 	}
 	if len(errs) > 0 {
-		abort(c, probValidation, "invalid official", errs...)
-		return
+		return invalid("人员信息未通过校验", errs...)
 	}
 	o := schemas.Official{ID: *in.ID, Name: strings.TrimSpace(*in.Name), OrgUnitID: *in.OrgUnitID, Roles: *in.Roles}
 	if in.Disabled != nil {
 		o.Disabled = *in.Disabled
 	}
-	err := s.db.WithContext(c.Request.Context()).Transaction(func(tx *gorm.DB) error {
+	err = s.db.WithContext(c.Request.Context()).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&o).Error; err != nil {
 			return err
 		}
@@ -162,65 +175,59 @@ func (s *Server) createOfficial(c *gin.Context) {
 	})
 	switch {
 	case errors.Is(err, gorm.ErrDuplicatedKey):
-		abort(c, probConflict, "official "+o.ID+" exists", FieldError{"id", "already taken"})
-		return
+		return problem(probConflict, "账号 "+o.ID+" 已存在", FieldError{"id", "该账号已被占用"})
 	case err != nil:
-		s.unavailable(c, "create official", err)
-		return
+		return unavailable("create official", err)
 	}
-	c.JSON(http.StatusCreated, o)
+	return reply(c, http.StatusCreated, o)
 }
 
-func (s *Server) updateOfficial(c *gin.Context) {
-	if !requireRole(c, schemas.RoleAdmin) {
-		return
+func (s *Server) updateOfficial(c *gin.Context) error {
+	if err := requireRole(c, schemas.RoleAdmin); err != nil {
+		return err
 	}
 	var in OfficialInput
-	if !bindJSON(c, &in) {
-		return
+	if err := bindJSON(c, &in); err != nil {
+		return err
 	}
 	var o schemas.Official
 	err := s.db.WithContext(c.Request.Context()).First(&o, "id = ?", c.Param("id")).Error
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
-		abort(c, probNotFound, "no official "+c.Param("id"))
-		return
+		return problem(probNotFound, "人员 "+c.Param("id")+" 不存在")
 	case err != nil:
-		s.unavailable(c, "load official", err)
-		return
+		return unavailable("load official", err)
 	}
 	var current schemas.OrgUnit
 	if err := s.db.WithContext(c.Request.Context()).First(&current, "id = ?", o.OrgUnitID).Error; err != nil {
-		s.unavailable(c, "load org unit", err)
-		return
+		return unavailable("load org unit", err)
 	}
 	p := principal(c)
 	if !p.InSubtree(current.Path) {
-		abort(c, probAdminScope, "official "+o.ID+" is outside your org subtree")
-		return
+		return problem(probAdminScope, "人员 "+o.ID+" 不在您管理的单位范围内")
 	}
-	errs, unit, outside := s.validateOfficial(c, in, false)
+	errs, unit, outside, err := s.validateOfficial(c, in, false)
+	if err != nil {
+		return err
+	}
 	if outside != nil {
-		abort(c, probAdminScope, "an administrator moves officials only within their own org subtree", *outside)
-		return
+		return problem(probAdminScope, "管理员只能在本单位及下级单位之间调整人员", *outside)
 	}
 	if len(errs) > 0 {
-		abort(c, probValidation, "invalid official", errs...)
-		return
+		return invalid("人员信息未通过校验", errs...)
 	}
 	if o.ID == p.ID {
 		// Granting oneself a role or moving oneself to another office is how an administrator
 		// would reach what that office sees: another administrator, above, does it.
 		var self []FieldError
 		if in.Roles != nil && !sameRoles(*in.Roles, o.Roles) {
-			self = append(self, FieldError{"roles", "you cannot change your own roles"})
+			self = append(self, FieldError{"roles", "不能修改本人的角色"})
 		}
 		if in.OrgUnitID != nil && *in.OrgUnitID != o.OrgUnitID {
-			self = append(self, FieldError{"org_unit_id", "you cannot change your own org unit"})
+			self = append(self, FieldError{"org_unit_id", "不能修改本人的所属单位"})
 		}
 		if len(self) > 0 {
-			abort(c, probAdminSelf, "an administrator's own roles and org unit are changed by another administrator", self...)
-			return
+			return problem(probAdminSelf, "管理员本人的角色和所属单位须由另一位管理员修改", self...)
 		}
 	}
 	before := o
@@ -248,10 +255,9 @@ func (s *Server) updateOfficial(c *gin.Context) {
 			AdminChange{Target: "official/" + o.ID, Before: before, After: o})
 	})
 	if err != nil {
-		s.unavailable(c, "update official", err)
-		return
+		return unavailable("update official", err)
 	}
-	c.JSON(http.StatusOK, o)
+	return reply(c, http.StatusOK, o)
 }
 
 // sameRoles reports whether a and b hold the same roles, in any order.
@@ -284,46 +290,44 @@ type OrgUnitInput struct {
 var validOrgUnitID = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z-]{1,31}$`)
 
 // createOrgUnit adds a unit under a parent in the admin's subtree.
-func (s *Server) createOrgUnit(c *gin.Context) {
-	if !requireRole(c, schemas.RoleAdmin) {
-		return
+func (s *Server) createOrgUnit(c *gin.Context) error {
+	if err := requireRole(c, schemas.RoleAdmin); err != nil {
+		return err
 	}
 	var in OrgUnitInput
-	if !bindJSON(c, &in) {
-		return
+	if err := bindJSON(c, &in); err != nil {
+		return err
 	}
 	ctx := c.Request.Context()
 	var errs []FieldError
 	if !validOrgUnitID.MatchString(in.ID) {
-		errs = append(errs, FieldError{"id", "2-32 letters, digits or '-', e.g. 150103"})
+		errs = append(errs, FieldError{"id", "单位编码须为2至32位字母、数字或“-”，如150103"})
 	}
 	errs = textIssue(errs, "name", in.Name, 1, 64)
 	switch in.Level {
 	case schemas.LevelRegion, schemas.LevelLeague, schemas.LevelCounty, schemas.LevelTownship:
 	default:
-		errs = append(errs, FieldError{"level", "region, league, county or township"})
+		errs = append(errs, FieldError{"level", "层级须为region、league、county或township"})
 	}
 	switch in.Kind {
 	case schemas.OrgKindOrganization, schemas.OrgKindDiscipline, schemas.OrgKindAudit, schemas.OrgKindHR,
 		schemas.OrgKindEstablishment, schemas.OrgKindUnit:
 	default:
-		errs = append(errs, FieldError{"kind", "organization, discipline, audit, hr, establishment or unit"})
+		errs = append(errs, FieldError{"kind", "类别须为organization、discipline、audit、hr、establishment或unit"})
 	}
-	var parent schemas.OrgUnit
-	if err := s.db.WithContext(ctx).First(&parent, "id = ?", in.ParentID).Error; err != nil {
-		errs = append(errs, FieldError{"parent_id", "unknown org unit"})
-	} else if !principal(c).InSubtree(parent.Path) {
-		abort(c, probAdminScope, "an administrator creates org units only in their own org subtree",
-			FieldError{"parent_id", "outside your org subtree: " + parent.Name})
-		return
+	parent, errs, err := s.orgUnitField(c, errs, "parent_id", in.ParentID)
+	if err != nil {
+		return err
+	}
+	if parent != nil && !principal(c).InSubtree(parent.Path) {
+		return problem(probAdminScope, "管理员只能在本单位及下级单位中新增单位",
+			FieldError{"parent_id", "不在您管理的单位范围内：" + parent.Name})
 	}
 	if len(errs) > 0 {
-		sortFieldErrors(errs)
-		abort(c, probValidation, "invalid org unit", errs...)
-		return
+		return invalid("单位信息未通过校验", errs...)
 	}
 	unit := schemas.OrgUnit{ID: in.ID, ParentID: &parent.ID, Name: strings.TrimSpace(in.Name), Level: in.Level, Kind: in.Kind, Path: parent.Path + in.ID + "/"}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&unit).Error; err != nil {
 			return err
 		}
@@ -332,10 +336,9 @@ func (s *Server) createOrgUnit(c *gin.Context) {
 	})
 	switch {
 	case errors.Is(err, gorm.ErrDuplicatedKey):
-		abort(c, probConflict, "org unit "+in.ID+" exists", FieldError{"id", "already taken"})
+		return problem(probConflict, "单位 "+in.ID+" 已存在", FieldError{"id", "该单位编码已被占用"})
 	case err != nil:
-		s.unavailable(c, "create org unit", err)
-	default:
-		c.JSON(http.StatusCreated, unit)
+		return unavailable("create org unit", err)
 	}
+	return reply(c, http.StatusCreated, unit)
 }

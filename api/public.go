@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"math"
 	"net"
 	"net/http"
@@ -70,18 +71,16 @@ type MaterialInput struct {
 
 // publicLimit answers 429 when the client address has used up its bucket.
 func (s *Server) publicLimit(l *limiter) gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return s.handle(func(c *gin.Context) error {
 		if wait, ok := l.allow(s.clientAddr(c), time.Now()); !ok {
 			c.Header("Retry-After", wait)
-			abort(c, probTooMany, "too many requests from this address; retry later")
-			return
+			return problem(probTooMany, "本地址提交的请求过多，请"+wait+"秒后再试")
 		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, publicMaxBody)
 		c.Next()
-	}
+		return nil
+	})
 }
-
-var probTooMany = problemKind{"too-many-requests", http.StatusTooManyRequests, "请求过于频繁，请稍后再试"}
 
 // clientAddr is the address a rate limit counts: the connection's, or behind a trusted proxy
 // the last entry of the configured header (the one the proxy itself appended).
@@ -100,51 +99,48 @@ func (s *Server) clientAddr(c *gin.Context) string {
 }
 
 // publicReport is POST /public/v1/reports.
-func (s *Server) publicReport(c *gin.Context) {
+func (s *Server) publicReport(c *gin.Context) error {
 	var in PublicReportInput
-	if !bindJSON(c, &in) {
-		return
+	if err := bindJSON(c, &in); err != nil {
+		return err
 	}
 	errs := reportIssues(nil, in.Reporter, in.SubjectName, in.SubjectUnit, in.SubjectPost, in.Content)
-	var unit schemas.OrgUnit
-	if err := s.db.WithContext(c.Request.Context()).First(&unit, "id = ?", in.OrgUnitID).Error; err != nil || unit.Kind != schemas.OrgKindOrganization {
-		errs = append(errs, FieldError{"org_unit_id", "must name an organization department"})
+	unit, errs, err := s.organization(c, errs, in.OrgUnitID)
+	if err != nil {
+		return err
 	}
 	if len(errs) > 0 {
-		sortFieldErrors(errs)
-		abort(c, probValidation, "invalid report", errs...)
-		return
+		return invalid("举报内容未通过校验", errs...)
 	}
 	code, secret := randomCode(queryCodeLen), randomCode(secretLen)
 	salt := randomCode(16)
 	hash, err := hashSecret(secret, salt)
 	if err != nil {
-		s.unavailable(c, "hash the secret", err)
-		return
+		return unavailable("hash the secret", err)
 	}
-	if _, ok := s.fileReport(c, newReport{
-		createdBy: "public", unit: unit, channel: "web", identity: in.Reporter.identity(),
+	if _, err := s.fileReport(c, newReport{
+		createdBy: "public", unit: *unit, channel: "web", identity: in.Reporter.identity(),
 		subjectName: in.SubjectName, subjectUnit: in.SubjectUnit, subjectPost: in.SubjectPost, content: in.Content,
 		priority: schemas.PriorityNormal, queryCode: code, secretSalt: salt, secretHash: hash,
-	}); !ok {
-		return
+	}); err != nil {
+		return err
 	}
 	c.JSON(http.StatusCreated, PublicReportReceipt{
 		QueryCode: code, Secret: secret,
 		Message: "举报已收到。请妥善保存查询码和密码，凭此查询办理情况、补充材料；密码不会再次显示。",
 	})
+	return nil
 }
 
 // followed loads the report a code and secret open, answering the same 404 for an unknown code
 // and a wrong secret (and taking the same time for both).
-func (s *Server) followed(c *gin.Context) (*schemas.Report, bool) {
+func (s *Server) followed(c *gin.Context) (*schemas.Report, error) {
 	code := strings.ToUpper(strings.TrimSpace(c.Param("code")))
 	secret := c.GetHeader(secretHeader)
 	var row schemas.Report
 	err := s.db.WithContext(c.Request.Context()).First(&row, "query_code = ?", code).Error
 	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
-		s.unavailable(c, "load report", err)
-		return nil, false
+		return nil, unavailable("load report", err)
 	}
 	found := err == nil
 	salt, want := row.SecretSalt, row.SecretHash
@@ -154,60 +150,53 @@ func (s *Server) followed(c *gin.Context) (*schemas.Report, bool) {
 	got, herr := hashSecret(secret, salt)
 	if herr != nil || !found || len(code) != queryCodeLen || utf8.RuneCountInString(secret) > 64 ||
 		subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
-		abort(c, probNotFound, "no report with this query code and secret")
-		return nil, false
+		return nil, problem(probNotFound, "查询码或密码不正确")
 	}
-	return &row, true
+	return &row, nil
 }
 
 // publicReportStatus is GET /public/v1/reports/{code}.
-func (s *Server) publicReportStatus(c *gin.Context) {
-	row, ok := s.followed(c)
-	if !ok {
-		return
+func (s *Server) publicReportStatus(c *gin.Context) error {
+	row, err := s.followed(c)
+	if err != nil {
+		return err
 	}
 	c.JSON(http.StatusOK, PublicReportStatus{
 		QueryCode: *row.QueryCode, Status: row.Status, StatusTitle: schemas.ReportStatusTitle(row.Status),
 		ReceivedAt: row.CreatedAt, Feedback: row.Feedback, FeedbackAt: row.FeedbackAt,
 	})
+	return nil
 }
 
 // publicReportMaterial is POST /public/v1/reports/{code}/material: the reporter adds material.
-func (s *Server) publicReportMaterial(c *gin.Context) {
-	row, ok := s.followed(c)
-	if !ok {
-		return
+func (s *Server) publicReportMaterial(c *gin.Context) error {
+	row, err := s.followed(c)
+	if err != nil {
+		return err
 	}
 	var in MaterialInput
-	if !bindJSON(c, &in) {
-		return
+	if err := bindJSON(c, &in); err != nil {
+		return err
 	}
 	if errs := textIssue(nil, "text", in.Text, 1, 5000); len(errs) > 0 {
-		abort(c, probValidation, "invalid material", errs...)
-		return
+		return invalid("补充材料未通过校验", errs...)
 	}
 	ctx := c.Request.Context()
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Model(&schemas.ReportMaterial{}).Where("report_id = ?", row.ID).Count(&n).Error; err != nil {
 			return err
 		}
 		if n >= maxMaterials {
-			return errTooMuchMaterial
+			return problem(probConflict, fmt.Sprintf("每件举报最多补充%d次材料", maxMaterials))
 		}
 		return tx.Create(&schemas.ReportMaterial{ReportID: row.ID, Source: "public", Text: strings.TrimSpace(in.Text), CreatedAt: time.Now().UTC()}).Error
 	})
-	switch {
-	case errors.Is(err, errTooMuchMaterial):
-		abort(c, probConflict, "at most 20 additions per report")
-	case err != nil:
-		s.unavailable(c, "store material", err)
-	default:
-		c.JSON(http.StatusCreated, gin.H{"status": "received", "message": "补充材料已收到。"})
+	if err != nil {
+		return unavailable("store material", err) // or the conflict above: fail tells them apart
 	}
+	return reply(c, http.StatusCreated, gin.H{"status": "received", "message": "补充材料已收到。"})
 }
-
-var errTooMuchMaterial = errors.New("too much material")
 
 func randomCode(n int) string {
 	b := make([]byte, n)

@@ -39,20 +39,17 @@ type PublicityStartInput struct {
 }
 
 // startPublicity starts a pre-appointment publicity case (任前公示).
-func (s *Server) startPublicity(c *gin.Context) {
+func (s *Server) startPublicity(c *gin.Context) error {
 	kind := schemas.KindPublicity
 	p := principal(c)
 	var in PublicityStartInput
-	if !bindJSON(c, &in) {
-		return
-	}
-	if in.OrgUnitID == "" {
-		in.OrgUnitID = p.OrgUnitID
+	if err := bindStart(c, kind, &in, &in.OrgUnitID); err != nil {
+		return err
 	}
 	var errs []FieldError
 	errs = textIssue(errs, "title", in.Title, 1, 200)
 	if len(in.Candidates) == 0 || len(in.Candidates) > 50 {
-		errs = append(errs, FieldError{"candidates", "1 to 50 candidates"})
+		errs = append(errs, FieldError{"candidates", "人选须为1至50人"})
 	}
 	for i, cand := range in.Candidates {
 		f := fmt.Sprintf("candidates[%d].", i)
@@ -62,11 +59,14 @@ func (s *Server) startPublicity(c *gin.Context) {
 		errs = textIssue(errs, f+"gender", cand.Gender, 0, 10)
 		errs = textIssue(errs, f+"education", cand.Education, 0, 50)
 		if cand.OfficialID != "" {
-			_, _, errs = s.officialIn(c, errs, f+"official_id", cand.OfficialID, nil, "")
+			var err error
+			if _, _, errs, err = s.officialIn(c, errs, f+"official_id", cand.OfficialID, nil, ""); err != nil {
+				return err
+			}
 		}
 		if cand.BirthDate != "" {
 			if _, err := time.Parse("2006-01", cand.BirthDate); err != nil {
-				errs = append(errs, FieldError{f + "birth_date", "YYYY-MM"})
+				errs = append(errs, FieldError{f + "birth_date", "出生年月须为YYYY-MM格式"})
 			}
 		}
 	}
@@ -74,7 +74,7 @@ func (s *Server) startPublicity(c *gin.Context) {
 		in.PeriodWorkingDays = 5
 	}
 	if in.PeriodWorkingDays < 5 || in.PeriodWorkingDays > 30 {
-		errs = append(errs, FieldError{"period_working_days", "5 to 30 (the regulation requires at least 5)"})
+		errs = append(errs, FieldError{"period_working_days", "公示期须为5至30个工作日（规定不少于5个工作日）"})
 	}
 	if in.PublishOn != "" {
 		day, err := time.ParseInLocation(time.DateOnly, in.PublishOn, calendar.Location())
@@ -90,15 +90,12 @@ func (s *Server) startPublicity(c *gin.Context) {
 		}
 	}
 	priority, errs := parsePriority(errs, in.Priority)
-	unit, errs := s.organization(c, errs, in.OrgUnitID)
-	if len(errs) > 0 {
-		sortFieldErrors(errs)
-		abort(c, probValidation, "invalid publicity", errs...)
-		return
+	unit, errs, err := s.organization(c, errs, in.OrgUnitID)
+	if err != nil {
+		return err
 	}
-	if in.OrgUnitID != p.OrgUnitID || !(p.Roles.Has(schemas.RoleCadreSection) || p.Roles.Has(schemas.RoleSupervisor)) {
-		abort(c, probForbidden, "publicity is started by the cadre section or supervisors of the organization department itself")
-		return
+	if len(errs) > 0 {
+		return invalid("任前公示的发起内容未通过校验", errs...)
 	}
 	// A cadre in an influence period may not be put up for promotion (restrictions.PromotionAllowed).
 	var restricted []FieldError
@@ -108,16 +105,14 @@ func (s *Server) startPublicity(c *gin.Context) {
 		}
 		ok, blocking, err := restrictions.PromotionAllowed(c.Request.Context(), s.db, cand.OfficialID, time.Now())
 		if err != nil {
-			s.unavailable(c, "check restrictions", err)
-			return
+			return unavailable("check restrictions", err)
 		}
 		if !ok {
 			restricted = append(restricted, FieldError{fmt.Sprintf("candidates[%d].official_id", i), restrictions.Explain(strings.TrimSpace(cand.Name), blocking)})
 		}
 	}
 	if len(restricted) > 0 {
-		abort(c, probConflict, "人选处于影响期，不得提拔任用", restricted...)
-		return
+		return problem(probConflict, "人选处于影响期，不得提拔任用", restricted...)
 	}
 	names := make([]string, len(in.Candidates))
 	var candidates []schemas.Candidate
@@ -129,7 +124,7 @@ func (s *Server) startPublicity(c *gin.Context) {
 		names[i] = strings.TrimSpace(cand.Name)
 	}
 	title := strings.TrimSpace(in.Title)
-	s.startCase(c, caseStart{
+	return s.startCase(c, caseStart{
 		Kind: kind, Title: title, OrgUnit: *unit,
 		Details: fmt.Sprintf("**人选**：%s\n**公示期**：%d个工作日", strings.Join(names, "、"), in.PeriodWorkingDays),
 		Input: func(id string) any {
@@ -151,26 +146,26 @@ type ObjectionInput struct {
 	Summary     string `json:"summary"`
 }
 
-func (s *Server) fileObjection(c *gin.Context) {
-	row, ok := s.loadCaseFor(c)
-	if !ok {
-		return
+func (s *Server) fileObjection(c *gin.Context) error {
+	row, err := s.loadCaseFor(c)
+	if err != nil {
+		return err
 	}
 	if row.Kind != schemas.KindPublicity {
-		abort(c, probNotFound, "case "+row.ID+" takes no objections")
-		return
+		return problem(probNotFound, "案件 "+row.ID+" 不受理异议（仅任前公示受理）")
 	}
 	var in ObjectionInput
-	if !bindJSON(c, &in) {
-		return
+	if err := bindJSON(c, &in); err != nil {
+		return err
 	}
-	id, ok := updateID(c, "objection", row.ID, false)
-	if !ok {
-		return
+	id, err := updateID(c, "objection", row.ID, false)
+	if err != nil {
+		return err
 	}
 	req := schemas.ObjectionRequest{Actor: actor(c), CandidateID: in.CandidateID, Signed: in.Signed, Serious: in.Serious, Channel: in.Channel, Summary: in.Summary}
 	var o schemas.Objection
-	if s.update(c, row.ID, schemas.UpdateFileObjection, id, req, &o) {
-		c.JSON(http.StatusCreated, o)
+	if err := s.update(c, row.ID, schemas.UpdateFileObjection, id, req, &o); err != nil {
+		return err
 	}
+	return reply(c, http.StatusCreated, o)
 }

@@ -16,12 +16,6 @@ import (
 	"github.com/jiandu/jiandu/schemas"
 )
 
-// Problems of cases that hold no more changes (workflows/budget.go, workflows/attention.go).
-var (
-	probHistoryBudget  = problemKind{"history-budget", 409, "案件办理记录已达上限"}
-	probNeedsAttention = problemKind{"needs-attention", 409, "案件需要人工处理"}
-)
-
 // endedReasons are the ways Temporal ends a workflow without the case recording its end.
 var endedReasons = map[enumspb.WorkflowExecutionStatus]string{
 	enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED: "案件工作流已在Temporal中被终止",

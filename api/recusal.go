@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -28,14 +27,13 @@ const (
 
 // subjectCases lists the ids of the cases the official is a subject of (few, usually none:
 // lists add their NOT IN only then, so the inbox's query plans stay as they were).
-func (s *Server) subjectCases(c *gin.Context, officialID string) ([]string, bool) {
+func (s *Server) subjectCases(c *gin.Context, officialID string) ([]string, error) {
 	var ids []string
 	if err := s.db.WithContext(c.Request.Context()).Model(&schemas.CaseSubject{}).
 		Where("official_id = ?", officialID).Order("case_id").Pluck("case_id", &ids).Error; err != nil {
-		s.unavailable(c, "check recusal", err)
-		return nil, false
+		return nil, unavailable("check recusal", err)
 	}
-	return ids, true
+	return ids, nil
 }
 
 // isSubjectOf reports whether the principal is a subject of the case.
@@ -46,8 +44,8 @@ func (s *Server) isSubjectOf(c *gin.Context, caseID string) (bool, error) {
 	return n > 0, err
 }
 
-// refuseRecused answers 403 recused and writes the refusal to the case's trail.
-func (s *Server) refuseRecused(c *gin.Context, caseID, taskID, detail string) {
+// refuseRecused writes the refusal to the case's trail and is the 403 recused.
+func (s *Server) refuseRecused(c *gin.Context, caseID, taskID, detail string) error {
 	p := principal(c)
 	raw := fmt.Sprintf(`{"route":%q,"method":%q,"reason":%q}`, c.FullPath(), c.Request.Method, detail)
 	ev := schemas.AuditEvent{
@@ -55,24 +53,21 @@ func (s *Server) refuseRecused(c *gin.Context, caseID, taskID, detail string) {
 		DedupKey: "api/" + c.GetString(ctxRequestID) + "/" + caseID + "/recusal.refused",
 	}
 	if err := audit.Append(s.db.WithContext(c.Request.Context()), &ev); err != nil {
-		s.unavailable(c, "audit the recusal", err)
-		return
+		return unavailable("audit the recusal", err)
 	}
-	abort(c, probRecused, detail)
+	return problem(probRecused, detail)
 }
 
-// recusedRead refuses a subject's read of their case; it reports whether the handler may go on.
-func (s *Server) recusedRead(c *gin.Context, caseID, taskID string) bool {
+// recusedRead refuses a subject's read of their case.
+func (s *Server) recusedRead(c *gin.Context, caseID, taskID string) error {
 	subject, err := s.isSubjectOf(c, caseID)
 	if err != nil {
-		s.unavailable(c, "check recusal", err)
-		return false
+		return unavailable("check recusal", err)
 	}
 	if subject {
-		s.refuseRecused(c, caseID, taskID, "回避：您是本案当事人，不能查阅本案")
-		return false
+		return s.refuseRecused(c, caseID, taskID, "回避：您是本案当事人，不能查阅本案")
 	}
-	return true
+	return nil
 }
 
 // AddSubjectInput is the body of POST /api/v1/cases/{id}/subjects.
@@ -82,42 +77,36 @@ type AddSubjectInput struct {
 }
 
 // addSubject makes another official a subject of the case (a report names more people).
-func (s *Server) addSubject(c *gin.Context) {
-	if !requireRole(c, schemas.RoleSupervisor, schemas.RoleIntakeClerk) {
-		return
+func (s *Server) addSubject(c *gin.Context) error {
+	if err := requireRole(c, schemas.RoleSupervisor, schemas.RoleIntakeClerk); err != nil {
+		return err
 	}
-	row, ok := s.loadCaseFor(c)
-	if !ok {
-		return
+	row, err := s.loadCaseFor(c)
+	if err != nil {
+		return err
 	}
 	var in AddSubjectInput
-	if !bindJSON(c, &in) {
-		return
+	if err := bindJSON(c, &in); err != nil {
+		return err
 	}
 	errs := textIssue(nil, "reason", in.Reason, 1, schemas.MaxReasonRunes)
 	var o schemas.Official
-	err := s.db.WithContext(c.Request.Context()).First(&o, "id = ?", in.OfficialID).Error
+	err = s.db.WithContext(c.Request.Context()).First(&o, "id = ?", in.OfficialID).Error
 	switch {
 	case in.OfficialID == "" || errors.Is(err, gorm.ErrRecordNotFound):
-		errs = append(errs, FieldError{"official_id", "no such official"})
+		errs = append(errs, FieldError{"official_id", "人员不存在"})
 	case err != nil:
-		s.unavailable(c, "load official", err)
-		return
+		return unavailable("load official", err)
 	}
 	if len(errs) > 0 {
-		sortFieldErrors(errs)
-		abort(c, probValidation, "invalid subject", errs...)
-		return
+		return invalid("当事人信息未通过校验", errs...)
 	}
-	id, ok := updateID(c, "add-subject", row.ID+"/"+in.OfficialID, true)
-	if !ok {
-		return
+	id, err := updateID(c, "add-subject", row.ID+"/"+in.OfficialID, true)
+	if err != nil {
+		return err
 	}
-	var state schemas.CaseState
 	req := schemas.AddSubjectRequest{Actor: actor(c), OfficialID: o.ID, Reason: strings.TrimSpace(in.Reason)}
-	if s.update(c, row.ID, schemas.UpdateAddSubject, id, req, &state) {
-		c.JSON(http.StatusOK, state)
-	}
+	return s.act(c, row.ID, schemas.UpdateAddSubject, id, req)
 }
 
 // ExtendInput is the body of POST /api/v1/tasks/{id}/extend.
@@ -128,34 +117,29 @@ type ExtendInput struct {
 
 // extendTask moves the deadline of a step addressed to the case's subject, which cannot be
 // reassigned; the workflow re-plans the step's ladder.
-func (s *Server) extendTask(c *gin.Context) {
-	if !requireRole(c, schemas.RoleSupervisor) {
-		return
+func (s *Server) extendTask(c *gin.Context) error {
+	if err := requireRole(c, schemas.RoleSupervisor); err != nil {
+		return err
 	}
-	t, ok := s.loadTaskFor(c)
-	if !ok {
-		return
+	t, err := s.loadTaskFor(c)
+	if err != nil {
+		return err
 	}
 	var in ExtendInput
-	if !bindJSON(c, &in) {
-		return
+	if err := bindJSON(c, &in); err != nil {
+		return err
 	}
 	errs := textIssue(nil, "reason", in.Reason, 1, schemas.MaxReasonRunes)
 	if in.WorkingDays < 1 || in.WorkingDays > schemas.MaxExtendWorkingDays {
-		errs = append(errs, FieldError{"working_days", fmt.Sprintf("1-%d working days", schemas.MaxExtendWorkingDays)})
+		errs = append(errs, FieldError{"working_days", fmt.Sprintf("延期须为1至%d个工作日", schemas.MaxExtendWorkingDays)})
 	}
 	if len(errs) > 0 {
-		sortFieldErrors(errs)
-		abort(c, probValidation, "invalid extension", errs...)
-		return
+		return invalid("延期申请未通过校验", errs...)
 	}
-	id, ok := updateID(c, "extend", t.ID, false)
-	if !ok {
-		return
+	id, err := updateID(c, "extend", t.ID, false)
+	if err != nil {
+		return err
 	}
-	var state schemas.CaseState
 	req := schemas.ExtendTaskRequest{TaskID: t.ID, Actor: actor(c), WorkingDays: in.WorkingDays, Reason: strings.TrimSpace(in.Reason)}
-	if s.update(c, t.workflow(), schemas.UpdateExtendTask, id, req, &state) {
-		c.JSON(http.StatusOK, state)
-	}
+	return s.act(c, t.workflow(), schemas.UpdateExtendTask, id, req)
 }

@@ -126,7 +126,7 @@ func (h *harness) refusedAsRecused(what string, r response) {
 	if r.status != http.StatusForbidden {
 		h.t.Fatalf("%s: %d %s, want 403 recused", what, r.status, r.body)
 	}
-	if p := r.problem(h.t); p.Type != problemTypeBase+"recused" || !strings.HasPrefix(p.Title, "回避") {
+	if p := r.problem(h.t); p.Type != probRecused.typeURI() || !strings.HasPrefix(p.Title, "回避") {
 		h.t.Fatalf("%s: problem %+v, want the recused type", what, p)
 	}
 }
@@ -253,7 +253,7 @@ func TestRecusalEndToEnd(t *testing.T) {
 				t.Fatalf("handover list %+v is not the subject's step", list)
 			}
 			r := h.settled("POST", "/api/v1/tasks/"+list.ID+"/reassign", h.token("bao.yin"), map[string]any{"to": "na.ren", "reason": "代为填写"})
-			if r.status != http.StatusForbidden || r.problem(t).Type != problemTypeBase+"forbidden" {
+			if r.status != http.StatusForbidden || r.problem(t).Type != probForbidden.typeURI() {
 				t.Fatalf("the cadre's handover list reassigned: %d %s", r.status, r.body)
 			}
 			extend := map[string]any{"working_days": 3, "reason": "本人住院，申请延期"}

@@ -107,25 +107,32 @@ func reportIssues(errs []FieldError, rep ReporterInput, subjectName, subjectUnit
 
 // registerReport is POST /api/v1/reports: a 12380 clerk (or supervisor) registers a phone,
 // letter, visit or SMS report for their own organization department.
-func (s *Server) registerReport(c *gin.Context) {
+func (s *Server) registerReport(c *gin.Context) error {
 	p := principal(c)
-	if !requireRole(c, schemas.RoleIntakeClerk, schemas.RoleSupervisor) {
-		return
+	if err := startRefused(c, schemas.KindReport); err != nil {
+		return err
+	}
+	if p.OrgUnit.Kind != schemas.OrgKindOrganization {
+		return problem(probForbidden, "举报由组织部门受理，您所在的单位不受理举报")
 	}
 	var in ReportInput
-	if !bindJSON(c, &in) {
-		return
+	if err := bindJSON(c, &in); err != nil {
+		return err
 	}
 	var errs []FieldError
 	if !contains(schemas.ReportChannels[:4], in.Channel) {
-		errs = append(errs, FieldError{"channel", "phone, letter, visit or sms (web reports file themselves)"})
+		errs = append(errs, FieldError{"channel", "渠道须为phone、letter、visit或sms（网络举报由举报人自行提交）"})
 	}
 	subjectUnitID := ""
 	if in.SubjectID != "" {
 		var o schemas.Official
-		if err := s.db.WithContext(c.Request.Context()).First(&o, "id = ?", in.SubjectID).Error; err != nil {
-			errs = append(errs, FieldError{"subject_id", "unknown official"})
-		} else {
+		err := s.db.WithContext(c.Request.Context()).First(&o, "id = ?", in.SubjectID).Error
+		switch {
+		case errors.Is(err, gorm.ErrRecordNotFound):
+			errs = append(errs, FieldError{"subject_id", "被举报人不存在"})
+		case err != nil:
+			return unavailable("load the subject", err)
+		default:
 			subjectUnitID = o.OrgUnitID
 			if strings.TrimSpace(in.SubjectName) == "" {
 				in.SubjectName = o.Name
@@ -134,31 +141,26 @@ func (s *Server) registerReport(c *gin.Context) {
 	}
 	errs = reportIssues(errs, in.Reporter, in.SubjectName, in.SubjectUnit, in.SubjectPost, in.Content)
 	priority, errs := parsePriority(errs, in.Priority)
-	if p.OrgUnit.Kind != schemas.OrgKindOrganization {
-		errs = append(errs, FieldError{"org_unit_id", "reports are received by an organization department"})
-	}
 	if len(errs) > 0 {
-		sortFieldErrors(errs)
-		abort(c, probValidation, "invalid report", errs...)
-		return
+		return invalid("举报内容未通过校验", errs...)
 	}
-	key, ok := idempotencyKey(c)
-	if !ok {
-		return
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
 	}
 	if key != "" {
 		key = p.ID + "/report/" + key
 	}
-	id, ok := s.fileReport(c, newReport{
+	id, err := s.fileReport(c, newReport{
 		key: key, createdBy: p.ID, unit: p.OrgUnit, channel: in.Channel, identity: in.Reporter.identity(),
 		subjectID: in.SubjectID, subjectUnitID: subjectUnitID, subjectName: in.SubjectName, subjectUnit: in.SubjectUnit,
 		subjectPost: in.SubjectPost, content: in.Content, priority: priority,
 	})
-	if !ok {
-		return
+	if err != nil {
+		return err
 	}
 	c.Header("Location", "/api/v1/reports/"+id)
-	c.JSON(http.StatusCreated, gin.H{"id": id, "case_id": id})
+	return reply(c, http.StatusCreated, gin.H{"id": id, "case_id": id})
 }
 
 type newReport struct {
@@ -174,17 +176,15 @@ type newReport struct {
 
 // fileReport numbers the report, stores its row with the identity sealed, and starts its case.
 // The workflow learns the report id and whether it is signed, nothing of the reporter.
-func (s *Server) fileReport(c *gin.Context, nr newReport) (string, bool) {
+func (s *Server) fileReport(c *gin.Context, nr newReport) (string, error) {
 	ctx := c.Request.Context()
 	signed := nr.identity.Name != ""
 	if !nr.identity.Empty() && s.reports.ReporterKeys == nil {
-		abort(c, probUnavailable, "reporter identity cannot be stored: JIANDU_REPORTER_KEYS is not configured")
-		return "", false
+		return "", problem(probUnavailable, "未配置举报人信息加密密钥（JIANDU_REPORTER_KEYS），暂不能受理署名举报")
 	}
 	id, err := caseno.Next(ctx, s.db, schemas.KindReport, nr.key, nr.createdBy)
 	if err != nil {
-		s.unavailable(c, "number the report", err)
-		return "", false
+		return "", unavailable("number the report", err)
 	}
 	now := time.Now().UTC()
 	row := schemas.Report{
@@ -201,20 +201,17 @@ func (s *Server) fileReport(c *gin.Context, nr newReport) (string, bool) {
 		plain, _ := json.Marshal(nr.identity)
 		kid, sealed, err := s.reports.ReporterKeys.Seal(plain, []byte(id))
 		if err != nil {
-			s.unavailable(c, "seal reporter identity", err)
-			return "", false
+			return "", unavailable("seal reporter identity", err)
 		}
 		row.KeyID, row.IdentitySealed = kid, base64.StdEncoding.EncodeToString(sealed)
 	}
 	if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
-		s.unavailable(c, "store the report", err)
-		return "", false
+		return "", unavailable("store the report", err)
 	}
 	var lower []schemas.OrgUnit
 	if err := s.db.WithContext(ctx).Where("path LIKE ? AND id <> ? AND kind = ?", nr.unit.Path+"%", nr.unit.ID, schemas.OrgKindOrganization).
 		Order("path").Limit(200).Find(&lower).Error; err != nil {
-		s.unavailable(c, "load lower offices", err)
-		return "", false
+		return "", unavailable("load lower offices", err)
 	}
 	subject := row.SubjectName
 	in := schemas.ReportInput{
@@ -239,10 +236,9 @@ func (s *Server) fileReport(c *gin.Context, nr newReport) (string, bool) {
 		),
 	}, schemas.KindReport.WorkflowType(), in)
 	if err != nil {
-		s.workflowError(c, id, err)
-		return "", false
+		return "", s.workflowError(c, id, err)
 	}
-	return id, true
+	return id, nil
 }
 
 // ReportResponse is GET /api/v1/reports/{id}. Reporter is present only for the intake clerks
@@ -256,39 +252,34 @@ type ReportResponse struct {
 // getReport reads a report: its content for whoever may see the case, and the reporter's
 // identity only for the receiving office's intake clerks and supervisors. Every reading of an
 // identity is audited (who read it, never what).
-func (s *Server) getReport(c *gin.Context) {
-	row, ok := s.loadCaseFor(c)
-	if !ok {
-		return
+func (s *Server) getReport(c *gin.Context) error {
+	row, err := s.loadCaseFor(c)
+	if err != nil {
+		return err
 	}
 	if row.Kind != schemas.KindReport {
-		abort(c, probNotFound, "no report "+row.ID)
-		return
+		return problem(probNotFound, "举报 "+row.ID+" 不存在")
 	}
 	ctx := c.Request.Context()
 	var resp ReportResponse
 	if err := s.db.WithContext(ctx).First(&resp.Report, "id = ?", row.ID).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			abort(c, probNotFound, "no report "+row.ID)
-			return
+			return problem(probNotFound, "举报 "+row.ID+" 不存在")
 		}
-		s.unavailable(c, "load report", err)
-		return
+		return unavailable("load report", err)
 	}
 	if err := s.db.WithContext(ctx).Where("report_id = ?", row.ID).Order("id").Find(&resp.Materials).Error; err != nil {
-		s.unavailable(c, "load material", err)
-		return
+		return unavailable("load material", err)
 	}
 	p := principal(c)
 	if resp.IdentitySealed != "" && mayReadReporter(p, resp.OrgUnitID) {
 		id, err := s.openIdentity(ctx, resp.Report, p.ID)
 		if err != nil {
-			s.unavailable(c, "open reporter identity", err)
-			return
+			return unavailable("open reporter identity", err)
 		}
 		resp.Reporter = &id
 	}
-	c.JSON(http.StatusOK, resp)
+	return reply(c, http.StatusOK, resp)
 }
 
 // mayReadReporter: only the receiving supervision office's intake clerks and supervisors.

@@ -34,6 +34,14 @@ type Deps struct {
 	Reports ReportDeps
 	// Web configures the web inbox, its sessions and the Temporal UI proxy (api/web*.go).
 	Web WebDeps
+	// MetricsElsewhere leaves /metrics off the API's routes: the process serves
+	// MetricsHandler on an address of its own (JIANDU_API_METRICS_ADDR).
+	MetricsElsewhere bool
+}
+
+// MetricsHandler serves the registry's metrics in the Prometheus text format.
+func MetricsHandler(reg *prometheus.Registry) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }
 
 // Server holds the API's dependencies; its methods are the handlers.
@@ -50,6 +58,8 @@ type Server struct {
 	web       *webConfig
 	oidc      *oidcClient
 	inner     innerEngine // the engine that web pages send their API requests to
+
+	metricsElsewhere bool
 }
 
 // New builds a Server. It registers its HTTP metrics with deps.Registry.
@@ -72,6 +82,8 @@ func New(deps Deps) *Server {
 		reports:   newReports(deps.Reports),
 		web:       newWebConfig(deps.Web),
 		oidc:      newOIDC(deps.Web.OIDC),
+
+		metricsElsewhere: deps.MetricsElsewhere,
 	}
 }
 
@@ -83,68 +95,74 @@ func (s *Server) engine() *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
-	r.Use(s.requestID, s.recover, s.accessLog, s.limitBody)
-	r.NoRoute(func(c *gin.Context) {
+	h := s.handle
+	r.Use(s.requestID, s.recover, s.accessLog, s.handle(s.limitBody))
+	r.NoRoute(h(func(c *gin.Context) error {
 		if webPage(c.Request.URL.Path) {
 			s.errorPage(c, http.StatusNotFound, "页面不存在。") // a Chinese page for browsers (api/web.go)
-			return
+			return nil
 		}
-		abort(c, probNotFound, "no route "+c.Request.URL.Path)
-	})
-	r.NoMethod(func(c *gin.Context) { abort(c, probMethod, c.Request.Method+" is not allowed on "+c.Request.URL.Path) })
+		return problem(probNotFound, "没有此地址："+c.Request.URL.Path)
+	}))
+	r.NoMethod(h(func(c *gin.Context) error {
+		return problem(probMethod, c.Request.URL.Path+"不支持"+c.Request.Method+"请求")
+	}))
 
 	r.GET("/healthz", s.healthz)
-	r.GET("/readyz", s.readyz)
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
+	r.GET("/readyz", h(s.readyz))
+	if !s.metricsElsewhere {
+		r.GET("/metrics", gin.WrapH(MetricsHandler(s.registry)))
+	}
+	r.GET("/problems/:slug", s.problemPage)
 	r.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openapiSpec) })
 
-	v1 := r.Group("/api/v1", s.authenticate, s.cleanParams, s.idempotency)
-	v1.GET("/me", s.me)
-	v1.GET("/org-units", s.listOrgUnits)
-	v1.POST("/org-units", s.createOrgUnit)
-	v1.GET("/officials", s.listOfficials)
-	v1.POST("/officials", s.createOfficial)
-	v1.PATCH("/officials/:id", s.updateOfficial)
-	v1.GET("/officials/:id/restrictions", s.officialRestrictions)
-	v1.POST("/officials/:id/password", s.setOfficialPassword)
-	v1.GET("/notifications", s.listNotifications)
-	v1.POST("/notifications/:id/read", s.markNotificationRead)
-	v1.GET("/tasks", s.listTasks)
-	v1.GET("/tasks/:id", s.getTask)
-	v1.POST("/tasks/:id/claim", s.claimTask)
-	v1.POST("/tasks/:id/unclaim", s.unclaimTask)
-	v1.POST("/tasks/:id/complete", s.completeTask)
-	v1.POST("/tasks/:id/reassign", s.reassignTask)
-	v1.POST("/tasks/:id/extend", s.extendTask)
-	v1.GET("/cases", s.listCases)
-	v1.POST("/cases/publicity", s.startPublicity)
-	v1.POST("/cases/inquiry", s.startInquiry)
-	v1.POST("/cases/admonishment", s.startAdmonishment)
-	v1.POST("/cases/departure-audit", s.startDepartureAudit)
-	v1.POST("/cases/joint-inspection", s.startJointInspection)
-	v1.GET("/cases/:id", s.getCase)
-	v1.POST("/cases/:id/cancel", s.cancelCase)
-	v1.POST("/cases/:id/subjects", s.addSubject)
-	v1.POST("/cases/:id/objections", s.fileObjection)
-	v1.GET("/cases/:id/audit", s.caseAudit)
-	v1.POST("/reports", s.registerReport)
-	v1.GET("/reports/:id", s.getReport)
-	v1.GET("/calendar/:year", s.getCalendar)
-	v1.PUT("/calendar/:year", s.putCalendar)
-	v1.GET("/admin/audit", s.adminAudit)
+	v1 := r.Group("/api/v1", h(s.authenticate), h(s.cleanParams), h(s.idempotency))
+	v1.GET("/me", h(s.me))
+	v1.GET("/org-units", h(s.listOrgUnits))
+	v1.POST("/org-units", h(s.createOrgUnit))
+	v1.GET("/officials", h(s.listOfficials))
+	v1.POST("/officials", h(s.createOfficial))
+	v1.PATCH("/officials/:id", h(s.updateOfficial))
+	v1.GET("/officials/:id/restrictions", h(s.officialRestrictions))
+	v1.POST("/officials/:id/password", h(s.setOfficialPassword))
+	v1.GET("/notifications", h(s.listNotifications))
+	v1.POST("/notifications/:id/read", h(s.markNotificationRead))
+	v1.GET("/tasks", h(s.listTasks))
+	v1.GET("/tasks/:id", h(s.getTask))
+	v1.POST("/tasks/:id/claim", h(s.claimTask))
+	v1.POST("/tasks/:id/unclaim", h(s.unclaimTask))
+	v1.POST("/tasks/:id/complete", h(s.completeTask))
+	v1.POST("/tasks/:id/reassign", h(s.reassignTask))
+	v1.POST("/tasks/:id/extend", h(s.extendTask))
+	v1.GET("/cases", h(s.listCases))
+	v1.POST("/cases/publicity", h(s.startPublicity))
+	v1.POST("/cases/inquiry", h(s.startInquiry))
+	v1.POST("/cases/admonishment", h(s.startAdmonishment))
+	v1.POST("/cases/departure-audit", h(s.startDepartureAudit))
+	v1.POST("/cases/joint-inspection", h(s.startJointInspection))
+	v1.GET("/cases/:id", h(s.getCase))
+	v1.POST("/cases/:id/cancel", h(s.cancelCase))
+	v1.POST("/cases/:id/subjects", h(s.addSubject))
+	v1.POST("/cases/:id/objections", h(s.fileObjection))
+	v1.GET("/cases/:id/audit", h(s.caseAudit))
+	v1.POST("/reports", h(s.registerReport))
+	v1.GET("/reports/:id", h(s.getReport))
+	v1.GET("/calendar/:year", h(s.getCalendar))
+	v1.PUT("/calendar/:year", h(s.putCalendar))
+	v1.GET("/admin/audit", h(s.adminAudit))
 
 	// The 12380 web channel: no token, rate-limited per client address (api/public.go).
-	public := r.Group("/public/v1", s.cleanParams)
-	public.POST("/reports", s.publicLimit(s.reports.submits), s.publicReport)
-	public.GET("/reports/:code", s.publicLimit(s.reports.lookups), s.publicReportStatus)
-	public.POST("/reports/:code/material", s.publicLimit(s.reports.lookups), s.publicReportMaterial)
+	public := r.Group("/public/v1", h(s.cleanParams))
+	public.POST("/reports", s.publicLimit(s.reports.submits), h(s.publicReport))
+	public.GET("/reports/:code", s.publicLimit(s.reports.lookups), h(s.publicReportStatus))
+	public.POST("/reports/:code/material", s.publicLimit(s.reports.lookups), h(s.publicReportMaterial))
 
 	// Temporal's remote codec for the UI and CLI (api/codec.go).
 	codec := r.Group("/codec", s.codecCORS)
 	codec.OPTIONS("/encode", s.codecCORS)
 	codec.OPTIONS("/decode", s.codecCORS)
-	codec.POST("/encode", s.authenticate, s.codec)
-	codec.POST("/decode", s.authenticate, s.codec)
+	codec.POST("/encode", h(s.authenticate), h(s.codec))
+	codec.POST("/decode", h(s.authenticate), h(s.codec))
 
 	// The web inbox, the 12380 public page and the Temporal UI behind the same login (api/web*.go).
 	s.webRoutes(r)
@@ -157,7 +175,7 @@ func (s *Server) healthz(c *gin.Context) {
 
 // readyz answers 200 only when both the database and Temporal answer, so a load balancer takes
 // an instance out of rotation while either is down.
-func (s *Server) readyz(c *gin.Context) {
+func (s *Server) readyz(c *gin.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	checks := gin.H{"database": "ok", "temporal": "ok"}
@@ -175,10 +193,9 @@ func (s *Server) readyz(c *gin.Context) {
 		s.log.WarnContext(ctx, "not ready: temporal", "err", err)
 	}
 	if len(failed) > 0 {
-		abort(c, probUnavailable, "dependencies unavailable", failed...)
-		return
+		return problem(probUnavailable, "数据库或工作流引擎暂不可用", failed...)
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ready", "checks": checks})
+	return reply(c, http.StatusOK, gin.H{"status": "ready", "checks": checks})
 }
 
 func (s *Server) pingDB(ctx context.Context) error {

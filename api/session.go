@@ -163,28 +163,25 @@ func revokeSessions(db *gorm.DB, officialID, keep string) error {
 
 // authenticateSession is authenticate's path for a request without an Authorization header
 // that carries a session cookie.
-func (s *Server) authenticateSession(c *gin.Context) {
+func (s *Server) authenticateSession(c *gin.Context) error {
 	sess, err := s.loadSession(c)
 	switch {
 	case errors.Is(err, errNoSession):
-		abort(c, probUnauthorized, "session expired or revoked; log in again")
-		return
+		return problem(probUnauthorized, "登录已过期或已被注销，请重新登录")
 	case err != nil:
-		s.unavailable(c, "load session", err)
-		return
+		return unavailable("load session", err)
 	case sess.mustChange:
-		abort(c, probForbidden, "the password must be changed first (/web/password)")
-		return
+		return problem(probForbidden, "请先修改密码（/web/password）")
 	}
 	// The codec endpoints only transform payloads; the Temporal UI cannot send a CSRF header,
 	// and SameSite=Lax keeps other sites' POSTs from carrying the cookie.
 	if changesState(c.Request.Method) && !strings.HasPrefix(c.Request.URL.Path, "/codec/") &&
 		subtle.ConstantTimeCompare([]byte(c.GetHeader(csrfHeader)), []byte(sess.row.CSRFToken)) != 1 {
-		abort(c, probForbidden, "missing or wrong "+csrfHeader+" for a session request")
-		return
+		return problem(probForbidden, "以登录会话发出的请求缺少或带有错误的"+csrfHeader+"请求头")
 	}
 	c.Set(ctxPrincipal, sess.principal)
 	c.Next()
+	return nil
 }
 
 // mutating reports whether a method changes state.

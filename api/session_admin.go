@@ -27,36 +27,31 @@ type PasswordAnswer struct {
 // setOfficialPassword is POST /api/v1/officials/{id}/password: an administrator gives an
 // official of their org subtree a temporary web password, which the official must change at the
 // first login. It clears a lockout and ends the official's web sessions.
-func (s *Server) setOfficialPassword(c *gin.Context) {
-	if !requireRole(c, schemas.RoleAdmin) {
-		return
+func (s *Server) setOfficialPassword(c *gin.Context) error {
+	if err := requireRole(c, schemas.RoleAdmin); err != nil {
+		return err
 	}
 	var in PasswordInput
-	if !bindJSON(c, &in) {
-		return
+	if err := bindJSON(c, &in); err != nil {
+		return err
 	}
 	target, err := s.loadPrincipal(c.Request.Context(), c.Param("id"))
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
-		abort(c, probNotFound, "no official "+c.Param("id"))
-		return
+		return problem(probNotFound, "人员 "+c.Param("id")+" 不存在")
 	case err != nil:
-		s.unavailable(c, "load official", err)
-		return
+		return unavailable("load official", err)
 	case !principal(c).InSubtree(target.OrgUnit.Path):
-		abort(c, probForbidden, "official "+target.ID+" is outside your org subtree")
-		return
+		return problem(probForbidden, "人员 "+target.ID+" 不在您管理的单位范围内")
 	}
 	if in.Password == "" {
 		in.Password = auth.RandomPassword()
 	} else if msg := auth.PasswordIssue(target.ID, in.Password); msg != "" {
-		abort(c, probValidation, "password refused", FieldError{"password", msg})
-		return
+		return invalid("密码不符合要求", FieldError{"password", msg})
 	}
 	if err := SetPassword(c.Request.Context(), s.db, target.ID, in.Password, true); err != nil {
-		s.unavailable(c, "set password", err)
-		return
+		return unavailable("set password", err)
 	}
 	s.log.InfoContext(c.Request.Context(), "web password set", "official", target.ID, "by", principal(c).ID)
-	c.JSON(http.StatusOK, PasswordAnswer{OfficialID: target.ID, TemporaryPassword: in.Password, MustChange: true})
+	return reply(c, http.StatusOK, PasswordAnswer{OfficialID: target.ID, TemporaryPassword: in.Password, MustChange: true})
 }

@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -54,11 +53,11 @@ func mineClause(db *gorm.DB, p *Principal, withCompleted bool) *gorm.DB {
 
 // listTasks is the inbox: mine by default, or (supervisors) every task of the org subtree,
 // urgent first, then by due time.
-func (s *Server) listTasks(c *gin.Context) {
+func (s *Server) listTasks(c *gin.Context) error {
 	p := principal(c)
-	limit, ok := pageLimit(c)
-	if !ok {
-		return
+	limit, err := pageLimit(c)
+	if err != nil {
+		return err
 	}
 	q := s.db.WithContext(c.Request.Context()).Model(&schemas.Task{}).Select("tasks.*, cases.title AS case_title").
 		Joins("JOIN cases ON cases.id = tasks.case_id")
@@ -70,18 +69,16 @@ func (s *Server) listTasks(c *gin.Context) {
 		q = q.Where(mineClause(s.db, p, status != "open"))
 	case "org":
 		if !p.Roles.Has(schemas.RoleSupervisor) && !p.Roles.Has(schemas.RoleAdmin) {
-			abort(c, probForbidden, "scope=org is for supervisors")
-			return
+			return problem(probForbidden, "scope=org（本单位及下级的全部待办）仅限干部监督人员和管理员查看")
 		}
 		q = q.Joins("JOIN org_units ON org_units.id = tasks.org_unit_id").Where("org_units.path LIKE ?", p.OrgUnit.Path+"%")
 	default:
-		abort(c, probValidation, "unknown scope", FieldError{"scope", "mine or org"})
-		return
+		return invalid("参数scope无效", FieldError{"scope", "范围须为mine（我的）或org（本单位及下级）"})
 	}
 	// 回避: of the cases the official is a subject of, only the steps addressed to them.
-	recused, ok := s.subjectCases(c, p.ID)
-	if !ok {
-		return
+	recused, err := s.subjectCases(c, p.ID)
+	if err != nil {
+		return err
 	}
 	if len(recused) > 0 {
 		q = q.Where("tasks.for_subject OR tasks.case_id NOT IN ?", recused)
@@ -91,14 +88,13 @@ func (s *Server) listTasks(c *gin.Context) {
 		q = q.Where("tasks.status = ?", status)
 	case "all":
 	default:
-		abort(c, probValidation, "unknown status", FieldError{"status", "open, completed, cancelled or all"})
-		return
+		return invalid("参数status无效", FieldError{"status", "待办状态须为open、completed、cancelled或all"})
 	}
-	if kind := schemas.CaseKind(c.Query("kind")); kind != "" {
-		if !kind.Valid() {
-			abort(c, probValidation, "unknown kind", FieldError{"kind", "unknown process " + string(kind)})
-			return
-		}
+	kind, err := kindParam(c)
+	if err != nil {
+		return err
+	}
+	if kind != "" {
 		q = q.Where("tasks.case_kind = ?", kind)
 	}
 	if org := c.Query("org_unit"); org != "" {
@@ -106,23 +102,21 @@ func (s *Server) listTasks(c *gin.Context) {
 	}
 	if v := c.Query("overdue"); v != "" {
 		if v != "true" && v != "false" {
-			abort(c, probValidation, "overdue must be true or false", FieldError{"overdue", "true or false"})
-			return
+			return invalid("参数overdue无效", FieldError{"overdue", "是否超期须为true或false"})
 		}
 		q = q.Where("tasks.overdue = ?", v == "true")
 	}
 	if v := c.Query("due_before"); v != "" {
 		t, err := parseDueBefore(v)
 		if err != nil {
-			abort(c, probValidation, "bad due_before", FieldError{"due_before", "RFC 3339 time or YYYY-MM-DD"})
-			return
+			return invalid("参数due_before无效", FieldError{"due_before", "截止时间须为RFC 3339时间或YYYY-MM-DD日期"})
 		}
 		q = q.Where("tasks.due_at < ?", t)
 	}
 	var cur taskCursor
-	has, ok := decodeCursor(c, &cur)
-	if !ok {
-		return
+	has, err := decodeCursor(c, &cur)
+	if err != nil {
+		return err
 	}
 	if has {
 		q = q.Where("tasks.priority < ? OR (tasks.priority = ? AND tasks.due_at > ?) OR (tasks.priority = ? AND tasks.due_at = ? AND tasks.id > ?)",
@@ -130,8 +124,7 @@ func (s *Server) listTasks(c *gin.Context) {
 	}
 	var rows []TaskResponse
 	if err := q.Order("tasks.priority DESC, tasks.due_at ASC, tasks.id ASC").Limit(limit + 1).Scan(&rows).Error; err != nil {
-		s.unavailable(c, "list tasks", err)
-		return
+		return unavailable("list tasks", err)
 	}
 	resp := gin.H{}
 	if len(rows) > limit {
@@ -147,7 +140,7 @@ func (s *Server) listTasks(c *gin.Context) {
 		rows[i].PriorityLabel = priorityLabel(rows[i].Priority)
 	}
 	resp["items"] = rows
-	c.JSON(http.StatusOK, resp)
+	return reply(c, http.StatusOK, resp)
 }
 
 func parseDueBefore(v string) (time.Time, error) {
@@ -167,7 +160,7 @@ func priorityLabel(p schemas.Priority) string {
 
 // loadTaskFor reads a task the principal may see (theirs, or in a supervisor's subtree);
 // anything else is 404, so task ids are not probed.
-func (s *Server) loadTaskFor(c *gin.Context) (*TaskResponse, bool) {
+func (s *Server) loadTaskFor(c *gin.Context) (*TaskResponse, error) {
 	p := principal(c)
 	var t TaskResponse
 	q := s.db.WithContext(c.Request.Context()).Model(&schemas.Task{}).Select("tasks.*, cases.title AS case_title").
@@ -184,31 +177,31 @@ func (s *Server) loadTaskFor(c *gin.Context) (*TaskResponse, bool) {
 	err := q.Where(visible).Take(&t).Error
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
-		abort(c, probNotFound, "no task "+c.Param("id"))
-		return nil, false
+		return nil, problem(probNotFound, "待办 "+c.Param("id")+" 不存在")
 	case err != nil:
-		s.unavailable(c, "load task", err)
-		return nil, false
+		return nil, unavailable("load task", err)
 	}
 	t.PriorityLabel = priorityLabel(t.Priority)
 	c.Set(ctxCaseID, t.CaseID)
 	c.Set(ctxTaskID, t.ID)
-	return &t, true
+	return &t, nil
 }
 
 // getTask shows a task; a subject of its case sees only the steps addressed to them as subject
 // (回避). Actions on tasks are refused to subjects by the workflow.
-func (s *Server) getTask(c *gin.Context) {
-	t, ok := s.loadTaskFor(c)
-	if !ok {
-		return
+func (s *Server) getTask(c *gin.Context) error {
+	t, err := s.loadTaskFor(c)
+	if err != nil {
+		return err
 	}
 	p := principal(c)
 	own := t.ForSubject && (t.AssigneeID == nil || *t.AssigneeID == p.ID)
-	if !own && !s.recusedRead(c, t.CaseID, t.ID) {
-		return
+	if !own {
+		if err := s.recusedRead(c, t.CaseID, t.ID); err != nil {
+			return err
+		}
 	}
-	c.JSON(http.StatusOK, t)
+	return reply(c, http.StatusOK, t)
 }
 
 // CompleteTaskInput is the body of POST /api/v1/tasks/{id}/complete.
@@ -220,46 +213,41 @@ type CompleteTaskInput struct {
 
 // completeTask sends the decision to the case workflow, which validates it and answers with
 // the case state; a retry with the same Idempotency-Key returns the first answer.
-func (s *Server) completeTask(c *gin.Context) {
-	t, ok := s.loadTaskFor(c)
-	if !ok {
-		return
+func (s *Server) completeTask(c *gin.Context) error {
+	t, err := s.loadTaskFor(c)
+	if err != nil {
+		return err
 	}
 	var in CompleteTaskInput
-	if !bindJSON(c, &in) {
-		return
+	if err := bindJSON(c, &in); err != nil {
+		return err
 	}
-	if strings.TrimSpace(in.Decision) == "" {
-		abort(c, probValidation, "decision is required", FieldError{"decision", "required"})
-		return
+	id, err := updateID(c, "complete", t.ID, true)
+	if err != nil {
+		return err
 	}
-	id, ok := updateID(c, "complete", t.ID, true)
-	if !ok {
-		return
-	}
-	var state schemas.CaseState
 	req := schemas.CompleteTaskRequest{TaskID: t.ID, Actor: actor(c), Decision: in.Decision, Form: in.Form, Comment: in.Comment}
-	if s.update(c, t.workflow(), schemas.UpdateCompleteTask, id, req, &state) {
-		c.JSON(http.StatusOK, state)
-	}
+	return s.act(c, t.workflow(), schemas.UpdateCompleteTask, id, req)
 }
 
-func (s *Server) claimTask(c *gin.Context)   { s.taskAction(c, "claim", schemas.UpdateClaimTask) }
-func (s *Server) unclaimTask(c *gin.Context) { s.taskAction(c, "unclaim", schemas.UpdateUnclaimTask) }
+func (s *Server) claimTask(c *gin.Context) error {
+	return s.taskAction(c, "claim", schemas.UpdateClaimTask)
+}
 
-func (s *Server) taskAction(c *gin.Context, action, update string) {
-	t, ok := s.loadTaskFor(c)
-	if !ok {
-		return
+func (s *Server) unclaimTask(c *gin.Context) error {
+	return s.taskAction(c, "unclaim", schemas.UpdateUnclaimTask)
+}
+
+func (s *Server) taskAction(c *gin.Context, action, update string) error {
+	t, err := s.loadTaskFor(c)
+	if err != nil {
+		return err
 	}
-	id, ok := updateID(c, action, t.ID, false)
-	if !ok {
-		return
+	id, err := updateID(c, action, t.ID, false)
+	if err != nil {
+		return err
 	}
-	var state schemas.CaseState
-	if s.update(c, t.workflow(), update, id, schemas.TaskActionRequest{TaskID: t.ID, Actor: actor(c)}, &state) {
-		c.JSON(http.StatusOK, state)
-	}
+	return s.act(c, t.workflow(), update, id, schemas.TaskActionRequest{TaskID: t.ID, Actor: actor(c)})
 }
 
 // ReassignInput is the body of POST /api/v1/tasks/{id}/reassign.
@@ -268,41 +256,35 @@ type ReassignInput struct {
 	Reason string `json:"reason"`
 }
 
-func (s *Server) reassignTask(c *gin.Context) {
-	if !requireRole(c, schemas.RoleSupervisor) {
-		return
+func (s *Server) reassignTask(c *gin.Context) error {
+	if err := requireRole(c, schemas.RoleSupervisor); err != nil {
+		return err
 	}
-	t, ok := s.loadTaskFor(c)
-	if !ok {
-		return
+	t, err := s.loadTaskFor(c)
+	if err != nil {
+		return err
 	}
 	var in ReassignInput
-	if !bindJSON(c, &in) {
-		return
+	if err := bindJSON(c, &in); err != nil {
+		return err
 	}
 	if errs := textIssue(nil, "reason", in.Reason, 1, schemas.MaxReasonRunes); len(errs) > 0 {
-		abort(c, probValidation, "invalid reason", errs...)
-		return
+		return invalid("改派理由未通过校验", errs...)
 	}
 	to, err := s.loadPrincipal(c.Request.Context(), in.To)
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && to.Disabled):
-		abort(c, probValidation, "unknown official", FieldError{"to", "no such enabled official"})
-		return
+		return invalid("改派对象不存在", FieldError{"to", "改派对象须为未停用的人员"})
 	case err != nil:
-		s.unavailable(c, "load official", err)
-		return
+		return unavailable("load official", err)
 	}
-	id, ok := updateID(c, "reassign", t.ID+"/"+in.To, false)
-	if !ok {
-		return
+	id, err := updateID(c, "reassign", t.ID+"/"+in.To, false)
+	if err != nil {
+		return err
 	}
 	req := schemas.ReassignTaskRequest{
 		TaskID: t.ID, Actor: actor(c), Reason: in.Reason,
 		To: schemas.Actor{ID: to.ID, Name: to.Name, Roles: to.Roles, OrgUnitID: to.OrgUnitID, OrgPath: to.OrgUnit.Path},
 	}
-	var state schemas.CaseState
-	if s.update(c, t.workflow(), schemas.UpdateReassignTask, id, req, &state) {
-		c.JSON(http.StatusOK, state)
-	}
+	return s.act(c, t.workflow(), schemas.UpdateReassignTask, id, req)
 }

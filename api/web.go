@@ -344,95 +344,29 @@ func (s *Server) failed(c *gin.Context, a apiAnswer) {
 	case http.StatusNotFound:
 		s.errorPage(c, a.status, "未找到，或您无权查看。")
 	case http.StatusForbidden:
-		s.errorPage(c, a.status, "您无权执行此操作："+zhDetail(p.Detail))
+		s.errorPage(c, a.status, "您无权执行此操作："+p.Detail)
 	case http.StatusConflict:
-		s.errorPage(c, a.status, "操作未执行："+zhDetail(p.Detail))
+		s.errorPage(c, a.status, "操作未执行："+p.Detail)
 	case http.StatusTooManyRequests:
 		s.errorPage(c, a.status, "请求过于频繁，请稍后再试。")
 	case http.StatusUnprocessableEntity, http.StatusBadRequest:
-		s.errorPage(c, a.status, zhDetail(p.Detail))
+		s.errorPage(c, a.status, p.Detail)
 	default:
 		s.errorPage(c, http.StatusServiceUnavailable, "服务暂不可用，请稍后重试（请求编号 "+c.GetString(ctxRequestID)+"）。")
 	}
 }
 
-// fieldErrors turns a problem's field errors into Chinese messages by field.
+// fieldErrors gathers a problem's (Chinese) field messages by field.
 func fieldErrors(p Problem) map[string]string {
 	out := map[string]string{}
 	for _, f := range p.Errors {
 		if prev, ok := out[f.Field]; ok {
-			out[f.Field] = prev + "；" + zhMessage(f.Message)
+			out[f.Field] = prev + "；" + f.Message
 			continue
 		}
-		out[f.Field] = zhMessage(f.Message)
+		out[f.Field] = f.Message
 	}
 	return out
-}
-
-// zhMessage says the REST API's English field messages in Chinese (the workflows' own messages
-// are Chinese already).
-func zhMessage(m string) string {
-	var a, b int
-	switch {
-	case m == "required":
-		return "必填"
-	case m == "unknown official", m == "no such official":
-		return "无此工作人员"
-	case m == "must be an enabled official with the supervised_cadre role":
-		return "须为在职的被监督干部"
-	case m == "the cadre serves outside this organization department's subtree", m == "must serve within the organization department's jurisdiction":
-		return "不在本级组织部门管辖范围内"
-	case strings.HasPrefix(m, "must serve at a unit"):
-		return "须在相应单位任职"
-	case m == "YYYY-MM-DD":
-		return "日期格式须为 年-月-日"
-	case m == "not before period_from":
-		return "不能早于起始日期"
-	case m == "must differ from the departing cadre":
-		return "不能与离任干部相同"
-	case m == "must be the unit's principal (unit_principal)":
-		return "须为该单位主要负责人"
-	case m == "direct, report or inquiry":
-		return "须为直接提出、函询结果或举报查核结果"
-	case strings.HasPrefix(m, "no ") && strings.Contains(m, " body under "):
-		return "本级未设相应机构"
-	case m == "unknown org unit":
-		return "无此单位"
-	case m == "must be an organization department", m == "must name an organization department":
-		return "须为党委组织部门"
-	case m == "normal or urgent":
-		return "须为普通或加急"
-	case m == "YYYY-MM":
-		return "格式须为 年-月，如 1980-05"
-	case m == "1 to 50 candidates":
-		return "须有1至50名人选"
-	case strings.HasPrefix(m, "5 to 30"):
-		return "须为5至30个工作日（规定不少于5个工作日）"
-	}
-	if n, _ := fmt.Sscanf(m, "required, %d-%d characters", &a, &b); n == 2 {
-		return fmt.Sprintf("必填，%d至%d个字", a, b)
-	}
-	if n, _ := fmt.Sscanf(m, "at most %d characters", &a); n == 1 {
-		return fmt.Sprintf("不超过%d个字", a)
-	}
-	return m
-}
-
-// zhDetail says a problem's detail for the page; Chinese details pass as they are.
-func zhDetail(d string) string {
-	switch {
-	case d == "":
-		return "请求未通过。"
-	case strings.HasPrefix(d, "publicity is started by"):
-		return "任前公示须由本级组织部门干部科（处）或监督人员发起。"
-	case strings.HasSuffix(d, "of the organization department itself"):
-		return "此项业务须由本级组织部门的相应人员发起。"
-	case strings.HasPrefix(d, "requires role"):
-		return "您的角色不能执行此操作。"
-	case strings.HasPrefix(d, "scope=org"):
-		return "仅监督人员可查看下辖案件。"
-	}
-	return d
 }
 
 // webStatic serves the embedded stylesheet.

@@ -238,7 +238,7 @@ func TestBrowserPublicityFromTheInbox(t *testing.T) {
 		chromedp.Text("#err-f-title", &titleErr, chromedp.ByID),
 		chromedp.Text("#err-f-candidates-0-birth_date", &birthErr, chromedp.ByID),
 	)
-	if titleErr != "必填，1至200个字" || !strings.Contains(birthErr, "格式须为 年-月") {
+	if titleErr != "必填，1至200个字符" || !strings.Contains(birthErr, "出生年月须为YYYY-MM格式") {
 		t.Fatalf("start form messages: title %q, birth date %q", titleErr, birthErr)
 	}
 	title := "关于张三同志任职前公示（网页）"

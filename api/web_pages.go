@@ -296,7 +296,7 @@ func (s *Server) webCompleteTask(c *gin.Context) {
 			errs["decision"] = "请选择办理结果"
 		}
 		entered["idem"] = randomToken()[:32] // a corrected form is a new attempt
-		s.renderTask(c, http.StatusUnprocessableEntity, t, page{Errors: errs, Form: entered, Error: "提交未通过校验，请按提示修改：" + zhDetail(p.Detail)})
+		s.renderTask(c, http.StatusUnprocessableEntity, t, page{Errors: errs, Form: entered, Error: "提交未通过校验，请按提示修改：" + p.Detail})
 	default:
 		s.failed(c, a)
 	}
@@ -564,7 +564,7 @@ func (s *Server) webFileReport(c *gin.Context) {
 	case a.status == http.StatusServiceUnavailable:
 		again(http.StatusServiceUnavailable, page{Error: "服务暂不可用，请稍后再试或拨打12380。"})
 	default:
-		again(a.status, page{Error: zhDetail(a.problem().Detail)})
+		again(a.status, page{Error: a.problem().Detail})
 	}
 }
 

@@ -27,7 +27,7 @@ func TestWebPublicReportPage(t *testing.T) {
 		csrf := w.csrf("/12380")
 		// A bad report: the page shows the fields' messages in Chinese, and files nothing.
 		res, body := w.post("/12380", url.Values{"csrf": {csrf}, "org_unit_id": {"150100-jyj"}, "content": {""}})
-		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "须为党委组织部门") || !strings.Contains(body, "必填，1至50个字") {
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "办理单位须为组织部门") || !strings.Contains(body, "必填，1至50个字符") {
 			t.Fatalf("bad report: %d %s", res.StatusCode, body)
 		}
 		if res, _ := w.post("/12380", url.Values{"org_unit_id": {"150100"}, "subject_name": {"巴图"}, "content": {"反映问题"}}); res.StatusCode != http.StatusForbidden {
@@ -190,9 +190,9 @@ func TestWebStartForms(t *testing.T) {
 				t.Errorf("%s: %d\n%s", slug, res.StatusCode, body)
 			}
 			for _, want := range map[string][]string{
-				"inquiry":          {"无此工作人员", "必填，1至"},
-				"departure-audit":  {"日期格式须为 年-月-日", "不能与离任干部相同"},
-				"joint-inspection": {"须为该单位主要负责人", "不能早于起始日期"},
+				"inquiry":          {"干部不存在", "必填，1至"},
+				"departure-audit":  {"离任日期须为YYYY-MM-DD格式的日期", "接任人不能是离任干部本人"},
+				"joint-inspection": {"被检查人须为单位主要负责人", "检查期间截止日不得早于起始日"},
 			}[slug] {
 				if !strings.Contains(body, want) {
 					t.Errorf("%s: no %q on the page", slug, want)
@@ -204,7 +204,7 @@ func TestWebStartForms(t *testing.T) {
 		cadre.login("wu.gang", "cadre-section-1")
 		res, body := cadre.post("/web/start/inquiry", url.Values{"csrf": {cadre.csrf("/web/start/inquiry")},
 			"title": {"函询"}, "cadre_id": {"batu"}, "grounds": {"反映问题"}})
-		if res.StatusCode != http.StatusForbidden || !strings.Contains(body, "须由本级组织部门的相应人员发起") {
+		if res.StatusCode != http.StatusForbidden || !strings.Contains(body, "函询由本组织部门的干部监督发起") {
 			t.Fatalf("cadre section opens an inquiry: %d\n%s", res.StatusCode, body)
 		}
 		if n := e.temporal.calls.Load(); n != 0 {

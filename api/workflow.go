@@ -1,11 +1,12 @@
 package api
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -22,25 +23,24 @@ func actor(c *gin.Context) schemas.Actor {
 	return schemas.Actor{ID: p.ID, Name: p.Name, Roles: p.Roles, OrgUnitID: p.OrgUnitID, OrgPath: p.OrgUnit.Path}
 }
 
-// idempotencyKey reads the client's Idempotency-Key header ("" when absent), answering 422 itself
-// when it is too long to be one.
-func idempotencyKey(c *gin.Context) (string, bool) {
+// idempotencyKey reads the client's Idempotency-Key header ("" when absent), a 422 when it is
+// too long to be one.
+func idempotencyKey(c *gin.Context) (string, error) {
 	key := c.GetHeader("Idempotency-Key")
 	if len(key) > 200 {
-		abort(c, probValidation, "Idempotency-Key is longer than 200 characters", FieldError{"Idempotency-Key", "at most 200 characters"})
-		return "", false
+		return "", invalid("请求头Idempotency-Key超过200个字符", FieldError{"Idempotency-Key", "幂等键不得超过200个字符"})
 	}
-	return key, true
+	return key, nil
 }
 
 // updateID derives the Temporal update id of an action, so that a retried request is the same
 // update and applied once: from the client's Idempotency-Key when it sends one. Without a key,
 // an action done once per official and target (completing a task, cancelling a case) is
 // keyed on those; a repeatable one (claim, unclaim, reassign, objection) gets a fresh id.
-func updateID(c *gin.Context, action, target string, once bool) (string, bool) {
-	key, ok := idempotencyKey(c)
-	if !ok {
-		return "", false
+func updateID(c *gin.Context, action, target string, once bool) (string, error) {
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return "", err
 	}
 	id := action + "/" + target + "/" + principal(c).ID
 	switch {
@@ -52,12 +52,11 @@ func updateID(c *gin.Context, action, target string, once bool) (string, bool) {
 		_, _ = rand.Read(b[:])
 		id += "/" + hex.EncodeToString(b[:])
 	}
-	return id, true
+	return id, nil
 }
 
-// update sends a workflow update and waits for its result. It answers the client itself on
-// failure and reports whether the caller may go on.
-func (s *Server) update(c *gin.Context, caseID, name, id string, arg, result any) bool {
+// update sends a workflow update and waits for its result into result.
+func (s *Server) update(c *gin.Context, caseID, name, id string, arg, result any) error {
 	handle, err := s.temporal.UpdateWorkflow(c.Request.Context(), client.UpdateWorkflowOptions{
 		WorkflowID:   caseID,
 		UpdateName:   name,
@@ -70,15 +69,23 @@ func (s *Server) update(c *gin.Context, caseID, name, id string, arg, result any
 		err = handle.Get(c.Request.Context(), result)
 	}
 	if err != nil {
-		s.workflowError(c, caseID, err)
-		return false
+		return s.workflowError(c, caseID, err)
 	}
-	return true
+	return nil
+}
+
+// act sends a workflow update that results in the case state, and answers 200 with it.
+func (s *Server) act(c *gin.Context, workflowID, name, id string, arg any) error {
+	var state schemas.CaseState
+	if err := s.update(c, workflowID, name, id, arg, &state); err != nil {
+		return err
+	}
+	return reply(c, http.StatusOK, state)
 }
 
 // workflowError turns what Temporal answered into a problem: a workflow's rejection by its
 // type, a finished or unknown case, or 503 when Temporal cannot be reached.
-func (s *Server) workflowError(c *gin.Context, caseID string, err error) {
+func (s *Server) workflowError(c *gin.Context, caseID string, err error) error {
 	var (
 		appErr   *temporal.ApplicationError
 		notFound *serviceerror.NotFound
@@ -98,8 +105,7 @@ func (s *Server) workflowError(c *gin.Context, caseID string, err error) {
 			if id == "" {
 				id = caseID
 			}
-			s.refuseRecused(c, id, c.GetString(ctxTaskID), appErr.Message())
-			return
+			return s.refuseRecused(c, id, c.GetString(ctxTaskID), appErr.Message())
 		}
 		kind := map[string]problemKind{
 			schemas.ErrTypeNotFound:  probNotFound,
@@ -111,20 +117,15 @@ func (s *Server) workflowError(c *gin.Context, caseID string, err error) {
 			schemas.ErrTypeNeedsAttention: probNeedsAttention,
 		}[appErr.Type()]
 		if kind.status == 0 {
-			s.log.ErrorContext(c.Request.Context(), "workflow error", "case", caseID, "err", err)
-			abort(c, probInternal, "the case could not take the action")
-			return
+			return fmt.Errorf("case %s: unexpected workflow error: %w", caseID, err)
 		}
-		abort(c, kind, appErr.Message(), fields...)
+		return problem(kind, appErr.Message(), fields...)
 	case errors.As(err, &notFound):
 		if strings.Contains(notFound.Message, "completed") {
-			abort(c, probConflict, "案件 "+caseID+" 已结束")
-			return
+			return problem(probConflict, "案件 "+caseID+" 已结束")
 		}
-		abort(c, probNotFound, "no case "+caseID)
-	case errors.Is(err, context.Canceled):
-		abort(c, probUnavailable, "request cancelled")
+		return problem(probNotFound, "案件 "+caseID+" 不存在")
 	default:
-		s.unavailable(c, "temporal", err)
+		return unavailable("temporal", err)
 	}
 }

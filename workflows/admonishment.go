@@ -30,7 +30,7 @@ func Admonishment(ctx workflow.Context, in schemas.AdmonishmentInput) (schemas.C
 	a.state.Admonishment = a.adm
 	a.addSubjects(in.CadreID)
 	a.mayCancel = func(act schemas.Actor) bool {
-		return act.OrgUnitID == in.OrgUnitID && (act.Roles.Has(schemas.RoleLeader) || act.Roles.Has(schemas.RoleSupervisor))
+		return schemas.KindAdmonishment.MayCancel(act, in.OrgUnitID)
 	}
 	runCtx, err := a.setup(ctx)
 	if err != nil {

@@ -26,7 +26,7 @@ func DepartureAudit(ctx workflow.Context, in schemas.DepartureAuditInput) (schem
 	d.state.DepartureAudit = d.da
 	d.addSubjects(in.Departure.CadreID)
 	d.mayCancel = func(a schemas.Actor) bool {
-		return a.OrgUnitID == in.OrgUnitID && (a.Roles.Has(schemas.RoleLeader) || a.Roles.Has(schemas.RoleSupervisor))
+		return schemas.KindDepartureAudit.MayCancel(a, in.OrgUnitID)
 	}
 	runCtx, err := d.setup(ctx)
 	if err != nil {

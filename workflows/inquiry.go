@@ -24,7 +24,7 @@ func Inquiry(ctx workflow.Context, in schemas.InquiryInput) (schemas.CaseState, 
 	q.state.Inquiry = q.inq
 	q.addSubjects(in.CadreID)
 	q.mayCancel = func(a schemas.Actor) bool {
-		return a.OrgUnitID == in.OrgUnitID && (a.Roles.Has(schemas.RoleLeader) || a.Roles.Has(schemas.RoleSupervisor))
+		return schemas.KindInquiry.MayCancel(a, in.OrgUnitID)
 	}
 	runCtx, err := q.setup(ctx)
 	if err != nil {

@@ -27,7 +27,7 @@ func JointInspection(ctx workflow.Context, in schemas.JointInspectionInput) (sch
 	j.state.JointInspection = j.ji
 	j.addSubjects(in.LeaderID)
 	j.mayCancel = func(a schemas.Actor) bool {
-		return a.OrgUnitID == in.OrgUnitID && (a.Roles.Has(schemas.RoleLeader) || a.Roles.Has(schemas.RoleSupervisor))
+		return schemas.KindJointInspection.MayCancel(a, in.OrgUnitID)
 	}
 	runCtx, err := j.setup(ctx)
 	if err != nil {

@@ -30,7 +30,7 @@ func Publicity(ctx workflow.Context, in schemas.PublicityInput) (schemas.CaseSta
 	}
 	p.state.Publicity = p.pub
 	p.mayCancel = func(a schemas.Actor) bool {
-		return a.OrgUnitID == in.OrgUnitID && (a.Roles.Has(schemas.RoleLeader) || a.Roles.Has(schemas.RoleCadreSection))
+		return schemas.KindPublicity.MayCancel(a, in.OrgUnitID)
 	}
 	runCtx, err := p.setup(ctx)
 	if err != nil {

@@ -27,7 +27,7 @@ func Report(ctx workflow.Context, in schemas.ReportInput) (schemas.CaseState, er
 	r.state.Report = r.rep
 	r.addSubjects(in.SubjectID)
 	r.mayCancel = func(a schemas.Actor) bool {
-		return a.OrgUnitID == in.OrgUnitID && (a.Roles.Has(schemas.RoleSupervisor) || a.Roles.Has(schemas.RoleLeader))
+		return schemas.KindReport.MayCancel(a, in.OrgUnitID)
 	}
 	runCtx, err := r.setup(ctx)
 	if err != nil {

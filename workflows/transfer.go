@@ -24,7 +24,7 @@ func Transfer(ctx workflow.Context, in schemas.TransferInput) (schemas.CaseState
 	t.state.Transfer = t.tr
 	t.addSubjects(in.Subjects...)
 	t.mayCancel = func(a schemas.Actor) bool {
-		return a.OrgUnitID == in.SuperiorOrgUnitID && a.Roles.Has(schemas.RoleSupervisor)
+		return schemas.KindTransfer.MayCancel(a, in.SuperiorOrgUnitID)
 	}
 	runCtx, err := t.setup(ctx)
 	if err != nil {

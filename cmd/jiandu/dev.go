@@ -138,7 +138,7 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 	if err := printBanner(stdout, cfg, webPassword); err != nil {
 		return err
 	}
-	return serveUntil(ctx, hs, log)
+	return serveAPI(ctx, cfg, hs, p, log)
 }
 
 // portsFree refuses to start when a port of the stack is taken: otherwise the dev server's

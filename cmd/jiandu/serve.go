@@ -103,7 +103,7 @@ func newAPI(cfg config.Config, log *slog.Logger, p *process) (*http.Server, erro
 	deps := api.Deps{
 		DB: p.db, Temporal: p.temporal, Keys: keys, Logger: log,
 		Registry: p.registry, MaxBodyBytes: cfg.MaxBodyBytes, TaskQueue: cfg.TaskQueue,
-		Reports: reports,
+		Reports: reports, MetricsElsewhere: cfg.APIMetricsAddr != "",
 		Web: api.WebDeps{
 			CookieSecure: cfg.CookieSecure, SessionTTL: cfg.SessionTTL, SessionIdle: cfg.SessionIdle,
 			TemporalUIURL: cfg.TemporalUIURL, Namespace: cfg.Namespace,
@@ -151,7 +151,27 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	defer stopSweep()
 	go api.RunSweeper(sweepCtx, p.db, p.temporal, log, time.Minute)
 	log.Info("api listening", "addr", cfg.HTTPAddr)
-	return serveUntil(ctx, hs, log)
+	return serveAPI(ctx, cfg, hs, p, log)
+}
+
+// serveAPI serves the API until ctx ends and, when JIANDU_API_METRICS_ADDR is set, its
+// /metrics on that address (the API's own address then has none). Either listener failing
+// stops both.
+func serveAPI(ctx context.Context, cfg config.Config, hs *http.Server, p *process, log *slog.Logger) error {
+	if cfg.APIMetricsAddr == "" {
+		return serveUntil(ctx, hs, log)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", api.MetricsHandler(p.registry))
+	ms := &http.Server{Addr: cfg.APIMetricsAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	log.Info("api metrics listening", "addr", cfg.APIMetricsAddr)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	metricsDone := make(chan error, 1)
+	go func() { metricsDone <- serveUntil(ctx, ms, log); cancel() }()
+	err := serveUntil(ctx, hs, log)
+	cancel()
+	return errors.Join(err, <-metricsDone)
 }
 
 func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {

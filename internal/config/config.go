@@ -22,12 +22,15 @@ type Config struct {
 	// DB sizes the connection pool: JIANDU_DB_MAX_CONNS (Postgres pool size; the worker runs
 	// twice as many activities at once) and JIANDU_DB_CONN_WAIT (how long a statement waits for
 	// a free connection before it fails as busy: 503 in the API, a retry in the worker).
-	DB           db.Options
-	HTTPAddr     string // JIANDU_HTTP_ADDR
-	MetricsAddr  string // JIANDU_METRICS_ADDR: the worker's /metrics listener; "off" turns it off
-	MaxBodyBytes int64  // JIANDU_MAX_BODY_BYTES
-	LogLevel     string // JIANDU_LOG_LEVEL: debug, info, warn, error
-	DataDir      string // JIANDU_DATA_DIR: where `jiandu dev` keeps its files
+	DB          db.Options
+	HTTPAddr    string // JIANDU_HTTP_ADDR
+	MetricsAddr string // JIANDU_METRICS_ADDR: the worker's /metrics listener; "off" turns it off
+	// APIMetricsAddr (JIANDU_API_METRICS_ADDR), when set, is where the API serves /metrics,
+	// and then only there (not on HTTPAddr); empty serves them on HTTPAddr.
+	APIMetricsAddr string
+	MaxBodyBytes   int64  // JIANDU_MAX_BODY_BYTES
+	LogLevel       string // JIANDU_LOG_LEVEL: debug, info, warn, error
+	DataDir        string // JIANDU_DATA_DIR: where `jiandu dev` keeps its files
 
 	JWTSecret     string        // JIANDU_JWT_SECRET: HS256 key
 	JWTPublicKey  string        // JIANDU_JWT_PUBLIC_KEY: PEM file; switches verification to RS256
@@ -86,6 +89,7 @@ func Load(getenv func(string) string) (Config, error) {
 		DataDir:          str("JIANDU_DATA_DIR", ".data"),
 		HTTPAddr:         str("JIANDU_HTTP_ADDR", ":8080"),
 		MetricsAddr:      str("JIANDU_METRICS_ADDR", ":9090"),
+		APIMetricsAddr:   getenv("JIANDU_API_METRICS_ADDR"),
 		LogLevel:         str("JIANDU_LOG_LEVEL", "info"),
 		JWTSecret:        getenv("JIANDU_JWT_SECRET"),
 		JWTPublicKey:     getenv("JIANDU_JWT_PUBLIC_KEY"),

@@ -15,7 +15,7 @@ func TestDefaults(t *testing.T) {
 	}
 	if c.TemporalAddress != "127.0.0.1:7233" || c.Namespace != "default" || c.TaskQueue != "jiandu" ||
 		c.HTTPAddr != ":8080" || c.DatabaseURL != ".data/jiandu.db" || c.TokenTTL != 12*time.Hour ||
-		c.MaxBodyBytes != 1<<20 || c.DevUIPort != 8233 || c.MetricsAddr != ":9090" ||
+		c.MaxBodyBytes != 1<<20 || c.DevUIPort != 8233 || c.MetricsAddr != ":9090" || c.APIMetricsAddr != "" ||
 		c.DB.MaxOpenConns != 20 || c.DB.ConnWait != 10*time.Second {
 		t.Fatalf("defaults: %+v", c)
 	}
@@ -64,5 +64,8 @@ func TestBadValues(t *testing.T) {
 	c, _ = Load(env(map[string]string{"JIANDU_METRICS_ADDR": "off", "JIANDU_DATA_DIR": "/var/lib/jiandu"}))
 	if c.MetricsAddr != "" || c.DatabaseURL != "/var/lib/jiandu/jiandu.db" {
 		t.Errorf("metrics off / data dir: %+v", c)
+	}
+	if c, _ = Load(env(map[string]string{"JIANDU_API_METRICS_ADDR": "127.0.0.1:9091"})); c.APIMetricsAddr != "127.0.0.1:9091" || c.HTTPAddr != ":8080" {
+		t.Errorf("API metrics address: %+v", c)
 	}
 }
