@@ -90,3 +90,13 @@ func (s *Server) officialRestrictions(c *gin.Context) error {
 	}
 	return reply(c, http.StatusOK, RestrictionsResponse{OfficialID: o.ID, At: now.UTC(), PromotionAllowed: allowed, Restrictions: rows})
 }
+
+// admonishmentForm is the process's start form in the web inbox (api/web_start.go).
+var admonishmentForm = []startField{
+	{Name: "title", Label: "标题", Type: "text", Required: true},
+	{Name: "cadre_id", Label: "诫勉对象（账号）", Type: "official", Required: true, Role: schemas.RoleSupervisedCadre},
+	{Name: "grounds", Label: "诫勉事由", Type: "textarea", Required: true},
+	{Name: "source", Label: "来源", Type: "select", Options: [][2]string{{"direct", "直接提出"}, {"inquiry", "函询结果"}, {"report", "举报查核结果"}}},
+	{Name: "source_case_id", Label: "来源案件编号", Type: "text", Hint: "来源为函询或举报时填写"},
+	priorityField,
+}

@@ -102,14 +102,14 @@ func bindStart(c *gin.Context, kind schemas.CaseKind, in any, office *string) er
 
 // startRefused is a 403 unless the caller holds a role that starts cases of kind.
 func startRefused(c *gin.Context, kind schemas.CaseKind) error {
-	if !principal(c).Roles.HasAny(kind.Rights().Start) {
+	if !principal(c).Roles.HasAny(kind.Process().Start) {
 		return startForbidden(kind)
 	}
 	return nil
 }
 
 func startForbidden(kind schemas.CaseKind) error {
-	return problem(probForbidden, fmt.Sprintf("%s由本组织部门的%s发起", kind.Title(), roleTitles(kind.Rights().Start)))
+	return problem(probForbidden, fmt.Sprintf("%s由本组织部门的%s发起", kind.Title(), roleTitles(kind.Process().Start)))
 }
 
 // parsePriority reads a start request's priority: normal (普通, the default) or urgent (加急).
@@ -370,8 +370,8 @@ func (s *Server) cancelCase(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	// The roles first, before the body; the workflow checks the office (schemas.CaseRights).
-	if err := requireRole(c, row.Kind.Rights().Cancel...); err != nil {
+	// The roles first, before the body; the workflow checks the office (schemas.Processes).
+	if err := requireRole(c, row.Kind.Process().Cancel...); err != nil {
 		return err
 	}
 	var in CancelInput

@@ -107,3 +107,13 @@ func (s *Server) bodyUnder(c *gin.Context, errs []FieldError, org *schemas.OrgUn
 	}
 	return &u, errs, nil
 }
+
+// departureAuditForm is the process's start form in the web inbox (api/web_start.go).
+var departureAuditForm = []startField{
+	{Name: "title", Label: "标题", Type: "text", Required: true},
+	{Name: "cadre_id", Label: "离任干部（账号）", Type: "official", Required: true, Role: schemas.RoleSupervisedCadre},
+	{Name: "post", Label: "原任职务", Type: "text", Required: true},
+	{Name: "departure_date", Label: "离任日期", Type: "date", Required: true},
+	{Name: "successor_id", Label: "接任干部（账号）", Type: "official", Role: schemas.RoleSupervisedCadre},
+	priorityField,
+}

@@ -108,3 +108,11 @@ func (s *Server) startInquiry(c *gin.Context) error {
 		},
 	})
 }
+
+// inquiryForm is the process's start form in the web inbox (api/web_start.go).
+var inquiryForm = []startField{
+	{Name: "title", Label: "标题", Type: "text", Required: true},
+	{Name: "cadre_id", Label: "被函询干部（账号）", Type: "official", Required: true, Role: schemas.RoleSupervisedCadre},
+	{Name: "grounds", Label: "函询事由", Type: "textarea", Required: true},
+	priorityField,
+}

@@ -177,3 +177,12 @@ func (s *Server) claimPeriod(c *gin.Context, caseID string, leader *schemas.Offi
 func inspectionConflict(leader *schemas.Official, from, to, first string) error {
 	return problem(probConflict, fmt.Sprintf("%s同志在%s至%s期间已有未办结的三责联检：%s", leader.Name, from, to, first))
 }
+
+// jointInspectionForm is the process's start form in the web inbox (api/web_start.go).
+var jointInspectionForm = []startField{
+	{Name: "title", Label: "标题", Type: "text", Required: true},
+	{Name: "leader_id", Label: "被检查单位主要负责人（账号）", Type: "official", Required: true, Role: schemas.RoleUnitPrincipal},
+	{Name: "period_from", Label: "检查期间自", Type: "date", Required: true},
+	{Name: "period_to", Label: "检查期间至", Type: "date", Required: true},
+	priorityField,
+}

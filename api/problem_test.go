@@ -241,7 +241,7 @@ var startRoutes = map[schemas.CaseKind]string{
 }
 
 // TestStartPermissionBeforeBody: for every kind a request starts, an official without a role
-// that starts it (per schemas.CaseRights) gets 403 whatever the body, broken JSON included;
+// that starts it (per schemas.Processes) gets 403 whatever the body, broken JSON included;
 // one with the role naming another office gets 403, not the 422 of the fields left out.
 func TestStartPermissionBeforeBody(t *testing.T) {
 	testenv.Seeded(t, func(t *testing.T, gdb *gorm.DB, _ string) {
@@ -251,7 +251,7 @@ func TestStartPermissionBeforeBody(t *testing.T) {
 			t.Fatal(err)
 		}
 		for kind, path := range startRoutes {
-			start := kind.Rights().Start
+			start := kind.Process().Start
 			if len(start) == 0 {
 				t.Fatalf("%s: a start route, but no role starts it", kind)
 			}

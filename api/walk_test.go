@@ -35,7 +35,7 @@ var bodyRoutes = []struct{ method, route, official string }{
 	{"POST", "/api/v1/tasks/:id/reassign", "bao.yin"},
 	{"POST", "/api/v1/tasks/:id/extend", "bao.yin"},
 	{"POST", "/api/v1/cases/:id/subjects", "bao.yin"},
-	{"POST", "/api/v1/cases/:id/cancel", "wu.gang"}, // the cadre section cancels a publicity (schemas.CaseRights)
+	{"POST", "/api/v1/cases/:id/cancel", "wu.gang"}, // the cadre section cancels a publicity (schemas.Processes)
 	{"POST", "/api/v1/cases/:id/objections", "he.ping"},
 	{"POST", "/api/v1/cases/departure-audit", "bao.yin"},
 	{"POST", "/api/v1/cases/joint-inspection", "bao.yin"},

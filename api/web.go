@@ -375,9 +375,6 @@ func webStatic() http.Handler {
 	return http.StripPrefix("/web/static/", http.FileServer(http.FS(sub)))
 }
 
-var webKinds = []schemas.CaseKind{schemas.KindPublicity, schemas.KindDepartureAudit, schemas.KindJointInspection,
-	schemas.KindAdmonishment, schemas.KindInquiry, schemas.KindReport, schemas.KindTransfer}
-
 func (w *webConfig) namespace() string {
 	if w.Namespace == "" {
 		return "default"

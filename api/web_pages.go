@@ -197,7 +197,7 @@ func (s *Server) webInbox(c *gin.Context) {
 		s.failed(c, apiAnswer{status: 500})
 		return
 	}
-	v := inboxView{Done: done, Items: resp.Items, Next: resp.NextCursor, Query: c.Request.URL.Query(), Kinds: webKinds}
+	v := inboxView{Done: done, Items: resp.Items, Next: resp.NextCursor, Query: c.Request.URL.Query(), Kinds: webKinds()}
 	if claimed := c.Query("claim"); claimed != "" {
 		v.MineOnly = claimed
 	}
@@ -375,7 +375,7 @@ func (s *Server) webCases(c *gin.Context) {
 	}
 	resp.Items = kept
 	s.render(c, http.StatusOK, "cases", page{Title: "案件", Nav: "cases", Data: casesView{
-		Items: resp.Items, Next: resp.NextCursor, Query: c.Request.URL.Query(), Kinds: webKinds, Namespace: s.web.namespace(),
+		Items: resp.Items, Next: resp.NextCursor, Query: c.Request.URL.Query(), Kinds: webKinds(), Namespace: s.web.namespace(),
 		Overdue: overdue,
 	}})
 }

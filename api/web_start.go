@@ -32,39 +32,22 @@ type startForm struct {
 	Fields []startField
 }
 
-var priorityField = startField{Name: "priority", Label: "缓急", Type: "select", Options: [][2]string{{"normal", "普通"}, {"urgent", "加急"}}}
-
-var startForms = map[string]startForm{
-	"inquiry": {Kind: schemas.KindInquiry, Route: "/api/v1/cases/inquiry", Who: "本级组织部门监督人员", Fields: []startField{
-		{Name: "title", Label: "标题", Type: "text", Required: true},
-		{Name: "cadre_id", Label: "被函询干部（账号）", Type: "official", Required: true, Role: schemas.RoleSupervisedCadre},
-		{Name: "grounds", Label: "函询事由", Type: "textarea", Required: true},
-		priorityField,
-	}},
-	"admonishment": {Kind: schemas.KindAdmonishment, Route: "/api/v1/cases/admonishment", Who: "本级组织部门监督人员", Fields: []startField{
-		{Name: "title", Label: "标题", Type: "text", Required: true},
-		{Name: "cadre_id", Label: "诫勉对象（账号）", Type: "official", Required: true, Role: schemas.RoleSupervisedCadre},
-		{Name: "grounds", Label: "诫勉事由", Type: "textarea", Required: true},
-		{Name: "source", Label: "来源", Type: "select", Options: [][2]string{{"direct", "直接提出"}, {"inquiry", "函询结果"}, {"report", "举报查核结果"}}},
-		{Name: "source_case_id", Label: "来源案件编号", Type: "text", Hint: "来源为函询或举报时填写"},
-		priorityField,
-	}},
-	"departure-audit": {Kind: schemas.KindDepartureAudit, Route: "/api/v1/cases/departure-audit", Who: "本级组织部门监督人员或干部科", Fields: []startField{
-		{Name: "title", Label: "标题", Type: "text", Required: true},
-		{Name: "cadre_id", Label: "离任干部（账号）", Type: "official", Required: true, Role: schemas.RoleSupervisedCadre},
-		{Name: "post", Label: "原任职务", Type: "text", Required: true},
-		{Name: "departure_date", Label: "离任日期", Type: "date", Required: true},
-		{Name: "successor_id", Label: "接任干部（账号）", Type: "official", Role: schemas.RoleSupervisedCadre},
-		priorityField,
-	}},
-	"joint-inspection": {Kind: schemas.KindJointInspection, Route: "/api/v1/cases/joint-inspection", Who: "本级组织部门监督人员", Fields: []startField{
-		{Name: "title", Label: "标题", Type: "text", Required: true},
-		{Name: "leader_id", Label: "被检查单位主要负责人（账号）", Type: "official", Required: true, Role: schemas.RoleUnitPrincipal},
-		{Name: "period_from", Label: "检查期间自", Type: "date", Required: true},
-		{Name: "period_to", Label: "检查期间至", Type: "date", Required: true},
-		priorityField,
-	}},
+// startForms are the web start forms, by kind, of the processes whose starter has one.
+func startForms() map[string]startForm {
+	forms := map[string]startForm{}
+	for kind, st := range starters {
+		if len(st.form) == 0 {
+			continue
+		}
+		forms[string(kind)] = startForm{
+			Kind: kind, Route: "/api/v1" + st.path, Fields: st.form,
+			Who: "本级组织部门的" + roleTitles(kind.Process().Start),
+		}
+	}
+	return forms
 }
+
+var priorityField = startField{Name: "priority", Label: "缓急", Type: "select", Options: [][2]string{{"normal", "普通"}, {"urgent", "加急"}}}
 
 // startView is the start form page.
 type startView struct {
@@ -75,7 +58,7 @@ type startView struct {
 
 func (s *Server) startPage(c *gin.Context) (startForm, string, bool) {
 	slug := c.Param("kind")
-	f, ok := startForms[slug]
+	f, ok := startForms()[slug]
 	if !ok {
 		s.errorPage(c, http.StatusNotFound, "没有这一类业务。")
 	}
@@ -148,5 +131,5 @@ func (s *Server) webStart(c *gin.Context) {
 
 // webStartMenu lists the processes an official can start from the web.
 func (s *Server) webStartMenu(c *gin.Context) {
-	s.render(c, http.StatusOK, "start_menu", page{Title: "发起业务", Nav: "start", Data: startForms})
+	s.render(c, http.StatusOK, "start_menu", page{Title: "发起业务", Nav: "start", Data: startForms()})
 }

@@ -2,6 +2,9 @@ package schemas
 
 import "time"
 
+// KindAdmonishment is 诫勉 (P4).
+const KindAdmonishment CaseKind = "admonishment"
+
 // AdmonishmentInput starts an admonishment case (诫勉, DOMAIN.md P4): the proposal and its
 // grounds.
 type AdmonishmentInput struct {

@@ -2,6 +2,9 @@ package schemas
 
 import "time"
 
+// KindDepartureAudit is 经济责任审计 + 离任交接 (P2).
+const KindDepartureAudit CaseKind = "departure-audit"
+
 // DepartureAuditInput starts a departure audit case (经济责任审计 + 离任交接, DOMAIN.md P2): a
 // cadre's departure has been registered.
 type DepartureAuditInput struct {

@@ -2,6 +2,9 @@ package schemas
 
 import "time"
 
+// KindInquiry is 函询 (P5).
+const KindInquiry CaseKind = "inquiry"
+
 // InquiryInput starts an inquiry letter case (函询, DOMAIN.md P5).
 type InquiryInput struct {
 	CaseID    string   `json:"case_id"`

@@ -2,6 +2,9 @@ package schemas
 
 import "time"
 
+// KindJointInspection is 三责联检 (P3).
+const KindJointInspection CaseKind = "joint-inspection"
+
 // JointInspectionInput starts a three-responsibilities joint inspection (三责联检, DOMAIN.md P3)
 // of a unit's principal leader.
 type JointInspectionInput struct {

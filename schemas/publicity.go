@@ -2,6 +2,9 @@ package schemas
 
 import "time"
 
+// KindPublicity is 任前公示 (P1).
+const KindPublicity CaseKind = "publicity"
+
 // Candidate is one cadre named in a publicity notice (任前公示).
 type Candidate struct {
 	ID           string `json:"id"` // c1, c2, ... in notice order

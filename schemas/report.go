@@ -2,6 +2,9 @@ package schemas
 
 import "time"
 
+// KindReport is 12380 举报受理查核 (P6).
+const KindReport CaseKind = "report"
+
 // Report is a 12380 report (举报) as the receiving supervision office holds it. Its id is the
 // report case's id. The reporter's identity and contact are sealed (internal/secrets) in
 // IdentitySealed under key KeyID and are never copied anywhere else: workflows carry the report

@@ -2,6 +2,9 @@ package schemas
 
 import "time"
 
+// KindTransfer is 转办/交办 (P7).
+const KindTransfer CaseKind = "transfer"
+
 // TransferInput starts a transferred case (转办/交办, DOMAIN.md P7): the lower office verifies a
 // report and reports back to the superior by a deadline.
 type TransferInput struct {

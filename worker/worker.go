@@ -17,7 +17,9 @@ type Workflow struct {
 	Name string
 }
 
-// Workflows lists every workflow Jiandu runs. Add a process here.
+// Workflows lists every workflow Jiandu runs: one row per process registered in
+// schemas.Processes (worker_test.go fails when one is missing), plus the parts processes run as
+// child workflows.
 func Workflows() []Workflow {
 	return []Workflow{
 		{workflows.Publicity, schemas.KindPublicity.WorkflowType()},

@@ -1,0 +1,65 @@
+package schemas
+
+import "slices"
+
+// Process is what Jiandu knows of one process outside its workflow: its Chinese name, the
+// Temporal workflow type that runs it, and who may start and cancel its cases.
+type Process struct {
+	Kind         CaseKind
+	Title        string // Chinese
+	WorkflowType string
+	// Start are the roles that may start a case by a request, at the office that runs it; none
+	// when only another process starts it (a transfer is made by a report's verification).
+	Start []Role
+	// Cancel are the roles that may cancel an open case, at the office that runs it (for a
+	// transfer, the superior office that made it).
+	Cancel []Role
+}
+
+// processes registers every process: adding one is a row here, its kind constant and input in
+// its schema file, its workflow (workflows/, registered in worker.Workflows) and its start
+// handler (api/, listed in api's starters). Tests fail when one of those is missing.
+var processes = []Process{
+	{KindPublicity, "任前公示", "Publicity", []Role{RoleCadreSection, RoleSupervisor}, []Role{RoleLeader, RoleCadreSection}},
+	{KindDepartureAudit, "经济责任审计", "DepartureAudit", []Role{RoleSupervisor, RoleCadreSection}, []Role{RoleLeader, RoleSupervisor}},
+	{KindJointInspection, "三责联检", "JointInspection", []Role{RoleSupervisor}, []Role{RoleLeader, RoleSupervisor}},
+	{KindAdmonishment, "诫勉谈话", "Admonishment", []Role{RoleSupervisor}, []Role{RoleLeader, RoleSupervisor}},
+	{KindInquiry, "函询", "Inquiry", []Role{RoleSupervisor}, []Role{RoleLeader, RoleSupervisor}},
+	{KindReport, "12380举报受理查核", "Report", []Role{RoleIntakeClerk, RoleSupervisor}, []Role{RoleSupervisor, RoleLeader}},
+	{KindTransfer, "转办交办", "Transfer", nil, []Role{RoleSupervisor}},
+}
+
+// Processes lists every process in registration order.
+func Processes() []Process { return slices.Clone(processes) }
+
+// Process is the registration of kind k; the zero Process for an unknown kind.
+func (k CaseKind) Process() Process {
+	for _, p := range processes {
+		if p.Kind == k {
+			return p
+		}
+	}
+	return Process{}
+}
+
+// Title is the kind's Chinese name.
+func (k CaseKind) Title() string { return k.Process().Title }
+
+// WorkflowType is the Temporal workflow type that runs cases of kind k.
+func (k CaseKind) WorkflowType() string { return k.Process().WorkflowType }
+
+// Valid reports whether k is a registered process.
+func (k CaseKind) Valid() bool { return k.Process().Kind != "" }
+
+// MayStart reports whether a may start a case of kind k run by the office officeID.
+func (k CaseKind) MayStart(a Actor, officeID string) bool {
+	return a.OrgUnitID == officeID && a.Roles.HasAny(k.Process().Start)
+}
+
+// MayCancel reports whether a may cancel a case of kind k run by the office officeID.
+func (k CaseKind) MayCancel(a Actor, officeID string) bool {
+	return a.OrgUnitID == officeID && a.Roles.HasAny(k.Process().Cancel)
+}
+
+// HasAny reports whether the set holds one of want.
+func (rs Roles) HasAny(want []Role) bool { return slices.ContainsFunc(want, rs.Has) }
