@@ -289,6 +289,7 @@ func (s *Server) getCase(c *gin.Context) {
 			resp.Timeline[i].Detail = json.RawMessage(e.Detail)
 		}
 	}
+	schemas.InAPIForm(&resp)
 	c.JSON(http.StatusOK, resp)
 }
 

@@ -146,6 +146,7 @@ func (s *Server) listTasks(c *gin.Context) {
 	for i := range rows {
 		rows[i].PriorityLabel = priorityLabel(rows[i].Priority)
 	}
+	schemas.InAPIForm(&rows)
 	resp["items"] = rows
 	c.JSON(http.StatusOK, resp)
 }
@@ -208,6 +209,7 @@ func (s *Server) getTask(c *gin.Context) {
 	if !own && !s.recusedRead(c, t.CaseID, t.ID) {
 		return
 	}
+	schemas.InAPIForm(t)
 	c.JSON(http.StatusOK, t)
 }
 
