@@ -8,7 +8,7 @@ package api
 // Every input must get: no 5xx; on 4xx a problem+json document whose status matches; on 4xx no
 // change to any table. `make fuzz` runs each target briefly; run one longer by hand with
 //
-//	go test -run='^$' -fuzz='^FuzzStartPublicity$' -fuzztime=10m ./api
+//	go test -run='^$' -fuzz='^FuzzBodies$' -fuzztime=10m ./api
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -33,6 +34,7 @@ import (
 
 	"github.com/jiandu/jiandu/internal/demo"
 	"github.com/jiandu/jiandu/internal/metrics"
+	"github.com/jiandu/jiandu/internal/secrets"
 	"github.com/jiandu/jiandu/internal/testenv"
 	"github.com/jiandu/jiandu/internal/text"
 	"github.com/jiandu/jiandu/schemas"
@@ -114,11 +116,17 @@ func newBodyEnv(t testing.TB, gdb *gorm.DB) *bodyEnv {
 }
 
 // withMaxBody is the same environment (database, fake Temporal) served with another body
-// limit. The public channel's rate limits are lifted: a walk sends it many requests.
+// limit. The public channel's and the login page's rate limits are lifted: a walk or a fuzz
+// target sends them many requests, which must be answered, not throttled.
 func (e *bodyEnv) withMaxBody(t testing.TB, maxBody int64) *bodyEnv {
 	unlimited := RateLimit{Burst: 1 << 30, Per: time.Hour}
+	ring, err := secrets.Parse(e2eReporterKey) // reports may carry the reporter's identity
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := New(Deps{DB: e.db, Temporal: e.temporal, Keys: testKeys, Logger: testenv.Logger(t), Registry: metrics.NewRegistry(),
-		MaxBodyBytes: maxBody, TaskQueue: "fuzz", Reports: ReportDeps{SubmitLimit: unlimited, LookupLimit: unlimited}})
+		MaxBodyBytes: maxBody, TaskQueue: "fuzz", Reports: ReportDeps{ReporterKeys: ring, SubmitLimit: unlimited, LookupLimit: unlimited},
+		Web: WebDeps{LoginLimit: unlimited}})
 	return &bodyEnv{db: e.db, temporal: e.temporal, handler: srv.Handler(), maxBody: maxBody}
 }
 
@@ -251,42 +259,99 @@ func (e *bodyEnv) checkAnswer(t testing.TB, what string, rec *httptest.ResponseR
 	}
 }
 
-// fuzzBody fuzzes the JSON body of one route, sent by the official who may act on it ("" for
-// the public channel). Besides the seeds given, every text field that openapi.yaml documents for
-// the route is seeded with NUL, an escape sequence, one character over its maxLength and only
-// invisible characters. An accepted body (2xx) must hold no control character in any string.
-func fuzzBody(f *testing.F, method, path, official string, seeds ...string) {
+// FuzzBodies fuzzes the JSON body of every route of the engine that reads one, sent by the
+// official of its bodyRoutes entry ("" for the public channel, whose rate limits the fuzz
+// environment lifts so that inputs are answered, not throttled). The routes come from the
+// engine: one that reads a documented body without an entry fails the target (and
+// TestWalkEveryRoute), so a new route cannot be left out. The first input picks the route.
+// Besides each entry's seeds, every text field that openapi.yaml documents for the route is
+// seeded with NUL, an escape sequence, one character over its maxLength and only invisible
+// characters. An accepted body (2xx) must hold no control character in any string.
+func FuzzBodies(f *testing.F) {
 	e := newBodyEnv(f, seededSQLite(f))
-	token := ""
-	if official != "" {
-		var err error
-		if token, err = testKeys.Issue(official, time.Now(), 24*time.Hour); err != nil {
-			f.Fatal(err)
+	type target struct {
+		key, path, method, token string
+		hdr                      []string
+	}
+	var targets []target
+	for _, r := range New(Deps{Registry: metrics.NewRegistry(), Logger: testenv.Logger(f)}).engine().Routes() {
+		key := r.Method + " " + r.Path
+		br, ok := bodyRoutes[key]
+		if !ok {
+			if _, notJSON := notJSONRoutes[key]; !notJSON && requestSchema(r.Method, r.Path) != nil {
+				f.Fatalf("%s reads a JSON body but has no entry in bodyRoutes", key)
+			}
+			continue
+		}
+		tg := target{key: key, path: fillPath(r.Path), method: r.Method, hdr: routeHeaders(r.Path)}
+		if br.official != "" {
+			var err error
+			if tg.token, err = testKeys.Issue(br.official, time.Now(), 24*time.Hour); err != nil {
+				f.Fatal(err)
+			}
+		}
+		targets = append(targets, tg)
+	}
+	slices.SortFunc(targets, func(a, b target) int { return strings.Compare(a.key, b.key) })
+	if len(targets) != len(bodyRoutes) {
+		f.Fatalf("%d of the %d routes of bodyRoutes are served", len(targets), len(bodyRoutes))
+	}
+	for i, tg := range targets {
+		schema := requestSchema(tg.method, documentedPath(f, tg.path))
+		if schema == nil {
+			f.Fatalf("%s has no documented body", tg.key)
+		}
+		seeds := slices.Clone(bodyRoutes[tg.key].seeds)
+		for _, l := range textLeaves(schema, nil, false) {
+			seeds = append(seeds, string(l.body("正常\x00文本")), string(l.body("a\x1b]0;x\x07")), string(l.body(strings.Repeat("\u200b\u202e", 8))))
+			if l.max > 0 {
+				seeds = append(seeds, string(l.body(strings.Repeat("长", l.max+1))))
+			}
+		}
+		for _, s := range append(seeds, ``, `{}`, `null`, `[]`, `{"a":1}`, `{`, `"x"`, `{} {}`, strings.Repeat(`[`, 5000)) {
+			f.Add(uint16(i), []byte(s))
 		}
 	}
-	schema := requestSchema(method, documentedPath(f, path))
-	if schema == nil {
-		f.Fatalf("%s %s has no documented body", method, path)
-	}
-	for _, l := range textLeaves(schema, nil, false) {
-		seeds = append(seeds, string(l.body("正常\x00文本")), string(l.body("a\x1b]0;x\x07")), string(l.body(strings.Repeat("\u200b\u202e", 8))))
-		if l.max > 0 {
-			seeds = append(seeds, string(l.body(strings.Repeat("长", l.max+1))))
-		}
-	}
-	for _, s := range append(seeds, ``, `{}`, `null`, `[]`, `{"a":1}`, `{`, `"x"`, `{} {}`, strings.Repeat(`[`, 5000)) {
-		f.Add([]byte(s))
-	}
-	hdr := routeHeaders(strings.Replace(path, fxQueryCode, ":code", 1))
-	f.Fuzz(func(t *testing.T, body []byte) {
+	f.Fuzz(func(t *testing.T, route uint16, body []byte) {
+		tg := targets[int(route)%len(targets)]
 		before := dbDigest(t, e.db)
-		rec := e.serve(method, path, token, "application/json", body, hdr...)
-		what := fmt.Sprintf("%s %s %q", method, path, body)
+		rec := e.serve(tg.method, tg.path, tg.token, "application/json", body, tg.hdr...)
+		what := fmt.Sprintf("%s %s %q", tg.method, tg.path, body)
 		e.checkAnswer(t, what, rec, before)
 		if rec.Code < 400 {
 			if field, bad := controlIn("", body); bad {
 				t.Fatalf("%s: answered %d with a control character in %s", what, rec.Code, field)
 			}
+		}
+	})
+}
+
+// FuzzPublicForms fuzzes the form-encoded body of every public HTML form (formRoutes), posted
+// with a valid double-submit token, with the rate limits lifted. Every answer must be an HTML
+// page, none a 5xx, and a refusal (4xx) changes nothing. The first input picks the form.
+func FuzzPublicForms(f *testing.F) {
+	e := newBodyEnv(f, seededSQLite(f)).withMaxBody(f, 1<<20)
+	keys := slices.Sorted(maps.Keys(formRoutes))
+	for i, key := range keys {
+		for _, s := range append(slices.Clone(formRoutes[key]), ``, `=`, `&&&`, `a=%zz`, `content=`+strings.Repeat("长", 3000), "subject_name=a%00b", `org_unit_id=..%2F..`) {
+			f.Add(uint16(i), []byte(s))
+		}
+	}
+	token := strings.Repeat("f", 64)
+	f.Fuzz(func(t *testing.T, form uint16, body []byte) {
+		key := keys[int(form)%len(keys)]
+		method, path, _ := strings.Cut(key, " ")
+		before := dbDigest(t, e.db)
+		rec := e.serve(method, path, "", "application/x-www-form-urlencoded", append([]byte("csrf="+token+"&"), body...), "Cookie", formCookie+"="+token)
+		what := fmt.Sprintf("%s %.200q", key, body)
+		if rec.Code >= 500 {
+			t.Fatalf("%s: %d %.500s", what, rec.Code, rec.Body.Bytes())
+		}
+		if ct := rec.Header().Get("Content-Type"); rec.Code != http.StatusSeeOther && !strings.HasPrefix(ct, "text/html") {
+			t.Fatalf("%s: %d with content type %q", what, rec.Code, ct)
+		}
+		if rec.Code >= 400 && dbDigest(t, e.db) != before {
+			t.Fatalf("%s: answered %d but the database changed", what, rec.Code)
 		}
 	})
 }
@@ -352,102 +417,6 @@ func controlIn(path string, body []byte) (string, bool) {
 		return "", false
 	}
 	return walk(path, v)
-}
-
-func FuzzCreateOfficial(f *testing.F) {
-	fuzzBody(f, "POST", "/api/v1/officials", "admin",
-		`{"id":"x.y","name":"某某","org_unit_id":"150100","roles":["supervisor"]}`,
-		`{"id":"x.y","name":"某某","org_unit_id":"nowhere","roles":["king"]}`,
-		`{"id":"","name":42}`, `{"id":"a b c","name":"`+strings.Repeat("名", 300)+`","org_unit_id":"150100","roles":[]}`)
-}
-
-func FuzzUpdateOfficial(f *testing.F) {
-	fuzzBody(f, "PATCH", "/api/v1/officials/ma.lin", "admin",
-		`{"name":"马林二"}`, `{"roles":["investigator","leader"]}`, `{"disabled":true}`, `{"org_unit_id":"150121"}`,
-		`{"id":"other"}`, `{"roles":null}`, `{"name":""}`)
-}
-
-func FuzzCreateOrgUnit(f *testing.F) {
-	fuzzBody(f, "POST", "/api/v1/org-units", "admin",
-		`{"id":"150122","parent_id":"150100","name":"土默特左旗委组织部","level":"county","kind":"organization"}`,
-		`{"id":"150100","parent_id":"150000","name":"dup","level":"city","kind":"organization"}`,
-		`{"id":"x","parent_id":"nowhere","name":"","level":"planet","kind":"?"}`)
-}
-
-func FuzzPutCalendar(f *testing.F) {
-	fuzzBody(f, "PUT", "/api/v1/calendar/2027", "admin",
-		`{"days":[{"date":"2027-01-01","kind":"off","name":"元旦"},{"date":"2027-02-07","kind":"workday","name":"春节调休"}]}`,
-		`{"days":[]}`, `{"days":null}`, `{"days":[{"date":"2026-01-01","kind":"off","name":"x"}]}`,
-		`{"days":[{"date":"2027-02-30","kind":"holiday"}]}`, `{"days":[{"date":"2027-01-01","kind":"off"},{"date":"2027-01-01","kind":"off"}]}`)
-}
-
-func FuzzStartPublicity(f *testing.F) {
-	fuzzBody(f, "POST", "/api/v1/cases/publicity", "wu.gang",
-		`{"title":"关于张三同志任职前公示","candidates":[{"name":"张三","gender":"男","birth_date":"1978-03","education":"大学","current_post":"副局长","proposed_post":"局长"}]}`,
-		`{"title":"t","priority":"urgent","period_working_days":30,"candidates":[{"name":"a","current_post":"b","proposed_post":"c"}]}`,
-		`{"title":"t","org_unit_id":"150121","candidates":[{"name":"a","current_post":"b","proposed_post":"c"}]}`,
-		`{"title":"t","period_working_days":4,"candidates":[{"name":"a","birth_date":"1978-13","current_post":"b","proposed_post":"c"}]}`,
-		`{"title":"","candidates":[]}`, `{"title":"t","candidates":null,"priority":"now"}`)
-}
-
-func FuzzStartInquiry(f *testing.F) {
-	fuzzBody(f, "POST", "/api/v1/cases/inquiry", "bao.yin",
-		`{"title":"关于巴图同志的函询","cadre_id":"batu","grounds":"反映其违规兼职"}`,
-		`{"title":"t","cadre_id":"nobody","grounds":"g","source":"report","source_case_id":"report-2026-9001"}`,
-		`{"title":"t","cadre_id":"wuyun","grounds":"g","org_unit_id":"150121","priority":"urgent"}`)
-}
-
-func FuzzStartAdmonishment(f *testing.F) {
-	fuzzBody(f, "POST", "/api/v1/cases/admonishment", "bao.yin",
-		`{"title":"对巴图同志诫勉谈话","cadre_id":"batu","grounds":"函询说明不实"}`,
-		`{"title":"t","cadre_id":"batu","grounds":"g","source":"inquiry","source_case_id":"inquiry-2026-0001"}`)
-}
-
-func FuzzCompleteTask(f *testing.F) {
-	fuzzBody(f, "POST", "/api/v1/tasks/"+fxDraftTask+"/complete", "wu.gang",
-		`{"decision":"submit","form":{"notice_text":"经研究……","report_channels":"12380"}}`,
-		`{"decision":"","form":null}`, `{"decision":"submit","form":{"x":[1,2,{"y":null}]},"comment":"c"}`,
-		`{"decision":"submit","form":"notamap"}`)
-}
-
-func FuzzReassignTask(f *testing.F) {
-	fuzzBody(f, "POST", "/api/v1/tasks/"+fxDraftTask+"/reassign", "bao.yin",
-		`{"to":"li.hua","reason":"回避"}`, `{"to":"nobody"}`, `{"to":"","reason":""}`, `{"to":["a"]}`)
-}
-
-func FuzzCancelCase(f *testing.F) {
-	fuzzBody(f, "POST", "/api/v1/cases/"+fxCase+"/cancel", "bao.yin",
-		`{"reason":"人选另行安排"}`, `{"reason":""}`, `{"reason":null}`)
-}
-
-func FuzzFileObjection(f *testing.F) {
-	fuzzBody(f, "POST", "/api/v1/cases/"+fxCase+"/objections", "he.ping",
-		`{"candidate_id":"c1","signed":true,"serious":false,"channel":"phone","summary":"反映问题"}`,
-		`{"candidate_id":"c9","signed":"yes"}`, `{"summary":"`+strings.Repeat("长", 3000)+`"}`)
-}
-
-func FuzzStartDepartureAudit(f *testing.F) {
-	fuzzBody(f, "POST", "/api/v1/cases/departure-audit", "bao.yin",
-		`{"cadre_id":"batu","post":"副局长","departure_date":"2026-12-01","successor_id":"na.ren"}`)
-}
-
-func FuzzStartJointInspection(f *testing.F) {
-	fuzzBody(f, "POST", "/api/v1/cases/joint-inspection", "bao.yin",
-		`{"leader_id":"zheng.yi","period_from":"2025-01-01","period_to":"2025-12-31"}`)
-}
-
-func FuzzRegisterReport(f *testing.F) {
-	fuzzBody(f, "POST", "/api/v1/reports", "he.ping",
-		`{"channel":"phone","subject_name":"巴图","content":"反映其违规兼职取酬，有具体线索。"}`)
-}
-
-func FuzzPublicReport(f *testing.F) {
-	fuzzBody(f, "POST", "/public/v1/reports", "",
-		`{"org_unit_id":"150100","subject_name":"巴图","content":"反映其违规兼职取酬，有具体线索。"}`)
-}
-
-func FuzzPublicMaterial(f *testing.F) {
-	fuzzBody(f, "POST", "/public/v1/reports/"+fxQueryCode+"/material", "", `{"text":"补充：时间地点如下。"}`)
 }
 
 // FuzzMarkNotificationRead fuzzes the one input of POST /notifications/{id}/read: its id.

@@ -337,6 +337,7 @@ func (s *Server) getCase(c *gin.Context) error {
 			resp.Timeline[i].Detail = json.RawMessage(e.Detail)
 		}
 	}
+	schemas.InAPIForm(&resp)
 	return reply(c, http.StatusOK, resp)
 }
 

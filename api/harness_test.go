@@ -138,6 +138,7 @@ func (quietLogger) Error(string, ...any) {}
 
 // newServer serves an engine changed by the test (for routes only tests have).
 func newServer(t *testing.T, h http.Handler) *harness {
+	t.Helper()
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
 	return &harness{t: t, url: ts.URL}
@@ -145,6 +146,7 @@ func newServer(t *testing.T, h http.Handler) *harness {
 
 // newServerFor serves h.srv (after a test replaced it) on a new test server.
 func newServerFor(t *testing.T, h *harness) *harness {
+	t.Helper()
 	ts := httptest.NewServer(h.srv.Handler())
 	t.Cleanup(ts.Close)
 	return &harness{t: t, db: h.db, srv: h.srv, url: ts.URL}

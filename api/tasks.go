@@ -139,6 +139,7 @@ func (s *Server) listTasks(c *gin.Context) error {
 	for i := range rows {
 		rows[i].PriorityLabel = priorityLabel(rows[i].Priority)
 	}
+	schemas.InAPIForm(&rows)
 	resp["items"] = rows
 	return reply(c, http.StatusOK, resp)
 }
@@ -201,6 +202,7 @@ func (s *Server) getTask(c *gin.Context) error {
 			return err
 		}
 	}
+	schemas.InAPIForm(t)
 	return reply(c, http.StatusOK, t)
 }
 

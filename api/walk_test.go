@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -20,32 +23,88 @@ import (
 	"github.com/jiandu/jiandu/internal/testenv"
 )
 
-// bodyRoutes are the routes that decode a JSON body, each with the official who may call it,
-// so that bad bodies get past authentication and authorization to the decoder.
-var bodyRoutes = []struct{ method, route, official string }{
-	{"POST", "/api/v1/officials", "admin"},
-	{"PATCH", "/api/v1/officials/:id", "admin"},
-	{"POST", "/api/v1/officials/:id/password", "admin"},
-	{"POST", "/api/v1/org-units", "admin"},
-	{"PUT", "/api/v1/calendar/:year", "admin"},
-	{"POST", "/api/v1/cases/publicity", "wu.gang"},
-	{"POST", "/api/v1/cases/inquiry", "bao.yin"},
-	{"POST", "/api/v1/cases/admonishment", "bao.yin"},
-	{"POST", "/api/v1/tasks/:id/complete", "wu.gang"},
-	{"POST", "/api/v1/tasks/:id/reassign", "bao.yin"},
-	{"POST", "/api/v1/tasks/:id/extend", "bao.yin"},
-	{"POST", "/api/v1/cases/:id/subjects", "bao.yin"},
-	{"POST", "/api/v1/cases/:id/cancel", "wu.gang"}, // the cadre section cancels a publicity (schemas.Processes)
-	{"POST", "/api/v1/cases/:id/objections", "he.ping"},
-	{"POST", "/api/v1/cases/departure-audit", "bao.yin"},
-	{"POST", "/api/v1/cases/joint-inspection", "bao.yin"},
-	{"POST", "/api/v1/reports", "he.ping"},
-	{"POST", "/public/v1/reports", ""},
-	{"POST", "/public/v1/reports/:code/material", ""},
+// bodyRoute is a route that decodes a JSON body: the official who may call it, so that bad
+// bodies get past authentication and authorization to the decoder ("" for the public channel),
+// and the seeds FuzzBodies starts from (a valid body first, then near misses). Every route of the
+// engine that reads a body must have an entry (TestWalkEveryRoute, FuzzBodies): a new route
+// cannot be left out of the walk or the fuzzing.
+type bodyRoute struct {
+	official string
+	seeds    []string
 }
 
-// noTextRoutes read a body that holds no text a person types: Temporal payloads, base64.
-var noTextRoutes = map[string]string{
+// bodyRoutes are keyed by "METHOD /route/:param", as gin's Routes() names them.
+var bodyRoutes = map[string]bodyRoute{
+	"POST /api/v1/officials": {"admin", []string{
+		`{"id":"x.y","name":"某某","org_unit_id":"150100","roles":["supervisor"]}`,
+		`{"id":"x.y","name":"某某","org_unit_id":"nowhere","roles":["king"]}`,
+		`{"id":"","name":42}`, `{"id":"a b c","name":"` + strings.Repeat("名", 300) + `","org_unit_id":"150100","roles":[]}`}},
+	"PATCH /api/v1/officials/:id": {"admin", []string{
+		`{"name":"马林二"}`, `{"roles":["investigator","leader"]}`, `{"disabled":true}`, `{"org_unit_id":"150121"}`,
+		`{"id":"other"}`, `{"roles":null}`, `{"name":""}`}},
+	"POST /api/v1/officials/:id/password": {"admin", []string{
+		`{"password":"一个足够长的临时密码"}`, `{}`, `{"password":""}`, `{"password":"wu.gang"}`, `{"password":"short"}`, `{"password":7}`}},
+	"POST /api/v1/org-units": {"admin", []string{
+		`{"id":"150122","parent_id":"150100","name":"土默特左旗委组织部","level":"county","kind":"organization"}`,
+		`{"id":"150100","parent_id":"150000","name":"dup","level":"city","kind":"organization"}`,
+		`{"id":"x","parent_id":"nowhere","name":"","level":"planet","kind":"?"}`}},
+	"PUT /api/v1/calendar/:year": {"admin", []string{
+		`{"days":[{"date":"2027-01-01","kind":"off","name":"元旦"},{"date":"2027-02-07","kind":"workday","name":"春节调休"}]}`,
+		`{"days":[]}`, `{"days":null}`, `{"days":[{"date":"2026-01-01","kind":"off","name":"x"}]}`,
+		`{"days":[{"date":"2027-02-30","kind":"holiday"}]}`, `{"days":[{"date":"2027-01-01","kind":"off"},{"date":"2027-01-01","kind":"off"}]}`}},
+	"POST /api/v1/cases/publicity": {"wu.gang", []string{
+		`{"title":"关于张三同志任职前公示","candidates":[{"name":"张三","gender":"男","birth_date":"1978-03","education":"大学","current_post":"副局长","proposed_post":"局长"}]}`,
+		`{"title":"t","priority":"urgent","period_working_days":30,"candidates":[{"name":"a","current_post":"b","proposed_post":"c"}]}`,
+		`{"title":"t","org_unit_id":"150121","candidates":[{"name":"a","current_post":"b","proposed_post":"c"}]}`,
+		`{"title":"t","period_working_days":4,"candidates":[{"name":"a","birth_date":"1978-13","current_post":"b","proposed_post":"c"}]}`,
+		`{"title":"","candidates":[]}`, `{"title":"t","candidates":null,"priority":"now"}`}},
+	"POST /api/v1/cases/inquiry": {"bao.yin", []string{
+		`{"title":"关于巴图同志的函询","cadre_id":"batu","grounds":"反映其违规兼职"}`,
+		`{"title":"t","cadre_id":"nobody","grounds":"g","source":"report","source_case_id":"report-2026-9001"}`,
+		`{"title":"t","cadre_id":"wuyun","grounds":"g","org_unit_id":"150121","priority":"urgent"}`}},
+	"POST /api/v1/cases/admonishment": {"bao.yin", []string{
+		`{"title":"对巴图同志诫勉谈话","cadre_id":"batu","grounds":"函询说明不实"}`,
+		`{"title":"t","cadre_id":"batu","grounds":"g","source":"inquiry","source_case_id":"inquiry-2026-0001"}`}},
+	"POST /api/v1/cases/departure-audit": {"bao.yin", []string{
+		`{"cadre_id":"batu","post":"副局长","departure_date":"2026-12-01","successor_id":"na.ren"}`}},
+	"POST /api/v1/cases/joint-inspection": {"bao.yin", []string{
+		`{"leader_id":"zheng.yi","period_from":"2025-01-01","period_to":"2025-12-31"}`}},
+	"POST /api/v1/tasks/:id/complete": {"wu.gang", []string{
+		`{"decision":"submit","form":{"notice_text":"经研究……","report_channels":"12380"}}`,
+		`{"decision":"","form":null}`, `{"decision":"submit","form":{"x":[1,2,{"y":null}]},"comment":"c"}`,
+		`{"decision":"submit","form":"notamap"}`}},
+	"POST /api/v1/tasks/:id/reassign": {"bao.yin", []string{
+		`{"to":"li.hua","reason":"回避"}`, `{"to":"nobody"}`, `{"to":"","reason":""}`, `{"to":["a"]}`}},
+	"POST /api/v1/tasks/:id/extend": {"bao.yin", []string{
+		`{"working_days":5,"reason":"材料补充"}`, `{"working_days":0,"reason":"x"}`, `{"working_days":31,"reason":"x"}`,
+		`{"working_days":"5","reason":""}`, `{"working_days":1.5}`}},
+	"POST /api/v1/cases/:id/subjects": {"bao.yin", []string{
+		`{"official_id":"ma.lin","reason":"举报同时反映其问题"}`, `{"official_id":"nobody","reason":"x"}`, `{"official_id":"","reason":""}`}},
+	"POST /api/v1/cases/:id/cancel": {"bao.yin", []string{`{"reason":"人选另行安排"}`, `{"reason":""}`, `{"reason":null}`}},
+	"POST /api/v1/cases/:id/objections": {"he.ping", []string{
+		`{"candidate_id":"c1","signed":true,"serious":false,"channel":"phone","summary":"反映问题"}`,
+		`{"candidate_id":"c9","signed":"yes"}`, `{"summary":"` + strings.Repeat("长", 3000) + `"}`}},
+	"POST /api/v1/reports": {"he.ping", []string{
+		`{"channel":"phone","subject_name":"巴图","content":"反映其违规兼职取酬，有具体线索。"}`}},
+	"POST /public/v1/reports": {"", []string{
+		`{"org_unit_id":"150100","subject_name":"巴图","content":"反映其违规兼职取酬，有具体线索。"}`}},
+	"POST /public/v1/reports/:code/material": {"", []string{`{"text":"补充：时间地点如下。"}`}},
+}
+
+// formRoutes are the HTML forms of the public web pages (no session; a double-submit token),
+// with the seeds FuzzPublicForms starts from: the login and the 12380 report and query pages,
+// which relay what they are sent to the JSON API. The forms behind a session post to the same
+// JSON API (s.call) and are tested in web_test.go.
+var formRoutes = map[string][]string{
+	"POST /web/login":   {url.Values{"username": {"wu.gang"}, "password": {"not-the-password"}, "next": {"/web/"}}.Encode()},
+	"POST /12380":       {url.Values{"org_unit_id": {"150100"}, "subject_name": {"巴图"}, "content": {"反映其违规兼职取酬，有具体线索。"}, "reporter.phone": {"13800000000"}}.Encode()},
+	"POST /12380/query": {url.Values{"code": {fxQueryCode}, "secret": {fxSecret}}.Encode(), url.Values{"code": {"../x"}}.Encode()},
+}
+
+// notJSONRoutes read a body that is not a JSON document a person writes, and say what it is and
+// where it is tested: Temporal payloads (base64, checked by the codec), the HTML forms of the web
+// pages.
+var notJSONRoutes = map[string]string{
 	"POST /codec/encode": "Temporal payloads",
 	"POST /codec/decode": "Temporal payloads",
 }
@@ -72,6 +131,37 @@ func fillPath(route string) string {
 		route = strings.Replace(route, k, v, 1)
 	}
 	return regexp.MustCompile(`[:*][A-Za-z_]+`).ReplaceAllString(route, "x")
+}
+
+// readsBody reports whether a route reads the body of a request: it is sent {} as JSON and
+// a=b as a form, with token, through a reader that notes being read.
+func (e *bodyEnv) readsBody(method, path, token string, hdr []string) bool {
+	for ct, body := range map[string]string{"application/json": `{}`, "application/x-www-form-urlencoded": "a=b"} {
+		spy := &readSpy{r: strings.NewReader(body)}
+		req := httptest.NewRequest(method, path, spy)
+		req.Header.Set("Content-Type", ct)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		e.handler.ServeHTTP(httptest.NewRecorder(), req)
+		if spy.read {
+			return true
+		}
+	}
+	return false
+}
+
+type readSpy struct {
+	r    io.Reader
+	read bool
+}
+
+func (s *readSpy) Read(p []byte) (int, error) {
+	s.read = true
+	return s.r.Read(p)
 }
 
 func mutating(method string) bool { return method != "GET" && method != "HEAD" }
@@ -168,27 +258,56 @@ func TestWalkEveryRoute(t *testing.T) {
 			t.Fatalf("%d calls reached Temporal from unauthenticated or unauthorized requests", n)
 		}
 
+		// Every route that reads a body has an entry, in bodyRoutes (the JSON bodies this walk and
+		// FuzzBodies send) or notJSONRoutes. A route reads a body when openapi.yaml documents
+		// one, or when it reads the {} an outsider (or, on the public routes, anyone) sends it.
+		bodyReaders := 0
+		for _, r := range routes {
+			key := r.Method + " " + r.Path
+			_, isJSON := bodyRoutes[key]
+			_, notJSON := notJSONRoutes[key]
+			_, form := formRoutes[key]
+			documented := requestSchema(r.Method, r.Path) != nil
+			token := ""
+			if strings.HasPrefix(r.Path, "/api/") {
+				token = outsider
+			}
+			read := mutating(r.Method) && e.readsBody(r.Method, fillPath(r.Path), token, routeHeaders(r.Path))
+			switch {
+			case isJSON || notJSON || form:
+				bodyReaders++
+			case documented || read:
+				t.Errorf("%s reads a body (documented %v, read %v) but has no entry in bodyRoutes, formRoutes or notJSONRoutes", key, documented, read)
+			}
+		}
+		if listed := len(bodyRoutes) + len(formRoutes) + len(notJSONRoutes); bodyReaders != listed {
+			t.Errorf("%d routes of bodyRoutes, formRoutes and notJSONRoutes served, %d listed", bodyReaders, listed)
+		}
+		t.Logf("%d routes walked; %d read a body, each with an entry", len(routes), bodyReaders)
+
 		// Bad bodies from the official who may call the route: the decoder answers.
-		for _, br := range bodyRoutes {
-			if !slices.Contains(methodsOf[br.route], br.method) {
-				t.Errorf("%s %s is in bodyRoutes but not served", br.method, br.route)
+		for _, key := range slices.Sorted(maps.Keys(bodyRoutes)) {
+			method, route, _ := strings.Cut(key, " ")
+			br := bodyRoutes[key]
+			if !slices.Contains(methodsOf[route], method) {
+				t.Errorf("%s is in bodyRoutes but not served", key)
 				continue
 			}
-			path, what, token, hdr := fillPath(br.route), br.method+" "+br.route, "", routeHeaders(br.route)
+			path, what, token, hdr := fillPath(route), key, "", routeHeaders(route)
 			if br.official != "" {
 				token = tok(br.official)
 			}
-			expect(what+" broken JSON", e.serve(br.method, path, token, "application/json", []byte(`{"title": `), hdr...), http.StatusBadRequest)
-			expect(what+" syntax error", e.serve(br.method, path, token, "application/json", []byte(`{"a" 1}`), hdr...), http.StatusBadRequest)
-			expect(what+" empty body", e.serve(br.method, path, token, "application/json", []byte{}, hdr...), http.StatusBadRequest)
-			expect(what+" two values", e.serve(br.method, path, token, "application/json", []byte(`{} {}`), hdr...), http.StatusBadRequest)
-			expect(what+" unknown field", e.serve(br.method, path, token, "application/json", []byte(`{"no_such_field": 1}`), hdr...), http.StatusBadRequest)
-			expect(what+" array", e.serve(br.method, path, token, "application/json", []byte(`[1,2]`), hdr...), http.StatusBadRequest)
+			expect(what+" broken JSON", e.serve(method, path, token, "application/json", []byte(`{"title": `), hdr...), http.StatusBadRequest)
+			expect(what+" syntax error", e.serve(method, path, token, "application/json", []byte(`{"a" 1}`), hdr...), http.StatusBadRequest)
+			expect(what+" empty body", e.serve(method, path, token, "application/json", []byte{}, hdr...), http.StatusBadRequest)
+			expect(what+" two values", e.serve(method, path, token, "application/json", []byte(`{} {}`), hdr...), http.StatusBadRequest)
+			expect(what+" unknown field", e.serve(method, path, token, "application/json", []byte(`{"no_such_field": 1}`), hdr...), http.StatusBadRequest)
+			expect(what+" array", e.serve(method, path, token, "application/json", []byte(`[1,2]`), hdr...), http.StatusBadRequest)
 			for _, ct := range []string{"", "text/plain", "application/x-www-form-urlencoded", "application/xml"} {
-				expect(what+" as "+ct, e.serve(br.method, path, token, ct, []byte(`{}`), hdr...), http.StatusUnsupportedMediaType)
+				expect(what+" as "+ct, e.serve(method, path, token, ct, []byte(`{}`), hdr...), http.StatusUnsupportedMediaType)
 			}
 			// A body without a declared length that turns out too long.
-			req := httptest.NewRequest(br.method, path, bytes.NewReader(append(append([]byte(`{"x":"`), bytes.Repeat([]byte("a"), int(e.maxBody))...), '"', '}')))
+			req := httptest.NewRequest(method, path, bytes.NewReader(append(append([]byte(`{"x":"`), bytes.Repeat([]byte("a"), int(e.maxBody))...), '"', '}')))
 			req.ContentLength = -1
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Authorization", "Bearer "+token)
@@ -316,10 +435,6 @@ func queryParams(method, route string) []string {
 // Every string of every body must have a documented maximum (or be an enum).
 func walkHostileText(t *testing.T, e *bodyEnv, routes gin.RoutesInfo, tok func(string) string) {
 	t.Helper()
-	callers := map[string]string{}
-	for _, br := range bodyRoutes {
-		callers[br.method+" "+br.route] = br.official
-	}
 	hostile := func(what, method, path, token string, body []byte, hdr []string, field string) {
 		t.Helper()
 		ct := ""
@@ -345,11 +460,11 @@ func walkHostileText(t *testing.T, e *bodyEnv, routes gin.RoutesInfo, tok func(s
 	for _, r := range routes {
 		key := r.Method + " " + r.Path
 		path, hdr := fillPath(r.Path), routeHeaders(r.Path)
-		official, ok := callers[key]
+		br, ok := bodyRoutes[key]
 		token := ""
 		switch {
-		case official != "":
-			token = tok(official)
+		case br.official != "":
+			token = tok(br.official)
 		case !ok:
 			token = tok("admin") // the parameter checks come right after authentication
 		}
@@ -368,12 +483,8 @@ func walkHostileText(t *testing.T, e *bodyEnv, routes gin.RoutesInfo, tok func(s
 		if schema == nil {
 			continue
 		}
-		if _, skip := noTextRoutes[key]; skip {
-			continue
-		}
-		if !ok {
-			t.Errorf("%s reads a body but is not in bodyRoutes", key)
-			continue
+		if _, skip := notJSONRoutes[key]; skip || !ok {
+			continue // TestWalkEveryRoute fails on a body route without an entry
 		}
 		leaves := textLeaves(schema, nil, false)
 		if len(leaves) == 0 {

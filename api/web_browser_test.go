@@ -64,6 +64,9 @@ type webStack struct {
 
 func startWebStack(t *testing.T, gdb *gorm.DB) *webStack {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: starts a Temporal dev server with its UI")
+	}
 	ring, err := secrets.Parse(e2eReporterKey)
 	if err != nil {
 		t.Fatal(err)

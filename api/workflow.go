@@ -67,6 +67,7 @@ func (s *Server) update(c *gin.Context, caseID, name, id string, arg, result any
 	if err == nil {
 		// A validator's rejection arrives here, not from UpdateWorkflow.
 		err = handle.Get(c.Request.Context(), result)
+		schemas.InAPIForm(result)
 	}
 	if err != nil {
 		return s.workflowError(c, caseID, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,12 +85,13 @@ func (r *run) actor(id string) schemas.Actor {
 // update sends an update; a rejection is recorded under label (and fails the test unless the
 // label starts with "reject:").
 func (r *run) update(label, name string, arg any) {
+	r.t.Helper()
 	r.seq++
 	r.env.UpdateWorkflow(name, fmt.Sprintf("u%d", r.seq), &testsuite.TestUpdateCallback{
 		OnAccept: func() {},
 		OnReject: func(err error) {
 			r.rejections[label] = err
-			if label[:7] != "reject:" {
+			if !strings.HasPrefix(label, "reject:") {
 				r.t.Errorf("%s rejected: %v", label, err)
 			}
 		},

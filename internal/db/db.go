@@ -22,6 +22,9 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -85,7 +88,8 @@ func OpenWith(url string, o Options) (*gorm.DB, error) {
 	)
 	maxConns := o.MaxOpenConns
 	if IsPostgres(url) {
-		if gdb, err = gorm.Open(postgres.Open(url), cfg); err != nil {
+		pg := postgres.New(postgres.Config{DSN: url, OptionOpenDB: []stdlib.OptionOpenDB{stdlib.OptionAfterConnect(scanTimesInUTC)}})
+		if gdb, err = gorm.Open(pg, cfg); err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
 	} else {
@@ -112,6 +116,14 @@ func OpenWith(url string, o Options) (*gorm.DB, error) {
 	gdb.ConnPool = p
 	gdb.Statement.ConnPool = p
 	return gdb, nil
+}
+
+// scanTimesInUTC makes a connection read timestamptz values in UTC (pgx reads them in the
+// process's local zone otherwise): the database writes UTC (NowFunc) and the API shows every
+// time in UTC, whatever the zone the server runs in.
+func scanTimesInUTC(_ context.Context, conn *pgx.Conn) error {
+	conn.TypeMap().RegisterType(&pgtype.Type{Name: "timestamptz", OID: pgtype.TimestamptzOID, Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC}})
+	return nil
 }
 
 // Close releases the connection pool.
