@@ -55,6 +55,8 @@ type caseRun struct {
 	// rollup: this part reports its open tasks to its parent; sentToParent is the last report.
 	rollup       bool
 	sentToParent *string
+	// besides counts the background steps running beside the main line, by name (beside.go).
+	besides map[string]int
 }
 
 // wait is a named moment the case waits for.
@@ -156,6 +158,7 @@ func (c *caseRun) setup(ctx workflow.Context) (workflow.Context, error) {
 
 // open records the new case (or part) and its first stage.
 func (c *caseRun) open(ctx workflow.Context, stage string, detail any) error {
+	workflow.GetLogger(ctx).Info("case opened", "case", c.state.ID, "kind", c.state.Kind, "part", c.part, "stage", stage)
 	c.state.Stage, c.state.StageTitle = stage, c.stages[stage]
 	err := c.recordMove(ctx, "登记案件", c.createdBy, "opened", detail)
 	c.refresh(ctx)
@@ -167,6 +170,7 @@ func (c *caseRun) setStage(ctx workflow.Context, stage string) error {
 	if c.state.Stage == stage {
 		return nil
 	}
+	workflow.GetLogger(ctx).Info("case stage", "case", c.state.ID, "part", c.part, "from", c.state.Stage, "to", stage)
 	c.state.Stage, c.state.StageTitle = stage, c.stages[stage]
 	err := c.recordMove(ctx, "进入阶段："+c.stages[stage], "system", "stage", map[string]string{"stage": stage})
 	c.refresh(ctx)
@@ -203,6 +207,10 @@ func (c *caseRun) record(ctx workflow.Context, actor, action string, detail any)
 // finish ends the case: closed with outcome when run succeeded; cancelled when cancel-case or
 // the Temporal UI cancelled it, with every open task closed as cancelled.
 func (c *caseRun) finish(ctx workflow.Context, runErr error) (schemas.CaseState, error) {
+	log := workflow.GetLogger(ctx)
+	if runErr == nil {
+		runErr = c.awaitSettled(ctx)
+	}
 	runErr = c.holdForAttention(runErr)
 	if runErr == nil {
 		c.state.Status = schemas.CaseClosed
@@ -212,9 +220,11 @@ func (c *caseRun) finish(ctx workflow.Context, runErr error) (schemas.CaseState,
 		if err != nil {
 			return c.snapshot(), err
 		}
+		log.Info("case closed", "case", c.state.ID, "part", c.part)
 		return c.snapshot(), workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 	}
 	if !temporal.IsCanceledError(runErr) {
+		log.Error("case run failed", "case", c.state.ID, "part", c.part, "error", runErr)
 		return c.snapshot(), runErr
 	}
 	// Cleanup must run even though the workflow's own context may be cancelled.
@@ -248,6 +258,7 @@ func (c *caseRun) finish(ctx workflow.Context, runErr error) (schemas.CaseState,
 	if err := workflow.Await(dctx, func() bool { return workflow.AllHandlersFinished(dctx) }); err != nil {
 		return c.snapshot(), err
 	}
+	log.Info("case cancelled", "case", c.state.ID, "part", c.part)
 	if c.cancelReq == nil {
 		return c.snapshot(), runErr // cancelled from Temporal: the run shows as Canceled
 	}

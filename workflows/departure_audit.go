@@ -408,9 +408,10 @@ func (c *caseRun) windowStep(ctx workflow.Context, spec StepSpec, lapse, comment
 		err      error
 		finished bool
 	)
-	workflow.Go(ctx, func(gctx workflow.Context) {
+	c.beside(ctx, "window-step", func(gctx workflow.Context) error {
 		done, err = c.humanStep(gctx, spec)
 		finished = true
+		return err
 	})
 	id := c.state.ID + "." + spec.Key
 	if werr := workflow.Await(ctx, func() bool { return finished || c.find(id) != nil }); werr != nil {

@@ -133,6 +133,7 @@ func (c *caseRun) openTask(ctx workflow.Context, spec StepSpec) (*task, activiti
 		return nil, plan, err
 	}
 	t.view.OrgPath = res.OrgPath
+	workflow.GetLogger(ctx).Info("task opened", "case", c.state.ID, "task", t.view.ID, "due", plan.DueAt)
 	c.refresh(ctx)
 	return t, plan, nil
 }
@@ -234,18 +235,19 @@ func (c *caseRun) openSupervision(ctx workflow.Context, t *task, orgUnitID strin
 		},
 	}
 	t.supervised = true
-	workflow.Go(ctx, func(gctx workflow.Context) {
+	c.beside(ctx, "supervise", func(gctx workflow.Context) error {
 		s, _, err := c.openTask(gctx, spec)
 		if err != nil {
-			return
+			return err
 		}
 		if err := workflow.Await(gctx, func() bool { return s.completion != nil || t.closed }); err != nil {
-			return
+			return err
 		}
 		if s.completion == nil {
 			s.abandoned = true
 		}
-		_, _ = c.closeTask(gctx, s)
+		_, err = c.closeTask(gctx, s)
+		return err
 	})
 }
 
@@ -274,6 +276,7 @@ func (c *caseRun) closeTask(ctx workflow.Context, t *task) (Completion, error) {
 		t.view.CompletedAt = &now
 	}
 	t.closed = true
+	workflow.GetLogger(ctx).Info("task closed", "case", c.state.ID, "task", t.view.ID, "status", req.Status, "decision", req.Decision)
 	c.refresh(ctx)
 	if t.completion == nil {
 		return Completion{}, errAbandoned

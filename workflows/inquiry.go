@@ -74,10 +74,12 @@ type inquiry struct {
 	inq *schemas.InquiryState
 	// Counters that keep step keys unique across rounds.
 	drafts, assessments, verifications int
-	// background counts steps running beside the main line (a late answer's leader question
-	// and ordered talk); the case closes only after them, so no task row is left open.
-	background int
 }
+
+// inquiryLate names a late answer's background step (the leader's question and an ordered
+// talk) among the case's background steps; the main line ends only after them.
+const inquiryLate = "inquiry-late-answer"
+
 
 func (q *inquiry) run(ctx workflow.Context) error {
 	if err := q.open(ctx, "drafting", map[string]any{"cadre_id": q.in.CadreID, "cadre_unit_id": q.in.CadreUnitID, "source_case_id": q.in.SourceCaseID}); err != nil {
@@ -95,7 +97,7 @@ func (q *inquiry) run(ctx workflow.Context) error {
 			return err
 		}
 		if !again {
-			return workflow.Await(ctx, func() bool { return q.background == 0 })
+			return workflow.Await(ctx, func() bool { return q.running(inquiryLate) == 0 })
 		}
 	}
 }
@@ -171,11 +173,7 @@ func (q *inquiry) sendAndAnswer(ctx workflow.Context) error {
 		EscalateTo: &activities.RungTarget{Role: schemas.RoleLeader, OrgUnitID: q.in.OrgUnitID},
 		AfterRung: func(rctx workflow.Context, action schemas.RungAction) {
 			if action == schemas.RungEscalateTo {
-				q.background++
-				workflow.Go(q.runCtx, func(gctx workflow.Context) {
-					defer func() { q.background-- }()
-					q.lateAnswer(gctx, n-1, key)
-				})
+				q.beside(q.runCtx, inquiryLate, func(gctx workflow.Context) error { return q.lateAnswer(gctx, n-1, key) })
 			}
 		},
 		Spec: schemas.TaskSpec{
@@ -217,15 +215,18 @@ func (q *inquiry) sendAndAnswer(ctx workflow.Context) error {
 // lateAnswer asks the leader, told that the answer is 5 working days overdue, whether to order
 // a talk; the question is withdrawn if the answer arrives first. An ordered talk is held and
 // recorded by the supervisor while the answer is still awaited.
-func (q *inquiry) lateAnswer(ctx workflow.Context, letter int, answerKey string) {
+func (q *inquiry) lateAnswer(ctx workflow.Context, letter int, answerKey string) error {
 	key := answerKey + "-late"
 	answer := q.find(q.state.ID + "." + answerKey)
-	workflow.Go(ctx, func(gctx workflow.Context) {
+	q.beside(ctx, "inquiry-withdraw-late-question", func(gctx workflow.Context) error {
 		// Withdraw the leader's question once the answer is in.
-		_ = workflow.Await(gctx, func() bool { return answer.closed })
+		if err := workflow.Await(gctx, func() bool { return answer.closed }); err != nil {
+			return err
+		}
 		if t := q.find(q.state.ID + "." + key); t != nil && t.completion == nil && !t.closed {
 			t.abandoned = true
 		}
+		return nil
 	})
 	done, err := q.humanStep(ctx, StepSpec{
 		Key: key, Step: "late_answer", Title: "函询逾期未复：" + q.in.CadreName,
@@ -237,7 +238,7 @@ func (q *inquiry) lateAnswer(ctx workflow.Context, letter int, answerKey string)
 		},
 	})
 	if err != nil || done.Decision != "order_talk" {
-		return
+		return err
 	}
 	q.inq.Letters[letter].TalkOrdered = true
 	q.refresh(ctx)
@@ -245,9 +246,9 @@ func (q *inquiry) lateAnswer(ctx workflow.Context, letter int, answerKey string)
 		CaseID: q.state.ID, At: workflow.Now(ctx), Actor: done.Actor.ID, Action: "inquiry.talk_ordered",
 		Detail: map[string]any{"letter": letter + 1, "instructions": done.Text("instructions")},
 	}); err != nil {
-		return
+		return err
 	}
-	_, _ = q.humanStep(ctx, StepSpec{
+	_, err = q.humanStep(ctx, StepSpec{
 		Key: answerKey + "-talk", Step: "late_answer_talk", Title: "约谈逾期未复函询干部：" + q.in.CadreName,
 		OrgUnitID: q.in.OrgUnitID, Role: schemas.RoleSupervisor, Period: calendar.Period{N: 5, Unit: calendar.WorkingDays},
 		Spec: schemas.TaskSpec{
@@ -255,6 +256,7 @@ func (q *inquiry) lateAnswer(ctx workflow.Context, letter int, answerKey string)
 			Form:      []schemas.FormField{{Name: "record", Label: "约谈记录", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000}},
 		},
 	})
+	return err
 }
 
 var inquiryDecisionLabels = map[string]string{

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -484,7 +485,7 @@ func (p *publicity) file(ctx workflow.Context, req schemas.ObjectionRequest, via
 		return o, err
 	}
 	if o.Verified {
-		workflow.Go(p.runCtx, func(gctx workflow.Context) { p.verify(gctx, idx, cand) })
+		p.beside(p.runCtx, "publicity-verify", func(gctx workflow.Context) error { return p.verify(gctx, idx, cand) })
 		// Answer once the verification task exists, so the caller can point at it.
 		if err := workflow.Await(ctx, func() bool { return p.find(o.TaskID) != nil }); err != nil {
 			return o, err
@@ -493,10 +494,11 @@ func (p *publicity) file(ctx workflow.Context, req schemas.ObjectionRequest, via
 	return o, nil
 }
 
-func (p *publicity) verify(ctx workflow.Context, idx int, cand *schemas.CandidateState) {
+func (p *publicity) verify(ctx workflow.Context, idx int, cand *schemas.CandidateState) error {
 	o := p.pub.Objections[idx]
+	var stageErr error
 	if p.state.Stage == "publicizing" && p.pub.PeriodEnd != nil && !workflow.Now(ctx).Before(*p.pub.PeriodEnd) {
-		_ = p.setStage(ctx, "verifying")
+		stageErr = p.setStage(ctx, "verifying") // the verification runs even so
 	}
 	done, err := p.humanStep(ctx, StepSpec{
 		Key: "verify-" + o.ID, Step: "verify_objection", Title: "核查反映问题：" + cand.Name,
@@ -517,6 +519,7 @@ func (p *publicity) verify(ctx workflow.Context, idx int, cand *schemas.Candidat
 	// On error (the case is being cancelled) the count still drops, so nothing waits forever.
 	p.verifications[cand.ID]--
 	p.refresh(ctx)
+	return errors.Join(stageErr, err)
 }
 
 // receiveReportObjections takes reports that a 12380 report case attaches to this publicity

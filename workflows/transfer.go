@@ -43,9 +43,11 @@ type transfer struct {
 	*caseRun
 	in schemas.TransferInput
 	tr *schemas.TransferState
-	// sidesOpen counts side tasks still running, so the case never closes under one.
-	sidesOpen int
 }
+
+// transferSide names the side tasks of a report-back among the case's background steps.
+const transferSide = "transfer-side"
+
 
 // transferLadder is DOMAIN.md P7 step 3 on the report-back deadline: reminder 5 working days
 // before; overdue -> 催办 to the lower office; +5 -> 督办 notice and a task for the lower org's
@@ -189,7 +191,7 @@ func (t *transfer) reportBack(ctx workflow.Context, round, days int) (Completion
 			s.abandoned = true
 		}
 	}
-	if werr := workflow.Await(ctx, func() bool { return t.sidesOpen == 0 }); werr != nil && err == nil {
+	if werr := workflow.Await(ctx, func() bool { return t.running(transferSide) == 0 }); werr != nil && err == nil {
 		err = werr
 	}
 	return done, err
@@ -214,17 +216,15 @@ func (t *transfer) reportBackNotes(round int) []string {
 // sideTask opens a task beside the report-back in the background: it closes when done, or is
 // withdrawn once the report-back step has closed (even if that happens while it is opening).
 func (t *transfer) sideTask(ctx workflow.Context, sides *[]*task, mainKey string, spec StepSpec, then func(Completion)) {
-	t.sidesOpen++
-	workflow.Go(ctx, func(gctx workflow.Context) {
-		defer func() { t.sidesOpen-- }()
+	t.beside(ctx, transferSide, func(gctx workflow.Context) error {
 		main := t.find(t.state.ID + "." + mainKey)
 		s, _, err := t.openTask(gctx, spec)
 		if err != nil {
-			return
+			return err
 		}
 		*sides = append(*sides, s)
 		if err := workflow.Await(gctx, func() bool { return s.completion != nil || s.abandoned || (main != nil && main.closed) }); err != nil {
-			return
+			return err
 		}
 		if s.completion == nil {
 			s.abandoned = true
@@ -233,6 +233,7 @@ func (t *transfer) sideTask(ctx workflow.Context, sides *[]*task, mainKey string
 		if err == nil && then != nil {
 			then(c)
 		}
+		return err
 	})
 }
 
