@@ -80,7 +80,6 @@ type inquiry struct {
 // talk) among the case's background steps; the main line ends only after them.
 const inquiryLate = "inquiry-late-answer"
 
-
 func (q *inquiry) run(ctx workflow.Context) error {
 	if err := q.open(ctx, "drafting", map[string]any{"cadre_id": q.in.CadreID, "cadre_unit_id": q.in.CadreUnitID, "source_case_id": q.in.SourceCaseID}); err != nil {
 		return err

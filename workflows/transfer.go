@@ -48,7 +48,6 @@ type transfer struct {
 // transferSide names the side tasks of a report-back among the case's background steps.
 const transferSide = "transfer-side"
 
-
 // transferLadder is DOMAIN.md P7 step 3 on the report-back deadline: reminder 5 working days
 // before; overdue -> 催办 to the lower office; +5 -> 督办 notice and a task for the lower org's
 // leader; +10 -> escalation to the superior's supervision office, which may take the case over.
