@@ -122,15 +122,15 @@ func (a *admonishment) flagRepeat(ctx workflow.Context) error {
 		return nil
 	}
 	earlier := strings.Join(a.adm.RepeatOf, "、")
-	if err := a.exec(ctx, "影响期内再次诫勉", acts.Audit, activities.AuditRequest{
-		CaseID: a.state.ID, At: workflow.Now(ctx), Actor: "system", Action: "admonishment.repeat_in_influence_period",
+	if err := a.audit(ctx, "影响期内再次诫勉", activities.AuditRequest{
+		Actor: "system", Action: "admonishment.repeat_in_influence_period",
 		Detail: map[string]any{"cadre_id": a.in.CadreID, "earlier_cases": a.adm.RepeatOf},
 	}); err != nil {
 		return err
 	}
 	a.refresh(ctx)
-	return a.exec(ctx, "提示干部监督人员", acts.Notify, activities.NotifyRequest{
-		Case: a.caseRef(), At: workflow.Now(ctx), Kind: notify.KindInfo,
+	return a.notify(ctx, "提示干部监督人员", activities.NotifyRequest{
+		Kind: notify.KindInfo,
 		Role: string(schemas.RoleSupervisor), OrgUnit: a.in.OrgUnitID,
 		Title: "影响期内再次诫勉：" + a.in.CadreName,
 		Body:  fmt.Sprintf("%s：%s同志仍在诫勉影响期内（%s），又被提出诫勉，请研究是否从重处理。", a.state.ID, a.in.CadreName, earlier),
@@ -183,8 +183,8 @@ func (a *admonishment) scheduleTalk(ctx workflow.Context) error {
 	a.adm.Talk = talk
 	a.refresh(ctx)
 	when := strings.TrimSpace(talk.Date + " " + talk.Time)
-	return a.exec(ctx, "通知谈话安排", acts.Notify, activities.NotifyRequest{
-		Case: a.caseRef(), At: workflow.Now(ctx), Kind: notify.KindInfo, To: []string{a.in.CadreID},
+	return a.notify(ctx, "通知谈话安排", activities.NotifyRequest{
+		Kind: notify.KindInfo, To: []string{a.in.CadreID},
 		Role: string(schemas.RoleUnitPrincipal), OrgUnit: a.in.CadreUnitID,
 		Title: "诫勉谈话通知：" + a.in.CadreName,
 		Body:  fmt.Sprintf("%s：定于%s在%s对%s同志进行诫勉谈话。参加人员：%s。", a.state.ID, when, talk.Place, a.in.CadreName, talk.Attendees),
@@ -299,8 +299,8 @@ func (a *admonishment) influencePeriod(ctx workflow.Context) error {
 	if err := sleepUntil(ctx, *a.adm.InfluenceEnd, "诫勉影响期满"); err != nil {
 		return err
 	}
-	return a.exec(ctx, "诫勉影响期满", acts.Audit, activities.AuditRequest{
-		CaseID: a.state.ID, At: workflow.Now(ctx), Actor: "system", Action: "admonishment.influence_ended",
+	return a.audit(ctx, "诫勉影响期满", activities.AuditRequest{
+		Actor: "system", Action: "admonishment.influence_ended",
 		Detail: map[string]any{"cadre_id": a.in.CadreID, "ended_at": a.adm.InfluenceEnd},
 	})
 }
@@ -332,14 +332,14 @@ func (a *admonishment) review(ctx workflow.Context) error {
 		return nil
 	}
 	a.state.Outcome = "诫勉；未整改，建议进一步处理"
-	if err := a.exec(ctx, "建议进一步处理", acts.Audit, activities.AuditRequest{
-		CaseID: a.state.ID, At: workflow.Now(ctx), Actor: done.Actor.ID, Action: "admonishment.further_handling_proposed",
+	if err := a.audit(ctx, "建议进一步处理", activities.AuditRequest{
+		Actor: done.Actor.ID, Action: "admonishment.further_handling_proposed",
 		Detail: map[string]any{"proposal": done.Text("proposal")},
 	}); err != nil {
 		return err
 	}
-	return a.exec(ctx, "报告领导", acts.Notify, activities.NotifyRequest{
-		Case: a.caseRef(), At: workflow.Now(ctx), Kind: notify.KindInfo,
+	return a.notify(ctx, "报告领导", activities.NotifyRequest{
+		Kind: notify.KindInfo,
 		Role: string(schemas.RoleLeader), OrgUnit: a.in.OrgUnitID,
 		Title: "诫勉后未整改：" + a.in.CadreName,
 		Body:  fmt.Sprintf("%s：%s同志诫勉后未整改，建议：%s", a.state.ID, a.in.CadreName, done.Text("proposal")),

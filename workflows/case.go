@@ -183,8 +183,8 @@ func (c *caseRun) recordMove(ctx workflow.Context, summary, actor, move string, 
 	if c.part == "" {
 		return c.exec(ctx, summary, acts.RecordCase, c.record(ctx, actor, "case."+move, detail))
 	}
-	return c.exec(ctx, c.part+"："+summary, acts.Audit, activities.AuditRequest{
-		CaseID: c.state.ID, At: workflow.Now(ctx), Actor: actor, Action: "part." + move,
+	return c.audit(ctx, c.part+"："+summary, activities.AuditRequest{
+		Actor: actor, Action: "part." + move,
 		Detail: map[string]any{"part": c.part, "stage": c.state.Stage, "detail": detail},
 	})
 }
@@ -309,6 +309,25 @@ func (c *caseRun) exec(ctx workflow.Context, summary string, activity any, arg a
 		return c.needsAttention(ctx, summary, err)
 	}
 	return err
+}
+
+// audit records a transition that changes no row: an audit event of the case, at now unless
+// ev.At is set.
+func (c *caseRun) audit(ctx workflow.Context, summary string, ev activities.AuditRequest) error {
+	ev.CaseID = c.state.ID
+	if ev.At.IsZero() {
+		ev.At = workflow.Now(ctx)
+	}
+	return c.exec(ctx, summary, acts.Audit, ev)
+}
+
+// notify tells officials about the case, at now unless n.At is set.
+func (c *caseRun) notify(ctx workflow.Context, summary string, n activities.NotifyRequest) error {
+	n.Case = c.caseRef()
+	if n.At.IsZero() {
+		n.At = workflow.Now(ctx)
+	}
+	return c.exec(ctx, summary, acts.Notify, n)
 }
 
 // deadline computes "period after now" on the working-day calendar, through an activity.

@@ -169,8 +169,8 @@ func (d *departureAudit) handover(ctx workflow.Context) error {
 		if confirm.Decision == "confirm" {
 			break
 		}
-		if err := d.exec(ctx, "交接事项有异议", acts.Audit, activities.AuditRequest{
-			CaseID: d.state.ID, At: workflow.Now(ctx), Actor: confirm.Actor.ID, Action: "departure_audit.handover_disputed",
+		if err := d.audit(ctx, "交接事项有异议", activities.AuditRequest{
+			Actor: confirm.Actor.ID, Action: "departure_audit.handover_disputed",
 			Detail: map[string]any{"round": round, "items": disputed, "reason": last.Reason},
 		}); err != nil {
 			return err
@@ -296,16 +296,16 @@ func (d *departureAudit) serveNotice(ctx workflow.Context) error {
 	}
 	d.da.NoticeServedAt, d.da.FieldworkFrom = &now, &from
 	dep := d.in.Departure
-	if err := d.exec(ctx, "送达审计通知书", acts.Notify, activities.NotifyRequest{
-		Case: d.caseRef(), At: now, Kind: notify.KindInfo, To: []string{dep.CadreID},
+	if err := d.notify(ctx, "送达审计通知书", activities.NotifyRequest{
+		At: now, Kind: notify.KindInfo, To: []string{dep.CadreID},
 		Role: string(schemas.RoleUnitPrincipal), OrgUnit: dep.UnitID,
 		Title: "审计通知书：" + dep.CadreName + "同志经济责任审计",
 		Body:  fmt.Sprintf("%s：审计组将于%s后进点，对%s同志任%s期间的经济责任进行审计，请做好准备。", d.state.ID, calendar.DateText(from), dep.CadreName, dep.Post),
 	}); err != nil {
 		return err
 	}
-	if err := d.exec(ctx, "记录审计通知送达", acts.Audit, activities.AuditRequest{
-		CaseID: d.state.ID, At: now, Actor: "system", Action: "departure_audit.notice_served",
+	if err := d.audit(ctx, "记录审计通知送达", activities.AuditRequest{
+		At: now, Actor: "system", Action: "departure_audit.notice_served",
 		Detail: map[string]any{"cadre_id": dep.CadreID, "fieldwork_from": from},
 	}); err != nil {
 		return err
@@ -358,8 +358,8 @@ func (d *departureAudit) writtenOpinions(ctx workflow.Context) error {
 	cadre.FixedDeadline = true
 	unit.Key, unit.Title, unit.Role = "opinion-unit", "对审计报告征求意见稿提出书面意见："+dep.UnitName, schemas.RoleUnitPrincipal
 	unit.DeadlineSummary = "书面意见期限（10日，逾期视为无异议）：" + dep.UnitName
-	if err := d.exec(ctx, "送达征求意见稿", acts.Audit, activities.AuditRequest{
-		CaseID: d.state.ID, At: workflow.Now(ctx), Actor: "system", Action: "departure_audit.draft_sent",
+	if err := d.audit(ctx, "送达征求意见稿", activities.AuditRequest{
+		Actor: "system", Action: "departure_audit.draft_sent",
 		Detail: map[string]any{"to": []string{dep.CadreID, dep.UnitID}},
 	}); err != nil {
 		return err
@@ -381,8 +381,8 @@ func (d *departureAudit) writtenOpinions(ctx workflow.Context) error {
 			}
 			d.da.Opinions[i] = schemas.WrittenOpinion{From: from, By: done.Actor.ID, Decision: done.Decision, Opinion: done.Text("opinion"), Lapsed: lapsed, At: done.At}
 			if lapsed {
-				err = d.exec(gctx, "书面意见期限届满，视为无异议", acts.Audit, activities.AuditRequest{
-					CaseID: d.state.ID, At: done.At, Actor: "system", Action: "departure_audit.opinion_lapsed",
+				err = d.audit(gctx, "书面意见期限届满，视为无异议", activities.AuditRequest{
+					At: done.At, Actor: "system", Action: "departure_audit.opinion_lapsed",
 					TaskID: d.state.ID + "." + spec.Key, Detail: map[string]any{"from": from},
 				})
 				if err != nil && firstErr == nil {
@@ -475,14 +475,14 @@ func (d *departureAudit) finalReport(ctx workflow.Context) (Completion, error) {
 func (d *departureAudit) transfer(ctx workflow.Context, report Completion) error {
 	now := workflow.Now(ctx)
 	d.da.Transfer = &schemas.DisciplineTransfer{To: d.in.DisciplineOfficeID, Clues: report.Text("clues"), At: now}
-	if err := d.exec(ctx, "移送纪委："+d.in.Departure.CadreName, acts.Audit, activities.AuditRequest{
-		CaseID: d.state.ID, At: now, Actor: report.Actor.ID, Action: "departure_audit.transferred_to_discipline",
+	if err := d.audit(ctx, "移送纪委："+d.in.Departure.CadreName, activities.AuditRequest{
+		At: now, Actor: report.Actor.ID, Action: "departure_audit.transferred_to_discipline",
 		Detail: map[string]any{"to": d.in.DisciplineOfficeID, "cadre_id": d.in.Departure.CadreID},
 	}); err != nil {
 		return err
 	}
-	if err := d.exec(ctx, "通知纪委", acts.Notify, activities.NotifyRequest{
-		Case: d.caseRef(), At: now, Kind: notify.KindInfo, Role: string(schemas.RoleDiscipline), OrgUnit: d.in.DisciplineOfficeID,
+	if err := d.notify(ctx, "通知纪委", activities.NotifyRequest{
+		At: now, Kind: notify.KindInfo, Role: string(schemas.RoleDiscipline), OrgUnit: d.in.DisciplineOfficeID,
 		Title: "问题线索移送：" + d.in.Departure.CadreName,
 		Body:  d.state.ID + "经济责任审计发现违纪违法问题线索，依规移送，请按程序处置。",
 	}); err != nil {
@@ -515,14 +515,14 @@ func (d *departureAudit) file(ctx workflow.Context) error {
 	d.da.FiledAt = &now
 	d.state.Outcome = d.outcome()
 	dep := d.in.Departure
-	if err := d.exec(ctx, "归档："+dep.CadreName, acts.Audit, activities.AuditRequest{
-		CaseID: d.state.ID, At: now, Actor: "system", Action: "departure_audit.filed",
+	if err := d.audit(ctx, "归档："+dep.CadreName, activities.AuditRequest{
+		At: now, Actor: "system", Action: "departure_audit.filed",
 		Detail: map[string]any{"cadre_id": dep.CadreID, "finding": d.da.Finding, "outcome": d.state.Outcome},
 	}); err != nil {
 		return err
 	}
-	return d.exec(ctx, "通知归档", acts.Notify, activities.NotifyRequest{
-		Case: d.caseRef(), At: now, Kind: notify.KindInfo, To: []string{dep.CadreID},
+	return d.notify(ctx, "通知归档", activities.NotifyRequest{
+		At: now, Kind: notify.KindInfo, To: []string{dep.CadreID},
 		Role: string(schemas.RoleCadreSection), OrgUnit: d.in.OrgUnitID,
 		Title: "经济责任审计结果归档：" + dep.CadreName,
 		Body:  fmt.Sprintf("%s：%s同志经济责任审计已办结，%s。结果已存入干部档案。", d.state.ID, dep.CadreName, d.state.Outcome),

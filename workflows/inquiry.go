@@ -155,8 +155,8 @@ func (q *inquiry) sendAndAnswer(ctx workflow.Context) error {
 	if err := q.setStage(ctx, "answering"); err != nil {
 		return err
 	}
-	if err := q.exec(ctx, "送达函询函", acts.Notify, activities.NotifyRequest{
-		Case: q.caseRef(), At: now, Kind: notify.KindInfo,
+	if err := q.notify(ctx, "送达函询函", activities.NotifyRequest{
+		At: now, Kind: notify.KindInfo,
 		Role: string(schemas.RoleUnitPrincipal), OrgUnit: q.in.CadreUnitID,
 		Title: "请转交函询函：" + q.in.CadreName,
 		Body:  fmt.Sprintf("%s：组织部门向%s同志发出函询函，请转交本人，并督促其在收函次日起15个工作日内书面答复，答复须经您签署。", q.state.ID, q.in.CadreName),
@@ -241,8 +241,8 @@ func (q *inquiry) lateAnswer(ctx workflow.Context, letter int, answerKey string)
 	}
 	q.inq.Letters[letter].TalkOrdered = true
 	q.refresh(ctx)
-	if err := q.exec(ctx, "领导责令约谈", acts.Audit, activities.AuditRequest{
-		CaseID: q.state.ID, At: workflow.Now(ctx), Actor: done.Actor.ID, Action: "inquiry.talk_ordered",
+	if err := q.audit(ctx, "领导责令约谈", activities.AuditRequest{
+		Actor: done.Actor.ID, Action: "inquiry.talk_ordered",
 		Detail: map[string]any{"letter": letter + 1, "instructions": done.Text("instructions")},
 	}); err != nil {
 		return err
@@ -309,8 +309,8 @@ func (q *inquiry) assess(ctx workflow.Context) (bool, error) {
 		q.inq.AnswerFinding = finding
 		if finding == schemas.AnswerUntrue && !q.inq.Untrue {
 			q.inq.Untrue = true
-			if err := q.exec(ctx, "记录答复不如实", acts.Audit, activities.AuditRequest{
-				CaseID: q.state.ID, At: workflow.Now(ctx), Actor: done.Actor.ID, Action: "inquiry.answer_untrue",
+			if err := q.audit(ctx, "记录答复不如实", activities.AuditRequest{
+				Actor: done.Actor.ID, Action: "inquiry.answer_untrue",
 				Detail: map[string]any{"letter": len(q.inq.Letters), "opinion": done.Text("opinion")},
 			}); err != nil {
 				return false, err
@@ -359,12 +359,11 @@ func (q *inquiry) verify(ctx workflow.Context) error {
 // settle carries out the final assessment.
 func (q *inquiry) settle(ctx workflow.Context, done Completion) error {
 	outcome := inquiryDecisionLabels[done.Decision]
-	ref := q.caseRef()
 	switch done.Decision {
 	case schemas.InqClarified:
 		q.inq.ClarificationLetter = done.Text("clarification_letter")
-		if err := q.exec(ctx, "送达澄清函", acts.Notify, activities.NotifyRequest{
-			Case: ref, At: workflow.Now(ctx), Kind: notify.KindInfo, To: []string{q.in.CadreID},
+		if err := q.notify(ctx, "送达澄清函", activities.NotifyRequest{
+			Kind: notify.KindInfo, To: []string{q.in.CadreID},
 			Role: string(schemas.RoleUnitPrincipal), OrgUnit: q.in.CadreUnitID,
 			Title: "澄清函：" + q.in.CadreName, Body: q.inq.ClarificationLetter,
 		}); err != nil {

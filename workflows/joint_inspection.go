@@ -104,8 +104,8 @@ func (j *jointInspection) run(ctx workflow.Context) error {
 func (j *jointInspection) notice(ctx workflow.Context) error {
 	now := workflow.Now(ctx)
 	j.ji.NotifiedAt = &now
-	if err := j.exec(ctx, "送达联检通知", acts.Notify, activities.NotifyRequest{
-		Case: j.caseRef(), At: now, Kind: notify.KindInfo, To: []string{j.in.LeaderID},
+	if err := j.notify(ctx, "送达联检通知", activities.NotifyRequest{
+		At: now, Kind: notify.KindInfo, To: []string{j.in.LeaderID},
 		Role: string(schemas.RoleUnitPrincipal), OrgUnit: j.in.UnitID,
 		Title: "三责联检通知：" + j.in.UnitName,
 		Body: fmt.Sprintf("%s：将对%s主要负责人%s同志%s至%s期间履行用人、进人、用编责任情况进行联合检查，请于10个工作日内报送自查报告。",
@@ -113,8 +113,8 @@ func (j *jointInspection) notice(ctx workflow.Context) error {
 	}); err != nil {
 		return err
 	}
-	return j.exec(ctx, "记录联检通知", acts.Audit, activities.AuditRequest{
-		CaseID: j.state.ID, At: now, Actor: "system", Action: "joint_inspection.notified",
+	return j.audit(ctx, "记录联检通知", activities.AuditRequest{
+		At: now, Actor: "system", Action: "joint_inspection.notified",
 		Detail: map[string]any{"leader_id": j.in.LeaderID, "unit_id": j.in.UnitID},
 	})
 }
@@ -202,8 +202,8 @@ func (j *jointInspection) checks(ctx workflow.Context) error {
 				return
 			}
 			j.ji.Checks[i] = res
-			if err := j.exec(gctx, "记录检查结果："+res.Area.Title(), acts.Audit, activities.AuditRequest{
-				CaseID: j.state.ID, At: workflow.Now(gctx), Actor: res.CompletedBy, Action: "joint_inspection.check_done",
+			if err := j.audit(gctx, "记录检查结果："+res.Area.Title(), activities.AuditRequest{
+				Actor: res.CompletedBy, Action: "joint_inspection.check_done",
 				Detail: map[string]any{"area": res.Area, "decision": res.Decision, "workflow_id": res.WorkflowID, "overdue": res.Overdue},
 			}); err != nil && firstErr == nil {
 				firstErr = err
@@ -327,8 +327,8 @@ func (j *jointInspection) feedback(ctx workflow.Context) error {
 	if err := j.setStage(ctx, "feedback"); err != nil {
 		return err
 	}
-	if err := j.exec(ctx, "反馈检查意见", acts.Notify, activities.NotifyRequest{
-		Case: j.caseRef(), At: workflow.Now(ctx), Kind: notify.KindInfo, To: []string{j.in.LeaderID},
+	if err := j.notify(ctx, "反馈检查意见", activities.NotifyRequest{
+		Kind: notify.KindInfo, To: []string{j.in.LeaderID},
 		Title: "三责联检反馈意见：" + j.in.UnitName,
 		Body:  fmt.Sprintf("%s：三责联检结论为%s。请在5个工作日内签收反馈意见。", j.state.ID, decisionLabel(schemas.TaskSpec{Decisions: inspectDecisions}, j.ji.Finding)),
 	}); err != nil {
@@ -431,8 +431,8 @@ func (j *jointInspection) accountability(ctx workflow.Context) error {
 	}
 	j.ji.Accountability = map[string]string{"approve": "同意问责", "reject": "不予问责"}[dec.Decision]
 	j.state.Outcome = j.outcome()
-	if err := j.exec(ctx, "记录问责决定", acts.Audit, activities.AuditRequest{
-		CaseID: j.state.ID, At: dec.At, Actor: dec.Actor.ID, Action: "joint_inspection.accountability_decided",
+	if err := j.audit(ctx, "记录问责决定", activities.AuditRequest{
+		At: dec.At, Actor: dec.Actor.ID, Action: "joint_inspection.accountability_decided",
 		Detail: map[string]any{"decision": dec.Decision, "leader_id": j.in.LeaderID},
 	}); err != nil {
 		return err
@@ -445,14 +445,14 @@ func (j *jointInspection) file(ctx workflow.Context) error {
 	now := workflow.Now(ctx)
 	j.ji.FiledAt = &now
 	j.state.Outcome = j.outcome()
-	if err := j.exec(ctx, "归档", acts.Audit, activities.AuditRequest{
-		CaseID: j.state.ID, At: now, Actor: "system", Action: "joint_inspection.filed",
+	if err := j.audit(ctx, "归档", activities.AuditRequest{
+		At: now, Actor: "system", Action: "joint_inspection.filed",
 		Detail: map[string]any{"leader_id": j.in.LeaderID, "finding": j.ji.Finding, "outcome": j.state.Outcome},
 	}); err != nil {
 		return err
 	}
-	return j.exec(ctx, "通知归档", acts.Notify, activities.NotifyRequest{
-		Case: j.caseRef(), At: now, Kind: notify.KindInfo, Role: string(schemas.RoleCadreSection), OrgUnit: j.in.OrgUnitID,
+	return j.notify(ctx, "通知归档", activities.NotifyRequest{
+		At: now, Kind: notify.KindInfo, Role: string(schemas.RoleCadreSection), OrgUnit: j.in.OrgUnitID,
 		Title: "三责联检结果归档：" + j.subject(),
 		Body:  fmt.Sprintf("%s：三责联检已办结，%s。结果已存入干部档案。", j.state.ID, j.state.Outcome),
 	})

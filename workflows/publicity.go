@@ -151,8 +151,8 @@ func (p *publicity) publish(ctx workflow.Context) error {
 		return err
 	}
 	p.pub.PeriodEnd = &end
-	if err := p.exec(ctx, "发布公示", acts.Audit, activities.AuditRequest{
-		CaseID: p.state.ID, At: now, Actor: "system", Action: "publicity.published",
+	if err := p.audit(ctx, "发布公示", activities.AuditRequest{
+		At: now, Actor: "system", Action: "publicity.published",
 		Detail: map[string]any{"period_end": end, "working_days": days},
 	}); err != nil {
 		return err
@@ -360,9 +360,8 @@ func (p *publicity) outcome() string {
 // announce tells the appointing body the outcome and has the cadre section answer the signed
 // reporters.
 func (p *publicity) announce(ctx workflow.Context) error {
-	ref := p.caseRef()
-	if err := p.exec(ctx, "通知任免机关", acts.Notify, activities.NotifyRequest{
-		Case: ref, At: workflow.Now(ctx), Kind: notify.KindInfo, Role: string(schemas.RoleCadreSection), OrgUnit: p.in.OrgUnitID,
+	if err := p.notify(ctx, "通知任免机关", activities.NotifyRequest{
+		Kind: notify.KindInfo, Role: string(schemas.RoleCadreSection), OrgUnit: p.in.OrgUnitID,
 		Title: "任前公示结果：" + p.state.Title, Body: p.state.ID + "公示结束，研究决定如下：" + p.outcome() + "。请按程序办理任职手续。",
 	}); err != nil {
 		return err
@@ -376,8 +375,8 @@ func (p *publicity) announce(ctx workflow.Context) error {
 	if signed == 0 {
 		return nil
 	}
-	return p.exec(ctx, "反馈署名反映人", acts.Notify, activities.NotifyRequest{
-		Case: ref, At: workflow.Now(ctx), Kind: notify.KindInfo, Role: string(schemas.RoleIntakeClerk), OrgUnit: p.in.OrgUnitID,
+	return p.notify(ctx, "反馈署名反映人", activities.NotifyRequest{
+		Kind: notify.KindInfo, Role: string(schemas.RoleIntakeClerk), OrgUnit: p.in.OrgUnitID,
 		Title: "请向署名反映人反馈核查结果", Body: fmt.Sprintf("%s有%d件署名反映，请向反映人反馈核查结果。", p.state.ID, signed),
 	})
 }
@@ -478,8 +477,8 @@ func (p *publicity) file(ctx workflow.Context, req schemas.ObjectionRequest, via
 	if o.Verified {
 		action = "publicity.objection_logged"
 	}
-	if err := p.exec(ctx, "登记反映问题："+cand.Name, acts.Audit, activities.AuditRequest{
-		CaseID: p.state.ID, At: o.ReceivedAt, Actor: req.Actor.ID, Action: action,
+	if err := p.audit(ctx, "登记反映问题："+cand.Name, activities.AuditRequest{
+		At: o.ReceivedAt, Actor: req.Actor.ID, Action: action,
 		Detail: map[string]any{"objection": o.ID, "candidate": cand.ID, "signed": o.Signed, "serious": o.Serious, "channel": o.Channel, "verified": o.Verified},
 	}); err != nil {
 		return o, err
@@ -543,8 +542,8 @@ func (p *publicity) receiveReportObjections(ctx workflow.Context) {
 				_, err = p.file(gctx, req, true)
 			}
 			if err != nil && gctx.Err() == nil {
-				_ = p.exec(gctx, "举报未能登记为反映问题", acts.Audit, activities.AuditRequest{
-					CaseID: p.state.ID, At: workflow.Now(gctx), Actor: sig.Request.Actor.ID, Action: "publicity.report_refused",
+				_ = p.audit(gctx, "举报未能登记为反映问题", activities.AuditRequest{
+					Actor: sig.Request.Actor.ID, Action: "publicity.report_refused",
 					Detail: map[string]string{"report": sig.ReportID, "reason": err.Error()},
 				})
 			}

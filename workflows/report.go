@@ -94,12 +94,6 @@ func (r *report) updateRow(ctx workflow.Context, status, feedback string) error 
 	})
 }
 
-func (r *report) audit(ctx workflow.Context, summary, actor, action string, detail any) error {
-	return r.exec(ctx, summary, acts.Audit, activities.AuditRequest{
-		CaseID: r.state.ID, At: workflow.Now(ctx), Actor: actor, Action: action, Detail: detail,
-	})
-}
-
 // accept is step 2: the clerk accepts the report, or finds it out of scope and forwards it.
 func (r *report) accept(ctx workflow.Context) (bool, error) {
 	done, err := r.humanStep(ctx, StepSpec{
@@ -125,7 +119,7 @@ func (r *report) accept(ctx workflow.Context) (bool, error) {
 	}
 	r.rep.ForwardedTo = done.Text("forward_to")
 	r.state.Outcome = "不属于受理范围，已转" + r.rep.ForwardedTo
-	if err := r.audit(ctx, "转有关部门", done.Actor.ID, "report.forwarded", map[string]string{"to": r.rep.ForwardedTo}); err != nil {
+	if err := r.audit(ctx, "转有关部门", activities.AuditRequest{Actor: done.Actor.ID, Action: "report.forwarded", Detail: map[string]string{"to": r.rep.ForwardedTo}}); err != nil {
 		return false, err
 	}
 	if err := r.updateRow(ctx, schemas.ReportForwarded, ""); err != nil {
@@ -184,7 +178,7 @@ func (r *report) triage(ctx workflow.Context) error {
 			return err
 		}
 		r.rep.Triage = done.Decision
-		if err := r.audit(ctx, "研判分流："+triageLabels[done.Decision], done.Actor.ID, "report.triaged", map[string]string{"decision": done.Decision}); err != nil {
+		if err := r.audit(ctx, "研判分流："+triageLabels[done.Decision], activities.AuditRequest{Actor: done.Actor.ID, Action: "report.triaged", Detail: map[string]string{"decision": done.Decision}}); err != nil {
 			return err
 		}
 		switch done.Decision {
@@ -270,7 +264,7 @@ func (r *report) verify(ctx workflow.Context) error {
 			n, _ := strconv.Atoi(days) // one of the select's options
 			period = calendar.Period{N: n, Unit: calendar.WorkingDays}
 		}
-		if err := r.audit(ctx, "核查延期："+approval.Decision, approval.Actor.ID, "report.extension_"+approval.Decision, map[string]string{"days": days}); err != nil {
+		if err := r.audit(ctx, "核查延期："+approval.Decision, activities.AuditRequest{Actor: approval.Actor.ID, Action: "report.extension_" + approval.Decision, Detail: map[string]string{"days": days}}); err != nil {
 			return err
 		}
 	}
@@ -349,7 +343,7 @@ func (r *report) findAndHandle(ctx workflow.Context, note string) error {
 		}
 		r.state.Outcome += "：" + id
 	case schemas.HandleOrg:
-		if err := r.audit(ctx, handlingLabels[h], done.Actor.ID, "report.handled", map[string]string{"handling": h}); err != nil {
+		if err := r.audit(ctx, handlingLabels[h], activities.AuditRequest{Actor: done.Actor.ID, Action: "report.handled", Detail: map[string]string{"handling": h}}); err != nil {
 			return err
 		}
 	case schemas.HandleDiscipline:
@@ -467,7 +461,7 @@ func (r *report) transfer(ctx workflow.Context, done Completion) error {
 		}
 	}
 	r.rep.TransferOutcome, r.rep.TransferReport, r.rep.TransferAttachments = res.Outcome, res.Report, res.Attachments
-	if err := r.audit(ctx, "转办结果："+id, "system", "report.transfer_result", map[string]string{"transfer": id, "outcome": res.Outcome, "finding": res.Finding}); err != nil {
+	if err := r.audit(ctx, "转办结果："+id, activities.AuditRequest{Actor: "system", Action: "report.transfer_result", Detail: map[string]string{"transfer": id, "outcome": res.Outcome, "finding": res.Finding}}); err != nil {
 		return err
 	}
 	if res.Outcome == schemas.TransferTakenOver {
@@ -492,11 +486,11 @@ func (r *report) attachToPublicity(ctx workflow.Context, done Completion) (bool,
 		if ctx.Err() != nil {
 			return false, ctx.Err()
 		}
-		return false, r.audit(ctx, "并入任前公示未成功", done.Actor.ID, "report.publicity_unreachable", map[string]string{"publicity_case": pubID})
+		return false, r.audit(ctx, "并入任前公示未成功", activities.AuditRequest{Actor: done.Actor.ID, Action: "report.publicity_unreachable", Detail: map[string]string{"publicity_case": pubID}})
 	}
 	r.rep.PublicityCaseID = pubID
 	r.state.Outcome = "并入任前公示核查：" + pubID
-	return true, r.audit(ctx, "并入任前公示："+pubID, done.Actor.ID, "report.attached_to_publicity", map[string]string{"publicity_case": pubID, "candidate": sig.Request.CandidateID})
+	return true, r.audit(ctx, "并入任前公示："+pubID, activities.AuditRequest{Actor: done.Actor.ID, Action: "report.attached_to_publicity", Detail: map[string]string{"publicity_case": pubID, "candidate": sig.Request.CandidateID}})
 }
 
 // feedback is step 6: the clerk answers a real-name reporter, and a reporter holding a query

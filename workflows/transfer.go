@@ -112,8 +112,8 @@ func (t *transfer) run(ctx workflow.Context) error {
 			return t.conclude(ctx, schemas.TransferTakenOver, nil)
 		}
 		t.tr.Returns++
-		if err := t.exec(ctx, "退回重新核查", acts.Audit, activities.AuditRequest{
-			CaseID: t.state.ID, At: workflow.Now(ctx), Actor: review.Actor.ID, Action: "transfer.returned",
+		if err := t.audit(ctx, "退回重新核查", activities.AuditRequest{
+			Actor: review.Actor.ID, Action: "transfer.returned",
 			Detail: map[string]int{"returns": t.tr.Returns},
 		}); err != nil {
 			return err
@@ -253,8 +253,8 @@ func (t *transfer) conclude(ctx workflow.Context, outcome string, accepted *sche
 		}
 		action = "transfer.parent_unreachable" // the report case was closed or cancelled meanwhile
 	}
-	return t.exec(ctx, "上报结果："+t.in.ParentCaseID, acts.Audit, activities.AuditRequest{
-		CaseID: t.state.ID, At: workflow.Now(ctx), Actor: "system", Action: action,
+	return t.audit(ctx, "上报结果："+t.in.ParentCaseID, activities.AuditRequest{
+		Actor: "system", Action: action,
 		Detail: map[string]string{"parent": t.in.ParentCaseID, "outcome": outcome},
 	})
 }
