@@ -245,42 +245,39 @@ func (d *departureAudit) planAndApprove(ctx workflow.Context) error {
 	if err := d.setStage(ctx, "planning"); err != nil {
 		return err
 	}
-	for round := 1; ; round++ {
-		title := "编制审计实施方案"
-		if round > 1 {
-			title = fmt.Sprintf("修改审计实施方案（第%d稿）", round)
-		}
-		if _, err := d.humanStep(ctx, StepSpec{
-			Key: fmt.Sprintf("audit-plan-%d", round), Step: "audit_plan", Title: title + "：" + d.in.Departure.CadreName,
-			OrgUnitID: d.in.AuditOfficeID, Role: schemas.RoleAuditor,
-			Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
-			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "submit", Label: "提交审批"}},
-				Form: []schemas.FormField{
-					{Name: "plan", Label: "审计实施方案", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000},
-					{Name: "scope", Label: "审计范围与期间", Type: schemas.FieldTextarea, Required: true, MaxLen: 2000},
+	_, done, err := d.draftAndApprove(ctx, approvalLoop{
+		draft: func(round int, _, _ Completion) StepSpec {
+			title := "编制审计实施方案"
+			if round > 1 {
+				title = fmt.Sprintf("修改审计实施方案（第%d稿）", round)
+			}
+			return StepSpec{
+				Key: fmt.Sprintf("audit-plan-%d", round), Step: "audit_plan", Title: title + "：" + d.in.Departure.CadreName,
+				OrgUnitID: d.in.AuditOfficeID, Role: schemas.RoleAuditor,
+				Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
+				Spec: schemas.TaskSpec{
+					Decisions: submitDecisions("提交审批"),
+					Form: []schemas.FormField{
+						{Name: "plan", Label: "审计实施方案", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000},
+						{Name: "scope", Label: "审计范围与期间", Type: schemas.FieldTextarea, Required: true, MaxLen: 2000},
+					},
 				},
-			},
-		}); err != nil {
-			return err
-		}
-		done, err := d.humanStep(ctx, StepSpec{
-			Key: fmt.Sprintf("audit-approve-%d", round), Step: "audit_plan_approve", Title: "审批审计实施方案：" + d.in.Departure.CadreName,
-			OrgUnitID: d.in.AuditOfficeID, Role: schemas.RoleUnitPrincipal, // the head of the audit office
-			Period: calendar.Period{N: 5, Unit: calendar.WorkingDays},
-			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "approve", Label: "同意"}, {Key: "return", Label: "退回修改"}},
-				Form:      []schemas.FormField{{Name: "opinion", Label: "审批意见", Type: schemas.FieldTextarea, RequiredFor: []string{"return"}, MaxLen: 2000}},
-			},
-		})
-		if err != nil {
-			return err
-		}
-		if done.Decision == "approve" {
-			d.da.PlanApprovedAt = &done.At
-			return nil
-		}
+			}
+		},
+		approve: func(round int) StepSpec {
+			return StepSpec{
+				Key: fmt.Sprintf("audit-approve-%d", round), Step: "audit_plan_approve", Title: "审批审计实施方案：" + d.in.Departure.CadreName,
+				OrgUnitID: d.in.AuditOfficeID, Role: schemas.RoleUnitPrincipal, // the head of the audit office
+				Period: calendar.Period{N: 5, Unit: calendar.WorkingDays},
+				Spec:   approvalSpec("同意"),
+			}
+		},
+	})
+	if err != nil {
+		return err
 	}
+	d.da.PlanApprovedAt = &done.At
+	return nil
 }
 
 // serveNotice serves the audit notice on the cadre and the unit and waits the 3 working days
@@ -365,19 +362,13 @@ func (d *departureAudit) writtenOpinions(ctx workflow.Context) error {
 		return err
 	}
 	d.da.Opinions = make([]schemas.WrittenOpinion, 2)
-	var firstErr error
-	wg := workflow.NewWaitGroup(ctx)
+	var branches []func(workflow.Context) error
 	for i, spec := range []StepSpec{cadre, unit} {
 		from := []string{"cadre", "unit"}[i]
-		wg.Add(1)
-		workflow.Go(ctx, func(gctx workflow.Context) {
-			defer wg.Done()
+		branches = append(branches, func(gctx workflow.Context) error {
 			done, lapsed, err := d.windowStep(gctx, spec, schemas.OpinionNoObjection, "书面意见期限届满未反馈，视为无异议")
 			if err != nil {
-				if firstErr == nil {
-					firstErr = err
-				}
-				return
+				return err
 			}
 			d.da.Opinions[i] = schemas.WrittenOpinion{From: from, By: done.Actor.ID, Decision: done.Decision, Opinion: done.Text("opinion"), Lapsed: lapsed, At: done.At}
 			if lapsed {
@@ -385,18 +376,12 @@ func (d *departureAudit) writtenOpinions(ctx workflow.Context) error {
 					At: done.At, Actor: "system", Action: "departure_audit.opinion_lapsed",
 					TaskID: d.state.ID + "." + spec.Key, Detail: map[string]any{"from": from},
 				})
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
 			}
 			d.refresh(gctx)
+			return err
 		})
 	}
-	wg.Wait(ctx)
-	if firstErr != nil {
-		return firstErr
-	}
-	return ctx.Err()
+	return inParallel(ctx, branches...)
 }
 
 // windowStep is a human step whose deadline is an outcome: when the window closes unanswered,

@@ -85,7 +85,7 @@ func (q *inquiry) run(ctx workflow.Context) error {
 		return err
 	}
 	for {
-		if err := q.draftAndApprove(ctx); err != nil {
+		if err := q.draftLetter(ctx); err != nil {
 			return err
 		}
 		if err := q.sendAndAnswer(ctx); err != nil {
@@ -101,49 +101,38 @@ func (q *inquiry) run(ctx workflow.Context) error {
 	}
 }
 
-// draftAndApprove loops until the leader approves the letter.
-func (q *inquiry) draftAndApprove(ctx workflow.Context) error {
+// draftLetter loops until the leader approves the letter.
+func (q *inquiry) draftLetter(ctx workflow.Context) error {
 	letter := len(q.inq.Letters) + 1
-	for {
-		q.drafts++
-		if err := q.setStage(ctx, "drafting"); err != nil {
-			return err
-		}
-		title := "起草函询函：" + q.in.CadreName
-		if letter > 1 {
-			title = fmt.Sprintf("起草第%d次函询函：%s", letter, q.in.CadreName)
-		}
-		if _, err := q.humanStep(ctx, StepSpec{
-			Key: fmt.Sprintf("draft-%d", q.drafts), Step: "draft_letter", Title: title,
-			OrgUnitID: q.in.OrgUnitID, Role: schemas.RoleSupervisor, Period: inquiryDraftPeriod,
-			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "submit", Label: "提交审批"}},
-				Form: []schemas.FormField{
-					{Name: "questions", Label: "函询事项（需说明的问题）", Type: schemas.FieldTextarea, Required: true, MaxLen: 10000},
-					{Name: "basis", Label: "函询依据（反映问题或发现的情况）", Type: schemas.FieldTextarea, MaxLen: 5000},
+	_, _, err := q.draftAndApprove(ctx, approvalLoop{
+		draftStage: "drafting", approveStage: "approving",
+		draft: func(int, Completion, Completion) StepSpec {
+			q.drafts++ // step keys count drafts across letters
+			title := "起草函询函：" + q.in.CadreName
+			if letter > 1 {
+				title = fmt.Sprintf("起草第%d次函询函：%s", letter, q.in.CadreName)
+			}
+			return StepSpec{
+				Key: fmt.Sprintf("draft-%d", q.drafts), Step: "draft_letter", Title: title,
+				OrgUnitID: q.in.OrgUnitID, Role: schemas.RoleSupervisor, Period: inquiryDraftPeriod,
+				Spec: schemas.TaskSpec{
+					Decisions: submitDecisions("提交审批"),
+					Form: []schemas.FormField{
+						{Name: "questions", Label: "函询事项（需说明的问题）", Type: schemas.FieldTextarea, Required: true, MaxLen: 10000},
+						{Name: "basis", Label: "函询依据（反映问题或发现的情况）", Type: schemas.FieldTextarea, MaxLen: 5000},
+					},
 				},
-			},
-		}); err != nil {
-			return err
-		}
-		if err := q.setStage(ctx, "approving"); err != nil {
-			return err
-		}
-		done, err := q.humanStep(ctx, StepSpec{
-			Key: fmt.Sprintf("approve-%d", q.drafts), Step: "approve_letter", Title: "审批函询函：" + q.in.CadreName,
-			OrgUnitID: q.in.OrgUnitID, Role: schemas.RoleLeader, Period: inquiryApprovePeriod,
-			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "approve", Label: "同意函询"}, {Key: "return", Label: "退回修改"}},
-				Form:      []schemas.FormField{{Name: "opinion", Label: "审批意见", Type: schemas.FieldTextarea, RequiredFor: []string{"return"}, MaxLen: 2000}},
-			},
-		})
-		if err != nil {
-			return err
-		}
-		if done.Decision == "approve" {
-			return nil
-		}
-	}
+			}
+		},
+		approve: func(int) StepSpec {
+			return StepSpec{
+				Key: fmt.Sprintf("approve-%d", q.drafts), Step: "approve_letter", Title: "审批函询函：" + q.in.CadreName,
+				OrgUnitID: q.in.OrgUnitID, Role: schemas.RoleLeader, Period: inquiryApprovePeriod,
+				Spec: approvalSpec("同意函询"),
+			}
+		},
+	})
+	return err
 }
 
 // sendAndAnswer sends the letter through the unit principal, waits for the cadre's answer

@@ -178,12 +178,9 @@ func (j *jointInspection) checks(ctx workflow.Context) error {
 		})
 	}
 	j.refresh(ctx)
-	var firstErr error
-	wg := workflow.NewWaitGroup(ctx)
+	branches := make([]func(workflow.Context) error, len(futures))
 	for i := range futures {
-		wg.Add(1)
-		workflow.Go(ctx, func(gctx workflow.Context) {
-			defer wg.Done()
+		branches[i] = func(gctx workflow.Context) error {
 			var res schemas.CheckResult
 			err := futures[i].Get(gctx, &res)
 			// The check has ended: its tasks leave the case's UI even if its last report is late.
@@ -193,25 +190,21 @@ func (j *jointInspection) checks(ctx workflow.Context) error {
 				if err == nil {
 					err = temporal.NewCanceledError()
 				}
-				if firstErr == nil {
-					firstErr = err
-				}
 				if shown { // never in histories from before part-rollup
 					j.refresh(gctx)
 				}
-				return
+				return err
 			}
 			j.ji.Checks[i] = res
-			if err := j.audit(gctx, "记录检查结果："+res.Area.Title(), activities.AuditRequest{
+			err = j.audit(gctx, "记录检查结果："+res.Area.Title(), activities.AuditRequest{
 				Actor: res.CompletedBy, Action: "joint_inspection.check_done",
 				Detail: map[string]any{"area": res.Area, "decision": res.Decision, "workflow_id": res.WorkflowID, "overdue": res.Overdue},
-			}); err != nil && firstErr == nil {
-				firstErr = err
-			}
+			})
 			j.refresh(gctx)
-		})
+			return err
+		}
 	}
-	wg.Wait(ctx)
+	err := inParallel(ctx, branches...)
 	if ctx.Err() != nil {
 		// Cancelled: wait until every check has closed its open tasks before the case records
 		// its own cancellation and ends (ending would terminate the children).
@@ -222,7 +215,7 @@ func (j *jointInspection) checks(ctx workflow.Context) error {
 		j.parts = nil
 		return ctx.Err()
 	}
-	return firstErr
+	return err
 }
 
 var inspectDecisions = []schemas.Decision{
@@ -237,48 +230,44 @@ func (j *jointInspection) consolidate(ctx workflow.Context) error {
 	if err := j.setStage(ctx, "consolidating"); err != nil {
 		return err
 	}
-	for round := 1; ; round++ {
-		title := "汇总三责联检检查报告"
-		if round > 1 {
-			title = fmt.Sprintf("修改三责联检检查报告（第%d稿）", round)
-		}
-		report, err := j.humanStep(ctx, StepSpec{
-			Key: fmt.Sprintf("consolidate-%d", round), Step: "consolidate_findings", Title: title + "：" + j.subject(),
-			OrgUnitID: j.in.OrgUnitID, Role: schemas.RoleSupervisor,
-			Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
-			Spec: schemas.TaskSpec{
-				Decisions: inspectDecisions,
-				Form: []schemas.FormField{
-					{Name: "report", Label: "检查报告", Type: schemas.FieldTextarea, Required: true, MaxLen: 50000},
-					{Name: "findings", Label: "发现的问题及整改要求", Type: schemas.FieldTextarea, RequiredFor: []string{schemas.InspectIssues, schemas.InspectSeriousIssues}, MaxLen: 20000},
-					{Name: "deviation_reason", Label: "结论轻于检查结果的理由", Type: schemas.FieldTextarea, MaxLen: 2000},
+	report, _, err := j.draftAndApprove(ctx, approvalLoop{
+		draft: func(round int, _, _ Completion) StepSpec {
+			title := "汇总三责联检检查报告"
+			if round > 1 {
+				title = fmt.Sprintf("修改三责联检检查报告（第%d稿）", round)
+			}
+			return StepSpec{
+				Key: fmt.Sprintf("consolidate-%d", round), Step: "consolidate_findings", Title: title + "：" + j.subject(),
+				OrgUnitID: j.in.OrgUnitID, Role: schemas.RoleSupervisor,
+				Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
+				Spec: schemas.TaskSpec{
+					Decisions: inspectDecisions,
+					Form: []schemas.FormField{
+						{Name: "report", Label: "检查报告", Type: schemas.FieldTextarea, Required: true, MaxLen: 50000},
+						{Name: "findings", Label: "发现的问题及整改要求", Type: schemas.FieldTextarea, RequiredFor: []string{schemas.InspectIssues, schemas.InspectSeriousIssues}, MaxLen: 20000},
+						{Name: "deviation_reason", Label: "结论轻于检查结果的理由", Type: schemas.FieldTextarea, MaxLen: 2000},
+					},
+					Notes: j.checkNotes(),
 				},
-				Notes: j.checkNotes(),
-			},
-			Validate: j.consistentWithChecks,
-		})
-		if err != nil {
-			return err
-		}
-		approve, err := j.humanStep(ctx, StepSpec{
-			Key: fmt.Sprintf("approve-%d", round), Step: "approve_report", Title: "审批三责联检检查报告：" + j.subject(),
-			OrgUnitID: j.in.OrgUnitID, Role: schemas.RoleLeader,
-			Period: calendar.Period{N: 5, Unit: calendar.WorkingDays},
-			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "approve", Label: "同意"}, {Key: "return", Label: "退回修改"}},
-				Form:      []schemas.FormField{{Name: "opinion", Label: "审批意见", Type: schemas.FieldTextarea, RequiredFor: []string{"return"}, MaxLen: 2000}},
-			},
-		})
-		if err != nil {
-			return err
-		}
-		if approve.Decision == "approve" {
-			j.ji.Finding, j.ji.Findings = report.Decision, report.Text("findings")
-			j.state.Outcome = j.outcome()
-			j.refresh(ctx)
-			return nil
-		}
+				Validate: j.consistentWithChecks,
+			}
+		},
+		approve: func(round int) StepSpec {
+			return StepSpec{
+				Key: fmt.Sprintf("approve-%d", round), Step: "approve_report", Title: "审批三责联检检查报告：" + j.subject(),
+				OrgUnitID: j.in.OrgUnitID, Role: schemas.RoleLeader,
+				Period: calendar.Period{N: 5, Unit: calendar.WorkingDays},
+				Spec:   approvalSpec("同意"),
+			}
+		},
+	})
+	if err != nil {
+		return err
 	}
+	j.ji.Finding, j.ji.Findings = report.Decision, report.Text("findings")
+	j.state.Outcome = j.outcome()
+	j.refresh(ctx)
+	return nil
 }
 
 // severity orders the findings: a consolidated report may not be milder than its checks
@@ -356,26 +345,11 @@ func (j *jointInspection) followUp(ctx workflow.Context) error {
 	if err := j.setStage(ctx, "rectifying"); err != nil {
 		return err
 	}
-	var firstErr error
-	wg := workflow.NewWaitGroup(ctx)
-	run := func(fn func(workflow.Context) error) {
-		wg.Add(1)
-		workflow.Go(ctx, func(gctx workflow.Context) {
-			defer wg.Done()
-			if err := fn(gctx); err != nil && firstErr == nil {
-				firstErr = err
-			}
-		})
-	}
-	run(j.rectify)
+	branches := []func(workflow.Context) error{j.rectify}
 	if j.ji.Finding == schemas.InspectSeriousIssues {
-		run(j.accountability)
+		branches = append(branches, j.accountability)
 	}
-	wg.Wait(ctx)
-	if firstErr != nil {
-		return firstErr
-	}
-	return ctx.Err()
+	return inParallel(ctx, branches...)
 }
 
 // rectify loops until the supervisor accepts the unit's rectification: 60 days [policy], 30

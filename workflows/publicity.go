@@ -68,7 +68,7 @@ func (p *publicity) run(ctx workflow.Context) error {
 	if err := p.open(ctx, "drafting", map[string]any{"candidates": len(p.in.Candidates), "period_working_days": p.in.PeriodWorkingDays}); err != nil {
 		return err
 	}
-	if err := p.draftAndApprove(ctx); err != nil {
+	if err := p.draftNotice(ctx); err != nil {
 		return err
 	}
 	if err := p.publish(ctx); err != nil {
@@ -80,57 +80,45 @@ func (p *publicity) run(ctx workflow.Context) error {
 	return p.announce(ctx)
 }
 
-// draftAndApprove loops: the cadre section drafts, the leader approves or returns it.
-func (p *publicity) draftAndApprove(ctx workflow.Context) error {
-	var notes []string // a redraft shows why it was returned and what the last draft said
-	for round := 1; ; round++ {
-		if err := p.setStage(ctx, "drafting"); err != nil {
-			return err
-		}
-		title := "起草任前公示"
-		if round > 1 {
-			title = fmt.Sprintf("修改任前公示（第%d稿）", round)
-		}
-		draft, err := p.humanStep(ctx, StepSpec{
-			Key: fmt.Sprintf("draft-%d", round), Step: "draft_notice", Title: title,
-			OrgUnitID: p.in.OrgUnitID, Role: schemas.RoleCadreSection,
-			Period: calendar.Period{N: 3, Unit: calendar.WorkingDays},
-			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "submit", Label: "提交审批"}},
-				Form: []schemas.FormField{
-					{Name: "notice_text", Label: "公示内容", Type: schemas.FieldTextarea, Required: true, MaxLen: 10000},
-					{Name: "report_channels", Label: "反映问题方式（电话、信函、网址）", Type: schemas.FieldTextarea, Required: true, MaxLen: 1000},
+// draftNotice loops: the cadre section drafts, the leader approves or returns it.
+func (p *publicity) draftNotice(ctx workflow.Context) error {
+	_, _, err := p.draftAndApprove(ctx, approvalLoop{
+		draftStage: "drafting", approveStage: "approving",
+		draft: func(round int, last, returned Completion) StepSpec {
+			title := "起草任前公示"
+			var notes []string // a redraft shows why it was returned and what the last draft said
+			if round > 1 {
+				title = fmt.Sprintf("修改任前公示（第%d稿）", round)
+				notes = []string{
+					"退回意见（" + returned.Actor.Name + "）：" + returned.Text("opinion"),
+					"上一稿公示内容：" + last.Text("notice_text"),
+					"上一稿反映问题方式：" + last.Text("report_channels"),
+				}
+			}
+			return StepSpec{
+				Key: fmt.Sprintf("draft-%d", round), Step: "draft_notice", Title: title,
+				OrgUnitID: p.in.OrgUnitID, Role: schemas.RoleCadreSection,
+				Period: calendar.Period{N: 3, Unit: calendar.WorkingDays},
+				Spec: schemas.TaskSpec{
+					Decisions: submitDecisions("提交审批"),
+					Form: []schemas.FormField{
+						{Name: "notice_text", Label: "公示内容", Type: schemas.FieldTextarea, Required: true, MaxLen: 10000},
+						{Name: "report_channels", Label: "反映问题方式（电话、信函、网址）", Type: schemas.FieldTextarea, Required: true, MaxLen: 1000},
+					},
+					Notes: notes,
 				},
-				Notes: notes,
-			},
-		})
-		if err != nil {
-			return err
-		}
-		if err := p.setStage(ctx, "approving"); err != nil {
-			return err
-		}
-		done, err := p.humanStep(ctx, StepSpec{
-			Key: fmt.Sprintf("approve-%d", round), Step: "approve_notice", Title: "审批任前公示",
-			OrgUnitID: p.in.OrgUnitID, Role: schemas.RoleLeader,
-			Period: calendar.Period{N: 3, Unit: calendar.WorkingDays},
-			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "approve", Label: "同意发布"}, {Key: "return", Label: "退回修改"}},
-				Form:      []schemas.FormField{{Name: "opinion", Label: "审批意见", Type: schemas.FieldTextarea, RequiredFor: []string{"return"}, MaxLen: 2000}},
-			},
-		})
-		if err != nil {
-			return err
-		}
-		if done.Decision == "approve" {
-			return nil
-		}
-		notes = []string{
-			"退回意见（" + done.Actor.Name + "）：" + done.Text("opinion"),
-			"上一稿公示内容：" + draft.Text("notice_text"),
-			"上一稿反映问题方式：" + draft.Text("report_channels"),
-		}
-	}
+			}
+		},
+		approve: func(round int) StepSpec {
+			return StepSpec{
+				Key: fmt.Sprintf("approve-%d", round), Step: "approve_notice", Title: "审批任前公示",
+				OrgUnitID: p.in.OrgUnitID, Role: schemas.RoleLeader,
+				Period: calendar.Period{N: 3, Unit: calendar.WorkingDays},
+				Spec:   approvalSpec("同意发布"),
+			}
+		},
+	})
+	return err
 }
 
 // publish starts the period and waits out the 公示期满 timer; objections arrive meanwhile.
@@ -199,22 +187,11 @@ func (p *publicity) decideAll(ctx workflow.Context) error {
 			return err
 		}
 	}
-	var firstErr error
-	wg := workflow.NewWaitGroup(ctx)
-	for i := range p.pub.Candidates {
-		wg.Add(1)
-		workflow.Go(ctx, func(gctx workflow.Context) {
-			defer wg.Done()
-			if err := p.decide(gctx, i); err != nil && firstErr == nil {
-				firstErr = err
-			}
-		})
+	branches := make([]func(workflow.Context) error, len(p.pub.Candidates))
+	for i := range branches {
+		branches[i] = func(gctx workflow.Context) error { return p.decide(gctx, i) }
 	}
-	wg.Wait(ctx)
-	if firstErr != nil {
-		return firstErr
-	}
-	return ctx.Err()
+	return inParallel(ctx, branches...)
 }
 
 func (p *publicity) decide(ctx workflow.Context, i int) error {

@@ -1,0 +1,92 @@
+package workflows
+
+import (
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/jiandu/jiandu/schemas"
+)
+
+// Decision keys that several steps share.
+const (
+	decisionSubmit  = "submit"
+	decisionApprove = "approve"
+	decisionReturn  = "return"
+)
+
+// inParallel runs the branches side by side, each in its own coroutine (started in order), and
+// waits for all of them: the first error, or the context's when it was cancelled.
+func inParallel(ctx workflow.Context, branches ...func(workflow.Context) error) error {
+	var firstErr error
+	wg := workflow.NewWaitGroup(ctx)
+	for _, branch := range branches {
+		wg.Add(1)
+		workflow.Go(ctx, func(gctx workflow.Context) {
+			defer wg.Done()
+			if err := branch(gctx); err != nil && firstErr == nil {
+				firstErr = err
+			}
+		})
+	}
+	wg.Wait(ctx)
+	if firstErr != nil {
+		return firstErr
+	}
+	return ctx.Err()
+}
+
+// approvalLoop is the draft → approve shape: each round someone drafts, someone approves or
+// returns the draft, until it is approved.
+type approvalLoop struct {
+	// draftStage and approveStage, when set, are entered before each draft and each approval.
+	draftStage, approveStage string
+	// draft is round's draft step; last and returned are the previous round's draft and its
+	// return (zero in round 1), for notes on what to change.
+	draft func(round int, last, returned Completion) StepSpec
+	// approve is round's approval step; approvalSpec builds the usual one.
+	approve func(round int) StepSpec
+	// approved is the decision that ends the loop; default decisionApprove.
+	approved string
+}
+
+// draftAndApprove runs the loop and answers the approved draft and its approval.
+func (c *caseRun) draftAndApprove(ctx workflow.Context, l approvalLoop) (draft, approval Completion, err error) {
+	if l.approved == "" {
+		l.approved = decisionApprove
+	}
+	for round := 1; ; round++ {
+		if err := c.enterStage(ctx, l.draftStage); err != nil {
+			return draft, approval, err
+		}
+		if draft, err = c.humanStep(ctx, l.draft(round, draft, approval)); err != nil {
+			return draft, approval, err
+		}
+		if err := c.enterStage(ctx, l.approveStage); err != nil {
+			return draft, approval, err
+		}
+		if approval, err = c.humanStep(ctx, l.approve(round)); err != nil || approval.Decision == l.approved {
+			return draft, approval, err
+		}
+	}
+}
+
+// enterStage moves to stage when one is named.
+func (c *caseRun) enterStage(ctx workflow.Context, stage string) error {
+	if stage == "" {
+		return nil
+	}
+	return c.setStage(ctx, stage)
+}
+
+// approvalSpec is the usual approval: approve (labelled approveLabel) or return for changes
+// with an opinion.
+func approvalSpec(approveLabel string) schemas.TaskSpec {
+	return schemas.TaskSpec{
+		Decisions: []schemas.Decision{{Key: decisionApprove, Label: approveLabel}, {Key: decisionReturn, Label: "退回修改"}},
+		Form:      []schemas.FormField{{Name: "opinion", Label: "审批意见", Type: schemas.FieldTextarea, RequiredFor: []string{decisionReturn}, MaxLen: 2000}},
+	}
+}
+
+// submitDecisions is a drafting step's one decision.
+func submitDecisions(label string) []schemas.Decision {
+	return []schemas.Decision{{Key: decisionSubmit, Label: label}}
+}
