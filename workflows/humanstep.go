@@ -223,30 +223,44 @@ func (c *caseRun) fireRung(ctx workflow.Context, t *task, action schemas.RungAct
 }
 
 // openSupervision opens a 督办 task at the superior supervision office, in the background; it
-// is withdrawn when the overdue task is done, even if that happens while it is being opened.
+// is withdrawn when the overdue task is done.
 func (c *caseRun) openSupervision(ctx workflow.Context, t *task, orgUnitID string) {
-	spec := StepSpec{
-		Key: t.view.StepKey + "-duban", Step: "supervise", Title: "督办：" + t.view.Title,
-		OrgUnitID: orgUnitID, Role: schemas.RoleSupervisor,
+	t.supervised = true
+	c.sideTask(ctx, "supervise", supervisionSpec(t.view.StepKey, t.view.Title, orgUnitID, schemas.RoleSupervisor), t, nil)
+}
+
+// supervisionSpec is a 督办 task about the step key titled title, for role at orgUnitID.
+func supervisionSpec(key, title, orgUnitID string, role schemas.Role) StepSpec {
+	return StepSpec{
+		Key: key + "-duban", Step: "supervise", Title: "督办：" + title,
+		OrgUnitID: orgUnitID, Role: role,
 		Period: calendar.Period{N: 5, Unit: calendar.WorkingDays}, Ladder: schemas.Ladder{},
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "supervised", Label: "已督办"}},
+			Decisions: []schemas.Decision{{Key: decisionSupervised, Label: "已督办"}},
 			Form:      []schemas.FormField{{Name: "note", Label: "督办意见", Type: schemas.FieldTextarea, MaxLen: 2000}},
 		},
 	}
-	t.supervised = true
-	c.beside(ctx, "supervise", func(gctx workflow.Context) error {
+}
+
+// sideTask opens a task beside the task main in the background (a background step named
+// name): it closes when done, or is withdrawn once main has closed, even if that happens while
+// it is opening. then, when set, runs with its completion.
+func (c *caseRun) sideTask(ctx workflow.Context, name string, spec StepSpec, main *task, then func(Completion)) {
+	c.beside(ctx, name, func(gctx workflow.Context) error {
 		s, _, err := c.openTask(gctx, spec)
 		if err != nil {
 			return err
 		}
-		if err := workflow.Await(gctx, func() bool { return s.completion != nil || t.closed }); err != nil {
+		if err := workflow.Await(gctx, func() bool { return s.completion != nil || s.abandoned || main.closed }); err != nil {
 			return err
 		}
 		if s.completion == nil {
 			s.abandoned = true
 		}
-		_, err = c.closeTask(gctx, s)
+		done, err := c.closeTask(gctx, s)
+		if err == nil && then != nil {
+			then(done)
+		}
 		return err
 	})
 }

@@ -330,11 +330,8 @@ func (q *inquiry) verify(ctx workflow.Context) error {
 		Key: fmt.Sprintf("verify-%d", q.verifications), Step: "verify_answer", Title: "核实函询答复：" + q.in.CadreName,
 		OrgUnitID: q.in.OrgUnitID, Role: schemas.RoleInvestigator, Period: inquiryVerifyPeriod, DeadlineSummary: "核实期限",
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{
-				{Key: schemas.FindingSubstantiated, Label: "属实"}, {Key: schemas.FindingPartly, Label: "部分属实"},
-				{Key: schemas.FindingUnfounded, Label: "不属实"}, {Key: schemas.FindingUnverifiable, Label: "无法查实"},
-			},
-			Form: []schemas.FormField{{Name: "report", Label: "核实报告", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000}},
+			Decisions: verifyDecisions,
+			Form:      []schemas.FormField{{Name: "report", Label: "核实报告", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000}},
 		},
 	})
 	if err != nil {

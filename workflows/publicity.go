@@ -482,11 +482,8 @@ func (p *publicity) verify(ctx workflow.Context, idx int, cand *schemas.Candidat
 		Period:          calendar.Period{N: 10, Unit: calendar.WorkingDays},
 		DeadlineSummary: "查核期限：" + cand.Name,
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{
-				{Key: schemas.FindingSubstantiated, Label: "属实"}, {Key: schemas.FindingPartly, Label: "部分属实"},
-				{Key: schemas.FindingUnfounded, Label: "不属实"}, {Key: schemas.FindingUnverifiable, Label: "无法查实"},
-			},
-			Form: []schemas.FormField{{Name: "report", Label: "核查报告", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000}},
+			Decisions: verifyDecisions,
+			Form:      []schemas.FormField{{Name: "report", Label: "核查报告", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000}},
 		},
 	})
 	if err == nil {

@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -63,7 +64,9 @@ var (
 		{Key: schemas.FindingPartly, Label: "部分属实"},
 		{Key: schemas.FindingUnfounded, Label: "不属实"},
 	}
-	handlingLabels = map[string]string{
+	// verifyDecisions are a verification's findings, which may also be that nothing can be verified.
+	verifyDecisions = append(slices.Clip(findingDecisions), schemas.Decision{Key: schemas.FindingUnverifiable, Label: "无法查实"})
+	handlingLabels  = map[string]string{
 		schemas.HandleNone: "不作处理", schemas.HandleAdmonish: "诫勉", schemas.HandleInquiry: "函询",
 		schemas.HandleOrg: "组织处理", schemas.HandleDiscipline: "移送纪委",
 	}

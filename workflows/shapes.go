@@ -11,6 +11,8 @@ const (
 	decisionSubmit  = "submit"
 	decisionApprove = "approve"
 	decisionReturn  = "return"
+	// decisionSupervised closes a 督办 task.
+	decisionSupervised = "supervised"
 )
 
 // inParallel runs the branches side by side, each in its own coroutine (started in order), and

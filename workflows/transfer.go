@@ -128,7 +128,6 @@ func (t *transfer) reportBack(ctx workflow.Context, round, days int) (Completion
 	key := fmt.Sprintf("report-back-%d", round)
 	t.tr.Rounds = append(t.tr.Rounds, schemas.TransferRound{Round: round})
 	escalations := 0
-	var sides []*task
 	spec := StepSpec{
 		Key: key, Step: "report_back", Title: "核查并上报：" + t.in.SubjectName,
 		OrgUnitID: t.in.OrgUnitID, Role: schemas.RoleSupervisor,
@@ -149,20 +148,13 @@ func (t *transfer) reportBack(ctx workflow.Context, round, days int) (Completion
 				return
 			}
 			escalations++
+			main := t.find(t.state.ID + "." + key)
 			if escalations == 1 {
-				t.sideTask(rctx, &sides, key, StepSpec{
-					Key: key + "-duban", Step: "supervise", Title: "督办：" + t.in.Title,
-					OrgUnitID: t.in.OrgUnitID, Role: schemas.RoleLeader,
-					Period: calendar.Period{N: 5, Unit: calendar.WorkingDays}, Ladder: schemas.Ladder{},
-					Spec: schemas.TaskSpec{
-						Decisions: []schemas.Decision{{Key: "supervised", Label: "已督办"}},
-						Form:      []schemas.FormField{{Name: "note", Label: "督办意见", Type: schemas.FieldTextarea, MaxLen: 2000}},
-					},
-				}, nil)
+				t.sideTask(rctx, transferSide, supervisionSpec(key, t.in.Title, t.in.OrgUnitID, schemas.RoleLeader), main, nil)
 				return
 			}
 			t.tr.Escalated = true
-			t.sideTask(rctx, &sides, key, StepSpec{
+			t.sideTask(rctx, transferSide, StepSpec{
 				Key: key + "-escalated", Step: "escalated_transfer", Title: "转办逾期上报：" + t.in.Title,
 				OrgUnitID: t.in.SuperiorOrgUnitID, Role: schemas.RoleSupervisor,
 				Period: calendar.Period{N: 5, Unit: calendar.WorkingDays}, Ladder: schemas.Ladder{},
@@ -170,13 +162,13 @@ func (t *transfer) reportBack(ctx workflow.Context, round, days int) (Completion
 					Decisions: []schemas.Decision{{Key: "keep_supervising", Label: "继续督办"}, {Key: schemas.ReviewTakeOver, Label: "提级办理"}},
 					Form:      []schemas.FormField{{Name: "note", Label: "意见", Type: schemas.FieldTextarea, MaxLen: 2000}},
 				},
-			}, func(c Completion) {
+			}, main, func(c Completion) {
 				if c.Decision != schemas.ReviewTakeOver {
 					return
 				}
 				t.tr.TakenOver = true
-				if rb := t.find(t.state.ID + "." + key); rb != nil && rb.completion == nil && !rb.closed {
-					rb.abandoned, rb.abandonReason = true, "上级提级办理"
+				if main.completion == nil && !main.closed {
+					main.abandoned, main.abandonReason = true, "上级提级办理"
 				}
 			})
 		},
@@ -184,11 +176,6 @@ func (t *transfer) reportBack(ctx workflow.Context, round, days int) (Completion
 	done, err := t.humanStep(ctx, spec)
 	if tk := t.find(t.state.ID + "." + key); tk != nil {
 		t.tr.Rounds[round-1].DueAt = tk.view.DueAt
-	}
-	for _, s := range sides {
-		if s.completion == nil {
-			s.abandoned = true
-		}
 	}
 	if werr := workflow.Await(ctx, func() bool { return t.running(transferSide) == 0 }); werr != nil && err == nil {
 		err = werr
@@ -210,30 +197,6 @@ func (t *transfer) reportBackNotes(round int) []string {
 		}
 	}
 	return notes
-}
-
-// sideTask opens a task beside the report-back in the background: it closes when done, or is
-// withdrawn once the report-back step has closed (even if that happens while it is opening).
-func (t *transfer) sideTask(ctx workflow.Context, sides *[]*task, mainKey string, spec StepSpec, then func(Completion)) {
-	t.beside(ctx, transferSide, func(gctx workflow.Context) error {
-		main := t.find(t.state.ID + "." + mainKey)
-		s, _, err := t.openTask(gctx, spec)
-		if err != nil {
-			return err
-		}
-		*sides = append(*sides, s)
-		if err := workflow.Await(gctx, func() bool { return s.completion != nil || s.abandoned || (main != nil && main.closed) }); err != nil {
-			return err
-		}
-		if s.completion == nil {
-			s.abandoned = true
-		}
-		c, err := t.closeTask(gctx, s)
-		if err == nil && then != nil {
-			then(c)
-		}
-		return err
-	})
 }
 
 // conclude tells the superior's report case the result (the accepted round's report and
