@@ -156,6 +156,15 @@ func (c *caseRun) setup(ctx workflow.Context) (workflow.Context, error) {
 	return c.runCtx, nil
 }
 
+// runCase is a case workflow's body: setup, then the process's run, then finish..
+func (c *caseRun) runCase(ctx workflow.Context, run func(workflow.Context) error) (schemas.CaseState, error) {
+	runCtx, err := c.setup(ctx)
+	if err != nil {
+		return schemas.CaseState{}, err
+	}
+	return c.finish(ctx, run(runCtx))
+}
+
 // open records the new case (or part) and its first stage.
 func (c *caseRun) open(ctx workflow.Context, stage string, detail any) error {
 	workflow.GetLogger(ctx).Info("case opened", "case", c.state.ID, "kind", c.state.Kind, "part", c.part, "stage", stage)

@@ -28,11 +28,7 @@ func DepartureAudit(ctx workflow.Context, in schemas.DepartureAuditInput) (schem
 	d.mayCancel = func(a schemas.Actor) bool {
 		return a.OrgUnitID == in.OrgUnitID && (a.Roles.Has(schemas.RoleLeader) || a.Roles.Has(schemas.RoleSupervisor))
 	}
-	runCtx, err := d.setup(ctx)
-	if err != nil {
-		return schemas.CaseState{}, err
-	}
-	return d.finish(ctx, d.run(runCtx))
+	return d.runCase(ctx, d.run)
 }
 
 var departureAuditStages = map[string]string{

@@ -26,11 +26,7 @@ func Inquiry(ctx workflow.Context, in schemas.InquiryInput) (schemas.CaseState, 
 	q.mayCancel = func(a schemas.Actor) bool {
 		return a.OrgUnitID == in.OrgUnitID && (a.Roles.Has(schemas.RoleLeader) || a.Roles.Has(schemas.RoleSupervisor))
 	}
-	runCtx, err := q.setup(ctx)
-	if err != nil {
-		return schemas.CaseState{}, err
-	}
-	return q.finish(ctx, q.run(runCtx))
+	return q.runCase(ctx, q.run)
 }
 
 var inquiryStages = map[string]string{

@@ -29,13 +29,9 @@ func JointInspection(ctx workflow.Context, in schemas.JointInspectionInput) (sch
 	j.mayCancel = func(a schemas.Actor) bool {
 		return a.OrgUnitID == in.OrgUnitID && (a.Roles.Has(schemas.RoleLeader) || a.Roles.Has(schemas.RoleSupervisor))
 	}
-	runCtx, err := j.setup(ctx)
-	if err != nil {
-		return schemas.CaseState{}, err
-	}
-	j.listenToParts(ctx)
 	j.onCancel = j.tellChecks
-	return j.finish(ctx, j.run(runCtx))
+	j.listenToParts(ctx)
+	return j.runCase(ctx, j.run)
 }
 
 // signalCaseCancelled tells a running check who cancelled its case and why, just before the

@@ -30,12 +30,8 @@ func Report(ctx workflow.Context, in schemas.ReportInput) (schemas.CaseState, er
 	r.mayCancel = func(a schemas.Actor) bool {
 		return a.OrgUnitID == in.OrgUnitID && (a.Roles.Has(schemas.RoleSupervisor) || a.Roles.Has(schemas.RoleLeader))
 	}
-	runCtx, err := r.setup(ctx)
-	if err != nil {
-		return schemas.CaseState{}, err
-	}
 	r.transferResults = workflow.GetSignalChannel(ctx, schemas.SignalTransferResult)
-	return r.finish(ctx, r.run(runCtx))
+	return r.runCase(ctx, r.run)
 }
 
 var reportStages = map[string]string{

@@ -26,11 +26,7 @@ func Transfer(ctx workflow.Context, in schemas.TransferInput) (schemas.CaseState
 	t.mayCancel = func(a schemas.Actor) bool {
 		return a.OrgUnitID == in.SuperiorOrgUnitID && a.Roles.Has(schemas.RoleSupervisor)
 	}
-	runCtx, err := t.setup(ctx)
-	if err != nil {
-		return schemas.CaseState{}, err
-	}
-	return t.finish(ctx, t.run(runCtx))
+	return t.runCase(ctx, t.run)
 }
 
 var transferStages = map[string]string{
