@@ -143,14 +143,14 @@ func (a *admonishment) approve(ctx workflow.Context) (bool, error) {
 		Key: "approve", Step: "approve_admonishment", Title: "审批诫勉：" + a.in.CadreName,
 		OrgUnitID: a.in.OrgUnitID, Role: schemas.RoleLeader, Period: admApprovePeriod,
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "approve", Label: "同意诫勉"}, {Key: "reject", Label: "不予诫勉"}},
-			Form:      []schemas.FormField{{Name: "opinion", Label: "审批意见", Type: schemas.FieldTextarea, RequiredFor: []string{"reject"}, MaxLen: 2000}},
+			Decisions: []schemas.Decision{{Key: DecisionApprove, Label: "同意诫勉"}, {Key: DecisionReject, Label: "不予诫勉"}},
+			Form:      []schemas.FormField{{Name: "opinion", Label: "审批意见", Type: schemas.FieldTextarea, RequiredFor: []string{DecisionReject}, MaxLen: 2000}},
 		},
 	})
 	if err != nil {
 		return false, err
 	}
-	if done.Decision == "reject" {
+	if done.Decision == DecisionReject {
 		a.state.Outcome = "不予诫勉"
 		return false, nil
 	}
@@ -167,7 +167,7 @@ func (a *admonishment) scheduleTalk(ctx workflow.Context) error {
 		Key: "schedule", Step: "schedule_talk", Title: "安排诫勉谈话：" + a.in.CadreName,
 		OrgUnitID: a.in.OrgUnitID, Role: schemas.RoleSupervisor, Period: admSchedulePeriod,
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "scheduled", Label: "已安排"}},
+			Decisions: []schemas.Decision{{Key: DecisionScheduled, Label: "已安排"}},
 			Form: []schemas.FormField{
 				{Name: "talk_date", Label: "谈话日期", Type: schemas.FieldDate, Required: true},
 				{Name: "talk_time", Label: "谈话时间", Type: schemas.FieldText, MaxLen: 20},
@@ -208,7 +208,7 @@ func (a *admonishment) holdTalk(ctx workflow.Context) error {
 			Key: fmt.Sprintf("record-%d", round), Step: "record_talk", Title: title,
 			OrgUnitID: a.in.OrgUnitID, Role: schemas.RoleSupervisor, Period: admRecordPeriod,
 			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "held", Label: "已谈话"}},
+				Decisions: []schemas.Decision{{Key: DecisionHeld, Label: "已谈话"}},
 				Form: []schemas.FormField{
 					// The influence period runs from the day of the talk, not from when the record
 					// is typed in: held no earlier than scheduled, and not in the future.
@@ -234,14 +234,14 @@ func (a *admonishment) holdTalk(ctx workflow.Context) error {
 			Key: fmt.Sprintf("confirm-%d", round), Step: "confirm_record", Title: "确认诫勉谈话记录",
 			OrgUnitID: a.in.CadreUnitID, Role: schemas.RoleSupervisedCadre, AssigneeID: a.in.CadreID, Period: admConfirmPeriod,
 			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "confirm", Label: "确认无误"}, {Key: "dispute", Label: "有异议"}},
-				Form:      []schemas.FormField{{Name: "objection", Label: "异议内容", Type: schemas.FieldTextarea, RequiredFor: []string{"dispute"}, MaxLen: 5000}},
+				Decisions: []schemas.Decision{{Key: DecisionConfirm, Label: "确认无误"}, {Key: DecisionDispute, Label: "有异议"}},
+				Form:      []schemas.FormField{{Name: "objection", Label: "异议内容", Type: schemas.FieldTextarea, RequiredFor: []string{DecisionDispute}, MaxLen: 5000}},
 			},
 		})
 		if err != nil {
 			return err
 		}
-		if done.Decision == "confirm" {
+		if done.Decision == DecisionConfirm {
 			return nil
 		}
 		notes = []string{"本人异议：" + done.Text("objection"), "有异议的记录：" + record.Text("record")}
@@ -284,7 +284,7 @@ func (a *admonishment) correctiveMeasures(ctx workflow.Context) error {
 		Key: "measures", Step: "corrective_measures", Title: "提交书面整改措施",
 		OrgUnitID: a.in.CadreUnitID, Role: schemas.RoleSupervisedCadre, AssigneeID: a.in.CadreID, Period: admMeasuresPeriod,
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "submit", Label: "提交"}},
+			Decisions: []schemas.Decision{{Key: DecisionSubmit, Label: "提交"}},
 			Form:      []schemas.FormField{{Name: "measures", Label: "整改措施", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000}},
 		},
 	})
@@ -315,17 +315,17 @@ func (a *admonishment) review(ctx workflow.Context) error {
 		Key: "review", Step: "follow_up_review", Title: "诫勉跟踪回访：" + a.in.CadreName,
 		OrgUnitID: a.in.OrgUnitID, Role: schemas.RoleSupervisor, Period: admReviewPeriod,
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "corrected", Label: "已整改"}, {Key: "not_corrected", Label: "未整改"}},
+			Decisions: []schemas.Decision{{Key: DecisionCorrected, Label: "已整改"}, {Key: DecisionNotCorrected, Label: "未整改"}},
 			Form: []schemas.FormField{
 				{Name: "findings", Label: "回访情况", Type: schemas.FieldTextarea, Required: true, MaxLen: 10000},
-				{Name: "proposal", Label: "进一步处理建议（批评教育、组织处理等）", Type: schemas.FieldTextarea, RequiredFor: []string{"not_corrected"}, MaxLen: 5000},
+				{Name: "proposal", Label: "进一步处理建议（批评教育、组织处理等）", Type: schemas.FieldTextarea, RequiredFor: []string{DecisionNotCorrected}, MaxLen: 5000},
 			},
 		},
 	})
 	if err != nil {
 		return err
 	}
-	corrected := done.Decision == "corrected"
+	corrected := done.Decision == DecisionCorrected
 	a.adm.Corrected = &corrected
 	if corrected {
 		a.state.Outcome = "诫勉；影响期满，已整改"

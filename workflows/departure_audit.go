@@ -114,7 +114,7 @@ func (d *departureAudit) handover(ctx workflow.Context) error {
 			Period:          calendar.Period{N: 15, Unit: calendar.WorkingDays},
 			DeadlineSummary: "离任交接期限（15个工作日）",
 			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "submit", Label: "提交交接清单"}},
+				Decisions: []schemas.Decision{{Key: DecisionSubmit, Label: "提交交接清单"}},
 				Form:      handoverForm(true),
 			},
 		}
@@ -162,7 +162,7 @@ func (d *departureAudit) handover(ctx workflow.Context) error {
 			}
 		}
 		disputed = last.Disputed
-		if confirm.Decision == "confirm" {
+		if confirm.Decision == DecisionConfirm {
 			break
 		}
 		if err := d.audit(ctx, "交接事项有异议", activities.AuditRequest{
@@ -177,7 +177,7 @@ func (d *departureAudit) handover(ctx workflow.Context) error {
 		OrgUnitID: d.in.OrgUnitID, Role: schemas.RoleSupervisor,
 		Period: calendar.Period{N: 5, Unit: calendar.WorkingDays},
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "sign", Label: "监交签字"}},
+			Decisions: []schemas.Decision{{Key: DecisionSign, Label: "监交签字"}},
 			Form:      []schemas.FormField{{Name: "note", Label: "监交意见", Type: schemas.FieldTextarea, MaxLen: 2000}},
 		},
 	})
@@ -197,13 +197,13 @@ func (d *departureAudit) confirmSpec(round int) StepSpec {
 		form = append(form, schemas.FormField{Name: it.Key, Label: it.Label, Type: schemas.FieldSelect, Required: true,
 			Options: []string{schemas.ItemConfirmed, schemas.ItemDisputed}})
 	}
-	form = append(form, schemas.FormField{Name: "reason", Label: "异议理由", Type: schemas.FieldTextarea, RequiredFor: []string{"dispute"}, MaxLen: 2000})
+	form = append(form, schemas.FormField{Name: "reason", Label: "异议理由", Type: schemas.FieldTextarea, RequiredFor: []string{DecisionDispute}, MaxLen: 2000})
 	return StepSpec{
 		Key: fmt.Sprintf("handover-confirm-%d", round), Step: "handover_confirm", Title: "确认离任交接清单：" + dep.CadreName,
 		OrgUnitID: dep.UnitID, AssigneeID: dep.SuccessorID,
 		Period: calendar.Period{N: 5, Unit: calendar.WorkingDays},
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "confirm", Label: "逐项确认"}, {Key: "dispute", Label: "部分事项有异议"}},
+			Decisions: []schemas.Decision{{Key: DecisionConfirm, Label: "逐项确认"}, {Key: DecisionDispute, Label: "部分事项有异议"}},
 			Form:      form,
 		},
 		Validate: func(req schemas.CompleteTaskRequest) []schemas.FieldIssue {
@@ -214,9 +214,9 @@ func (d *departureAudit) confirmSpec(round int) StepSpec {
 				}
 			}
 			switch {
-			case req.Decision == "confirm" && n > 0:
+			case req.Decision == DecisionConfirm && n > 0:
 				return []schemas.FieldIssue{{Field: "decision", Message: "有事项标为异议，不能逐项确认"}}
-			case req.Decision == "dispute" && n == 0:
+			case req.Decision == DecisionDispute && n == 0:
 				return []schemas.FieldIssue{{Field: "form", Message: "须至少将一项标为异议"}}
 			}
 			return nil
@@ -317,7 +317,7 @@ func (d *departureAudit) fieldwork(ctx workflow.Context) error {
 		Period:          calendar.Period{N: 60, Unit: calendar.Days},
 		DeadlineSummary: "现场审计期限（60日）",
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "submit_draft", Label: "送达审计报告征求意见稿"}},
+			Decisions: []schemas.Decision{{Key: DecisionSubmitDraft, Label: "送达审计报告征求意见稿"}},
 			Form:      []schemas.FormField{{Name: "draft_report", Label: "审计报告（征求意见稿）", Type: schemas.FieldTextarea, Required: true, MaxLen: 50000}},
 		},
 	}); err != nil {

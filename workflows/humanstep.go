@@ -236,7 +236,7 @@ func supervisionSpec(key, title, orgUnitID string, role schemas.Role) StepSpec {
 		OrgUnitID: orgUnitID, Role: role,
 		Period: calendar.Period{N: 5, Unit: calendar.WorkingDays}, Ladder: schemas.Ladder{},
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: decisionSupervised, Label: "已督办"}},
+			Decisions: []schemas.Decision{{Key: DecisionSupervised, Label: "已督办"}},
 			Form:      []schemas.FormField{{Name: "note", Label: "督办意见", Type: schemas.FieldTextarea, MaxLen: 2000}},
 		},
 	}

@@ -161,7 +161,7 @@ func (q *inquiry) sendAndAnswer(ctx workflow.Context) error {
 			}
 		},
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "submit", Label: "提交书面答复"}},
+			Decisions: []schemas.Decision{{Key: DecisionSubmit, Label: "提交书面答复"}},
 			Form: []schemas.FormField{
 				{Name: "answer", Label: "书面答复", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000},
 				{Name: "attachments", Label: "附件说明", Type: schemas.FieldTextarea, MaxLen: 2000},
@@ -184,7 +184,7 @@ func (q *inquiry) sendAndAnswer(ctx workflow.Context) error {
 		Key: fmt.Sprintf("sign-%d", n), Step: "sign_answer", Title: "签署函询答复：" + q.in.CadreName,
 		OrgUnitID: q.in.CadreUnitID, Role: schemas.RoleUnitPrincipal, Period: inquirySignPeriod,
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "sign", Label: "签署报送"}},
+			Decisions: []schemas.Decision{{Key: DecisionSign, Label: "签署报送"}},
 			Form:      []schemas.FormField{{Name: "opinion", Label: "签署意见", Type: schemas.FieldTextarea, Required: true, MaxLen: 2000}},
 		},
 	}); err != nil {
@@ -217,11 +217,11 @@ func (q *inquiry) lateAnswer(ctx workflow.Context, letter int, answerKey string)
 		OrgUnitID: q.in.OrgUnitID, Role: schemas.RoleLeader,
 		Period: calendar.Period{N: 3, Unit: calendar.WorkingDays}, Ladder: schemas.Ladder{},
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "order_talk", Label: "责令约谈"}, {Key: "keep_urging", Label: "继续催复"}},
-			Form:      []schemas.FormField{{Name: "instructions", Label: "批示", Type: schemas.FieldTextarea, RequiredFor: []string{"order_talk"}, MaxLen: 2000}},
+			Decisions: []schemas.Decision{{Key: DecisionOrderTalk, Label: "责令约谈"}, {Key: DecisionKeepUrging, Label: "继续催复"}},
+			Form:      []schemas.FormField{{Name: "instructions", Label: "批示", Type: schemas.FieldTextarea, RequiredFor: []string{DecisionOrderTalk}, MaxLen: 2000}},
 		},
 	})
-	if err != nil || done.Decision != "order_talk" {
+	if err != nil || done.Decision != DecisionOrderTalk {
 		return err
 	}
 	q.inq.Letters[letter].TalkOrdered = true
@@ -236,7 +236,7 @@ func (q *inquiry) lateAnswer(ctx workflow.Context, letter int, answerKey string)
 		Key: answerKey + "-talk", Step: "late_answer_talk", Title: "约谈逾期未复函询干部：" + q.in.CadreName,
 		OrgUnitID: q.in.OrgUnitID, Role: schemas.RoleSupervisor, Period: calendar.Period{N: 5, Unit: calendar.WorkingDays},
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "held", Label: "已约谈"}},
+			Decisions: []schemas.Decision{{Key: DecisionHeld, Label: "已约谈"}},
 			Form:      []schemas.FormField{{Name: "record", Label: "约谈记录", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000}},
 		},
 	})
@@ -359,7 +359,7 @@ func (q *inquiry) settle(ctx workflow.Context, done Completion) error {
 			Key: fmt.Sprintf("remind-talk-%d", q.assessments), Step: "reminder_talk", Title: "谈话提醒：" + q.in.CadreName,
 			OrgUnitID: q.in.OrgUnitID, Role: schemas.RoleSupervisor, Period: inquiryTalkPeriod,
 			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "held", Label: "已谈话"}},
+				Decisions: []schemas.Decision{{Key: DecisionHeld, Label: "已谈话"}},
 				Form:      []schemas.FormField{{Name: "record", Label: "谈话记录", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000}},
 			},
 		}); err != nil {

@@ -125,7 +125,7 @@ func (j *jointInspection) selfInspection(ctx workflow.Context) error {
 		Period:          calendar.Period{N: 10, Unit: calendar.WorkingDays},
 		DeadlineSummary: "自查报告期限（10个工作日）",
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "submit", Label: "报送自查报告"}},
+			Decisions: []schemas.Decision{{Key: DecisionSubmit, Label: "报送自查报告"}},
 			Form:      []schemas.FormField{{Name: "report", Label: "自查报告", Type: schemas.FieldTextarea, Required: true, MaxLen: 50000}},
 		},
 	})
@@ -324,7 +324,7 @@ func (j *jointInspection) feedback(ctx workflow.Context) error {
 		OrgUnitID: j.in.UnitID, AssigneeID: j.in.LeaderID,
 		Period: calendar.Period{N: 5, Unit: calendar.WorkingDays},
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "acknowledge", Label: "签收"}},
+			Decisions: []schemas.Decision{{Key: DecisionAcknowledge, Label: "签收"}},
 			Form:      []schemas.FormField{{Name: "statement", Label: "表态或说明", Type: schemas.FieldTextarea, MaxLen: 5000}},
 		},
 	})
@@ -372,17 +372,17 @@ func (j *jointInspection) accountability(ctx workflow.Context) error {
 		OrgUnitID: j.in.OrgUnitID, Role: schemas.RoleSupervisor,
 		Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "propose", Label: "提出问责建议"}, {Key: "not_needed", Label: "不需问责"}},
+			Decisions: []schemas.Decision{{Key: DecisionPropose, Label: "提出问责建议"}, {Key: DecisionNotNeeded, Label: "不需问责"}},
 			Form: []schemas.FormField{
-				{Name: "proposal", Label: "问责建议（事实、依据、方式）", Type: schemas.FieldTextarea, RequiredFor: []string{"propose"}, MaxLen: 20000},
-				{Name: "reason", Label: "不需问责的理由", Type: schemas.FieldTextarea, RequiredFor: []string{"not_needed"}, MaxLen: 2000},
+				{Name: "proposal", Label: "问责建议（事实、依据、方式）", Type: schemas.FieldTextarea, RequiredFor: []string{DecisionPropose}, MaxLen: 20000},
+				{Name: "reason", Label: "不需问责的理由", Type: schemas.FieldTextarea, RequiredFor: []string{DecisionNotNeeded}, MaxLen: 2000},
 			},
 		},
 	})
 	if err != nil {
 		return err
 	}
-	if prop.Decision == "not_needed" {
+	if prop.Decision == DecisionNotNeeded {
 		j.ji.Accountability = "不需问责"
 		j.state.Outcome = j.outcome()
 		return nil
@@ -392,8 +392,8 @@ func (j *jointInspection) accountability(ctx workflow.Context) error {
 		OrgUnitID: j.in.OrgUnitID, Role: schemas.RoleLeader,
 		Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "approve", Label: "同意问责"}, {Key: "reject", Label: "不予问责"}},
-			Form:      []schemas.FormField{{Name: "opinion", Label: "意见", Type: schemas.FieldTextarea, RequiredFor: []string{"reject"}, MaxLen: 2000}},
+			Decisions: []schemas.Decision{{Key: DecisionApprove, Label: "同意问责"}, {Key: DecisionReject, Label: "不予问责"}},
+			Form:      []schemas.FormField{{Name: "opinion", Label: "意见", Type: schemas.FieldTextarea, RequiredFor: []string{DecisionReject}, MaxLen: 2000}},
 		},
 	})
 	if err != nil {

@@ -49,8 +49,8 @@ func (c *caseRun) rectify(ctx workflow.Context, r rectification) (Completion, er
 				OrgUnitID: r.CheckOrgUnitID, Role: r.CheckRole,
 				Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
 				Spec: schemas.TaskSpec{
-					Decisions: []schemas.Decision{{Key: "accept", Label: "整改到位"}, {Key: decisionReturn, Label: "整改不到位，退回"}},
-					Form:      []schemas.FormField{{Name: "opinion", Label: "检查意见", Type: schemas.FieldTextarea, RequiredFor: []string{decisionReturn}, MaxLen: 2000}},
+					Decisions: []schemas.Decision{{Key: DecisionAccept, Label: "整改到位"}, {Key: DecisionReturn, Label: "整改不到位，退回"}},
+					Form:      []schemas.FormField{{Name: "opinion", Label: "检查意见", Type: schemas.FieldTextarea, RequiredFor: []string{DecisionReturn}, MaxLen: 2000}},
 				},
 			}
 		},

@@ -40,7 +40,7 @@ func (c *caseRun) referToDiscipline(ctx workflow.Context, r Referral) error {
 		OrgUnitID: office, Role: schemas.RoleDiscipline,
 		Period: calendar.Period{N: 5, Unit: calendar.WorkingDays},
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "received", Label: "已接收"}},
+			Decisions: []schemas.Decision{{Key: DecisionReceived, Label: "已接收"}},
 			Form: []schemas.FormField{
 				{Name: "receipt_no", Label: "受理编号", Type: schemas.FieldText, Required: true, MaxLen: 100},
 				{Name: "note", Label: "备注", Type: schemas.FieldTextarea, MaxLen: 2000},

@@ -101,9 +101,9 @@ func (r *report) accept(ctx workflow.Context) (bool, error) {
 		Period:          calendar.Period{N: 10, Unit: calendar.WorkingDays},
 		DeadlineSummary: "受理期限",
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "accept", Label: "予以受理"}, {Key: "out_of_scope", Label: "不属于受理范围（转有关部门）"}},
+			Decisions: []schemas.Decision{{Key: DecisionAccept, Label: "予以受理"}, {Key: DecisionOutOfScope, Label: "不属于受理范围（转有关部门）"}},
 			Form: []schemas.FormField{
-				{Name: "forward_to", Label: "转交单位", Type: schemas.FieldText, RequiredFor: []string{"out_of_scope"}, MaxLen: 200},
+				{Name: "forward_to", Label: "转交单位", Type: schemas.FieldText, RequiredFor: []string{DecisionOutOfScope}, MaxLen: 200},
 				{Name: "note", Label: "受理意见", Type: schemas.FieldTextarea, MaxLen: 2000},
 			},
 		},
@@ -111,7 +111,7 @@ func (r *report) accept(ctx workflow.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	ok := done.Decision == "accept"
+	ok := done.Decision == DecisionAccept
 	r.rep.Accepted = &ok
 	if ok {
 		return true, r.updateRow(ctx, schemas.ReportAccepted, "")
@@ -220,9 +220,9 @@ func (r *report) verify(ctx workflow.Context) error {
 	}
 	period := calendar.Period{N: 60, Unit: calendar.WorkingDays}
 	for round := 1; ; round++ {
-		decisions := []schemas.Decision{{Key: "submit", Label: "提交核查报告"}}
+		decisions := []schemas.Decision{{Key: DecisionSubmit, Label: "提交核查报告"}}
 		if !r.rep.Extended {
-			decisions = append(decisions, schemas.Decision{Key: "request_extension", Label: "申请延期"})
+			decisions = append(decisions, schemas.Decision{Key: DecisionRequestExtension, Label: "申请延期"})
 		}
 		title := "核查举报：" + r.in.SubjectName
 		if round > 1 {
@@ -233,15 +233,15 @@ func (r *report) verify(ctx workflow.Context) error {
 			OrgUnitID: r.in.OrgUnitID, Role: schemas.RoleInvestigator, Period: period,
 			DeadlineSummary: "核查期限",
 			Spec: schemas.TaskSpec{Decisions: decisions, Form: []schemas.FormField{
-				{Name: "report", Label: "核查报告", Type: schemas.FieldTextarea, RequiredFor: []string{"submit"}, MaxLen: 20000},
-				{Name: "extension_days", Label: "延期（工作日）", Type: schemas.FieldSelect, Options: []string{"5", "10", "15", "20", "25", "30"}, RequiredFor: []string{"request_extension"}},
-				{Name: "reason", Label: "延期理由", Type: schemas.FieldTextarea, RequiredFor: []string{"request_extension"}, MaxLen: 2000},
+				{Name: "report", Label: "核查报告", Type: schemas.FieldTextarea, RequiredFor: []string{DecisionSubmit}, MaxLen: 20000},
+				{Name: "extension_days", Label: "延期（工作日）", Type: schemas.FieldSelect, Options: []string{"5", "10", "15", "20", "25", "30"}, RequiredFor: []string{DecisionRequestExtension}},
+				{Name: "reason", Label: "延期理由", Type: schemas.FieldTextarea, RequiredFor: []string{DecisionRequestExtension}, MaxLen: 2000},
 			}},
 		})
 		if err != nil {
 			return err
 		}
-		if done.Decision == "submit" {
+		if done.Decision == DecisionSubmit {
 			return nil
 		}
 		r.rep.Extended = true
@@ -251,7 +251,7 @@ func (r *report) verify(ctx workflow.Context) error {
 			OrgUnitID: r.in.OrgUnitID, Role: schemas.RoleLeader,
 			Period: calendar.Period{N: 3, Unit: calendar.WorkingDays},
 			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "approve", Label: "同意延期"}, {Key: "refuse", Label: "不同意延期"}},
+				Decisions: []schemas.Decision{{Key: DecisionApprove, Label: "同意延期"}, {Key: DecisionRefuse, Label: "不同意延期"}},
 				Form:      []schemas.FormField{{Name: "opinion", Label: "审批意见", Type: schemas.FieldTextarea, MaxLen: 2000}},
 			},
 		})
@@ -259,7 +259,7 @@ func (r *report) verify(ctx workflow.Context) error {
 			return err
 		}
 		period = calendar.Period{N: 10, Unit: calendar.WorkingDays}
-		if approval.Decision == "approve" {
+		if approval.Decision == DecisionApprove {
 			n, _ := strconv.Atoi(days) // one of the select's options
 			period = calendar.Period{N: n, Unit: calendar.WorkingDays}
 		}
@@ -384,7 +384,7 @@ func (r *report) clarify(ctx workflow.Context) error {
 		OrgUnitID: r.in.OrgUnitID, Role: schemas.RoleSupervisor,
 		Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "clarified", Label: "已澄清"}},
+			Decisions: []schemas.Decision{{Key: DecisionClarified, Label: "已澄清"}},
 			Form:      []schemas.FormField{{Name: "how", Label: "澄清方式与范围", Type: schemas.FieldTextarea, Required: true, MaxLen: 2000}},
 		},
 	}); err != nil {
@@ -405,7 +405,7 @@ func (r *report) talk(ctx workflow.Context) error {
 		OrgUnitID: r.in.OrgUnitID, Role: schemas.RoleSupervisor,
 		Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "done", Label: "已谈话提醒"}},
+			Decisions: []schemas.Decision{{Key: DecisionTalkDone, Label: "已谈话提醒"}},
 			Form:      []schemas.FormField{{Name: "record", Label: "谈话记录", Type: schemas.FieldTextarea, Required: true, MaxLen: 10000}},
 		},
 	}); err != nil {
@@ -511,7 +511,7 @@ func (r *report) feedback(ctx workflow.Context) error {
 		Period:          calendar.Period{N: 10, Unit: calendar.WorkingDays},
 		DeadlineSummary: "反馈期限",
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "sent", Label: "已反馈"}},
+			Decisions: []schemas.Decision{{Key: DecisionSent, Label: "已反馈"}},
 			Form: []schemas.FormField{
 				{Name: "feedback", Label: "反馈内容（举报人可凭查询码查看）", Type: schemas.FieldTextarea, Required: true, MaxLen: 2000},
 			},

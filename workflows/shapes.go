@@ -6,13 +6,37 @@ import (
 	"github.com/jiandu/jiandu/schemas"
 )
 
-// Decision keys that several steps share.
+// Decision keys of the steps: each is declared once here, and the steps' specs, the
+// comparisons of a Completion's decision and the tests use these names. Keys a process shares
+// with the API (findings, review outcomes) are in schemas.
 const (
-	decisionSubmit  = "submit"
-	decisionApprove = "approve"
-	decisionReturn  = "return"
-	// decisionSupervised closes a 督办 task.
-	decisionSupervised = "supervised"
+	DecisionSubmit           = "submit"
+	DecisionApprove          = "approve"
+	DecisionReturn           = "return"
+	DecisionReject           = "reject"
+	DecisionRefuse           = "refuse"
+	DecisionAccept           = "accept"
+	DecisionConfirm          = "confirm"
+	DecisionDispute          = "dispute"
+	DecisionHeld             = "held"
+	DecisionSign             = "sign"
+	DecisionScheduled        = "scheduled"
+	DecisionCorrected        = "corrected"
+	DecisionNotCorrected     = "not_corrected"
+	DecisionOrderTalk        = "order_talk"
+	DecisionKeepUrging       = "keep_urging"
+	DecisionOutOfScope       = "out_of_scope"
+	DecisionRequestExtension = "request_extension"
+	DecisionPropose          = "propose"
+	DecisionNotNeeded        = "not_needed"
+	DecisionAcknowledge      = "acknowledge"
+	DecisionReceived         = "received"
+	DecisionClarified        = "clarified"
+	DecisionTalkDone         = "done"
+	DecisionSent             = "sent"
+	DecisionSubmitDraft      = "submit_draft"
+	DecisionSupervised       = "supervised"
+	DecisionKeepSupervising  = "keep_supervising"
 )
 
 // inParallel runs the branches side by side, each in its own coroutine (started in order), and
@@ -46,14 +70,14 @@ type approvalLoop struct {
 	draft func(round int, last, returned Completion) StepSpec
 	// approve is round's approval step; approvalSpec builds the usual one.
 	approve func(round int) StepSpec
-	// approved is the decision that ends the loop; default decisionApprove.
+	// approved is the decision that ends the loop; default DecisionApprove.
 	approved string
 }
 
 // draftAndApprove runs the loop and answers the approved draft and its approval.
 func (c *caseRun) draftAndApprove(ctx workflow.Context, l approvalLoop) (draft, approval Completion, err error) {
 	if l.approved == "" {
-		l.approved = decisionApprove
+		l.approved = DecisionApprove
 	}
 	for round := 1; ; round++ {
 		if err := c.enterStage(ctx, l.draftStage); err != nil {
@@ -83,12 +107,12 @@ func (c *caseRun) enterStage(ctx workflow.Context, stage string) error {
 // with an opinion.
 func approvalSpec(approveLabel string) schemas.TaskSpec {
 	return schemas.TaskSpec{
-		Decisions: []schemas.Decision{{Key: decisionApprove, Label: approveLabel}, {Key: decisionReturn, Label: "退回修改"}},
-		Form:      []schemas.FormField{{Name: "opinion", Label: "审批意见", Type: schemas.FieldTextarea, RequiredFor: []string{decisionReturn}, MaxLen: 2000}},
+		Decisions: []schemas.Decision{{Key: DecisionApprove, Label: approveLabel}, {Key: DecisionReturn, Label: "退回修改"}},
+		Form:      []schemas.FormField{{Name: "opinion", Label: "审批意见", Type: schemas.FieldTextarea, RequiredFor: []string{DecisionReturn}, MaxLen: 2000}},
 	}
 }
 
 // submitDecisions is a drafting step's one decision.
 func submitDecisions(label string) []schemas.Decision {
-	return []schemas.Decision{{Key: decisionSubmit, Label: label}}
+	return []schemas.Decision{{Key: DecisionSubmit, Label: label}}
 }

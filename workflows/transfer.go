@@ -155,7 +155,7 @@ func (t *transfer) reportBack(ctx workflow.Context, round, days int) (Completion
 				OrgUnitID: t.in.SuperiorOrgUnitID, Role: schemas.RoleSupervisor,
 				Period: calendar.Period{N: 5, Unit: calendar.WorkingDays}, Ladder: schemas.Ladder{},
 				Spec: schemas.TaskSpec{
-					Decisions: []schemas.Decision{{Key: "keep_supervising", Label: "继续督办"}, {Key: schemas.ReviewTakeOver, Label: "提级办理"}},
+					Decisions: []schemas.Decision{{Key: DecisionKeepSupervising, Label: "继续督办"}, {Key: schemas.ReviewTakeOver, Label: "提级办理"}},
 					Form:      []schemas.FormField{{Name: "note", Label: "意见", Type: schemas.FieldTextarea, MaxLen: 2000}},
 				},
 			}, main, func(c Completion) {
