@@ -160,11 +160,8 @@ func (a *admonishment) approve(ctx workflow.Context) (bool, error) {
 // scheduleTalk has the supervisor fix time, place and attendees, and tells the cadre and the
 // unit principal.
 func (a *admonishment) scheduleTalk(ctx workflow.Context) error {
-	if err := a.setStage(ctx, "scheduling"); err != nil {
-		return err
-	}
 	done, err := a.humanStep(ctx, StepSpec{
-		Key: "schedule", Step: "schedule_talk", Title: "安排诫勉谈话：" + a.in.CadreName,
+		Stage: "scheduling", Key: "schedule", Step: "schedule_talk", Title: "安排诫勉谈话：" + a.in.CadreName,
 		OrgUnitID: a.in.OrgUnitID, Role: schemas.RoleSupervisor, Period: admSchedulePeriod,
 		Spec: schemas.TaskSpec{
 			Decisions: []schemas.Decision{{Key: DecisionScheduled, Label: "已安排"}},
@@ -227,11 +224,8 @@ func (a *admonishment) holdTalk(ctx workflow.Context) error {
 				return err
 			}
 		}
-		if err := a.setStage(ctx, "confirming"); err != nil {
-			return err
-		}
 		done, err := a.humanStep(ctx, StepSpec{
-			Key: fmt.Sprintf("confirm-%d", round), Step: "confirm_record", Title: "确认诫勉谈话记录",
+			Stage: "confirming", Key: fmt.Sprintf("confirm-%d", round), Step: "confirm_record", Title: "确认诫勉谈话记录",
 			OrgUnitID: a.in.CadreUnitID, Role: schemas.RoleSupervisedCadre, AssigneeID: a.in.CadreID, Period: admConfirmPeriod,
 			Spec: schemas.TaskSpec{
 				Decisions: []schemas.Decision{{Key: DecisionConfirm, Label: "确认无误"}, {Key: DecisionDispute, Label: "有异议"}},
@@ -277,11 +271,8 @@ func (a *admonishment) startInfluence(ctx workflow.Context, talkDate string) err
 
 // correctiveMeasures: the cadre's written measures, their own task.
 func (a *admonishment) correctiveMeasures(ctx workflow.Context) error {
-	if err := a.setStage(ctx, "correcting"); err != nil {
-		return err
-	}
 	_, err := a.humanStep(ctx, StepSpec{
-		Key: "measures", Step: "corrective_measures", Title: "提交书面整改措施",
+		Stage: "correcting", Key: "measures", Step: "corrective_measures", Title: "提交书面整改措施",
 		OrgUnitID: a.in.CadreUnitID, Role: schemas.RoleSupervisedCadre, AssigneeID: a.in.CadreID, Period: admMeasuresPeriod,
 		Spec: schemas.TaskSpec{
 			Decisions: []schemas.Decision{{Key: DecisionSubmit, Label: "提交"}},
@@ -308,11 +299,8 @@ func (a *admonishment) influencePeriod(ctx workflow.Context) error {
 // review is the supervisor's follow-up at the period's end: corrected closes the case; not
 // corrected proposes further handling to the leader.
 func (a *admonishment) review(ctx workflow.Context) error {
-	if err := a.setStage(ctx, "reviewing"); err != nil {
-		return err
-	}
 	done, err := a.humanStep(ctx, StepSpec{
-		Key: "review", Step: "follow_up_review", Title: "诫勉跟踪回访：" + a.in.CadreName,
+		Stage: "reviewing", Key: "review", Step: "follow_up_review", Title: "诫勉跟踪回访：" + a.in.CadreName,
 		OrgUnitID: a.in.OrgUnitID, Role: schemas.RoleSupervisor, Period: admReviewPeriod,
 		Spec: schemas.TaskSpec{
 			Decisions: []schemas.Decision{{Key: DecisionCorrected, Label: "已整改"}, {Key: DecisionNotCorrected, Label: "未整改"}},

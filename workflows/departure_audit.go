@@ -308,11 +308,8 @@ func (d *departureAudit) serveNotice(ctx workflow.Context) error {
 }
 
 func (d *departureAudit) fieldwork(ctx workflow.Context) error {
-	if err := d.setStage(ctx, "fieldwork"); err != nil {
-		return err
-	}
 	if _, err := d.humanStep(ctx, StepSpec{
-		Key: "fieldwork", Step: "audit_fieldwork", Title: "现场审计并提交征求意见稿：" + d.in.Departure.CadreName,
+		Stage: "fieldwork", Key: "fieldwork", Step: "audit_fieldwork", Title: "现场审计并提交征求意见稿：" + d.in.Departure.CadreName,
 		OrgUnitID: d.in.AuditOfficeID, Role: schemas.RoleAuditor,
 		Period:          calendar.Period{N: 60, Unit: calendar.Days},
 		DeadlineSummary: "现场审计期限（60日）",
@@ -423,11 +420,8 @@ func (c *caseRun) windowStep(ctx workflow.Context, spec StepSpec, lapse, comment
 }
 
 func (d *departureAudit) finalReport(ctx workflow.Context) (Completion, error) {
-	if err := d.setStage(ctx, "reporting"); err != nil {
-		return Completion{}, err
-	}
 	done, err := d.humanStep(ctx, StepSpec{
-		Key: "final-report", Step: "audit_report", Title: "出具审计报告：" + d.in.Departure.CadreName,
+		Stage: "reporting", Key: "final-report", Step: "audit_report", Title: "出具审计报告：" + d.in.Departure.CadreName,
 		OrgUnitID: d.in.AuditOfficeID, Role: schemas.RoleAuditor,
 		Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
 		Spec: schemas.TaskSpec{

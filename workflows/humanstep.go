@@ -18,6 +18,7 @@ import (
 type StepSpec struct {
 	Key        string // unique within the case: the task id is "<case id>.<key>"
 	Step       string // the kind of step, e.g. "verify"
+	Stage      string // when set, the stage the case enters as the step begins
 	Title      string // Chinese, shown in the inbox and the UI
 	OrgUnitID  string
 	Role       schemas.Role // anyone with this role at OrgUnitID may act...
@@ -74,10 +75,15 @@ func (c Completion) Bool(name string) bool {
 	return b
 }
 
-// humanStep is the one way every process runs a human step: it computes the deadline, opens
-// the task, waits for the complete-task update while the reminder ladder fires, then closes
+// humanStep is the one way every process runs a human step: it enters the step's stage,
+// computes the deadline, opens the task, waits for the complete-task update while the reminder ladder fires, then closes
 // the task. Every transition is audited and shown in the UI.
 func (c *caseRun) humanStep(ctx workflow.Context, spec StepSpec) (Completion, error) {
+	if spec.Stage != "" {
+		if err := c.setStage(ctx, spec.Stage); err != nil {
+			return Completion{}, err
+		}
+	}
 	t, _, err := c.openTask(ctx, spec)
 	if err != nil {
 		return Completion{}, err

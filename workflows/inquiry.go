@@ -101,7 +101,6 @@ func (q *inquiry) run(ctx workflow.Context) error {
 func (q *inquiry) draftLetter(ctx workflow.Context) error {
 	letter := len(q.inq.Letters) + 1
 	_, _, err := q.draftAndApprove(ctx, approvalLoop{
-		draftStage: "drafting", approveStage: "approving",
 		draft: func(int, Completion, Completion) StepSpec {
 			q.drafts++ // step keys count drafts across letters
 			title := "起草函询函：" + q.in.CadreName
@@ -109,7 +108,7 @@ func (q *inquiry) draftLetter(ctx workflow.Context) error {
 				title = fmt.Sprintf("起草第%d次函询函：%s", letter, q.in.CadreName)
 			}
 			return StepSpec{
-				Key: fmt.Sprintf("draft-%d", q.drafts), Step: "draft_letter", Title: title,
+				Stage: "drafting", Key: fmt.Sprintf("draft-%d", q.drafts), Step: "draft_letter", Title: title,
 				OrgUnitID: q.in.OrgUnitID, Role: schemas.RoleSupervisor, Period: inquiryDraftPeriod,
 				Spec: schemas.TaskSpec{
 					Decisions: submitDecisions("提交审批"),
@@ -122,7 +121,7 @@ func (q *inquiry) draftLetter(ctx workflow.Context) error {
 		},
 		approve: func(int) StepSpec {
 			return StepSpec{
-				Key: fmt.Sprintf("approve-%d", q.drafts), Step: "approve_letter", Title: "审批函询函：" + q.in.CadreName,
+				Stage: "approving", Key: fmt.Sprintf("approve-%d", q.drafts), Step: "approve_letter", Title: "审批函询函：" + q.in.CadreName,
 				OrgUnitID: q.in.OrgUnitID, Role: schemas.RoleLeader, Period: inquiryApprovePeriod,
 				Spec: approvalSpec("同意函询"),
 			}
@@ -177,11 +176,8 @@ func (q *inquiry) sendAndAnswer(ctx workflow.Context) error {
 	if t := q.find(q.state.ID + "." + key); t != nil {
 		l.AnswerDueAt, l.Late = t.view.DueAt, t.view.Overdue
 	}
-	if err := q.setStage(ctx, "signing"); err != nil {
-		return err
-	}
 	if _, err := q.humanStep(ctx, StepSpec{
-		Key: fmt.Sprintf("sign-%d", n), Step: "sign_answer", Title: "签署函询答复：" + q.in.CadreName,
+		Stage: "signing", Key: fmt.Sprintf("sign-%d", n), Step: "sign_answer", Title: "签署函询答复：" + q.in.CadreName,
 		OrgUnitID: q.in.CadreUnitID, Role: schemas.RoleUnitPrincipal, Period: inquirySignPeriod,
 		Spec: schemas.TaskSpec{
 			Decisions: []schemas.Decision{{Key: DecisionSign, Label: "签署报送"}},
@@ -352,11 +348,8 @@ func (q *inquiry) settle(ctx workflow.Context, done Completion) error {
 			return err
 		}
 	case schemas.InqReminderTalk:
-		if err := q.setStage(ctx, "talking"); err != nil {
-			return err
-		}
 		if _, err := q.humanStep(ctx, StepSpec{
-			Key: fmt.Sprintf("remind-talk-%d", q.assessments), Step: "reminder_talk", Title: "谈话提醒：" + q.in.CadreName,
+			Stage: "talking", Key: fmt.Sprintf("remind-talk-%d", q.assessments), Step: "reminder_talk", Title: "谈话提醒：" + q.in.CadreName,
 			OrgUnitID: q.in.OrgUnitID, Role: schemas.RoleSupervisor, Period: inquiryTalkPeriod,
 			Spec: schemas.TaskSpec{
 				Decisions: []schemas.Decision{{Key: DecisionHeld, Label: "已谈话"}},

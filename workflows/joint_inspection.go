@@ -116,11 +116,8 @@ func (j *jointInspection) notice(ctx workflow.Context) error {
 }
 
 func (j *jointInspection) selfInspection(ctx workflow.Context) error {
-	if err := j.setStage(ctx, "self_inspection"); err != nil {
-		return err
-	}
 	_, err := j.humanStep(ctx, StepSpec{
-		Key: "self-inspection", Step: "self_inspection", Title: "报送三责联检自查报告：" + j.in.UnitName,
+		Stage: "self_inspection", Key: "self-inspection", Step: "self_inspection", Title: "报送三责联检自查报告：" + j.in.UnitName,
 		OrgUnitID: j.in.UnitID, Role: schemas.RoleUnitPrincipal, ForSubject: true, // the inspected leader's own report
 		Period:          calendar.Period{N: 10, Unit: calendar.WorkingDays},
 		DeadlineSummary: "自查报告期限（10个工作日）",

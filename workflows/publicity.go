@@ -83,7 +83,6 @@ func (p *publicity) run(ctx workflow.Context) error {
 // draftNotice loops: the cadre section drafts, the leader approves or returns it.
 func (p *publicity) draftNotice(ctx workflow.Context) error {
 	_, _, err := p.draftAndApprove(ctx, approvalLoop{
-		draftStage: "drafting", approveStage: "approving",
 		draft: func(round int, last, returned Completion) StepSpec {
 			title := "起草任前公示"
 			var notes []string // a redraft shows why it was returned and what the last draft said
@@ -96,7 +95,7 @@ func (p *publicity) draftNotice(ctx workflow.Context) error {
 				}
 			}
 			return StepSpec{
-				Key: fmt.Sprintf("draft-%d", round), Step: "draft_notice", Title: title,
+				Stage: "drafting", Key: fmt.Sprintf("draft-%d", round), Step: "draft_notice", Title: title,
 				OrgUnitID: p.in.OrgUnitID, Role: schemas.RoleCadreSection,
 				Period: calendar.Period{N: 3, Unit: calendar.WorkingDays},
 				Spec: schemas.TaskSpec{
@@ -111,7 +110,7 @@ func (p *publicity) draftNotice(ctx workflow.Context) error {
 		},
 		approve: func(round int) StepSpec {
 			return StepSpec{
-				Key: fmt.Sprintf("approve-%d", round), Step: "approve_notice", Title: "审批任前公示",
+				Stage: "approving", Key: fmt.Sprintf("approve-%d", round), Step: "approve_notice", Title: "审批任前公示",
 				OrgUnitID: p.in.OrgUnitID, Role: schemas.RoleLeader,
 				Period: calendar.Period{N: 3, Unit: calendar.WorkingDays},
 				Spec:   approvalSpec("同意发布"),

@@ -376,11 +376,8 @@ func (r *report) startInquiry(ctx workflow.Context, key, grounds, actor string) 
 
 // clarify: an unfounded report ends with the cadre's clarification (澄清正名).
 func (r *report) clarify(ctx workflow.Context) error {
-	if err := r.setStage(ctx, "clarifying"); err != nil {
-		return err
-	}
 	if _, err := r.humanStep(ctx, StepSpec{
-		Key: "clarify", Step: "clarify_cadre", Title: "澄清正名：" + r.in.SubjectName,
+		Stage: "clarifying", Key: "clarify", Step: "clarify_cadre", Title: "澄清正名：" + r.in.SubjectName,
 		OrgUnitID: r.in.OrgUnitID, Role: schemas.RoleSupervisor,
 		Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
 		Spec: schemas.TaskSpec{
@@ -397,11 +394,8 @@ func (r *report) clarify(ctx workflow.Context) error {
 
 // talk: a vague report handled by a reminder talk (谈话提醒) the supervisor records.
 func (r *report) talk(ctx workflow.Context) error {
-	if err := r.setStage(ctx, "handling"); err != nil {
-		return err
-	}
 	if _, err := r.humanStep(ctx, StepSpec{
-		Key: "talk", Step: "reminder_talk", Title: "谈话提醒：" + r.in.SubjectName,
+		Stage: "handling", Key: "talk", Step: "reminder_talk", Title: "谈话提醒：" + r.in.SubjectName,
 		OrgUnitID: r.in.OrgUnitID, Role: schemas.RoleSupervisor,
 		Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
 		Spec: schemas.TaskSpec{
@@ -502,11 +496,8 @@ func (r *report) feedback(ctx workflow.Context) error {
 	if !r.in.Signed && !r.in.Followable {
 		return r.updateRow(ctx, status, "")
 	}
-	if err := r.setStage(ctx, "feedback"); err != nil {
-		return err
-	}
 	done, err := r.humanStep(ctx, StepSpec{
-		Key: "feedback", Step: "feedback_reporter", Title: "向举报人反馈：" + r.in.SubjectName,
+		Stage: "feedback", Key: "feedback", Step: "feedback_reporter", Title: "向举报人反馈：" + r.in.SubjectName,
 		OrgUnitID: r.in.OrgUnitID, Role: schemas.RoleIntakeClerk,
 		Period:          calendar.Period{N: 10, Unit: calendar.WorkingDays},
 		DeadlineSummary: "反馈期限",

@@ -63,8 +63,6 @@ func inParallel(ctx workflow.Context, branches ...func(workflow.Context) error) 
 // approvalLoop is the draft → approve shape: each round someone drafts, someone approves or
 // returns the draft, until it is approved.
 type approvalLoop struct {
-	// draftStage and approveStage, when set, are entered before each draft and each approval.
-	draftStage, approveStage string
 	// draft is round's draft step; last and returned are the previous round's draft and its
 	// return (zero in round 1), for notes on what to change.
 	draft func(round int, last, returned Completion) StepSpec
@@ -80,27 +78,13 @@ func (c *caseRun) draftAndApprove(ctx workflow.Context, l approvalLoop) (draft, 
 		l.approved = DecisionApprove
 	}
 	for round := 1; ; round++ {
-		if err := c.enterStage(ctx, l.draftStage); err != nil {
-			return draft, approval, err
-		}
 		if draft, err = c.humanStep(ctx, l.draft(round, draft, approval)); err != nil {
-			return draft, approval, err
-		}
-		if err := c.enterStage(ctx, l.approveStage); err != nil {
 			return draft, approval, err
 		}
 		if approval, err = c.humanStep(ctx, l.approve(round)); err != nil || approval.Decision == l.approved {
 			return draft, approval, err
 		}
 	}
-}
-
-// enterStage moves to stage when one is named.
-func (c *caseRun) enterStage(ctx workflow.Context, stage string) error {
-	if stage == "" {
-		return nil
-	}
-	return c.setStage(ctx, stage)
 }
 
 // approvalSpec is the usual approval: approve (labelled approveLabel) or return for changes
