@@ -76,8 +76,8 @@ func (c Completion) Bool(name string) bool {
 }
 
 // humanStep is the one way every process runs a human step: it enters the step's stage,
-// computes the deadline, opens the task, waits for the complete-task update while the reminder ladder fires, then closes
-// the task. Every transition is audited and shown in the UI.
+// computes the deadline, opens the task, waits for the complete-task update while the reminder
+// ladder fires, then closes the task. Every transition is audited and shown in the UI.
 func (c *caseRun) humanStep(ctx workflow.Context, spec StepSpec) (Completion, error) {
 	if spec.Stage != "" {
 		if err := c.setStage(ctx, spec.Stage); err != nil {
