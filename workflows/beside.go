@@ -21,8 +21,9 @@ func (c *caseRun) beside(ctx workflow.Context, name string, step func(workflow.C
 		c.besides = map[string]int{}
 	}
 	c.besides[name]++
+	c.busy++
 	workflow.Go(ctx, func(gctx workflow.Context) {
-		defer func() { c.besides[name]-- }()
+		defer func() { c.besides[name]--; c.busy-- }()
 		err := step(gctx)
 		if err != nil && gctx.Err() == nil && !errors.Is(err, errAbandoned) && !temporal.IsCanceledError(err) {
 			workflow.GetLogger(gctx).Error("background step failed", "case", c.state.ID, "step", name, "error", err)
@@ -37,10 +38,8 @@ func (c *caseRun) running(name string) int {
 
 // settled: no background step runs and every task of the case is closed or withdrawn.
 func (c *caseRun) settled() bool {
-	for _, n := range c.besides {
-		if n > 0 {
-			return false
-		}
+	if c.busy > 0 {
+		return false
 	}
 	for _, t := range c.tasks {
 		if t.view.Status == schemas.TaskOpen {

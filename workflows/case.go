@@ -55,8 +55,10 @@ type caseRun struct {
 	// rollup: this part reports its open tasks to its parent; sentToParent is the last report.
 	rollup       bool
 	sentToParent *string
-	// besides counts the background steps running beside the main line, by name (beside.go).
+	// besides counts the background steps running beside the main line, by name, and busy all
+	// of them (beside.go).
 	besides map[string]int
+	busy    int
 }
 
 // wait is a named moment the case waits for.
