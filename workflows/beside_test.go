@@ -23,21 +23,24 @@ func TestEscalationAsCaseEndsLeavesNoOpenTask(t *testing.T) {
 	r.env.OnActivity("OpenTask", mock.Anything, mock.Anything).Return(
 		func(ctx context.Context, req activities.OpenTaskRequest) (activities.OpenTaskResult, error) {
 			if strings.HasSuffix(req.Task.ID, "-duban") {
-				time.Sleep(2 * time.Second) // the main line finishes meanwhile
+				time.Sleep(500 * time.Millisecond) // the main line finishes meanwhile
 			}
 			return real.OpenTask(ctx, req)
 		})
 	draftAndApprove(r, "2026-11-02")
 	// decide-c1 opens when the period ends (9 Nov), is due 16 Nov and escalates at the end of
-	// 23 Nov; the leader decides a second later.
-	r.at("2026-11-24 00:00", func() { r.complete("decide-c1", "chen.jing", schemas.PubProceed, nil) })
+	// 23 Nov; the leader decides 100 ms later, while the 督办 task is being opened.
+	escalates := mustTime(t, "2026-11-23 23:59:59")
+	r.env.RegisterDelayedCallback(func() {
+		r.complete("decide-c1", "chen.jing", schemas.PubProceed, nil)
+	}, escalates.Add(100*time.Millisecond).Sub(r.start))
 	r.env.ExecuteWorkflow(workflows.Publicity, publicityInput(r.caseID, "张三"))
 
 	s := r.state()
 	if s.Status != schemas.CaseClosed {
 		t.Fatalf("status %s", s.Status)
 	}
-	if got := r.auditAt("task.escalate", "decide-c1"); !got.Equal(mustTime(t, "2026-11-23 23:59:59")) {
+	if got := r.auditAt("task.escalate", "decide-c1"); !got.Equal(escalates) {
 		t.Fatalf("escalated at %s", got)
 	}
 	var open []schemas.Task
