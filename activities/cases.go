@@ -44,7 +44,7 @@ type CaseRecord struct {
 func (a *Activities) RecordCase(ctx context.Context, rec CaseRecord) error {
 	_, year, seq, err := schemas.ParseCaseID(rec.ID)
 	if err != nil {
-		return err
+		return brokenInvariant(fmt.Errorf("record case: %w", err))
 	}
 	row := schemas.Case{
 		ID: rec.ID, Kind: rec.Kind, Year: year, Seq: seq, Title: rec.Title, OrgUnitID: rec.OrgUnitID,

@@ -55,6 +55,14 @@ func NonRetryable(err error) error {
 	return temporal.NewNonRetryableApplicationError(err.Error(), schemas.ErrTypePermanent, err)
 }
 
+// brokenInvariant makes an error that no retry can fix because the projection contradicts the
+// workflow (a task row closed behind its back, a case id that names no case) non-retryable, of
+// type schemas.ErrTypePermanent: the workflow stops retrying and the case needs a person.
+// Within the worker errors.Is still finds the cause; the workflow sees its message.
+func brokenInvariant(err error) error {
+	return temporal.NewNonRetryableApplicationError(err.Error(), schemas.ErrTypePermanent, err)
+}
+
 // AttentionRequest marks a case as needing a person.
 type AttentionRequest struct {
 	Case      CaseRef          `json:"case"`
@@ -71,7 +79,7 @@ type AttentionRequest struct {
 func (a *Activities) MarkAttention(ctx context.Context, req AttentionRequest) error {
 	_, year, seq, err := schemas.ParseCaseID(req.Case.ID)
 	if err != nil {
-		return temporal.NewNonRetryableApplicationError(err.Error(), schemas.ErrTypePermanent, err)
+		return brokenInvariant(err)
 	}
 	at := req.At.UTC()
 	row := schemas.Case{

@@ -203,7 +203,8 @@ type CloseTaskRequest struct {
 }
 
 // ErrTaskNotOpen means the task row was already closed: the workflow closes each task once, so
-// this only happens if the projection was changed behind its back.
+// this only happens if the projection was changed behind its back. CloseTask returns it
+// non-retryable (brokenInvariant).
 var ErrTaskNotOpen = errors.New("task is not open")
 
 // CloseTask marks the task row completed or cancelled and writes the audit event.
@@ -221,7 +222,7 @@ func (a *Activities) CloseTask(ctx context.Context, req CloseTaskRequest) error 
 			if row.Status == req.Status {
 				return nil // a retry after the commit
 			}
-			return fmt.Errorf("close task %s: %w (it is %s)", req.TaskID, ErrTaskNotOpen, row.Status)
+			return brokenInvariant(fmt.Errorf("close task %s: %w (it is %s)", req.TaskID, ErrTaskNotOpen, row.Status))
 		}
 		at := req.At.UTC()
 		updates := map[string]any{

@@ -122,15 +122,15 @@ func (a *admonishment) flagRepeat(ctx workflow.Context) error {
 		return nil
 	}
 	earlier := strings.Join(a.adm.RepeatOf, "、")
-	if err := a.exec(ctx, "影响期内再次诫勉", acts.Audit, activities.AuditRequest{
-		CaseID: a.state.ID, At: workflow.Now(ctx), Actor: "system", Action: "admonishment.repeat_in_influence_period",
+	if err := a.audit(ctx, "影响期内再次诫勉", activities.AuditRequest{
+		Actor: "system", Action: "admonishment.repeat_in_influence_period",
 		Detail: map[string]any{"cadre_id": a.in.CadreID, "earlier_cases": a.adm.RepeatOf},
 	}); err != nil {
 		return err
 	}
 	a.refresh(ctx)
-	return a.exec(ctx, "提示干部监督人员", acts.Notify, activities.NotifyRequest{
-		Case: a.caseRef(), At: workflow.Now(ctx), Kind: notify.KindInfo,
+	return a.notify(ctx, "提示干部监督人员", activities.NotifyRequest{
+		Kind: notify.KindInfo,
 		Role: string(schemas.RoleSupervisor), OrgUnit: a.in.OrgUnitID,
 		Title: "影响期内再次诫勉：" + a.in.CadreName,
 		Body:  fmt.Sprintf("%s：%s同志仍在诫勉影响期内（%s），又被提出诫勉，请研究是否从重处理。", a.state.ID, a.in.CadreName, earlier),
@@ -143,14 +143,14 @@ func (a *admonishment) approve(ctx workflow.Context) (bool, error) {
 		Key: "approve", Step: "approve_admonishment", Title: "审批诫勉：" + a.in.CadreName,
 		OrgUnitID: a.in.OrgUnitID, Role: schemas.RoleLeader, Period: admApprovePeriod,
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "approve", Label: "同意诫勉"}, {Key: "reject", Label: "不予诫勉"}},
-			Form:      []schemas.FormField{{Name: "opinion", Label: "审批意见", Type: schemas.FieldTextarea, RequiredFor: []string{"reject"}, MaxLen: 2000}},
+			Decisions: []schemas.Decision{{Key: DecisionApprove, Label: "同意诫勉"}, {Key: DecisionReject, Label: "不予诫勉"}},
+			Form:      []schemas.FormField{{Name: "opinion", Label: "审批意见", Type: schemas.FieldTextarea, RequiredFor: []string{DecisionReject}, MaxLen: 2000}},
 		},
 	})
 	if err != nil {
 		return false, err
 	}
-	if done.Decision == "reject" {
+	if done.Decision == DecisionReject {
 		a.state.Outcome = "不予诫勉"
 		return false, nil
 	}
@@ -160,14 +160,11 @@ func (a *admonishment) approve(ctx workflow.Context) (bool, error) {
 // scheduleTalk has the supervisor fix time, place and attendees, and tells the cadre and the
 // unit principal.
 func (a *admonishment) scheduleTalk(ctx workflow.Context) error {
-	if err := a.setStage(ctx, "scheduling"); err != nil {
-		return err
-	}
 	done, err := a.humanStep(ctx, StepSpec{
-		Key: "schedule", Step: "schedule_talk", Title: "安排诫勉谈话：" + a.in.CadreName,
+		Stage: "scheduling", Key: "schedule", Step: "schedule_talk", Title: "安排诫勉谈话：" + a.in.CadreName,
 		OrgUnitID: a.in.OrgUnitID, Role: schemas.RoleSupervisor, Period: admSchedulePeriod,
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "scheduled", Label: "已安排"}},
+			Decisions: []schemas.Decision{{Key: DecisionScheduled, Label: "已安排"}},
 			Form: []schemas.FormField{
 				{Name: "talk_date", Label: "谈话日期", Type: schemas.FieldDate, Required: true},
 				{Name: "talk_time", Label: "谈话时间", Type: schemas.FieldText, MaxLen: 20},
@@ -183,8 +180,8 @@ func (a *admonishment) scheduleTalk(ctx workflow.Context) error {
 	a.adm.Talk = talk
 	a.refresh(ctx)
 	when := strings.TrimSpace(talk.Date + " " + talk.Time)
-	return a.exec(ctx, "通知谈话安排", acts.Notify, activities.NotifyRequest{
-		Case: a.caseRef(), At: workflow.Now(ctx), Kind: notify.KindInfo, To: []string{a.in.CadreID},
+	return a.notify(ctx, "通知谈话安排", activities.NotifyRequest{
+		Kind: notify.KindInfo, To: []string{a.in.CadreID},
 		Role: string(schemas.RoleUnitPrincipal), OrgUnit: a.in.CadreUnitID,
 		Title: "诫勉谈话通知：" + a.in.CadreName,
 		Body:  fmt.Sprintf("%s：定于%s在%s对%s同志进行诫勉谈话。参加人员：%s。", a.state.ID, when, talk.Place, a.in.CadreName, talk.Attendees),
@@ -208,7 +205,7 @@ func (a *admonishment) holdTalk(ctx workflow.Context) error {
 			Key: fmt.Sprintf("record-%d", round), Step: "record_talk", Title: title,
 			OrgUnitID: a.in.OrgUnitID, Role: schemas.RoleSupervisor, Period: admRecordPeriod,
 			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "held", Label: "已谈话"}},
+				Decisions: []schemas.Decision{{Key: DecisionHeld, Label: "已谈话"}},
 				Form: []schemas.FormField{
 					// The influence period runs from the day of the talk, not from when the record
 					// is typed in: held no earlier than scheduled, and not in the future.
@@ -227,21 +224,18 @@ func (a *admonishment) holdTalk(ctx workflow.Context) error {
 				return err
 			}
 		}
-		if err := a.setStage(ctx, "confirming"); err != nil {
-			return err
-		}
 		done, err := a.humanStep(ctx, StepSpec{
-			Key: fmt.Sprintf("confirm-%d", round), Step: "confirm_record", Title: "确认诫勉谈话记录",
+			Stage: "confirming", Key: fmt.Sprintf("confirm-%d", round), Step: "confirm_record", Title: "确认诫勉谈话记录",
 			OrgUnitID: a.in.CadreUnitID, Role: schemas.RoleSupervisedCadre, AssigneeID: a.in.CadreID, Period: admConfirmPeriod,
 			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "confirm", Label: "确认无误"}, {Key: "dispute", Label: "有异议"}},
-				Form:      []schemas.FormField{{Name: "objection", Label: "异议内容", Type: schemas.FieldTextarea, RequiredFor: []string{"dispute"}, MaxLen: 5000}},
+				Decisions: []schemas.Decision{{Key: DecisionConfirm, Label: "确认无误"}, {Key: DecisionDispute, Label: "有异议"}},
+				Form:      []schemas.FormField{{Name: "objection", Label: "异议内容", Type: schemas.FieldTextarea, RequiredFor: []string{DecisionDispute}, MaxLen: 5000}},
 			},
 		})
 		if err != nil {
 			return err
 		}
-		if done.Decision == "confirm" {
+		if done.Decision == DecisionConfirm {
 			return nil
 		}
 		notes = []string{"本人异议：" + done.Text("objection"), "有异议的记录：" + record.Text("record")}
@@ -277,14 +271,11 @@ func (a *admonishment) startInfluence(ctx workflow.Context, talkDate string) err
 
 // correctiveMeasures: the cadre's written measures, their own task.
 func (a *admonishment) correctiveMeasures(ctx workflow.Context) error {
-	if err := a.setStage(ctx, "correcting"); err != nil {
-		return err
-	}
 	_, err := a.humanStep(ctx, StepSpec{
-		Key: "measures", Step: "corrective_measures", Title: "提交书面整改措施",
+		Stage: "correcting", Key: "measures", Step: "corrective_measures", Title: "提交书面整改措施",
 		OrgUnitID: a.in.CadreUnitID, Role: schemas.RoleSupervisedCadre, AssigneeID: a.in.CadreID, Period: admMeasuresPeriod,
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "submit", Label: "提交"}},
+			Decisions: []schemas.Decision{{Key: DecisionSubmit, Label: "提交"}},
 			Form:      []schemas.FormField{{Name: "measures", Label: "整改措施", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000}},
 		},
 	})
@@ -299,8 +290,8 @@ func (a *admonishment) influencePeriod(ctx workflow.Context) error {
 	if err := sleepUntil(ctx, *a.adm.InfluenceEnd, "诫勉影响期满"); err != nil {
 		return err
 	}
-	return a.exec(ctx, "诫勉影响期满", acts.Audit, activities.AuditRequest{
-		CaseID: a.state.ID, At: workflow.Now(ctx), Actor: "system", Action: "admonishment.influence_ended",
+	return a.audit(ctx, "诫勉影响期满", activities.AuditRequest{
+		Actor: "system", Action: "admonishment.influence_ended",
 		Detail: map[string]any{"cadre_id": a.in.CadreID, "ended_at": a.adm.InfluenceEnd},
 	})
 }
@@ -308,38 +299,35 @@ func (a *admonishment) influencePeriod(ctx workflow.Context) error {
 // review is the supervisor's follow-up at the period's end: corrected closes the case; not
 // corrected proposes further handling to the leader.
 func (a *admonishment) review(ctx workflow.Context) error {
-	if err := a.setStage(ctx, "reviewing"); err != nil {
-		return err
-	}
 	done, err := a.humanStep(ctx, StepSpec{
-		Key: "review", Step: "follow_up_review", Title: "诫勉跟踪回访：" + a.in.CadreName,
+		Stage: "reviewing", Key: "review", Step: "follow_up_review", Title: "诫勉跟踪回访：" + a.in.CadreName,
 		OrgUnitID: a.in.OrgUnitID, Role: schemas.RoleSupervisor, Period: admReviewPeriod,
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "corrected", Label: "已整改"}, {Key: "not_corrected", Label: "未整改"}},
+			Decisions: []schemas.Decision{{Key: DecisionCorrected, Label: "已整改"}, {Key: DecisionNotCorrected, Label: "未整改"}},
 			Form: []schemas.FormField{
 				{Name: "findings", Label: "回访情况", Type: schemas.FieldTextarea, Required: true, MaxLen: 10000},
-				{Name: "proposal", Label: "进一步处理建议（批评教育、组织处理等）", Type: schemas.FieldTextarea, RequiredFor: []string{"not_corrected"}, MaxLen: 5000},
+				{Name: "proposal", Label: "进一步处理建议（批评教育、组织处理等）", Type: schemas.FieldTextarea, RequiredFor: []string{DecisionNotCorrected}, MaxLen: 5000},
 			},
 		},
 	})
 	if err != nil {
 		return err
 	}
-	corrected := done.Decision == "corrected"
+	corrected := done.Decision == DecisionCorrected
 	a.adm.Corrected = &corrected
 	if corrected {
 		a.state.Outcome = "诫勉；影响期满，已整改"
 		return nil
 	}
 	a.state.Outcome = "诫勉；未整改，建议进一步处理"
-	if err := a.exec(ctx, "建议进一步处理", acts.Audit, activities.AuditRequest{
-		CaseID: a.state.ID, At: workflow.Now(ctx), Actor: done.Actor.ID, Action: "admonishment.further_handling_proposed",
+	if err := a.audit(ctx, "建议进一步处理", activities.AuditRequest{
+		Actor: done.Actor.ID, Action: "admonishment.further_handling_proposed",
 		Detail: map[string]any{"proposal": done.Text("proposal")},
 	}); err != nil {
 		return err
 	}
-	return a.exec(ctx, "报告领导", acts.Notify, activities.NotifyRequest{
-		Case: a.caseRef(), At: workflow.Now(ctx), Kind: notify.KindInfo,
+	return a.notify(ctx, "报告领导", activities.NotifyRequest{
+		Kind: notify.KindInfo,
 		Role: string(schemas.RoleLeader), OrgUnit: a.in.OrgUnitID,
 		Title: "诫勉后未整改：" + a.in.CadreName,
 		Body:  fmt.Sprintf("%s：%s同志诫勉后未整改，建议：%s", a.state.ID, a.in.CadreName, done.Text("proposal")),

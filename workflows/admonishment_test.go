@@ -44,22 +44,22 @@ func (r *run) expectRestricted(at string, want bool) {
 // talk on 12 Nov starts the influence period, which ends with 12 May 2027; the review finds
 // the cadre corrected.
 func runAdmonishment(r *run, id string) {
-	r.at("2026-11-06 10:00", func() { r.completeIn(id, "approve", "chen.jing", "approve", nil) })
-	r.at("2026-11-09 10:00", func() { r.completeIn(id, "schedule", "bao.yin", "scheduled", talkForm) })
+	r.at("2026-11-06 10:00", func() { r.completeIn(id, "approve", "chen.jing", workflows.DecisionApprove, nil) })
+	r.at("2026-11-09 10:00", func() { r.completeIn(id, "schedule", "bao.yin", workflows.DecisionScheduled, talkForm) })
 	r.expectRestricted("2026-11-12 15:00", false)
 	r.at("2026-11-12 16:00", func() {
-		r.completeIn(id, "record-1", "bao.yin", "held", map[string]any{"talk_date": "2026-11-12", "record": "指出其违规兼职取酬问题，听取说明，要求整改。"})
+		r.completeIn(id, "record-1", "bao.yin", workflows.DecisionHeld, map[string]any{"talk_date": "2026-11-12", "record": "指出其违规兼职取酬问题，听取说明，要求整改。"})
 	})
 	r.expectRestricted("2026-11-12 17:00", true)
-	r.at("2026-11-13 10:00", func() { r.completeIn(id, "confirm-1", "batu", "confirm", nil) })
+	r.at("2026-11-13 10:00", func() { r.completeIn(id, "confirm-1", "batu", workflows.DecisionConfirm, nil) })
 	r.at("2026-11-20 10:00", func() {
-		r.completeIn(id, "measures", "batu", "submit", map[string]any{"measures": "辞去兼职，退还报酬，深刻检查。"})
+		r.completeIn(id, "measures", "batu", workflows.DecisionSubmit, map[string]any{"measures": "辞去兼职，退还报酬，深刻检查。"})
 	})
 	r.expectRestricted("2027-03-01 10:00", true)
 	r.expectRestricted("2027-05-12 23:00", true)
 	r.expectRestricted("2027-05-13 09:00", false)
 	r.at("2027-05-14 10:00", func() {
-		r.completeIn(id, "review", "bao.yin", "corrected", map[string]any{"findings": "已辞去兼职，整改到位。"})
+		r.completeIn(id, "review", "bao.yin", workflows.DecisionCorrected, map[string]any{"findings": "已辞去兼职，整改到位。"})
 	})
 }
 
@@ -70,13 +70,13 @@ func TestAdmonishmentToTheEndOfTheInfluencePeriod(t *testing.T) {
 	r.at("2026-11-09 09:00", func() {
 		// Scheduling needs a date in form, a place and the attendees.
 		r.reject("bad date", schemas.UpdateCompleteTask, schemas.CompleteTaskRequest{
-			TaskID: r.caseID + ".schedule", Actor: r.actor("bao.yin"), Decision: "scheduled",
+			TaskID: r.caseID + ".schedule", Actor: r.actor("bao.yin"), Decision: workflows.DecisionScheduled,
 			Form: map[string]any{"talk_date": "12 Nov", "place": "x", "attendees": "y"},
 		}, schemas.ErrTypeInvalid)
 	})
 	r.at("2026-11-13 09:00", func() {
 		r.reject("principal confirms the cadre's record", schemas.UpdateCompleteTask, schemas.CompleteTaskRequest{
-			TaskID: r.caseID + ".confirm-1", Actor: r.actor("zheng.yi"), Decision: "confirm",
+			TaskID: r.caseID + ".confirm-1", Actor: r.actor("zheng.yi"), Decision: workflows.DecisionConfirm,
 		}, schemas.ErrTypeForbidden)
 	})
 	r.env.ExecuteWorkflow(workflows.Admonishment, admonishmentInput(r.caseID))
@@ -109,13 +109,15 @@ func TestAdmonishmentRejected(t *testing.T) {
 	r := newRun(t, "admonishment-2026-0002", mustTime(t, "2026-11-05 09:00:00"))
 	r.at("2026-11-05 10:00", func() {
 		r.reject("reject without opinion", schemas.UpdateCompleteTask, schemas.CompleteTaskRequest{
-			TaskID: r.caseID + ".approve", Actor: r.actor("chen.jing"), Decision: "reject",
+			TaskID: r.caseID + ".approve", Actor: r.actor("chen.jing"), Decision: workflows.DecisionReject,
 		}, schemas.ErrTypeInvalid)
 		r.reject("supervisor approves", schemas.UpdateCompleteTask, schemas.CompleteTaskRequest{
-			TaskID: r.caseID + ".approve", Actor: r.actor("bao.yin"), Decision: "approve",
+			TaskID: r.caseID + ".approve", Actor: r.actor("bao.yin"), Decision: workflows.DecisionApprove,
 		}, schemas.ErrTypeForbidden)
 	})
-	r.at("2026-11-05 11:00", func() { r.complete("approve", "chen.jing", "reject", map[string]any{"opinion": "事实不清"}) })
+	r.at("2026-11-05 11:00", func() {
+		r.complete("approve", "chen.jing", workflows.DecisionReject, map[string]any{"opinion": "事实不清"})
+	})
 	r.env.ExecuteWorkflow(workflows.Admonishment, admonishmentInput(r.caseID))
 	if s := r.state(); s.Status != schemas.CaseClosed || s.Outcome != "不予诫勉" {
 		t.Fatalf("status %s outcome %q", s.Status, s.Outcome)
@@ -133,13 +135,13 @@ func TestAdmonishmentRejected(t *testing.T) {
 func TestAdmonishmentDisputedRecordNotCorrected(t *testing.T) {
 	r := newRun(t, "admonishment-2026-0003", mustTime(t, "2026-11-05 09:00:00"))
 	r.env.SetTestTimeout(time.Minute)
-	r.at("2026-11-05 10:00", func() { r.complete("approve", "chen.jing", "approve", nil) })
-	r.at("2026-11-05 11:00", func() { r.complete("schedule", "bao.yin", "scheduled", talkForm) })
+	r.at("2026-11-05 10:00", func() { r.complete("approve", "chen.jing", workflows.DecisionApprove, nil) })
+	r.at("2026-11-05 11:00", func() { r.complete("schedule", "bao.yin", workflows.DecisionScheduled, talkForm) })
 	r.at("2026-11-12 16:00", func() {
-		r.complete("record-1", "bao.yin", "held", map[string]any{"talk_date": "2026-11-12", "record": "记录"})
+		r.complete("record-1", "bao.yin", workflows.DecisionHeld, map[string]any{"talk_date": "2026-11-12", "record": "记录"})
 	})
 	r.at("2026-11-13 10:00", func() {
-		r.complete("confirm-1", "batu", "dispute", map[string]any{"objection": "记录中我的说明不完整"})
+		r.complete("confirm-1", "batu", workflows.DecisionDispute, map[string]any{"objection": "记录中我的说明不完整"})
 	})
 	r.at("2026-11-13 15:00", func() {
 		var amend schemas.Task
@@ -147,12 +149,12 @@ func TestAdmonishmentDisputedRecordNotCorrected(t *testing.T) {
 		if notes := strings.Join(amend.Spec.Notes, "\n"); !strings.Contains(notes, "记录中我的说明不完整") || !strings.Contains(notes, "有异议的记录：记录") {
 			t.Errorf("amended record's notes %q: want the objection and the disputed record", notes)
 		}
-		r.complete("record-2", "bao.yin", "held", map[string]any{"talk_date": "2026-11-12", "record": "记录（补充本人说明）", "cadre_statement": "……"})
+		r.complete("record-2", "bao.yin", workflows.DecisionHeld, map[string]any{"talk_date": "2026-11-12", "record": "记录（补充本人说明）", "cadre_statement": "……"})
 	})
-	r.at("2026-11-16 10:00", func() { r.complete("confirm-2", "batu", "confirm", nil) })
-	r.at("2026-11-17 10:00", func() { r.complete("measures", "batu", "submit", map[string]any{"measures": "整改"}) })
+	r.at("2026-11-16 10:00", func() { r.complete("confirm-2", "batu", workflows.DecisionConfirm, nil) })
+	r.at("2026-11-17 10:00", func() { r.complete("measures", "batu", workflows.DecisionSubmit, map[string]any{"measures": "整改"}) })
 	r.at("2027-05-14 10:00", func() {
-		r.complete("review", "bao.yin", "not_corrected", map[string]any{"findings": "仍在兼职", "proposal": "建议给予组织处理"})
+		r.complete("review", "bao.yin", workflows.DecisionNotCorrected, map[string]any{"findings": "仍在兼职", "proposal": "建议给予组织处理"})
 	})
 	r.env.ExecuteWorkflow(workflows.Admonishment, admonishmentInput(r.caseID))
 	s := r.state()
@@ -184,10 +186,10 @@ func TestAdmonishmentRepeatFlaggedAndCancelLifts(t *testing.T) {
 	if err := r.db.Create(&earlier).Error; err != nil {
 		t.Fatal(err)
 	}
-	r.at("2026-11-05 10:00", func() { r.complete("approve", "chen.jing", "approve", nil) })
-	r.at("2026-11-05 11:00", func() { r.complete("schedule", "bao.yin", "scheduled", talkForm) })
+	r.at("2026-11-05 10:00", func() { r.complete("approve", "chen.jing", workflows.DecisionApprove, nil) })
+	r.at("2026-11-05 11:00", func() { r.complete("schedule", "bao.yin", workflows.DecisionScheduled, talkForm) })
 	r.at("2026-11-12 16:00", func() {
-		r.complete("record-1", "bao.yin", "held", map[string]any{"talk_date": "2026-11-12", "record": "记录"})
+		r.complete("record-1", "bao.yin", workflows.DecisionHeld, map[string]any{"talk_date": "2026-11-12", "record": "记录"})
 	})
 	r.at("2026-11-13 10:00", func() {
 		r.update("cancel", schemas.UpdateCancelCase, schemas.CancelCaseRequest{Actor: r.actor("chen.jing"), Reason: "已另案处理"})
@@ -225,10 +227,10 @@ func TestAdmonishmentRepeatFlaggedAndCancelLifts(t *testing.T) {
 func TestAdmonishmentTalkDate(t *testing.T) {
 	r := newRun(t, "admonishment-2026-0005", mustTime(t, "2026-11-05 09:00:00"))
 	r.env.SetTestTimeout(time.Minute)
-	r.at("2026-11-05 10:00", func() { r.complete("approve", "chen.jing", "approve", nil) })
-	r.at("2026-11-05 11:00", func() { r.complete("schedule", "bao.yin", "scheduled", talkForm) })
+	r.at("2026-11-05 10:00", func() { r.complete("approve", "chen.jing", workflows.DecisionApprove, nil) })
+	r.at("2026-11-05 11:00", func() { r.complete("schedule", "bao.yin", workflows.DecisionScheduled, talkForm) })
 	record := func(day string) schemas.CompleteTaskRequest {
-		return schemas.CompleteTaskRequest{TaskID: r.caseID + ".record-1", Actor: r.actor("bao.yin"), Decision: "held",
+		return schemas.CompleteTaskRequest{TaskID: r.caseID + ".record-1", Actor: r.actor("bao.yin"), Decision: workflows.DecisionHeld,
 			Form: map[string]any{"talk_date": day, "record": "记录"}}
 	}
 	r.at("2026-11-10 10:00", func() {
@@ -237,7 +239,7 @@ func TestAdmonishmentTalkDate(t *testing.T) {
 		r.reject("talk long ago", schemas.UpdateCompleteTask, record("2020-01-01"), schemas.ErrTypeInvalid)
 	})
 	r.at("2026-11-16 10:00", func() {
-		r.complete("record-1", "bao.yin", "held", map[string]any{"talk_date": "2026-11-12", "record": "记录"})
+		r.complete("record-1", "bao.yin", workflows.DecisionHeld, map[string]any{"talk_date": "2026-11-12", "record": "记录"})
 	})
 	r.at("2026-11-16 11:00", func() {
 		if !r.restricted() {

@@ -16,8 +16,8 @@ func TestDeadlineInYearWithoutSchedule(t *testing.T) {
 	r := newRun(t, "publicity-2026-0031", mustTime(t, "2026-12-24 09:00:00"))
 	// Draft due 3 working days after Thu 24 Dec: Tue 29 Dec (in 2026). The approval, opened on
 	// 30 Dec, is due in 2027; so are the period and the decision.
-	r.at("2026-12-30 10:00", func() { r.complete("draft-1", "wu.gang", "submit", draftForm) })
-	r.at("2026-12-30 11:00", func() { r.complete("approve-1", "chen.jing", "approve", nil) })
+	r.at("2026-12-30 10:00", func() { r.complete("draft-1", "wu.gang", workflows.DecisionSubmit, draftForm) })
+	r.at("2026-12-30 11:00", func() { r.complete("approve-1", "chen.jing", workflows.DecisionApprove, nil) })
 	r.at("2027-01-15 10:00", func() { r.complete("decide-c1", "chen.jing", schemas.PubProceed, nil) })
 	r.env.ExecuteWorkflow(workflows.Publicity, publicityInput(r.caseID, "张三"))
 	if s := r.state(); s.Status != schemas.CaseClosed {

@@ -55,6 +55,10 @@ type caseRun struct {
 	// rollup: this part reports its open tasks to its parent; sentToParent is the last report.
 	rollup       bool
 	sentToParent *string
+	// besides counts the background steps running beside the main line, by name, and busy all
+	// of them (beside.go).
+	besides map[string]int
+	busy    int
 }
 
 // wait is a named moment the case waits for.
@@ -154,8 +158,18 @@ func (c *caseRun) setup(ctx workflow.Context) (workflow.Context, error) {
 	return c.runCtx, nil
 }
 
+// runCase is a case workflow's body: setup, then the process's run, then finish..
+func (c *caseRun) runCase(ctx workflow.Context, run func(workflow.Context) error) (schemas.CaseState, error) {
+	runCtx, err := c.setup(ctx)
+	if err != nil {
+		return schemas.CaseState{}, err
+	}
+	return c.finish(ctx, run(runCtx))
+}
+
 // open records the new case (or part) and its first stage.
 func (c *caseRun) open(ctx workflow.Context, stage string, detail any) error {
+	workflow.GetLogger(ctx).Info("case opened", "case", c.state.ID, "kind", c.state.Kind, "part", c.part, "stage", stage)
 	c.state.Stage, c.state.StageTitle = stage, c.stages[stage]
 	err := c.recordMove(ctx, "登记案件", c.createdBy, "opened", detail)
 	c.refresh(ctx)
@@ -167,6 +181,7 @@ func (c *caseRun) setStage(ctx workflow.Context, stage string) error {
 	if c.state.Stage == stage {
 		return nil
 	}
+	workflow.GetLogger(ctx).Info("case stage", "case", c.state.ID, "part", c.part, "from", c.state.Stage, "to", stage)
 	c.state.Stage, c.state.StageTitle = stage, c.stages[stage]
 	err := c.recordMove(ctx, "进入阶段："+c.stages[stage], "system", "stage", map[string]string{"stage": stage})
 	c.refresh(ctx)
@@ -179,8 +194,8 @@ func (c *caseRun) recordMove(ctx workflow.Context, summary, actor, move string, 
 	if c.part == "" {
 		return c.exec(ctx, summary, acts.RecordCase, c.record(ctx, actor, "case."+move, detail))
 	}
-	return c.exec(ctx, c.part+"："+summary, acts.Audit, activities.AuditRequest{
-		CaseID: c.state.ID, At: workflow.Now(ctx), Actor: actor, Action: "part." + move,
+	return c.audit(ctx, c.part+"："+summary, activities.AuditRequest{
+		Actor: actor, Action: "part." + move,
 		Detail: map[string]any{"part": c.part, "stage": c.state.Stage, "detail": detail},
 	})
 }
@@ -203,6 +218,10 @@ func (c *caseRun) record(ctx workflow.Context, actor, action string, detail any)
 // finish ends the case: closed with outcome when run succeeded; cancelled when cancel-case or
 // the Temporal UI cancelled it, with every open task closed as cancelled.
 func (c *caseRun) finish(ctx workflow.Context, runErr error) (schemas.CaseState, error) {
+	log := workflow.GetLogger(ctx)
+	if runErr == nil {
+		runErr = c.awaitSettled(ctx)
+	}
 	runErr = c.holdForAttention(runErr)
 	if runErr == nil {
 		c.state.Status = schemas.CaseClosed
@@ -212,9 +231,11 @@ func (c *caseRun) finish(ctx workflow.Context, runErr error) (schemas.CaseState,
 		if err != nil {
 			return c.snapshot(), err
 		}
+		log.Info("case closed", "case", c.state.ID, "part", c.part)
 		return c.snapshot(), workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 	}
 	if !temporal.IsCanceledError(runErr) {
+		log.Error("case run failed", "case", c.state.ID, "part", c.part, "error", runErr)
 		return c.snapshot(), runErr
 	}
 	// Cleanup must run even though the workflow's own context may be cancelled.
@@ -248,6 +269,7 @@ func (c *caseRun) finish(ctx workflow.Context, runErr error) (schemas.CaseState,
 	if err := workflow.Await(dctx, func() bool { return workflow.AllHandlersFinished(dctx) }); err != nil {
 		return c.snapshot(), err
 	}
+	log.Info("case cancelled", "case", c.state.ID, "part", c.part)
 	if c.cancelReq == nil {
 		return c.snapshot(), runErr // cancelled from Temporal: the run shows as Canceled
 	}
@@ -298,6 +320,25 @@ func (c *caseRun) exec(ctx workflow.Context, summary string, activity any, arg a
 		return c.needsAttention(ctx, summary, err)
 	}
 	return err
+}
+
+// audit records a transition that changes no row: an audit event of the case, at now unless
+// ev.At is set.
+func (c *caseRun) audit(ctx workflow.Context, summary string, ev activities.AuditRequest) error {
+	ev.CaseID = c.state.ID
+	if ev.At.IsZero() {
+		ev.At = workflow.Now(ctx)
+	}
+	return c.exec(ctx, summary, acts.Audit, ev)
+}
+
+// notify tells officials about the case, at now unless n.At is set.
+func (c *caseRun) notify(ctx workflow.Context, summary string, n activities.NotifyRequest) error {
+	n.Case = c.caseRef()
+	if n.At.IsZero() {
+		n.At = workflow.Now(ctx)
+	}
+	return c.exec(ctx, summary, acts.Notify, n)
 }
 
 // deadline computes "period after now" on the working-day calendar, through an activity.

@@ -28,11 +28,7 @@ func DepartureAudit(ctx workflow.Context, in schemas.DepartureAuditInput) (schem
 	d.mayCancel = func(a schemas.Actor) bool {
 		return schemas.KindDepartureAudit.MayCancel(a, in.OrgUnitID)
 	}
-	runCtx, err := d.setup(ctx)
-	if err != nil {
-		return schemas.CaseState{}, err
-	}
-	return d.finish(ctx, d.run(runCtx))
+	return d.runCase(ctx, d.run)
 }
 
 var departureAuditStages = map[string]string{
@@ -118,7 +114,7 @@ func (d *departureAudit) handover(ctx workflow.Context) error {
 			Period:          calendar.Period{N: 15, Unit: calendar.WorkingDays},
 			DeadlineSummary: "离任交接期限（15个工作日）",
 			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "submit", Label: "提交交接清单"}},
+				Decisions: []schemas.Decision{{Key: DecisionSubmit, Label: "提交交接清单"}},
 				Form:      handoverForm(true),
 			},
 		}
@@ -166,11 +162,11 @@ func (d *departureAudit) handover(ctx workflow.Context) error {
 			}
 		}
 		disputed = last.Disputed
-		if confirm.Decision == "confirm" {
+		if confirm.Decision == DecisionConfirm {
 			break
 		}
-		if err := d.exec(ctx, "交接事项有异议", acts.Audit, activities.AuditRequest{
-			CaseID: d.state.ID, At: workflow.Now(ctx), Actor: confirm.Actor.ID, Action: "departure_audit.handover_disputed",
+		if err := d.audit(ctx, "交接事项有异议", activities.AuditRequest{
+			Actor: confirm.Actor.ID, Action: "departure_audit.handover_disputed",
 			Detail: map[string]any{"round": round, "items": disputed, "reason": last.Reason},
 		}); err != nil {
 			return err
@@ -181,7 +177,7 @@ func (d *departureAudit) handover(ctx workflow.Context) error {
 		OrgUnitID: d.in.OrgUnitID, Role: schemas.RoleSupervisor,
 		Period: calendar.Period{N: 5, Unit: calendar.WorkingDays},
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "sign", Label: "监交签字"}},
+			Decisions: []schemas.Decision{{Key: DecisionSign, Label: "监交签字"}},
 			Form:      []schemas.FormField{{Name: "note", Label: "监交意见", Type: schemas.FieldTextarea, MaxLen: 2000}},
 		},
 	})
@@ -201,13 +197,13 @@ func (d *departureAudit) confirmSpec(round int) StepSpec {
 		form = append(form, schemas.FormField{Name: it.Key, Label: it.Label, Type: schemas.FieldSelect, Required: true,
 			Options: []string{schemas.ItemConfirmed, schemas.ItemDisputed}})
 	}
-	form = append(form, schemas.FormField{Name: "reason", Label: "异议理由", Type: schemas.FieldTextarea, RequiredFor: []string{"dispute"}, MaxLen: 2000})
+	form = append(form, schemas.FormField{Name: "reason", Label: "异议理由", Type: schemas.FieldTextarea, RequiredFor: []string{DecisionDispute}, MaxLen: 2000})
 	return StepSpec{
 		Key: fmt.Sprintf("handover-confirm-%d", round), Step: "handover_confirm", Title: "确认离任交接清单：" + dep.CadreName,
 		OrgUnitID: dep.UnitID, AssigneeID: dep.SuccessorID,
 		Period: calendar.Period{N: 5, Unit: calendar.WorkingDays},
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "confirm", Label: "逐项确认"}, {Key: "dispute", Label: "部分事项有异议"}},
+			Decisions: []schemas.Decision{{Key: DecisionConfirm, Label: "逐项确认"}, {Key: DecisionDispute, Label: "部分事项有异议"}},
 			Form:      form,
 		},
 		Validate: func(req schemas.CompleteTaskRequest) []schemas.FieldIssue {
@@ -218,9 +214,9 @@ func (d *departureAudit) confirmSpec(round int) StepSpec {
 				}
 			}
 			switch {
-			case req.Decision == "confirm" && n > 0:
+			case req.Decision == DecisionConfirm && n > 0:
 				return []schemas.FieldIssue{{Field: "decision", Message: "有事项标为异议，不能逐项确认"}}
-			case req.Decision == "dispute" && n == 0:
+			case req.Decision == DecisionDispute && n == 0:
 				return []schemas.FieldIssue{{Field: "form", Message: "须至少将一项标为异议"}}
 			}
 			return nil
@@ -245,42 +241,39 @@ func (d *departureAudit) planAndApprove(ctx workflow.Context) error {
 	if err := d.setStage(ctx, "planning"); err != nil {
 		return err
 	}
-	for round := 1; ; round++ {
-		title := "编制审计实施方案"
-		if round > 1 {
-			title = fmt.Sprintf("修改审计实施方案（第%d稿）", round)
-		}
-		if _, err := d.humanStep(ctx, StepSpec{
-			Key: fmt.Sprintf("audit-plan-%d", round), Step: "audit_plan", Title: title + "：" + d.in.Departure.CadreName,
-			OrgUnitID: d.in.AuditOfficeID, Role: schemas.RoleAuditor,
-			Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
-			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "submit", Label: "提交审批"}},
-				Form: []schemas.FormField{
-					{Name: "plan", Label: "审计实施方案", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000},
-					{Name: "scope", Label: "审计范围与期间", Type: schemas.FieldTextarea, Required: true, MaxLen: 2000},
+	_, done, err := d.draftAndApprove(ctx, approvalLoop{
+		draft: func(round int, _, _ Completion) StepSpec {
+			title := "编制审计实施方案"
+			if round > 1 {
+				title = fmt.Sprintf("修改审计实施方案（第%d稿）", round)
+			}
+			return StepSpec{
+				Key: fmt.Sprintf("audit-plan-%d", round), Step: "audit_plan", Title: title + "：" + d.in.Departure.CadreName,
+				OrgUnitID: d.in.AuditOfficeID, Role: schemas.RoleAuditor,
+				Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
+				Spec: schemas.TaskSpec{
+					Decisions: submitDecisions("提交审批"),
+					Form: []schemas.FormField{
+						{Name: "plan", Label: "审计实施方案", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000},
+						{Name: "scope", Label: "审计范围与期间", Type: schemas.FieldTextarea, Required: true, MaxLen: 2000},
+					},
 				},
-			},
-		}); err != nil {
-			return err
-		}
-		done, err := d.humanStep(ctx, StepSpec{
-			Key: fmt.Sprintf("audit-approve-%d", round), Step: "audit_plan_approve", Title: "审批审计实施方案：" + d.in.Departure.CadreName,
-			OrgUnitID: d.in.AuditOfficeID, Role: schemas.RoleUnitPrincipal, // the head of the audit office
-			Period: calendar.Period{N: 5, Unit: calendar.WorkingDays},
-			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "approve", Label: "同意"}, {Key: "return", Label: "退回修改"}},
-				Form:      []schemas.FormField{{Name: "opinion", Label: "审批意见", Type: schemas.FieldTextarea, RequiredFor: []string{"return"}, MaxLen: 2000}},
-			},
-		})
-		if err != nil {
-			return err
-		}
-		if done.Decision == "approve" {
-			d.da.PlanApprovedAt = &done.At
-			return nil
-		}
+			}
+		},
+		approve: func(round int) StepSpec {
+			return StepSpec{
+				Key: fmt.Sprintf("audit-approve-%d", round), Step: "audit_plan_approve", Title: "审批审计实施方案：" + d.in.Departure.CadreName,
+				OrgUnitID: d.in.AuditOfficeID, Role: schemas.RoleUnitPrincipal, // the head of the audit office
+				Period: calendar.Period{N: 5, Unit: calendar.WorkingDays},
+				Spec:   approvalSpec("同意"),
+			}
+		},
+	})
+	if err != nil {
+		return err
 	}
+	d.da.PlanApprovedAt = &done.At
+	return nil
 }
 
 // serveNotice serves the audit notice on the cadre and the unit and waits the 3 working days
@@ -296,16 +289,16 @@ func (d *departureAudit) serveNotice(ctx workflow.Context) error {
 	}
 	d.da.NoticeServedAt, d.da.FieldworkFrom = &now, &from
 	dep := d.in.Departure
-	if err := d.exec(ctx, "送达审计通知书", acts.Notify, activities.NotifyRequest{
-		Case: d.caseRef(), At: now, Kind: notify.KindInfo, To: []string{dep.CadreID},
+	if err := d.notify(ctx, "送达审计通知书", activities.NotifyRequest{
+		At: now, Kind: notify.KindInfo, To: []string{dep.CadreID},
 		Role: string(schemas.RoleUnitPrincipal), OrgUnit: dep.UnitID,
 		Title: "审计通知书：" + dep.CadreName + "同志经济责任审计",
 		Body:  fmt.Sprintf("%s：审计组将于%s后进点，对%s同志任%s期间的经济责任进行审计，请做好准备。", d.state.ID, calendar.DateText(from), dep.CadreName, dep.Post),
 	}); err != nil {
 		return err
 	}
-	if err := d.exec(ctx, "记录审计通知送达", acts.Audit, activities.AuditRequest{
-		CaseID: d.state.ID, At: now, Actor: "system", Action: "departure_audit.notice_served",
+	if err := d.audit(ctx, "记录审计通知送达", activities.AuditRequest{
+		At: now, Actor: "system", Action: "departure_audit.notice_served",
 		Detail: map[string]any{"cadre_id": dep.CadreID, "fieldwork_from": from},
 	}); err != nil {
 		return err
@@ -315,16 +308,13 @@ func (d *departureAudit) serveNotice(ctx workflow.Context) error {
 }
 
 func (d *departureAudit) fieldwork(ctx workflow.Context) error {
-	if err := d.setStage(ctx, "fieldwork"); err != nil {
-		return err
-	}
 	if _, err := d.humanStep(ctx, StepSpec{
-		Key: "fieldwork", Step: "audit_fieldwork", Title: "现场审计并提交征求意见稿：" + d.in.Departure.CadreName,
+		Stage: "fieldwork", Key: "fieldwork", Step: "audit_fieldwork", Title: "现场审计并提交征求意见稿：" + d.in.Departure.CadreName,
 		OrgUnitID: d.in.AuditOfficeID, Role: schemas.RoleAuditor,
 		Period:          calendar.Period{N: 60, Unit: calendar.Days},
 		DeadlineSummary: "现场审计期限（60日）",
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "submit_draft", Label: "送达审计报告征求意见稿"}},
+			Decisions: []schemas.Decision{{Key: DecisionSubmitDraft, Label: "送达审计报告征求意见稿"}},
 			Form:      []schemas.FormField{{Name: "draft_report", Label: "审计报告（征求意见稿）", Type: schemas.FieldTextarea, Required: true, MaxLen: 50000}},
 		},
 	}); err != nil {
@@ -358,45 +348,33 @@ func (d *departureAudit) writtenOpinions(ctx workflow.Context) error {
 	cadre.FixedDeadline = true
 	unit.Key, unit.Title, unit.Role = "opinion-unit", "对审计报告征求意见稿提出书面意见："+dep.UnitName, schemas.RoleUnitPrincipal
 	unit.DeadlineSummary = "书面意见期限（10日，逾期视为无异议）：" + dep.UnitName
-	if err := d.exec(ctx, "送达征求意见稿", acts.Audit, activities.AuditRequest{
-		CaseID: d.state.ID, At: workflow.Now(ctx), Actor: "system", Action: "departure_audit.draft_sent",
+	if err := d.audit(ctx, "送达征求意见稿", activities.AuditRequest{
+		Actor: "system", Action: "departure_audit.draft_sent",
 		Detail: map[string]any{"to": []string{dep.CadreID, dep.UnitID}},
 	}); err != nil {
 		return err
 	}
 	d.da.Opinions = make([]schemas.WrittenOpinion, 2)
-	var firstErr error
-	wg := workflow.NewWaitGroup(ctx)
+	var branches []func(workflow.Context) error
 	for i, spec := range []StepSpec{cadre, unit} {
 		from := []string{"cadre", "unit"}[i]
-		wg.Add(1)
-		workflow.Go(ctx, func(gctx workflow.Context) {
-			defer wg.Done()
+		branches = append(branches, func(gctx workflow.Context) error {
 			done, lapsed, err := d.windowStep(gctx, spec, schemas.OpinionNoObjection, "书面意见期限届满未反馈，视为无异议")
 			if err != nil {
-				if firstErr == nil {
-					firstErr = err
-				}
-				return
+				return err
 			}
 			d.da.Opinions[i] = schemas.WrittenOpinion{From: from, By: done.Actor.ID, Decision: done.Decision, Opinion: done.Text("opinion"), Lapsed: lapsed, At: done.At}
 			if lapsed {
-				err = d.exec(gctx, "书面意见期限届满，视为无异议", acts.Audit, activities.AuditRequest{
-					CaseID: d.state.ID, At: done.At, Actor: "system", Action: "departure_audit.opinion_lapsed",
+				err = d.audit(gctx, "书面意见期限届满，视为无异议", activities.AuditRequest{
+					At: done.At, Actor: "system", Action: "departure_audit.opinion_lapsed",
 					TaskID: d.state.ID + "." + spec.Key, Detail: map[string]any{"from": from},
 				})
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
 			}
 			d.refresh(gctx)
+			return err
 		})
 	}
-	wg.Wait(ctx)
-	if firstErr != nil {
-		return firstErr
-	}
-	return ctx.Err()
+	return inParallel(ctx, branches...)
 }
 
 // windowStep is a human step whose deadline is an outcome: when the window closes unanswered,
@@ -408,9 +386,10 @@ func (c *caseRun) windowStep(ctx workflow.Context, spec StepSpec, lapse, comment
 		err      error
 		finished bool
 	)
-	workflow.Go(ctx, func(gctx workflow.Context) {
+	c.beside(ctx, "window-step", func(gctx workflow.Context) error {
 		done, err = c.humanStep(gctx, spec)
 		finished = true
+		return err
 	})
 	id := c.state.ID + "." + spec.Key
 	if werr := workflow.Await(ctx, func() bool { return finished || c.find(id) != nil }); werr != nil {
@@ -441,11 +420,8 @@ func (c *caseRun) windowStep(ctx workflow.Context, spec StepSpec, lapse, comment
 }
 
 func (d *departureAudit) finalReport(ctx workflow.Context) (Completion, error) {
-	if err := d.setStage(ctx, "reporting"); err != nil {
-		return Completion{}, err
-	}
 	done, err := d.humanStep(ctx, StepSpec{
-		Key: "final-report", Step: "audit_report", Title: "出具审计报告：" + d.in.Departure.CadreName,
+		Stage: "reporting", Key: "final-report", Step: "audit_report", Title: "出具审计报告：" + d.in.Departure.CadreName,
 		OrgUnitID: d.in.AuditOfficeID, Role: schemas.RoleAuditor,
 		Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
 		Spec: schemas.TaskSpec{
@@ -474,14 +450,14 @@ func (d *departureAudit) finalReport(ctx workflow.Context) (Completion, error) {
 func (d *departureAudit) transfer(ctx workflow.Context, report Completion) error {
 	now := workflow.Now(ctx)
 	d.da.Transfer = &schemas.DisciplineTransfer{To: d.in.DisciplineOfficeID, Clues: report.Text("clues"), At: now}
-	if err := d.exec(ctx, "移送纪委："+d.in.Departure.CadreName, acts.Audit, activities.AuditRequest{
-		CaseID: d.state.ID, At: now, Actor: report.Actor.ID, Action: "departure_audit.transferred_to_discipline",
+	if err := d.audit(ctx, "移送纪委："+d.in.Departure.CadreName, activities.AuditRequest{
+		At: now, Actor: report.Actor.ID, Action: "departure_audit.transferred_to_discipline",
 		Detail: map[string]any{"to": d.in.DisciplineOfficeID, "cadre_id": d.in.Departure.CadreID},
 	}); err != nil {
 		return err
 	}
-	if err := d.exec(ctx, "通知纪委", acts.Notify, activities.NotifyRequest{
-		Case: d.caseRef(), At: now, Kind: notify.KindInfo, Role: string(schemas.RoleDiscipline), OrgUnit: d.in.DisciplineOfficeID,
+	if err := d.notify(ctx, "通知纪委", activities.NotifyRequest{
+		At: now, Kind: notify.KindInfo, Role: string(schemas.RoleDiscipline), OrgUnit: d.in.DisciplineOfficeID,
 		Title: "问题线索移送：" + d.in.Departure.CadreName,
 		Body:  d.state.ID + "经济责任审计发现违纪违法问题线索，依规移送，请按程序处置。",
 	}); err != nil {
@@ -514,14 +490,14 @@ func (d *departureAudit) file(ctx workflow.Context) error {
 	d.da.FiledAt = &now
 	d.state.Outcome = d.outcome()
 	dep := d.in.Departure
-	if err := d.exec(ctx, "归档："+dep.CadreName, acts.Audit, activities.AuditRequest{
-		CaseID: d.state.ID, At: now, Actor: "system", Action: "departure_audit.filed",
+	if err := d.audit(ctx, "归档："+dep.CadreName, activities.AuditRequest{
+		At: now, Actor: "system", Action: "departure_audit.filed",
 		Detail: map[string]any{"cadre_id": dep.CadreID, "finding": d.da.Finding, "outcome": d.state.Outcome},
 	}); err != nil {
 		return err
 	}
-	return d.exec(ctx, "通知归档", acts.Notify, activities.NotifyRequest{
-		Case: d.caseRef(), At: now, Kind: notify.KindInfo, To: []string{dep.CadreID},
+	return d.notify(ctx, "通知归档", activities.NotifyRequest{
+		At: now, Kind: notify.KindInfo, To: []string{dep.CadreID},
 		Role: string(schemas.RoleCadreSection), OrgUnit: d.in.OrgUnitID,
 		Title: "经济责任审计结果归档：" + dep.CadreName,
 		Body:  fmt.Sprintf("%s：%s同志经济责任审计已办结，%s。结果已存入干部档案。", d.state.ID, dep.CadreName, d.state.Outcome),

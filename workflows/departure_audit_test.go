@@ -34,13 +34,13 @@ func allConfirmed() map[string]any {
 // handoverAndPlan runs the handover and the plan on Monday 2 and Tuesday 3 November 2026: the
 // notice is served on 3 November, so fieldwork opens at the end of Friday 6 November.
 func handoverAndPlan(r *run) {
-	r.at("2026-11-02 10:00", func() { r.complete("handover-list", "batu", "submit", handoverList) })
-	r.at("2026-11-02 11:00", func() { r.complete("handover-confirm-1", "na.ren", "confirm", allConfirmed()) })
-	r.at("2026-11-02 14:00", func() { r.complete("handover-witness", "bao.yin", "sign", nil) })
+	r.at("2026-11-02 10:00", func() { r.complete("handover-list", "batu", workflows.DecisionSubmit, handoverList) })
+	r.at("2026-11-02 11:00", func() { r.complete("handover-confirm-1", "na.ren", workflows.DecisionConfirm, allConfirmed()) })
+	r.at("2026-11-02 14:00", func() { r.complete("handover-witness", "bao.yin", workflows.DecisionSign, nil) })
 	r.at("2026-11-03 10:00", func() {
-		r.complete("audit-plan-1", "su.he", "submit", map[string]any{"plan": "审计实施方案……", "scope": "2021年1月至2026年10月"})
+		r.complete("audit-plan-1", "su.he", workflows.DecisionSubmit, map[string]any{"plan": "审计实施方案……", "scope": "2021年1月至2026年10月"})
 	})
-	r.at("2026-11-03 11:00", func() { r.complete("audit-approve-1", "qiao.lan", "approve", nil) })
+	r.at("2026-11-03 11:00", func() { r.complete("audit-approve-1", "qiao.lan", workflows.DecisionApprove, nil) })
 }
 
 func TestDepartureAuditNoFindings(t *testing.T) {
@@ -48,11 +48,11 @@ func TestDepartureAuditNoFindings(t *testing.T) {
 	handoverAndPlan(r)
 	r.at("2026-11-05 10:00", func() {
 		r.reject("fieldwork before the notice period", "complete-task", schemas.CompleteTaskRequest{
-			TaskID: r.caseID + ".fieldwork", Actor: r.actor("su.he"), Decision: "submit_draft", Form: map[string]any{"draft_report": "x"},
+			TaskID: r.caseID + ".fieldwork", Actor: r.actor("su.he"), Decision: workflows.DecisionSubmitDraft, Form: map[string]any{"draft_report": "x"},
 		}, schemas.ErrTypeNotFound)
 	})
 	r.at("2026-11-09 10:00", func() {
-		r.complete("fieldwork", "su.he", "submit_draft", map[string]any{"draft_report": "征求意见稿……"})
+		r.complete("fieldwork", "su.he", workflows.DecisionSubmitDraft, map[string]any{"draft_report": "征求意见稿……"})
 	})
 	r.at("2026-11-10 10:00", func() {
 		r.reject("opinion by someone else", "complete-task", schemas.CompleteTaskRequest{
@@ -112,7 +112,7 @@ func TestDepartureAuditOpinionWindowLapses(t *testing.T) {
 	r := newRun(t, "departure-audit-2026-0002", mustTime(t, "2026-11-02 09:00:00"))
 	handoverAndPlan(r)
 	r.at("2026-11-09 10:00", func() {
-		r.complete("fieldwork", "su.he", "submit_draft", map[string]any{"draft_report": "征求意见稿……"})
+		r.complete("fieldwork", "su.he", workflows.DecisionSubmitDraft, map[string]any{"draft_report": "征求意见稿……"})
 	})
 	r.at("2026-11-20 09:00", func() {
 		r.reject("late opinion", "complete-task", schemas.CompleteTaskRequest{
@@ -154,27 +154,29 @@ func TestDepartureAuditOpinionWindowLapses(t *testing.T) {
 // the departing cadre with 5 working days, is restated and confirmed.
 func TestDepartureAuditDisputedHandover(t *testing.T) {
 	r := newRun(t, "departure-audit-2026-0003", mustTime(t, "2026-11-02 09:00:00"))
-	r.at("2026-11-02 10:00", func() { r.complete("handover-list", "batu", "submit", handoverList) })
+	r.at("2026-11-02 10:00", func() { r.complete("handover-list", "batu", workflows.DecisionSubmit, handoverList) })
 	r.at("2026-11-03 10:00", func() {
 		disputed := allConfirmed()
 		disputed["assets"] = "disputed"
 		r.reject("confirm with a disputed item", "complete-task", schemas.CompleteTaskRequest{
-			TaskID: r.caseID + ".handover-confirm-1", Actor: r.actor("na.ren"), Decision: "confirm", Form: disputed,
+			TaskID: r.caseID + ".handover-confirm-1", Actor: r.actor("na.ren"), Decision: workflows.DecisionConfirm, Form: disputed,
 		}, schemas.ErrTypeInvalid)
 		r.reject("dispute with nothing disputed", "complete-task", schemas.CompleteTaskRequest{
-			TaskID: r.caseID + ".handover-confirm-1", Actor: r.actor("na.ren"), Decision: "dispute", Form: allConfirmed(),
+			TaskID: r.caseID + ".handover-confirm-1", Actor: r.actor("na.ren"), Decision: workflows.DecisionDispute, Form: allConfirmed(),
 		}, schemas.ErrTypeInvalid)
 		disputed["reason"] = "公务车实有1辆"
-		r.complete("handover-confirm-1", "na.ren", "dispute", disputed)
+		r.complete("handover-confirm-1", "na.ren", workflows.DecisionDispute, disputed)
 	})
 	r.at("2026-11-04 10:00", func() {
 		r.reject("revision without the disputed item", "complete-task", schemas.CompleteTaskRequest{
-			TaskID: r.caseID + ".handover-revise-2", Actor: r.actor("batu"), Decision: "submit", Form: map[string]any{"note": "已核对"},
+			TaskID: r.caseID + ".handover-revise-2", Actor: r.actor("batu"), Decision: workflows.DecisionSubmit, Form: map[string]any{"note": "已核对"},
 		}, schemas.ErrTypeInvalid)
-		r.complete("handover-revise-2", "batu", "submit", map[string]any{"assets": "办公设备32台，公务车1辆（另1辆已报废）", "note": "已核对"})
+		r.complete("handover-revise-2", "batu", workflows.DecisionSubmit, map[string]any{"assets": "办公设备32台，公务车1辆（另1辆已报废）", "note": "已核对"})
 	})
-	r.at("2026-11-04 11:00", func() { r.complete("handover-confirm-2", "na.ren", "confirm", allConfirmed()) })
-	r.at("2026-11-04 14:00", func() { r.complete("handover-witness", "bao.yin", "sign", map[string]any{"note": "交接清楚"}) })
+	r.at("2026-11-04 11:00", func() { r.complete("handover-confirm-2", "na.ren", workflows.DecisionConfirm, allConfirmed()) })
+	r.at("2026-11-04 14:00", func() {
+		r.complete("handover-witness", "bao.yin", workflows.DecisionSign, map[string]any{"note": "交接清楚"})
+	})
 	r.at("2026-11-05 10:00", func() {
 		r.update("cancel", "cancel-case", schemas.CancelCaseRequest{Actor: r.actor("chen.jing"), Reason: "审计计划调整，另行安排"})
 	})
@@ -210,7 +212,7 @@ func TestDepartureAuditFindingsRectifiedAndTransferred(t *testing.T) {
 	r := newRun(t, "departure-audit-2026-0004", mustTime(t, "2026-11-02 09:00:00"))
 	handoverAndPlan(r)
 	r.at("2026-11-09 10:00", func() {
-		r.complete("fieldwork", "su.he", "submit_draft", map[string]any{"draft_report": "征求意见稿……"})
+		r.complete("fieldwork", "su.he", workflows.DecisionSubmitDraft, map[string]any{"draft_report": "征求意见稿……"})
 	})
 	r.at("2026-11-10 10:00", func() {
 		r.complete("opinion-cadre", "batu", schemas.OpinionNoObjection, nil)
@@ -228,11 +230,15 @@ func TestDepartureAuditFindingsRectifiedAndTransferred(t *testing.T) {
 		})
 	})
 	r.at("2026-11-20 10:00", func() {
-		r.complete("rectify-1", "zheng.yi", "submit", map[string]any{"report": "已建立专项资金台账"})
+		r.complete("rectify-1", "zheng.yi", workflows.DecisionSubmit, map[string]any{"report": "已建立专项资金台账"})
 	})
-	r.at("2026-11-23 10:00", func() { r.complete("rectify-check-1", "su.he", "return", map[string]any{"opinion": "台账不完整"}) })
-	r.at("2026-11-30 10:00", func() { r.complete("rectify-2", "zheng.yi", "submit", map[string]any{"report": "台账已补全"}) })
-	r.at("2026-12-01 10:00", func() { r.complete("rectify-check-2", "su.he", "accept", nil) })
+	r.at("2026-11-23 10:00", func() {
+		r.complete("rectify-check-1", "su.he", workflows.DecisionReturn, map[string]any{"opinion": "台账不完整"})
+	})
+	r.at("2026-11-30 10:00", func() {
+		r.complete("rectify-2", "zheng.yi", workflows.DecisionSubmit, map[string]any{"report": "台账已补全"})
+	})
+	r.at("2026-12-01 10:00", func() { r.complete("rectify-check-2", "su.he", workflows.DecisionAccept, nil) })
 	r.env.ExecuteWorkflow(workflows.DepartureAudit, departureInput(r.caseID))
 
 	s := r.state()
@@ -263,7 +269,7 @@ func TestDepartureAuditRectificationOverdue(t *testing.T) {
 	r := newRun(t, "departure-audit-2026-0005", mustTime(t, "2026-11-02 09:00:00"))
 	handoverAndPlan(r)
 	r.at("2026-11-09 10:00", func() {
-		r.complete("fieldwork", "su.he", "submit_draft", map[string]any{"draft_report": "征求意见稿……"})
+		r.complete("fieldwork", "su.he", workflows.DecisionSubmitDraft, map[string]any{"draft_report": "征求意见稿……"})
 	})
 	r.at("2026-11-10 10:00", func() {
 		r.complete("opinion-cadre", "batu", schemas.OpinionNoObjection, nil)
@@ -273,9 +279,9 @@ func TestDepartureAuditRectificationOverdue(t *testing.T) {
 		r.complete("final-report", "su.he", schemas.AuditManagementIssues, map[string]any{"report": "审计报告……", "findings": "固定资产账实不符"})
 	})
 	r.at("2027-01-25 10:00", func() {
-		r.complete("rectify-1", "zheng.yi", "submit", map[string]any{"report": "已清查固定资产"})
+		r.complete("rectify-1", "zheng.yi", workflows.DecisionSubmit, map[string]any{"report": "已清查固定资产"})
 	})
-	r.at("2027-01-26 10:00", func() { r.complete("rectify-check-1", "su.he", "accept", nil) })
+	r.at("2027-01-26 10:00", func() { r.complete("rectify-check-1", "su.he", workflows.DecisionAccept, nil) })
 	r.env.ExecuteWorkflow(workflows.DepartureAudit, departureInput(r.caseID))
 
 	s := r.state()

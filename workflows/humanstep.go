@@ -18,6 +18,7 @@ import (
 type StepSpec struct {
 	Key        string // unique within the case: the task id is "<case id>.<key>"
 	Step       string // the kind of step, e.g. "verify"
+	Stage      string // when set, the stage the case enters as the step begins
 	Title      string // Chinese, shown in the inbox and the UI
 	OrgUnitID  string
 	Role       schemas.Role // anyone with this role at OrgUnitID may act...
@@ -74,10 +75,15 @@ func (c Completion) Bool(name string) bool {
 	return b
 }
 
-// humanStep is the one way every process runs a human step: it computes the deadline, opens
-// the task, waits for the complete-task update while the reminder ladder fires, then closes
-// the task. Every transition is audited and shown in the UI.
+// humanStep is the one way every process runs a human step: it enters the step's stage,
+// computes the deadline, opens the task, waits for the complete-task update while the reminder
+// ladder fires, then closes the task. Every transition is audited and shown in the UI.
 func (c *caseRun) humanStep(ctx workflow.Context, spec StepSpec) (Completion, error) {
+	if spec.Stage != "" {
+		if err := c.setStage(ctx, spec.Stage); err != nil {
+			return Completion{}, err
+		}
+	}
 	t, _, err := c.openTask(ctx, spec)
 	if err != nil {
 		return Completion{}, err
@@ -133,6 +139,7 @@ func (c *caseRun) openTask(ctx workflow.Context, spec StepSpec) (*task, activiti
 		return nil, plan, err
 	}
 	t.view.OrgPath = res.OrgPath
+	workflow.GetLogger(ctx).Info("task opened", "case", c.state.ID, "task", t.view.ID, "due", plan.DueAt)
 	c.refresh(ctx)
 	return t, plan, nil
 }
@@ -222,30 +229,45 @@ func (c *caseRun) fireRung(ctx workflow.Context, t *task, action schemas.RungAct
 }
 
 // openSupervision opens a 督办 task at the superior supervision office, in the background; it
-// is withdrawn when the overdue task is done, even if that happens while it is being opened.
+// is withdrawn when the overdue task is done.
 func (c *caseRun) openSupervision(ctx workflow.Context, t *task, orgUnitID string) {
-	spec := StepSpec{
-		Key: t.view.StepKey + "-duban", Step: "supervise", Title: "督办：" + t.view.Title,
-		OrgUnitID: orgUnitID, Role: schemas.RoleSupervisor,
+	t.supervised = true
+	c.sideTask(ctx, "supervise", supervisionSpec(t.view.StepKey, t.view.Title, orgUnitID, schemas.RoleSupervisor), t, nil)
+}
+
+// supervisionSpec is a 督办 task about the step key titled title, for role at orgUnitID.
+func supervisionSpec(key, title, orgUnitID string, role schemas.Role) StepSpec {
+	return StepSpec{
+		Key: key + "-duban", Step: "supervise", Title: "督办：" + title,
+		OrgUnitID: orgUnitID, Role: role,
 		Period: calendar.Period{N: 5, Unit: calendar.WorkingDays}, Ladder: schemas.Ladder{},
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "supervised", Label: "已督办"}},
+			Decisions: []schemas.Decision{{Key: DecisionSupervised, Label: "已督办"}},
 			Form:      []schemas.FormField{{Name: "note", Label: "督办意见", Type: schemas.FieldTextarea, MaxLen: 2000}},
 		},
 	}
-	t.supervised = true
-	workflow.Go(ctx, func(gctx workflow.Context) {
+}
+
+// sideTask opens a task beside the task main in the background (a background step named
+// name): it closes when done, or is withdrawn once main has closed, even if that happens while
+// it is opening. then, when set, runs with its completion.
+func (c *caseRun) sideTask(ctx workflow.Context, name string, spec StepSpec, main *task, then func(Completion)) {
+	c.beside(ctx, name, func(gctx workflow.Context) error {
 		s, _, err := c.openTask(gctx, spec)
 		if err != nil {
-			return
+			return err
 		}
-		if err := workflow.Await(gctx, func() bool { return s.completion != nil || t.closed }); err != nil {
-			return
+		if err := workflow.Await(gctx, func() bool { return s.completion != nil || s.abandoned || main.closed }); err != nil {
+			return err
 		}
 		if s.completion == nil {
 			s.abandoned = true
 		}
-		_, _ = c.closeTask(gctx, s)
+		done, err := c.closeTask(gctx, s)
+		if err == nil && then != nil {
+			then(done)
+		}
+		return err
 	})
 }
 
@@ -274,6 +296,7 @@ func (c *caseRun) closeTask(ctx workflow.Context, t *task) (Completion, error) {
 		t.view.CompletedAt = &now
 	}
 	t.closed = true
+	workflow.GetLogger(ctx).Info("task closed", "case", c.state.ID, "task", t.view.ID, "status", req.Status, "decision", req.Decision)
 	c.refresh(ctx)
 	if t.completion == nil {
 		return Completion{}, errAbandoned

@@ -26,11 +26,7 @@ func Inquiry(ctx workflow.Context, in schemas.InquiryInput) (schemas.CaseState, 
 	q.mayCancel = func(a schemas.Actor) bool {
 		return schemas.KindInquiry.MayCancel(a, in.OrgUnitID)
 	}
-	runCtx, err := q.setup(ctx)
-	if err != nil {
-		return schemas.CaseState{}, err
-	}
-	return q.finish(ctx, q.run(runCtx))
+	return q.runCase(ctx, q.run)
 }
 
 var inquiryStages = map[string]string{
@@ -74,17 +70,18 @@ type inquiry struct {
 	inq *schemas.InquiryState
 	// Counters that keep step keys unique across rounds.
 	drafts, assessments, verifications int
-	// background counts steps running beside the main line (a late answer's leader question
-	// and ordered talk); the case closes only after them, so no task row is left open.
-	background int
 }
+
+// inquiryLate names a late answer's background step (the leader's question and an ordered
+// talk) among the case's background steps; the main line ends only after them.
+const inquiryLate = "inquiry-late-answer"
 
 func (q *inquiry) run(ctx workflow.Context) error {
 	if err := q.open(ctx, "drafting", map[string]any{"cadre_id": q.in.CadreID, "cadre_unit_id": q.in.CadreUnitID, "source_case_id": q.in.SourceCaseID}); err != nil {
 		return err
 	}
 	for {
-		if err := q.draftAndApprove(ctx); err != nil {
+		if err := q.draftLetter(ctx); err != nil {
 			return err
 		}
 		if err := q.sendAndAnswer(ctx); err != nil {
@@ -95,54 +92,42 @@ func (q *inquiry) run(ctx workflow.Context) error {
 			return err
 		}
 		if !again {
-			return workflow.Await(ctx, func() bool { return q.background == 0 })
+			return workflow.Await(ctx, func() bool { return q.running(inquiryLate) == 0 })
 		}
 	}
 }
 
-// draftAndApprove loops until the leader approves the letter.
-func (q *inquiry) draftAndApprove(ctx workflow.Context) error {
+// draftLetter loops until the leader approves the letter.
+func (q *inquiry) draftLetter(ctx workflow.Context) error {
 	letter := len(q.inq.Letters) + 1
-	for {
-		q.drafts++
-		if err := q.setStage(ctx, "drafting"); err != nil {
-			return err
-		}
-		title := "起草函询函：" + q.in.CadreName
-		if letter > 1 {
-			title = fmt.Sprintf("起草第%d次函询函：%s", letter, q.in.CadreName)
-		}
-		if _, err := q.humanStep(ctx, StepSpec{
-			Key: fmt.Sprintf("draft-%d", q.drafts), Step: "draft_letter", Title: title,
-			OrgUnitID: q.in.OrgUnitID, Role: schemas.RoleSupervisor, Period: inquiryDraftPeriod,
-			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "submit", Label: "提交审批"}},
-				Form: []schemas.FormField{
-					{Name: "questions", Label: "函询事项（需说明的问题）", Type: schemas.FieldTextarea, Required: true, MaxLen: 10000},
-					{Name: "basis", Label: "函询依据（反映问题或发现的情况）", Type: schemas.FieldTextarea, MaxLen: 5000},
+	_, _, err := q.draftAndApprove(ctx, approvalLoop{
+		draft: func(int, Completion, Completion) StepSpec {
+			q.drafts++ // step keys count drafts across letters
+			title := "起草函询函：" + q.in.CadreName
+			if letter > 1 {
+				title = fmt.Sprintf("起草第%d次函询函：%s", letter, q.in.CadreName)
+			}
+			return StepSpec{
+				Stage: "drafting", Key: fmt.Sprintf("draft-%d", q.drafts), Step: "draft_letter", Title: title,
+				OrgUnitID: q.in.OrgUnitID, Role: schemas.RoleSupervisor, Period: inquiryDraftPeriod,
+				Spec: schemas.TaskSpec{
+					Decisions: submitDecisions("提交审批"),
+					Form: []schemas.FormField{
+						{Name: "questions", Label: "函询事项（需说明的问题）", Type: schemas.FieldTextarea, Required: true, MaxLen: 10000},
+						{Name: "basis", Label: "函询依据（反映问题或发现的情况）", Type: schemas.FieldTextarea, MaxLen: 5000},
+					},
 				},
-			},
-		}); err != nil {
-			return err
-		}
-		if err := q.setStage(ctx, "approving"); err != nil {
-			return err
-		}
-		done, err := q.humanStep(ctx, StepSpec{
-			Key: fmt.Sprintf("approve-%d", q.drafts), Step: "approve_letter", Title: "审批函询函：" + q.in.CadreName,
-			OrgUnitID: q.in.OrgUnitID, Role: schemas.RoleLeader, Period: inquiryApprovePeriod,
-			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "approve", Label: "同意函询"}, {Key: "return", Label: "退回修改"}},
-				Form:      []schemas.FormField{{Name: "opinion", Label: "审批意见", Type: schemas.FieldTextarea, RequiredFor: []string{"return"}, MaxLen: 2000}},
-			},
-		})
-		if err != nil {
-			return err
-		}
-		if done.Decision == "approve" {
-			return nil
-		}
-	}
+			}
+		},
+		approve: func(int) StepSpec {
+			return StepSpec{
+				Stage: "approving", Key: fmt.Sprintf("approve-%d", q.drafts), Step: "approve_letter", Title: "审批函询函：" + q.in.CadreName,
+				OrgUnitID: q.in.OrgUnitID, Role: schemas.RoleLeader, Period: inquiryApprovePeriod,
+				Spec: approvalSpec("同意函询"),
+			}
+		},
+	})
+	return err
 }
 
 // sendAndAnswer sends the letter through the unit principal, waits for the cadre's answer
@@ -154,8 +139,8 @@ func (q *inquiry) sendAndAnswer(ctx workflow.Context) error {
 	if err := q.setStage(ctx, "answering"); err != nil {
 		return err
 	}
-	if err := q.exec(ctx, "送达函询函", acts.Notify, activities.NotifyRequest{
-		Case: q.caseRef(), At: now, Kind: notify.KindInfo,
+	if err := q.notify(ctx, "送达函询函", activities.NotifyRequest{
+		At: now, Kind: notify.KindInfo,
 		Role: string(schemas.RoleUnitPrincipal), OrgUnit: q.in.CadreUnitID,
 		Title: "请转交函询函：" + q.in.CadreName,
 		Body:  fmt.Sprintf("%s：组织部门向%s同志发出函询函，请转交本人，并督促其在收函次日起15个工作日内书面答复，答复须经您签署。", q.state.ID, q.in.CadreName),
@@ -171,15 +156,11 @@ func (q *inquiry) sendAndAnswer(ctx workflow.Context) error {
 		EscalateTo: &activities.RungTarget{Role: schemas.RoleLeader, OrgUnitID: q.in.OrgUnitID},
 		AfterRung: func(rctx workflow.Context, action schemas.RungAction) {
 			if action == schemas.RungEscalateTo {
-				q.background++
-				workflow.Go(q.runCtx, func(gctx workflow.Context) {
-					defer func() { q.background-- }()
-					q.lateAnswer(gctx, n-1, key)
-				})
+				q.beside(q.runCtx, inquiryLate, func(gctx workflow.Context) error { return q.lateAnswer(gctx, n-1, key) })
 			}
 		},
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "submit", Label: "提交书面答复"}},
+			Decisions: []schemas.Decision{{Key: DecisionSubmit, Label: "提交书面答复"}},
 			Form: []schemas.FormField{
 				{Name: "answer", Label: "书面答复", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000},
 				{Name: "attachments", Label: "附件说明", Type: schemas.FieldTextarea, MaxLen: 2000},
@@ -195,14 +176,11 @@ func (q *inquiry) sendAndAnswer(ctx workflow.Context) error {
 	if t := q.find(q.state.ID + "." + key); t != nil {
 		l.AnswerDueAt, l.Late = t.view.DueAt, t.view.Overdue
 	}
-	if err := q.setStage(ctx, "signing"); err != nil {
-		return err
-	}
 	if _, err := q.humanStep(ctx, StepSpec{
-		Key: fmt.Sprintf("sign-%d", n), Step: "sign_answer", Title: "签署函询答复：" + q.in.CadreName,
+		Stage: "signing", Key: fmt.Sprintf("sign-%d", n), Step: "sign_answer", Title: "签署函询答复：" + q.in.CadreName,
 		OrgUnitID: q.in.CadreUnitID, Role: schemas.RoleUnitPrincipal, Period: inquirySignPeriod,
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "sign", Label: "签署报送"}},
+			Decisions: []schemas.Decision{{Key: DecisionSign, Label: "签署报送"}},
 			Form:      []schemas.FormField{{Name: "opinion", Label: "签署意见", Type: schemas.FieldTextarea, Required: true, MaxLen: 2000}},
 		},
 	}); err != nil {
@@ -217,44 +195,48 @@ func (q *inquiry) sendAndAnswer(ctx workflow.Context) error {
 // lateAnswer asks the leader, told that the answer is 5 working days overdue, whether to order
 // a talk; the question is withdrawn if the answer arrives first. An ordered talk is held and
 // recorded by the supervisor while the answer is still awaited.
-func (q *inquiry) lateAnswer(ctx workflow.Context, letter int, answerKey string) {
+func (q *inquiry) lateAnswer(ctx workflow.Context, letter int, answerKey string) error {
 	key := answerKey + "-late"
 	answer := q.find(q.state.ID + "." + answerKey)
-	workflow.Go(ctx, func(gctx workflow.Context) {
+	q.beside(ctx, "inquiry-withdraw-late-question", func(gctx workflow.Context) error {
 		// Withdraw the leader's question once the answer is in.
-		_ = workflow.Await(gctx, func() bool { return answer.closed })
+		if err := workflow.Await(gctx, func() bool { return answer.closed }); err != nil {
+			return err
+		}
 		if t := q.find(q.state.ID + "." + key); t != nil && t.completion == nil && !t.closed {
 			t.abandoned = true
 		}
+		return nil
 	})
 	done, err := q.humanStep(ctx, StepSpec{
 		Key: key, Step: "late_answer", Title: "函询逾期未复：" + q.in.CadreName,
 		OrgUnitID: q.in.OrgUnitID, Role: schemas.RoleLeader,
 		Period: calendar.Period{N: 3, Unit: calendar.WorkingDays}, Ladder: schemas.Ladder{},
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "order_talk", Label: "责令约谈"}, {Key: "keep_urging", Label: "继续催复"}},
-			Form:      []schemas.FormField{{Name: "instructions", Label: "批示", Type: schemas.FieldTextarea, RequiredFor: []string{"order_talk"}, MaxLen: 2000}},
+			Decisions: []schemas.Decision{{Key: DecisionOrderTalk, Label: "责令约谈"}, {Key: DecisionKeepUrging, Label: "继续催复"}},
+			Form:      []schemas.FormField{{Name: "instructions", Label: "批示", Type: schemas.FieldTextarea, RequiredFor: []string{DecisionOrderTalk}, MaxLen: 2000}},
 		},
 	})
-	if err != nil || done.Decision != "order_talk" {
-		return
+	if err != nil || done.Decision != DecisionOrderTalk {
+		return err
 	}
 	q.inq.Letters[letter].TalkOrdered = true
 	q.refresh(ctx)
-	if err := q.exec(ctx, "领导责令约谈", acts.Audit, activities.AuditRequest{
-		CaseID: q.state.ID, At: workflow.Now(ctx), Actor: done.Actor.ID, Action: "inquiry.talk_ordered",
+	if err := q.audit(ctx, "领导责令约谈", activities.AuditRequest{
+		Actor: done.Actor.ID, Action: "inquiry.talk_ordered",
 		Detail: map[string]any{"letter": letter + 1, "instructions": done.Text("instructions")},
 	}); err != nil {
-		return
+		return err
 	}
-	_, _ = q.humanStep(ctx, StepSpec{
+	_, err = q.humanStep(ctx, StepSpec{
 		Key: answerKey + "-talk", Step: "late_answer_talk", Title: "约谈逾期未复函询干部：" + q.in.CadreName,
 		OrgUnitID: q.in.OrgUnitID, Role: schemas.RoleSupervisor, Period: calendar.Period{N: 5, Unit: calendar.WorkingDays},
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "held", Label: "已约谈"}},
+			Decisions: []schemas.Decision{{Key: DecisionHeld, Label: "已约谈"}},
 			Form:      []schemas.FormField{{Name: "record", Label: "约谈记录", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000}},
 		},
 	})
+	return err
 }
 
 var inquiryDecisionLabels = map[string]string{
@@ -308,8 +290,8 @@ func (q *inquiry) assess(ctx workflow.Context) (bool, error) {
 		q.inq.AnswerFinding = finding
 		if finding == schemas.AnswerUntrue && !q.inq.Untrue {
 			q.inq.Untrue = true
-			if err := q.exec(ctx, "记录答复不如实", acts.Audit, activities.AuditRequest{
-				CaseID: q.state.ID, At: workflow.Now(ctx), Actor: done.Actor.ID, Action: "inquiry.answer_untrue",
+			if err := q.audit(ctx, "记录答复不如实", activities.AuditRequest{
+				Actor: done.Actor.ID, Action: "inquiry.answer_untrue",
 				Detail: map[string]any{"letter": len(q.inq.Letters), "opinion": done.Text("opinion")},
 			}); err != nil {
 				return false, err
@@ -340,11 +322,8 @@ func (q *inquiry) verify(ctx workflow.Context) error {
 		Key: fmt.Sprintf("verify-%d", q.verifications), Step: "verify_answer", Title: "核实函询答复：" + q.in.CadreName,
 		OrgUnitID: q.in.OrgUnitID, Role: schemas.RoleInvestigator, Period: inquiryVerifyPeriod, DeadlineSummary: "核实期限",
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{
-				{Key: schemas.FindingSubstantiated, Label: "属实"}, {Key: schemas.FindingPartly, Label: "部分属实"},
-				{Key: schemas.FindingUnfounded, Label: "不属实"}, {Key: schemas.FindingUnverifiable, Label: "无法查实"},
-			},
-			Form: []schemas.FormField{{Name: "report", Label: "核实报告", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000}},
+			Decisions: verifyDecisions,
+			Form:      []schemas.FormField{{Name: "report", Label: "核实报告", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000}},
 		},
 	})
 	if err != nil {
@@ -358,26 +337,22 @@ func (q *inquiry) verify(ctx workflow.Context) error {
 // settle carries out the final assessment.
 func (q *inquiry) settle(ctx workflow.Context, done Completion) error {
 	outcome := inquiryDecisionLabels[done.Decision]
-	ref := q.caseRef()
 	switch done.Decision {
 	case schemas.InqClarified:
 		q.inq.ClarificationLetter = done.Text("clarification_letter")
-		if err := q.exec(ctx, "送达澄清函", acts.Notify, activities.NotifyRequest{
-			Case: ref, At: workflow.Now(ctx), Kind: notify.KindInfo, To: []string{q.in.CadreID},
+		if err := q.notify(ctx, "送达澄清函", activities.NotifyRequest{
+			Kind: notify.KindInfo, To: []string{q.in.CadreID},
 			Role: string(schemas.RoleUnitPrincipal), OrgUnit: q.in.CadreUnitID,
 			Title: "澄清函：" + q.in.CadreName, Body: q.inq.ClarificationLetter,
 		}); err != nil {
 			return err
 		}
 	case schemas.InqReminderTalk:
-		if err := q.setStage(ctx, "talking"); err != nil {
-			return err
-		}
 		if _, err := q.humanStep(ctx, StepSpec{
-			Key: fmt.Sprintf("remind-talk-%d", q.assessments), Step: "reminder_talk", Title: "谈话提醒：" + q.in.CadreName,
+			Stage: "talking", Key: fmt.Sprintf("remind-talk-%d", q.assessments), Step: "reminder_talk", Title: "谈话提醒：" + q.in.CadreName,
 			OrgUnitID: q.in.OrgUnitID, Role: schemas.RoleSupervisor, Period: inquiryTalkPeriod,
 			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "held", Label: "已谈话"}},
+				Decisions: []schemas.Decision{{Key: DecisionHeld, Label: "已谈话"}},
 				Form:      []schemas.FormField{{Name: "record", Label: "谈话记录", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000}},
 			},
 		}); err != nil {

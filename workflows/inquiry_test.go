@@ -26,8 +26,8 @@ var letterForm = map[string]any{"questions": "请就在外兼职取酬问题作�
 
 // sendLetter drafts and approves the first letter on the day.
 func sendLetter(r *run, day string) {
-	r.at(day+" 10:00", func() { r.complete("draft-1", "bao.yin", "submit", letterForm) })
-	r.at(day+" 11:00", func() { r.complete("approve-1", "chen.jing", "approve", nil) })
+	r.at(day+" 10:00", func() { r.complete("draft-1", "bao.yin", workflows.DecisionSubmit, letterForm) })
+	r.at(day+" 11:00", func() { r.complete("approve-1", "chen.jing", workflows.DecisionApprove, nil) })
 }
 
 func answerAndSign(r *run, n int, answerAt, signAt string) {
@@ -119,10 +119,10 @@ func TestInquiryLateAnswer(t *testing.T) {
 	r := newRun(t, "inquiry-2026-0002", mustTime(t, "2026-11-02 09:00:00"))
 	sendLetter(r, "2026-11-02")
 	r.at("2026-12-01 10:00", func() {
-		r.complete("answer-1-late", "chen.jing", "order_talk", map[string]any{"instructions": "请监督科约谈巴图同志，责令其立即答复。"})
+		r.complete("answer-1-late", "chen.jing", workflows.DecisionOrderTalk, map[string]any{"instructions": "请监督科约谈巴图同志，责令其立即答复。"})
 	})
 	r.at("2026-12-01 15:00", func() {
-		r.complete("answer-1-talk", "bao.yin", "held", map[string]any{"record": "已约谈，本人表示三日内答复。"})
+		r.complete("answer-1-talk", "bao.yin", workflows.DecisionHeld, map[string]any{"record": "已约谈，本人表示三日内答复。"})
 	})
 	// While the cadre has not answered, the state already carries the answer's due date.
 	r.at("2026-11-20 10:00", func() {
@@ -140,7 +140,7 @@ func TestInquiryLateAnswer(t *testing.T) {
 		r.complete("assess-1", "bao.yin", schemas.InqRefer, assessForm(schemas.AnswerUntrue))
 	})
 	r.at("2026-12-07 10:00", func() {
-		r.complete("referral-inquiry", "gao.feng", "received", map[string]any{"receipt_no": "呼纪受〔2026〕90号"})
+		r.complete("referral-inquiry", "gao.feng", workflows.DecisionReceived, map[string]any{"receipt_no": "呼纪受〔2026〕90号"})
 	})
 	r.env.ExecuteWorkflow(workflows.Inquiry, inquiryInput(r.caseID))
 
@@ -222,7 +222,7 @@ func TestInquiryLateAnswerLeaderQuestionWithdrawn(t *testing.T) {
 		r.complete("assess-1", "bao.yin", schemas.InqReminderTalk, assessForm(schemas.AnswerVague))
 	})
 	r.at("2026-12-03 10:00", func() {
-		r.complete("remind-talk-1", "bao.yin", "held", map[string]any{"record": "已进行谈话提醒。"})
+		r.complete("remind-talk-1", "bao.yin", workflows.DecisionHeld, map[string]any{"record": "已进行谈话提醒。"})
 	})
 	r.env.ExecuteWorkflow(workflows.Inquiry, inquiryInput(r.caseID))
 
@@ -252,12 +252,12 @@ func TestInquirySecondLetterAndVerification(t *testing.T) {
 	r.at("2026-11-05 10:00", func() {
 		r.complete("assess-1", "bao.yin", schemas.InqSecondLetter, assessForm(schemas.AnswerVague))
 	})
-	r.at("2026-11-05 11:00", func() { r.complete("draft-2", "bao.yin", "submit", letterForm) })
+	r.at("2026-11-05 11:00", func() { r.complete("draft-2", "bao.yin", workflows.DecisionSubmit, letterForm) })
 	r.at("2026-11-05 12:00", func() {
-		r.complete("approve-2", "chen.jing", "return", map[string]any{"opinion": "问题要具体"})
+		r.complete("approve-2", "chen.jing", workflows.DecisionReturn, map[string]any{"opinion": "问题要具体"})
 	})
-	r.at("2026-11-05 14:00", func() { r.complete("draft-3", "bao.yin", "submit", letterForm) })
-	r.at("2026-11-05 15:00", func() { r.complete("approve-3", "chen.jing", "approve", nil) })
+	r.at("2026-11-05 14:00", func() { r.complete("draft-3", "bao.yin", workflows.DecisionSubmit, letterForm) })
+	r.at("2026-11-05 15:00", func() { r.complete("approve-3", "chen.jing", workflows.DecisionApprove, nil) })
 	answerAndSign(r, 2, "2026-11-09 10:00", "2026-11-09 11:00")
 	r.at("2026-11-10 10:00", func() {
 		r.complete("assess-2", "bao.yin", schemas.InqVerify, assessForm(schemas.AnswerVague, "verify_scope", "核实其兼职单位的发薪记录"))
@@ -269,7 +269,7 @@ func TestInquirySecondLetterAndVerification(t *testing.T) {
 		r.complete("assess-3", "bao.yin", schemas.InqReminderTalk, assessForm(schemas.AnswerTruthful))
 	})
 	r.at("2026-11-18 10:00", func() {
-		r.complete("remind-talk-3", "bao.yin", "held", map[string]any{"record": "已提醒。"})
+		r.complete("remind-talk-3", "bao.yin", workflows.DecisionHeld, map[string]any{"record": "已提醒。"})
 	})
 	r.env.ExecuteWorkflow(workflows.Inquiry, inquiryInput(r.caseID))
 

@@ -29,13 +29,9 @@ func JointInspection(ctx workflow.Context, in schemas.JointInspectionInput) (sch
 	j.mayCancel = func(a schemas.Actor) bool {
 		return schemas.KindJointInspection.MayCancel(a, in.OrgUnitID)
 	}
-	runCtx, err := j.setup(ctx)
-	if err != nil {
-		return schemas.CaseState{}, err
-	}
-	j.listenToParts(ctx)
 	j.onCancel = j.tellChecks
-	return j.finish(ctx, j.run(runCtx))
+	j.listenToParts(ctx)
+	return j.runCase(ctx, j.run)
 }
 
 // signalCaseCancelled tells a running check who cancelled its case and why, just before the
@@ -104,8 +100,8 @@ func (j *jointInspection) run(ctx workflow.Context) error {
 func (j *jointInspection) notice(ctx workflow.Context) error {
 	now := workflow.Now(ctx)
 	j.ji.NotifiedAt = &now
-	if err := j.exec(ctx, "送达联检通知", acts.Notify, activities.NotifyRequest{
-		Case: j.caseRef(), At: now, Kind: notify.KindInfo, To: []string{j.in.LeaderID},
+	if err := j.notify(ctx, "送达联检通知", activities.NotifyRequest{
+		At: now, Kind: notify.KindInfo, To: []string{j.in.LeaderID},
 		Role: string(schemas.RoleUnitPrincipal), OrgUnit: j.in.UnitID,
 		Title: "三责联检通知：" + j.in.UnitName,
 		Body: fmt.Sprintf("%s：将对%s主要负责人%s同志%s至%s期间履行用人、进人、用编责任情况进行联合检查，请于10个工作日内报送自查报告。",
@@ -113,23 +109,20 @@ func (j *jointInspection) notice(ctx workflow.Context) error {
 	}); err != nil {
 		return err
 	}
-	return j.exec(ctx, "记录联检通知", acts.Audit, activities.AuditRequest{
-		CaseID: j.state.ID, At: now, Actor: "system", Action: "joint_inspection.notified",
+	return j.audit(ctx, "记录联检通知", activities.AuditRequest{
+		At: now, Actor: "system", Action: "joint_inspection.notified",
 		Detail: map[string]any{"leader_id": j.in.LeaderID, "unit_id": j.in.UnitID},
 	})
 }
 
 func (j *jointInspection) selfInspection(ctx workflow.Context) error {
-	if err := j.setStage(ctx, "self_inspection"); err != nil {
-		return err
-	}
 	_, err := j.humanStep(ctx, StepSpec{
-		Key: "self-inspection", Step: "self_inspection", Title: "报送三责联检自查报告：" + j.in.UnitName,
+		Stage: "self_inspection", Key: "self-inspection", Step: "self_inspection", Title: "报送三责联检自查报告：" + j.in.UnitName,
 		OrgUnitID: j.in.UnitID, Role: schemas.RoleUnitPrincipal, ForSubject: true, // the inspected leader's own report
 		Period:          calendar.Period{N: 10, Unit: calendar.WorkingDays},
 		DeadlineSummary: "自查报告期限（10个工作日）",
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "submit", Label: "报送自查报告"}},
+			Decisions: []schemas.Decision{{Key: DecisionSubmit, Label: "报送自查报告"}},
 			Form:      []schemas.FormField{{Name: "report", Label: "自查报告", Type: schemas.FieldTextarea, Required: true, MaxLen: 50000}},
 		},
 	})
@@ -178,12 +171,9 @@ func (j *jointInspection) checks(ctx workflow.Context) error {
 		})
 	}
 	j.refresh(ctx)
-	var firstErr error
-	wg := workflow.NewWaitGroup(ctx)
+	branches := make([]func(workflow.Context) error, len(futures))
 	for i := range futures {
-		wg.Add(1)
-		workflow.Go(ctx, func(gctx workflow.Context) {
-			defer wg.Done()
+		branches[i] = func(gctx workflow.Context) error {
 			var res schemas.CheckResult
 			err := futures[i].Get(gctx, &res)
 			// The check has ended: its tasks leave the case's UI even if its last report is late.
@@ -193,25 +183,21 @@ func (j *jointInspection) checks(ctx workflow.Context) error {
 				if err == nil {
 					err = temporal.NewCanceledError()
 				}
-				if firstErr == nil {
-					firstErr = err
-				}
 				if shown { // never in histories from before part-rollup
 					j.refresh(gctx)
 				}
-				return
+				return err
 			}
 			j.ji.Checks[i] = res
-			if err := j.exec(gctx, "记录检查结果："+res.Area.Title(), acts.Audit, activities.AuditRequest{
-				CaseID: j.state.ID, At: workflow.Now(gctx), Actor: res.CompletedBy, Action: "joint_inspection.check_done",
+			err = j.audit(gctx, "记录检查结果："+res.Area.Title(), activities.AuditRequest{
+				Actor: res.CompletedBy, Action: "joint_inspection.check_done",
 				Detail: map[string]any{"area": res.Area, "decision": res.Decision, "workflow_id": res.WorkflowID, "overdue": res.Overdue},
-			}); err != nil && firstErr == nil {
-				firstErr = err
-			}
+			})
 			j.refresh(gctx)
-		})
+			return err
+		}
 	}
-	wg.Wait(ctx)
+	err := inParallel(ctx, branches...)
 	if ctx.Err() != nil {
 		// Cancelled: wait until every check has closed its open tasks before the case records
 		// its own cancellation and ends (ending would terminate the children).
@@ -222,7 +208,7 @@ func (j *jointInspection) checks(ctx workflow.Context) error {
 		j.parts = nil
 		return ctx.Err()
 	}
-	return firstErr
+	return err
 }
 
 var inspectDecisions = []schemas.Decision{
@@ -237,48 +223,44 @@ func (j *jointInspection) consolidate(ctx workflow.Context) error {
 	if err := j.setStage(ctx, "consolidating"); err != nil {
 		return err
 	}
-	for round := 1; ; round++ {
-		title := "汇总三责联检检查报告"
-		if round > 1 {
-			title = fmt.Sprintf("修改三责联检检查报告（第%d稿）", round)
-		}
-		report, err := j.humanStep(ctx, StepSpec{
-			Key: fmt.Sprintf("consolidate-%d", round), Step: "consolidate_findings", Title: title + "：" + j.subject(),
-			OrgUnitID: j.in.OrgUnitID, Role: schemas.RoleSupervisor,
-			Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
-			Spec: schemas.TaskSpec{
-				Decisions: inspectDecisions,
-				Form: []schemas.FormField{
-					{Name: "report", Label: "检查报告", Type: schemas.FieldTextarea, Required: true, MaxLen: 50000},
-					{Name: "findings", Label: "发现的问题及整改要求", Type: schemas.FieldTextarea, RequiredFor: []string{schemas.InspectIssues, schemas.InspectSeriousIssues}, MaxLen: 20000},
-					{Name: "deviation_reason", Label: "结论轻于检查结果的理由", Type: schemas.FieldTextarea, MaxLen: 2000},
+	report, _, err := j.draftAndApprove(ctx, approvalLoop{
+		draft: func(round int, _, _ Completion) StepSpec {
+			title := "汇总三责联检检查报告"
+			if round > 1 {
+				title = fmt.Sprintf("修改三责联检检查报告（第%d稿）", round)
+			}
+			return StepSpec{
+				Key: fmt.Sprintf("consolidate-%d", round), Step: "consolidate_findings", Title: title + "：" + j.subject(),
+				OrgUnitID: j.in.OrgUnitID, Role: schemas.RoleSupervisor,
+				Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
+				Spec: schemas.TaskSpec{
+					Decisions: inspectDecisions,
+					Form: []schemas.FormField{
+						{Name: "report", Label: "检查报告", Type: schemas.FieldTextarea, Required: true, MaxLen: 50000},
+						{Name: "findings", Label: "发现的问题及整改要求", Type: schemas.FieldTextarea, RequiredFor: []string{schemas.InspectIssues, schemas.InspectSeriousIssues}, MaxLen: 20000},
+						{Name: "deviation_reason", Label: "结论轻于检查结果的理由", Type: schemas.FieldTextarea, MaxLen: 2000},
+					},
+					Notes: j.checkNotes(),
 				},
-				Notes: j.checkNotes(),
-			},
-			Validate: j.consistentWithChecks,
-		})
-		if err != nil {
-			return err
-		}
-		approve, err := j.humanStep(ctx, StepSpec{
-			Key: fmt.Sprintf("approve-%d", round), Step: "approve_report", Title: "审批三责联检检查报告：" + j.subject(),
-			OrgUnitID: j.in.OrgUnitID, Role: schemas.RoleLeader,
-			Period: calendar.Period{N: 5, Unit: calendar.WorkingDays},
-			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "approve", Label: "同意"}, {Key: "return", Label: "退回修改"}},
-				Form:      []schemas.FormField{{Name: "opinion", Label: "审批意见", Type: schemas.FieldTextarea, RequiredFor: []string{"return"}, MaxLen: 2000}},
-			},
-		})
-		if err != nil {
-			return err
-		}
-		if approve.Decision == "approve" {
-			j.ji.Finding, j.ji.Findings = report.Decision, report.Text("findings")
-			j.state.Outcome = j.outcome()
-			j.refresh(ctx)
-			return nil
-		}
+				Validate: j.consistentWithChecks,
+			}
+		},
+		approve: func(round int) StepSpec {
+			return StepSpec{
+				Key: fmt.Sprintf("approve-%d", round), Step: "approve_report", Title: "审批三责联检检查报告：" + j.subject(),
+				OrgUnitID: j.in.OrgUnitID, Role: schemas.RoleLeader,
+				Period: calendar.Period{N: 5, Unit: calendar.WorkingDays},
+				Spec:   approvalSpec("同意"),
+			}
+		},
+	})
+	if err != nil {
+		return err
 	}
+	j.ji.Finding, j.ji.Findings = report.Decision, report.Text("findings")
+	j.state.Outcome = j.outcome()
+	j.refresh(ctx)
+	return nil
 }
 
 // severity orders the findings: a consolidated report may not be milder than its checks
@@ -327,8 +309,8 @@ func (j *jointInspection) feedback(ctx workflow.Context) error {
 	if err := j.setStage(ctx, "feedback"); err != nil {
 		return err
 	}
-	if err := j.exec(ctx, "反馈检查意见", acts.Notify, activities.NotifyRequest{
-		Case: j.caseRef(), At: workflow.Now(ctx), Kind: notify.KindInfo, To: []string{j.in.LeaderID},
+	if err := j.notify(ctx, "反馈检查意见", activities.NotifyRequest{
+		Kind: notify.KindInfo, To: []string{j.in.LeaderID},
 		Title: "三责联检反馈意见：" + j.in.UnitName,
 		Body:  fmt.Sprintf("%s：三责联检结论为%s。请在5个工作日内签收反馈意见。", j.state.ID, decisionLabel(schemas.TaskSpec{Decisions: inspectDecisions}, j.ji.Finding)),
 	}); err != nil {
@@ -339,7 +321,7 @@ func (j *jointInspection) feedback(ctx workflow.Context) error {
 		OrgUnitID: j.in.UnitID, AssigneeID: j.in.LeaderID,
 		Period: calendar.Period{N: 5, Unit: calendar.WorkingDays},
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "acknowledge", Label: "签收"}},
+			Decisions: []schemas.Decision{{Key: DecisionAcknowledge, Label: "签收"}},
 			Form:      []schemas.FormField{{Name: "statement", Label: "表态或说明", Type: schemas.FieldTextarea, MaxLen: 5000}},
 		},
 	})
@@ -356,26 +338,11 @@ func (j *jointInspection) followUp(ctx workflow.Context) error {
 	if err := j.setStage(ctx, "rectifying"); err != nil {
 		return err
 	}
-	var firstErr error
-	wg := workflow.NewWaitGroup(ctx)
-	run := func(fn func(workflow.Context) error) {
-		wg.Add(1)
-		workflow.Go(ctx, func(gctx workflow.Context) {
-			defer wg.Done()
-			if err := fn(gctx); err != nil && firstErr == nil {
-				firstErr = err
-			}
-		})
-	}
-	run(j.rectify)
+	branches := []func(workflow.Context) error{j.rectify}
 	if j.ji.Finding == schemas.InspectSeriousIssues {
-		run(j.accountability)
+		branches = append(branches, j.accountability)
 	}
-	wg.Wait(ctx)
-	if firstErr != nil {
-		return firstErr
-	}
-	return ctx.Err()
+	return inParallel(ctx, branches...)
 }
 
 // rectify loops until the supervisor accepts the unit's rectification: 60 days [policy], 30
@@ -402,17 +369,17 @@ func (j *jointInspection) accountability(ctx workflow.Context) error {
 		OrgUnitID: j.in.OrgUnitID, Role: schemas.RoleSupervisor,
 		Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "propose", Label: "提出问责建议"}, {Key: "not_needed", Label: "不需问责"}},
+			Decisions: []schemas.Decision{{Key: DecisionPropose, Label: "提出问责建议"}, {Key: DecisionNotNeeded, Label: "不需问责"}},
 			Form: []schemas.FormField{
-				{Name: "proposal", Label: "问责建议（事实、依据、方式）", Type: schemas.FieldTextarea, RequiredFor: []string{"propose"}, MaxLen: 20000},
-				{Name: "reason", Label: "不需问责的理由", Type: schemas.FieldTextarea, RequiredFor: []string{"not_needed"}, MaxLen: 2000},
+				{Name: "proposal", Label: "问责建议（事实、依据、方式）", Type: schemas.FieldTextarea, RequiredFor: []string{DecisionPropose}, MaxLen: 20000},
+				{Name: "reason", Label: "不需问责的理由", Type: schemas.FieldTextarea, RequiredFor: []string{DecisionNotNeeded}, MaxLen: 2000},
 			},
 		},
 	})
 	if err != nil {
 		return err
 	}
-	if prop.Decision == "not_needed" {
+	if prop.Decision == DecisionNotNeeded {
 		j.ji.Accountability = "不需问责"
 		j.state.Outcome = j.outcome()
 		return nil
@@ -422,8 +389,8 @@ func (j *jointInspection) accountability(ctx workflow.Context) error {
 		OrgUnitID: j.in.OrgUnitID, Role: schemas.RoleLeader,
 		Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "approve", Label: "同意问责"}, {Key: "reject", Label: "不予问责"}},
-			Form:      []schemas.FormField{{Name: "opinion", Label: "意见", Type: schemas.FieldTextarea, RequiredFor: []string{"reject"}, MaxLen: 2000}},
+			Decisions: []schemas.Decision{{Key: DecisionApprove, Label: "同意问责"}, {Key: DecisionReject, Label: "不予问责"}},
+			Form:      []schemas.FormField{{Name: "opinion", Label: "意见", Type: schemas.FieldTextarea, RequiredFor: []string{DecisionReject}, MaxLen: 2000}},
 		},
 	})
 	if err != nil {
@@ -431,8 +398,8 @@ func (j *jointInspection) accountability(ctx workflow.Context) error {
 	}
 	j.ji.Accountability = map[string]string{"approve": "同意问责", "reject": "不予问责"}[dec.Decision]
 	j.state.Outcome = j.outcome()
-	if err := j.exec(ctx, "记录问责决定", acts.Audit, activities.AuditRequest{
-		CaseID: j.state.ID, At: dec.At, Actor: dec.Actor.ID, Action: "joint_inspection.accountability_decided",
+	if err := j.audit(ctx, "记录问责决定", activities.AuditRequest{
+		At: dec.At, Actor: dec.Actor.ID, Action: "joint_inspection.accountability_decided",
 		Detail: map[string]any{"decision": dec.Decision, "leader_id": j.in.LeaderID},
 	}); err != nil {
 		return err
@@ -445,14 +412,14 @@ func (j *jointInspection) file(ctx workflow.Context) error {
 	now := workflow.Now(ctx)
 	j.ji.FiledAt = &now
 	j.state.Outcome = j.outcome()
-	if err := j.exec(ctx, "归档", acts.Audit, activities.AuditRequest{
-		CaseID: j.state.ID, At: now, Actor: "system", Action: "joint_inspection.filed",
+	if err := j.audit(ctx, "归档", activities.AuditRequest{
+		At: now, Actor: "system", Action: "joint_inspection.filed",
 		Detail: map[string]any{"leader_id": j.in.LeaderID, "finding": j.ji.Finding, "outcome": j.state.Outcome},
 	}); err != nil {
 		return err
 	}
-	return j.exec(ctx, "通知归档", acts.Notify, activities.NotifyRequest{
-		Case: j.caseRef(), At: now, Kind: notify.KindInfo, Role: string(schemas.RoleCadreSection), OrgUnit: j.in.OrgUnitID,
+	return j.notify(ctx, "通知归档", activities.NotifyRequest{
+		At: now, Kind: notify.KindInfo, Role: string(schemas.RoleCadreSection), OrgUnit: j.in.OrgUnitID,
 		Title: "三责联检结果归档：" + j.subject(),
 		Body:  fmt.Sprintf("%s：三责联检已办结，%s。结果已存入干部档案。", j.state.ID, j.state.Outcome),
 	})

@@ -47,7 +47,7 @@ var checkOfficials = map[schemas.CheckArea]string{schemas.CheckYongren: "bao.yin
 // selfAndChecks: the self-inspection on Tuesday 3 November 2026, the three checks the next week.
 func selfAndChecks(r *run, decision string) {
 	r.at("2026-11-03 10:00", func() {
-		r.complete("self-inspection", "zheng.yi", "submit", map[string]any{"report": "自查报告……"})
+		r.complete("self-inspection", "zheng.yi", workflows.DecisionSubmit, map[string]any{"report": "自查报告……"})
 	})
 	for i, a := range schemas.CheckAreas {
 		r.at(fmt.Sprintf("2026-11-%02d 10:00", 10+i), func() {
@@ -66,8 +66,8 @@ func TestJointInspectionNoFindings(t *testing.T) {
 	r.at("2026-11-13 10:00", func() {
 		r.complete("consolidate-1", "bao.yin", schemas.InspectNoIssues, map[string]any{"report": "检查报告……"})
 	})
-	r.at("2026-11-13 11:00", func() { r.complete("approve-1", "chen.jing", "approve", nil) })
-	r.at("2026-11-16 10:00", func() { r.complete("acknowledge", "zheng.yi", "acknowledge", nil) })
+	r.at("2026-11-13 11:00", func() { r.complete("approve-1", "chen.jing", workflows.DecisionApprove, nil) })
+	r.at("2026-11-16 10:00", func() { r.complete("acknowledge", "zheng.yi", workflows.DecisionAcknowledge, nil) })
 	r.env.ExecuteWorkflow(workflows.JointInspection, inspectionInput(r.caseID))
 
 	s := r.state()
@@ -107,22 +107,24 @@ func TestJointInspectionSeriousFindings(t *testing.T) {
 	report := map[string]any{"report": "检查报告……", "findings": "违规进人3名，超编2名"}
 	r.at("2026-11-13 10:00", func() { r.complete("consolidate-1", "bao.yin", schemas.InspectIssues, report) })
 	r.at("2026-11-13 11:00", func() {
-		r.complete("approve-1", "chen.jing", "return", map[string]any{"opinion": "问题定性偏轻"})
+		r.complete("approve-1", "chen.jing", workflows.DecisionReturn, map[string]any{"opinion": "问题定性偏轻"})
 	})
 	r.at("2026-11-16 10:00", func() { r.complete("consolidate-2", "bao.yin", schemas.InspectSeriousIssues, report) })
-	r.at("2026-11-16 11:00", func() { r.complete("approve-2", "chen.jing", "approve", nil) })
+	r.at("2026-11-16 11:00", func() { r.complete("approve-2", "chen.jing", workflows.DecisionApprove, nil) })
 	r.at("2026-11-17 10:00", func() {
 		r.reject("acknowledge by the cadre", "complete-task", schemas.CompleteTaskRequest{
-			TaskID: r.caseID + ".acknowledge", Actor: r.actor("batu"), Decision: "acknowledge",
+			TaskID: r.caseID + ".acknowledge", Actor: r.actor("batu"), Decision: workflows.DecisionAcknowledge,
 		}, schemas.ErrTypeForbidden)
-		r.complete("acknowledge", "zheng.yi", "acknowledge", map[string]any{"statement": "诚恳接受，立即整改"})
+		r.complete("acknowledge", "zheng.yi", workflows.DecisionAcknowledge, map[string]any{"statement": "诚恳接受，立即整改"})
 	})
 	r.at("2026-11-18 10:00", func() {
-		r.complete("accountability-propose", "bao.yin", "propose", map[string]any{"proposal": "建议对郑毅同志诫勉"})
+		r.complete("accountability-propose", "bao.yin", workflows.DecisionPropose, map[string]any{"proposal": "建议对郑毅同志诫勉"})
 	})
-	r.at("2026-11-19 10:00", func() { r.complete("accountability-decide", "chen.jing", "approve", nil) })
-	r.at("2026-12-15 10:00", func() { r.complete("rectify-1", "zheng.yi", "submit", map[string]any{"report": "整改报告……"}) })
-	r.at("2026-12-16 10:00", func() { r.complete("rectify-check-1", "bao.yin", "accept", nil) })
+	r.at("2026-11-19 10:00", func() { r.complete("accountability-decide", "chen.jing", workflows.DecisionApprove, nil) })
+	r.at("2026-12-15 10:00", func() {
+		r.complete("rectify-1", "zheng.yi", workflows.DecisionSubmit, map[string]any{"report": "整改报告……"})
+	})
+	r.at("2026-12-16 10:00", func() { r.complete("rectify-check-1", "bao.yin", workflows.DecisionAccept, nil) })
 	r.env.ExecuteWorkflow(workflows.JointInspection, inspectionInput(r.caseID))
 
 	s := r.state()
@@ -146,7 +148,7 @@ func TestJointInspectionSeriousFindings(t *testing.T) {
 func TestJointInspectionOneCheckOverdue(t *testing.T) {
 	r := newRun(t, "joint-inspection-2026-0003", mustTime(t, "2026-11-02 09:00:00"))
 	r.at("2026-11-03 10:00", func() {
-		r.complete("self-inspection", "zheng.yi", "submit", map[string]any{"report": "自查报告……"})
+		r.complete("self-inspection", "zheng.yi", workflows.DecisionSubmit, map[string]any{"report": "自查报告……"})
 	})
 	r.at("2026-11-10 10:00", func() {
 		r.completeCheck(schemas.CheckYongren, "bao.yin", schemas.InspectNoIssues, map[string]any{"report": "用人规范"})
@@ -160,8 +162,8 @@ func TestJointInspectionOneCheckOverdue(t *testing.T) {
 	r.at("2026-12-11 10:00", func() {
 		r.complete("consolidate-1", "bao.yin", schemas.InspectNoIssues, map[string]any{"report": "检查报告……"})
 	})
-	r.at("2026-12-11 11:00", func() { r.complete("approve-1", "chen.jing", "approve", nil) })
-	r.at("2026-12-14 10:00", func() { r.complete("acknowledge", "zheng.yi", "acknowledge", nil) })
+	r.at("2026-12-11 11:00", func() { r.complete("approve-1", "chen.jing", workflows.DecisionApprove, nil) })
+	r.at("2026-12-14 10:00", func() { r.complete("acknowledge", "zheng.yi", workflows.DecisionAcknowledge, nil) })
 	r.env.ExecuteWorkflow(workflows.JointInspection, inspectionInput(r.caseID))
 
 	s := r.state()
@@ -210,10 +212,12 @@ func TestJointInspectionRectificationOverdue(t *testing.T) {
 	r.at("2026-11-13 10:00", func() {
 		r.complete("consolidate-1", "bao.yin", schemas.InspectIssues, map[string]any{"report": "检查报告……", "findings": "超编1名"})
 	})
-	r.at("2026-11-13 11:00", func() { r.complete("approve-1", "chen.jing", "approve", nil) })
-	r.at("2026-11-16 10:00", func() { r.complete("acknowledge", "zheng.yi", "acknowledge", nil) })
-	r.at("2027-01-29 10:00", func() { r.complete("rectify-1", "zheng.yi", "submit", map[string]any{"report": "已清退"}) })
-	r.at("2027-02-01 10:00", func() { r.complete("rectify-check-1", "bao.yin", "accept", nil) })
+	r.at("2026-11-13 11:00", func() { r.complete("approve-1", "chen.jing", workflows.DecisionApprove, nil) })
+	r.at("2026-11-16 10:00", func() { r.complete("acknowledge", "zheng.yi", workflows.DecisionAcknowledge, nil) })
+	r.at("2027-01-29 10:00", func() {
+		r.complete("rectify-1", "zheng.yi", workflows.DecisionSubmit, map[string]any{"report": "已清退"})
+	})
+	r.at("2027-02-01 10:00", func() { r.complete("rectify-check-1", "bao.yin", workflows.DecisionAccept, nil) })
 	r.env.ExecuteWorkflow(workflows.JointInspection, inspectionInput(r.caseID))
 
 	s := r.state()
@@ -237,7 +241,7 @@ func TestJointInspectionRectificationOverdue(t *testing.T) {
 func TestJointInspectionCancelled(t *testing.T) {
 	r := newRun(t, "joint-inspection-2026-0005", mustTime(t, "2026-11-02 09:00:00"))
 	r.at("2026-11-03 10:00", func() {
-		r.complete("self-inspection", "zheng.yi", "submit", map[string]any{"report": "自查报告……"})
+		r.complete("self-inspection", "zheng.yi", workflows.DecisionSubmit, map[string]any{"report": "自查报告……"})
 	})
 	r.at("2026-11-10 10:00", func() {
 		r.completeCheck(schemas.CheckYongren, "bao.yin", schemas.InspectNoIssues, map[string]any{"report": "用人规范"})

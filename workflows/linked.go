@@ -42,8 +42,8 @@ func (c *caseRun) startLinkedCase(ctx workflow.Context, l LinkedCase) (string, e
 	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
 		return "", fmt.Errorf("start linked case %s: %w", id, err)
 	}
-	err := c.exec(ctx, "关联案件："+id, acts.Audit, activities.AuditRequest{
-		CaseID: c.state.ID, At: workflow.Now(ctx), Actor: "system", Action: "case.linked",
+	err := c.audit(ctx, "关联案件："+id, activities.AuditRequest{
+		Actor: "system", Action: "case.linked",
 		Detail: map[string]string{"linked_case": id, "kind": string(l.Kind)},
 	})
 	return id, err

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -67,7 +68,7 @@ func (p *publicity) run(ctx workflow.Context) error {
 	if err := p.open(ctx, "drafting", map[string]any{"candidates": len(p.in.Candidates), "period_working_days": p.in.PeriodWorkingDays}); err != nil {
 		return err
 	}
-	if err := p.draftAndApprove(ctx); err != nil {
+	if err := p.draftNotice(ctx); err != nil {
 		return err
 	}
 	if err := p.publish(ctx); err != nil {
@@ -79,57 +80,44 @@ func (p *publicity) run(ctx workflow.Context) error {
 	return p.announce(ctx)
 }
 
-// draftAndApprove loops: the cadre section drafts, the leader approves or returns it.
-func (p *publicity) draftAndApprove(ctx workflow.Context) error {
-	var notes []string // a redraft shows why it was returned and what the last draft said
-	for round := 1; ; round++ {
-		if err := p.setStage(ctx, "drafting"); err != nil {
-			return err
-		}
-		title := "起草任前公示"
-		if round > 1 {
-			title = fmt.Sprintf("修改任前公示（第%d稿）", round)
-		}
-		draft, err := p.humanStep(ctx, StepSpec{
-			Key: fmt.Sprintf("draft-%d", round), Step: "draft_notice", Title: title,
-			OrgUnitID: p.in.OrgUnitID, Role: schemas.RoleCadreSection,
-			Period: calendar.Period{N: 3, Unit: calendar.WorkingDays},
-			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "submit", Label: "提交审批"}},
-				Form: []schemas.FormField{
-					{Name: "notice_text", Label: "公示内容", Type: schemas.FieldTextarea, Required: true, MaxLen: 10000},
-					{Name: "report_channels", Label: "反映问题方式（电话、信函、网址）", Type: schemas.FieldTextarea, Required: true, MaxLen: 1000},
+// draftNotice loops: the cadre section drafts, the leader approves or returns it.
+func (p *publicity) draftNotice(ctx workflow.Context) error {
+	_, _, err := p.draftAndApprove(ctx, approvalLoop{
+		draft: func(round int, last, returned Completion) StepSpec {
+			title := "起草任前公示"
+			var notes []string // a redraft shows why it was returned and what the last draft said
+			if round > 1 {
+				title = fmt.Sprintf("修改任前公示（第%d稿）", round)
+				notes = []string{
+					"退回意见（" + returned.Actor.Name + "）：" + returned.Text("opinion"),
+					"上一稿公示内容：" + last.Text("notice_text"),
+					"上一稿反映问题方式：" + last.Text("report_channels"),
+				}
+			}
+			return StepSpec{
+				Stage: "drafting", Key: fmt.Sprintf("draft-%d", round), Step: "draft_notice", Title: title,
+				OrgUnitID: p.in.OrgUnitID, Role: schemas.RoleCadreSection,
+				Period: calendar.Period{N: 3, Unit: calendar.WorkingDays},
+				Spec: schemas.TaskSpec{
+					Decisions: submitDecisions("提交审批"),
+					Form: []schemas.FormField{
+						{Name: "notice_text", Label: "公示内容", Type: schemas.FieldTextarea, Required: true, MaxLen: 10000},
+						{Name: "report_channels", Label: "反映问题方式（电话、信函、网址）", Type: schemas.FieldTextarea, Required: true, MaxLen: 1000},
+					},
+					Notes: notes,
 				},
-				Notes: notes,
-			},
-		})
-		if err != nil {
-			return err
-		}
-		if err := p.setStage(ctx, "approving"); err != nil {
-			return err
-		}
-		done, err := p.humanStep(ctx, StepSpec{
-			Key: fmt.Sprintf("approve-%d", round), Step: "approve_notice", Title: "审批任前公示",
-			OrgUnitID: p.in.OrgUnitID, Role: schemas.RoleLeader,
-			Period: calendar.Period{N: 3, Unit: calendar.WorkingDays},
-			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "approve", Label: "同意发布"}, {Key: "return", Label: "退回修改"}},
-				Form:      []schemas.FormField{{Name: "opinion", Label: "审批意见", Type: schemas.FieldTextarea, RequiredFor: []string{"return"}, MaxLen: 2000}},
-			},
-		})
-		if err != nil {
-			return err
-		}
-		if done.Decision == "approve" {
-			return nil
-		}
-		notes = []string{
-			"退回意见（" + done.Actor.Name + "）：" + done.Text("opinion"),
-			"上一稿公示内容：" + draft.Text("notice_text"),
-			"上一稿反映问题方式：" + draft.Text("report_channels"),
-		}
-	}
+			}
+		},
+		approve: func(round int) StepSpec {
+			return StepSpec{
+				Stage: "approving", Key: fmt.Sprintf("approve-%d", round), Step: "approve_notice", Title: "审批任前公示",
+				OrgUnitID: p.in.OrgUnitID, Role: schemas.RoleLeader,
+				Period: calendar.Period{N: 3, Unit: calendar.WorkingDays},
+				Spec:   approvalSpec("同意发布"),
+			}
+		},
+	})
+	return err
 }
 
 // publish starts the period and waits out the 公示期满 timer; objections arrive meanwhile.
@@ -150,8 +138,8 @@ func (p *publicity) publish(ctx workflow.Context) error {
 		return err
 	}
 	p.pub.PeriodEnd = &end
-	if err := p.exec(ctx, "发布公示", acts.Audit, activities.AuditRequest{
-		CaseID: p.state.ID, At: now, Actor: "system", Action: "publicity.published",
+	if err := p.audit(ctx, "发布公示", activities.AuditRequest{
+		At: now, Actor: "system", Action: "publicity.published",
 		Detail: map[string]any{"period_end": end, "working_days": days},
 	}); err != nil {
 		return err
@@ -198,22 +186,11 @@ func (p *publicity) decideAll(ctx workflow.Context) error {
 			return err
 		}
 	}
-	var firstErr error
-	wg := workflow.NewWaitGroup(ctx)
-	for i := range p.pub.Candidates {
-		wg.Add(1)
-		workflow.Go(ctx, func(gctx workflow.Context) {
-			defer wg.Done()
-			if err := p.decide(gctx, i); err != nil && firstErr == nil {
-				firstErr = err
-			}
-		})
+	branches := make([]func(workflow.Context) error, len(p.pub.Candidates))
+	for i := range branches {
+		branches[i] = func(gctx workflow.Context) error { return p.decide(gctx, i) }
 	}
-	wg.Wait(ctx)
-	if firstErr != nil {
-		return firstErr
-	}
-	return ctx.Err()
+	return inParallel(ctx, branches...)
 }
 
 func (p *publicity) decide(ctx workflow.Context, i int) error {
@@ -359,9 +336,8 @@ func (p *publicity) outcome() string {
 // announce tells the appointing body the outcome and has the cadre section answer the signed
 // reporters.
 func (p *publicity) announce(ctx workflow.Context) error {
-	ref := p.caseRef()
-	if err := p.exec(ctx, "通知任免机关", acts.Notify, activities.NotifyRequest{
-		Case: ref, At: workflow.Now(ctx), Kind: notify.KindInfo, Role: string(schemas.RoleCadreSection), OrgUnit: p.in.OrgUnitID,
+	if err := p.notify(ctx, "通知任免机关", activities.NotifyRequest{
+		Kind: notify.KindInfo, Role: string(schemas.RoleCadreSection), OrgUnit: p.in.OrgUnitID,
 		Title: "任前公示结果：" + p.state.Title, Body: p.state.ID + "公示结束，研究决定如下：" + p.outcome() + "。请按程序办理任职手续。",
 	}); err != nil {
 		return err
@@ -375,8 +351,8 @@ func (p *publicity) announce(ctx workflow.Context) error {
 	if signed == 0 {
 		return nil
 	}
-	return p.exec(ctx, "反馈署名反映人", acts.Notify, activities.NotifyRequest{
-		Case: ref, At: workflow.Now(ctx), Kind: notify.KindInfo, Role: string(schemas.RoleIntakeClerk), OrgUnit: p.in.OrgUnitID,
+	return p.notify(ctx, "反馈署名反映人", activities.NotifyRequest{
+		Kind: notify.KindInfo, Role: string(schemas.RoleIntakeClerk), OrgUnit: p.in.OrgUnitID,
 		Title: "请向署名反映人反馈核查结果", Body: fmt.Sprintf("%s有%d件署名反映，请向反映人反馈核查结果。", p.state.ID, signed),
 	})
 }
@@ -477,14 +453,14 @@ func (p *publicity) file(ctx workflow.Context, req schemas.ObjectionRequest, via
 	if o.Verified {
 		action = "publicity.objection_logged"
 	}
-	if err := p.exec(ctx, "登记反映问题："+cand.Name, acts.Audit, activities.AuditRequest{
-		CaseID: p.state.ID, At: o.ReceivedAt, Actor: req.Actor.ID, Action: action,
+	if err := p.audit(ctx, "登记反映问题："+cand.Name, activities.AuditRequest{
+		At: o.ReceivedAt, Actor: req.Actor.ID, Action: action,
 		Detail: map[string]any{"objection": o.ID, "candidate": cand.ID, "signed": o.Signed, "serious": o.Serious, "channel": o.Channel, "verified": o.Verified},
 	}); err != nil {
 		return o, err
 	}
 	if o.Verified {
-		workflow.Go(p.runCtx, func(gctx workflow.Context) { p.verify(gctx, idx, cand) })
+		p.beside(p.runCtx, "publicity-verify", func(gctx workflow.Context) error { return p.verify(gctx, idx, cand) })
 		// Answer once the verification task exists, so the caller can point at it.
 		if err := workflow.Await(ctx, func() bool { return p.find(o.TaskID) != nil }); err != nil {
 			return o, err
@@ -493,10 +469,11 @@ func (p *publicity) file(ctx workflow.Context, req schemas.ObjectionRequest, via
 	return o, nil
 }
 
-func (p *publicity) verify(ctx workflow.Context, idx int, cand *schemas.CandidateState) {
+func (p *publicity) verify(ctx workflow.Context, idx int, cand *schemas.CandidateState) error {
 	o := p.pub.Objections[idx]
+	var stageErr error
 	if p.state.Stage == "publicizing" && p.pub.PeriodEnd != nil && !workflow.Now(ctx).Before(*p.pub.PeriodEnd) {
-		_ = p.setStage(ctx, "verifying")
+		stageErr = p.setStage(ctx, "verifying") // the verification runs even so
 	}
 	done, err := p.humanStep(ctx, StepSpec{
 		Key: "verify-" + o.ID, Step: "verify_objection", Title: "核查反映问题：" + cand.Name,
@@ -504,11 +481,8 @@ func (p *publicity) verify(ctx workflow.Context, idx int, cand *schemas.Candidat
 		Period:          calendar.Period{N: 10, Unit: calendar.WorkingDays},
 		DeadlineSummary: "查核期限：" + cand.Name,
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{
-				{Key: schemas.FindingSubstantiated, Label: "属实"}, {Key: schemas.FindingPartly, Label: "部分属实"},
-				{Key: schemas.FindingUnfounded, Label: "不属实"}, {Key: schemas.FindingUnverifiable, Label: "无法查实"},
-			},
-			Form: []schemas.FormField{{Name: "report", Label: "核查报告", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000}},
+			Decisions: verifyDecisions,
+			Form:      []schemas.FormField{{Name: "report", Label: "核查报告", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000}},
 		},
 	})
 	if err == nil {
@@ -517,6 +491,7 @@ func (p *publicity) verify(ctx workflow.Context, idx int, cand *schemas.Candidat
 	// On error (the case is being cancelled) the count still drops, so nothing waits forever.
 	p.verifications[cand.ID]--
 	p.refresh(ctx)
+	return errors.Join(stageErr, err)
 }
 
 // receiveReportObjections takes reports that a 12380 report case attaches to this publicity
@@ -540,8 +515,8 @@ func (p *publicity) receiveReportObjections(ctx workflow.Context) {
 				_, err = p.file(gctx, req, true)
 			}
 			if err != nil && gctx.Err() == nil {
-				_ = p.exec(gctx, "举报未能登记为反映问题", acts.Audit, activities.AuditRequest{
-					CaseID: p.state.ID, At: workflow.Now(gctx), Actor: sig.Request.Actor.ID, Action: "publicity.report_refused",
+				_ = p.audit(gctx, "举报未能登记为反映问题", activities.AuditRequest{
+					Actor: sig.Request.Actor.ID, Action: "publicity.report_refused",
 					Detail: map[string]string{"report": sig.ReportID, "reason": err.Error()},
 				})
 			}

@@ -29,8 +29,8 @@ var draftForm = map[string]any{"notice_text": "经市委研究，拟任命……
 
 // draftAndApprove completes the notice on the first day.
 func draftAndApprove(r *run, day string) {
-	r.at(day+" 10:00", func() { r.complete("draft-1", "wu.gang", "submit", draftForm) })
-	r.at(day+" 11:00", func() { r.complete("approve-1", "chen.jing", "approve", nil) })
+	r.at(day+" 10:00", func() { r.complete("draft-1", "wu.gang", workflows.DecisionSubmit, draftForm) })
+	r.at(day+" 11:00", func() { r.complete("approve-1", "chen.jing", workflows.DecisionApprove, nil) })
 }
 
 func TestPublicityNoObjections(t *testing.T) {
@@ -94,9 +94,9 @@ func TestPublicityObjectionFoundTrue(t *testing.T) {
 	// The city's discipline liaison confirms receipt of the referral; the case closes after.
 	r.at("2026-11-11 10:00", func() {
 		r.reject("receipt without a number", schemas.UpdateCompleteTask, schemas.CompleteTaskRequest{
-			TaskID: r.caseID + ".referral-c2", Actor: r.actor("gao.feng"), Decision: "received",
+			TaskID: r.caseID + ".referral-c2", Actor: r.actor("gao.feng"), Decision: workflows.DecisionReceived,
 		}, schemas.ErrTypeInvalid)
-		r.complete("referral-c2", "gao.feng", "received", map[string]any{"receipt_no": "呼纪受〔2026〕88号"})
+		r.complete("referral-c2", "gao.feng", workflows.DecisionReceived, map[string]any{"receipt_no": "呼纪受〔2026〕88号"})
 	})
 	r.env.ExecuteWorkflow(workflows.Publicity, publicityInput(r.caseID, "张三", "李四"))
 
@@ -133,14 +133,14 @@ func TestPublicityObjectionFoundTrue(t *testing.T) {
 func TestPublicityObjectionUnfoundedAndFiled(t *testing.T) {
 	r := newRun(t, "publicity-2026-0003", mustTime(t, "2026-11-02 09:00:00"))
 	// The leader returns the first draft once.
-	r.at("2026-11-02 10:00", func() { r.complete("draft-1", "wu.gang", "submit", draftForm) })
+	r.at("2026-11-02 10:00", func() { r.complete("draft-1", "wu.gang", workflows.DecisionSubmit, draftForm) })
 	r.at("2026-11-02 10:30", func() {
 		r.reject("return without opinion", schemas.UpdateCompleteTask, schemas.CompleteTaskRequest{
-			TaskID: r.caseID + ".approve-1", Actor: r.actor("chen.jing"), Decision: "return",
+			TaskID: r.caseID + ".approve-1", Actor: r.actor("chen.jing"), Decision: workflows.DecisionReturn,
 		}, schemas.ErrTypeInvalid)
 	})
 	r.at("2026-11-02 11:00", func() {
-		r.complete("approve-1", "chen.jing", "return", map[string]any{"opinion": "请补充人选简历"})
+		r.complete("approve-1", "chen.jing", workflows.DecisionReturn, map[string]any{"opinion": "请补充人选简历"})
 	})
 	r.at("2026-11-02 14:00", func() {
 		// The redraft shows why it came back and what the returned draft said.
@@ -150,9 +150,9 @@ func TestPublicityObjectionUnfoundedAndFiled(t *testing.T) {
 		if !strings.Contains(notes, "请补充人选简历") || !strings.Contains(notes, "经市委研究，拟任命") {
 			t.Errorf("redraft notes %q: want the return opinion and the previous draft", notes)
 		}
-		r.complete("draft-2", "wu.gang", "submit", draftForm)
+		r.complete("draft-2", "wu.gang", workflows.DecisionSubmit, draftForm)
 	})
-	r.at("2026-11-02 15:00", func() { r.complete("approve-2", "chen.jing", "approve", nil) })
+	r.at("2026-11-02 15:00", func() { r.complete("approve-2", "chen.jing", workflows.DecisionApprove, nil) })
 	// An anonymous vague report is filed; a signed one is verified and found unfounded.
 	r.at("2026-11-04 10:00", func() {
 		r.update("anonymous", schemas.UpdateFileObjection, schemas.ObjectionRequest{
@@ -301,11 +301,11 @@ func TestPublicityStaleOrUnauthorizedCompletion(t *testing.T) {
 		r.reject("unknown task", schemas.UpdateCompleteTask, req("nothing", "wu.gang", "submit", draftForm), schemas.ErrTypeNotFound)
 		r.reject("objection before publication", schemas.UpdateFileObjection, schemas.ObjectionRequest{Actor: r.actor("he.ping"), CandidateID: "c1", Channel: "phone", Summary: "x"}, schemas.ErrTypeConflict)
 	})
-	r.at("2026-11-02 10:00", func() { r.complete("draft-1", "wu.gang", "submit", draftForm) })
+	r.at("2026-11-02 10:00", func() { r.complete("draft-1", "wu.gang", workflows.DecisionSubmit, draftForm) })
 	r.at("2026-11-02 10:05", func() {
 		r.reject("stale completion", schemas.UpdateCompleteTask, req("draft-1", "wu.gang", "submit", draftForm), schemas.ErrTypeConflict)
 	})
-	r.at("2026-11-02 11:00", func() { r.complete("approve-1", "chen.jing", "approve", nil) })
+	r.at("2026-11-02 11:00", func() { r.complete("approve-1", "chen.jing", workflows.DecisionApprove, nil) })
 	r.at("2026-11-03 10:00", func() {
 		r.reject("objection by an investigator", schemas.UpdateFileObjection, schemas.ObjectionRequest{Actor: r.actor("ma.lin"), CandidateID: "c1", Channel: "phone", Summary: "x"}, schemas.ErrTypeForbidden)
 		r.reject("objection on unknown candidate", schemas.UpdateFileObjection, schemas.ObjectionRequest{Actor: r.actor("he.ping"), CandidateID: "c9", Channel: "fax", Summary: ""}, schemas.ErrTypeInvalid)

@@ -26,33 +26,34 @@ type rectification struct {
 
 // rectify runs rounds until the checker accepts, and returns the accepting check.
 func (c *caseRun) rectify(ctx workflow.Context, r rectification) (Completion, error) {
-	for round := 1; ; round++ {
-		*r.Rounds = round
-		period, title := calendar.Period{N: 60, Unit: calendar.Days}, "整改落实"+r.Findings+"发现的问题："+r.UnitName
-		if round > 1 {
-			period, title = calendar.Period{N: 30, Unit: calendar.Days}, fmt.Sprintf("继续整改（第%d轮）：%s", round, r.UnitName)
-		}
-		if _, err := c.humanStep(ctx, StepSpec{
-			Key: fmt.Sprintf("rectify-%d", round), Step: "rectify", Title: title,
-			OrgUnitID: r.UnitID, Role: schemas.RoleUnitPrincipal, ForSubject: r.ForSubject, Period: period, DeadlineSummary: "整改期限：" + r.UnitName,
-			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "submit", Label: "提交整改报告"}},
-				Form:      []schemas.FormField{{Name: "report", Label: "整改报告", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000}},
-			},
-		}); err != nil {
-			return Completion{}, err
-		}
-		check, err := c.humanStep(ctx, StepSpec{
-			Key: fmt.Sprintf("rectify-check-%d", round), Step: "rectify_check", Title: "检查整改结果：" + r.UnitName,
-			OrgUnitID: r.CheckOrgUnitID, Role: r.CheckRole,
-			Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
-			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "accept", Label: "整改到位"}, {Key: "return", Label: "整改不到位，退回"}},
-				Form:      []schemas.FormField{{Name: "opinion", Label: "检查意见", Type: schemas.FieldTextarea, RequiredFor: []string{"return"}, MaxLen: 2000}},
-			},
-		})
-		if err != nil || check.Decision == "accept" {
-			return check, err
-		}
-	}
+	_, check, err := c.draftAndApprove(ctx, approvalLoop{
+		approved: "accept",
+		draft: func(round int, _, _ Completion) StepSpec {
+			*r.Rounds = round
+			period, title := calendar.Period{N: 60, Unit: calendar.Days}, "整改落实"+r.Findings+"发现的问题："+r.UnitName
+			if round > 1 {
+				period, title = calendar.Period{N: 30, Unit: calendar.Days}, fmt.Sprintf("继续整改（第%d轮）：%s", round, r.UnitName)
+			}
+			return StepSpec{
+				Key: fmt.Sprintf("rectify-%d", round), Step: "rectify", Title: title,
+				OrgUnitID: r.UnitID, Role: schemas.RoleUnitPrincipal, ForSubject: r.ForSubject, Period: period, DeadlineSummary: "整改期限：" + r.UnitName,
+				Spec: schemas.TaskSpec{
+					Decisions: submitDecisions("提交整改报告"),
+					Form:      []schemas.FormField{{Name: "report", Label: "整改报告", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000}},
+				},
+			}
+		},
+		approve: func(round int) StepSpec {
+			return StepSpec{
+				Key: fmt.Sprintf("rectify-check-%d", round), Step: "rectify_check", Title: "检查整改结果：" + r.UnitName,
+				OrgUnitID: r.CheckOrgUnitID, Role: r.CheckRole,
+				Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
+				Spec: schemas.TaskSpec{
+					Decisions: []schemas.Decision{{Key: DecisionAccept, Label: "整改到位"}, {Key: DecisionReturn, Label: "整改不到位，退回"}},
+					Form:      []schemas.FormField{{Name: "opinion", Label: "检查意见", Type: schemas.FieldTextarea, RequiredFor: []string{DecisionReturn}, MaxLen: 2000}},
+				},
+			}
+		},
+	})
+	return check, err
 }

@@ -23,8 +23,8 @@ type Referral struct {
 // confirm receipt within 5 working days under the default ladder. The case records the receipt.
 // Before the version, a referral was an audit event only; those histories replay unchanged.
 func (c *caseRun) referToDiscipline(ctx workflow.Context, r Referral) error {
-	if err := c.exec(ctx, "移送纪委："+r.Subject, acts.Audit, activities.AuditRequest{
-		CaseID: c.state.ID, At: workflow.Now(ctx), Actor: r.Actor, Action: r.Action, Detail: r.Detail,
+	if err := c.audit(ctx, "移送纪委："+r.Subject, activities.AuditRequest{
+		Actor: r.Actor, Action: r.Action, Detail: r.Detail,
 	}); err != nil {
 		return err
 	}
@@ -40,7 +40,7 @@ func (c *caseRun) referToDiscipline(ctx workflow.Context, r Referral) error {
 		OrgUnitID: office, Role: schemas.RoleDiscipline,
 		Period: calendar.Period{N: 5, Unit: calendar.WorkingDays},
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "received", Label: "已接收"}},
+			Decisions: []schemas.Decision{{Key: DecisionReceived, Label: "已接收"}},
 			Form: []schemas.FormField{
 				{Name: "receipt_no", Label: "受理编号", Type: schemas.FieldText, Required: true, MaxLen: 100},
 				{Name: "note", Label: "备注", Type: schemas.FieldTextarea, MaxLen: 2000},
@@ -54,8 +54,8 @@ func (c *caseRun) referToDiscipline(ctx workflow.Context, r Referral) error {
 	c.state.Referrals = append(c.state.Referrals, schemas.ReferralReceipt{
 		Key: r.Key, Subject: r.Subject, Office: office, ReceiptNo: done.Text("receipt_no"), ReceivedBy: done.Actor.ID, At: done.At,
 	})
-	return c.exec(ctx, "纪委已接收："+r.Subject, acts.Audit, activities.AuditRequest{
-		CaseID: c.state.ID, At: done.At, Actor: done.Actor.ID, Action: "referral.received",
+	return c.audit(ctx, "纪委已接收："+r.Subject, activities.AuditRequest{
+		At: done.At, Actor: done.Actor.ID, Action: "referral.received",
 		Detail: map[string]string{"key": r.Key, "office": office, "receipt_no": done.Text("receipt_no")},
 	})
 }

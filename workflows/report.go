@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -29,12 +30,8 @@ func Report(ctx workflow.Context, in schemas.ReportInput) (schemas.CaseState, er
 	r.mayCancel = func(a schemas.Actor) bool {
 		return schemas.KindReport.MayCancel(a, in.OrgUnitID)
 	}
-	runCtx, err := r.setup(ctx)
-	if err != nil {
-		return schemas.CaseState{}, err
-	}
 	r.transferResults = workflow.GetSignalChannel(ctx, schemas.SignalTransferResult)
-	return r.finish(ctx, r.run(runCtx))
+	return r.runCase(ctx, r.run)
 }
 
 var reportStages = map[string]string{
@@ -63,7 +60,9 @@ var (
 		{Key: schemas.FindingPartly, Label: "部分属实"},
 		{Key: schemas.FindingUnfounded, Label: "不属实"},
 	}
-	handlingLabels = map[string]string{
+	// verifyDecisions are a verification's findings, which may also be that nothing can be verified.
+	verifyDecisions = append(slices.Clip(findingDecisions), schemas.Decision{Key: schemas.FindingUnverifiable, Label: "无法查实"})
+	handlingLabels  = map[string]string{
 		schemas.HandleNone: "不作处理", schemas.HandleAdmonish: "诫勉", schemas.HandleInquiry: "函询",
 		schemas.HandleOrg: "组织处理", schemas.HandleDiscipline: "移送纪委",
 	}
@@ -94,12 +93,6 @@ func (r *report) updateRow(ctx workflow.Context, status, feedback string) error 
 	})
 }
 
-func (r *report) audit(ctx workflow.Context, summary, actor, action string, detail any) error {
-	return r.exec(ctx, summary, acts.Audit, activities.AuditRequest{
-		CaseID: r.state.ID, At: workflow.Now(ctx), Actor: actor, Action: action, Detail: detail,
-	})
-}
-
 // accept is step 2: the clerk accepts the report, or finds it out of scope and forwards it.
 func (r *report) accept(ctx workflow.Context) (bool, error) {
 	done, err := r.humanStep(ctx, StepSpec{
@@ -108,9 +101,9 @@ func (r *report) accept(ctx workflow.Context) (bool, error) {
 		Period:          calendar.Period{N: 10, Unit: calendar.WorkingDays},
 		DeadlineSummary: "受理期限",
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "accept", Label: "予以受理"}, {Key: "out_of_scope", Label: "不属于受理范围（转有关部门）"}},
+			Decisions: []schemas.Decision{{Key: DecisionAccept, Label: "予以受理"}, {Key: DecisionOutOfScope, Label: "不属于受理范围（转有关部门）"}},
 			Form: []schemas.FormField{
-				{Name: "forward_to", Label: "转交单位", Type: schemas.FieldText, RequiredFor: []string{"out_of_scope"}, MaxLen: 200},
+				{Name: "forward_to", Label: "转交单位", Type: schemas.FieldText, RequiredFor: []string{DecisionOutOfScope}, MaxLen: 200},
 				{Name: "note", Label: "受理意见", Type: schemas.FieldTextarea, MaxLen: 2000},
 			},
 		},
@@ -118,14 +111,14 @@ func (r *report) accept(ctx workflow.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	ok := done.Decision == "accept"
+	ok := done.Decision == DecisionAccept
 	r.rep.Accepted = &ok
 	if ok {
 		return true, r.updateRow(ctx, schemas.ReportAccepted, "")
 	}
 	r.rep.ForwardedTo = done.Text("forward_to")
 	r.state.Outcome = "不属于受理范围，已转" + r.rep.ForwardedTo
-	if err := r.audit(ctx, "转有关部门", done.Actor.ID, "report.forwarded", map[string]string{"to": r.rep.ForwardedTo}); err != nil {
+	if err := r.audit(ctx, "转有关部门", activities.AuditRequest{Actor: done.Actor.ID, Action: "report.forwarded", Detail: map[string]string{"to": r.rep.ForwardedTo}}); err != nil {
 		return false, err
 	}
 	if err := r.updateRow(ctx, schemas.ReportForwarded, ""); err != nil {
@@ -184,7 +177,7 @@ func (r *report) triage(ctx workflow.Context) error {
 			return err
 		}
 		r.rep.Triage = done.Decision
-		if err := r.audit(ctx, "研判分流："+triageLabels[done.Decision], done.Actor.ID, "report.triaged", map[string]string{"decision": done.Decision}); err != nil {
+		if err := r.audit(ctx, "研判分流："+triageLabels[done.Decision], activities.AuditRequest{Actor: done.Actor.ID, Action: "report.triaged", Detail: map[string]string{"decision": done.Decision}}); err != nil {
 			return err
 		}
 		switch done.Decision {
@@ -227,9 +220,9 @@ func (r *report) verify(ctx workflow.Context) error {
 	}
 	period := calendar.Period{N: 60, Unit: calendar.WorkingDays}
 	for round := 1; ; round++ {
-		decisions := []schemas.Decision{{Key: "submit", Label: "提交核查报告"}}
+		decisions := []schemas.Decision{{Key: DecisionSubmit, Label: "提交核查报告"}}
 		if !r.rep.Extended {
-			decisions = append(decisions, schemas.Decision{Key: "request_extension", Label: "申请延期"})
+			decisions = append(decisions, schemas.Decision{Key: DecisionRequestExtension, Label: "申请延期"})
 		}
 		title := "核查举报：" + r.in.SubjectName
 		if round > 1 {
@@ -240,15 +233,15 @@ func (r *report) verify(ctx workflow.Context) error {
 			OrgUnitID: r.in.OrgUnitID, Role: schemas.RoleInvestigator, Period: period,
 			DeadlineSummary: "核查期限",
 			Spec: schemas.TaskSpec{Decisions: decisions, Form: []schemas.FormField{
-				{Name: "report", Label: "核查报告", Type: schemas.FieldTextarea, RequiredFor: []string{"submit"}, MaxLen: 20000},
-				{Name: "extension_days", Label: "延期（工作日）", Type: schemas.FieldSelect, Options: []string{"5", "10", "15", "20", "25", "30"}, RequiredFor: []string{"request_extension"}},
-				{Name: "reason", Label: "延期理由", Type: schemas.FieldTextarea, RequiredFor: []string{"request_extension"}, MaxLen: 2000},
+				{Name: "report", Label: "核查报告", Type: schemas.FieldTextarea, RequiredFor: []string{DecisionSubmit}, MaxLen: 20000},
+				{Name: "extension_days", Label: "延期（工作日）", Type: schemas.FieldSelect, Options: []string{"5", "10", "15", "20", "25", "30"}, RequiredFor: []string{DecisionRequestExtension}},
+				{Name: "reason", Label: "延期理由", Type: schemas.FieldTextarea, RequiredFor: []string{DecisionRequestExtension}, MaxLen: 2000},
 			}},
 		})
 		if err != nil {
 			return err
 		}
-		if done.Decision == "submit" {
+		if done.Decision == DecisionSubmit {
 			return nil
 		}
 		r.rep.Extended = true
@@ -258,7 +251,7 @@ func (r *report) verify(ctx workflow.Context) error {
 			OrgUnitID: r.in.OrgUnitID, Role: schemas.RoleLeader,
 			Period: calendar.Period{N: 3, Unit: calendar.WorkingDays},
 			Spec: schemas.TaskSpec{
-				Decisions: []schemas.Decision{{Key: "approve", Label: "同意延期"}, {Key: "refuse", Label: "不同意延期"}},
+				Decisions: []schemas.Decision{{Key: DecisionApprove, Label: "同意延期"}, {Key: DecisionRefuse, Label: "不同意延期"}},
 				Form:      []schemas.FormField{{Name: "opinion", Label: "审批意见", Type: schemas.FieldTextarea, MaxLen: 2000}},
 			},
 		})
@@ -266,11 +259,11 @@ func (r *report) verify(ctx workflow.Context) error {
 			return err
 		}
 		period = calendar.Period{N: 10, Unit: calendar.WorkingDays}
-		if approval.Decision == "approve" {
+		if approval.Decision == DecisionApprove {
 			n, _ := strconv.Atoi(days) // one of the select's options
 			period = calendar.Period{N: n, Unit: calendar.WorkingDays}
 		}
-		if err := r.audit(ctx, "核查延期："+approval.Decision, approval.Actor.ID, "report.extension_"+approval.Decision, map[string]string{"days": days}); err != nil {
+		if err := r.audit(ctx, "核查延期："+approval.Decision, activities.AuditRequest{Actor: approval.Actor.ID, Action: "report.extension_" + approval.Decision, Detail: map[string]string{"days": days}}); err != nil {
 			return err
 		}
 	}
@@ -349,7 +342,7 @@ func (r *report) findAndHandle(ctx workflow.Context, note string) error {
 		}
 		r.state.Outcome += "：" + id
 	case schemas.HandleOrg:
-		if err := r.audit(ctx, handlingLabels[h], done.Actor.ID, "report.handled", map[string]string{"handling": h}); err != nil {
+		if err := r.audit(ctx, handlingLabels[h], activities.AuditRequest{Actor: done.Actor.ID, Action: "report.handled", Detail: map[string]string{"handling": h}}); err != nil {
 			return err
 		}
 	case schemas.HandleDiscipline:
@@ -383,15 +376,12 @@ func (r *report) startInquiry(ctx workflow.Context, key, grounds, actor string) 
 
 // clarify: an unfounded report ends with the cadre's clarification (澄清正名).
 func (r *report) clarify(ctx workflow.Context) error {
-	if err := r.setStage(ctx, "clarifying"); err != nil {
-		return err
-	}
 	if _, err := r.humanStep(ctx, StepSpec{
-		Key: "clarify", Step: "clarify_cadre", Title: "澄清正名：" + r.in.SubjectName,
+		Stage: "clarifying", Key: "clarify", Step: "clarify_cadre", Title: "澄清正名：" + r.in.SubjectName,
 		OrgUnitID: r.in.OrgUnitID, Role: schemas.RoleSupervisor,
 		Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "clarified", Label: "已澄清"}},
+			Decisions: []schemas.Decision{{Key: DecisionClarified, Label: "已澄清"}},
 			Form:      []schemas.FormField{{Name: "how", Label: "澄清方式与范围", Type: schemas.FieldTextarea, Required: true, MaxLen: 2000}},
 		},
 	}); err != nil {
@@ -404,15 +394,12 @@ func (r *report) clarify(ctx workflow.Context) error {
 
 // talk: a vague report handled by a reminder talk (谈话提醒) the supervisor records.
 func (r *report) talk(ctx workflow.Context) error {
-	if err := r.setStage(ctx, "handling"); err != nil {
-		return err
-	}
 	if _, err := r.humanStep(ctx, StepSpec{
-		Key: "talk", Step: "reminder_talk", Title: "谈话提醒：" + r.in.SubjectName,
+		Stage: "handling", Key: "talk", Step: "reminder_talk", Title: "谈话提醒：" + r.in.SubjectName,
 		OrgUnitID: r.in.OrgUnitID, Role: schemas.RoleSupervisor,
 		Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "done", Label: "已谈话提醒"}},
+			Decisions: []schemas.Decision{{Key: DecisionTalkDone, Label: "已谈话提醒"}},
 			Form:      []schemas.FormField{{Name: "record", Label: "谈话记录", Type: schemas.FieldTextarea, Required: true, MaxLen: 10000}},
 		},
 	}); err != nil {
@@ -467,7 +454,7 @@ func (r *report) transfer(ctx workflow.Context, done Completion) error {
 		}
 	}
 	r.rep.TransferOutcome, r.rep.TransferReport, r.rep.TransferAttachments = res.Outcome, res.Report, res.Attachments
-	if err := r.audit(ctx, "转办结果："+id, "system", "report.transfer_result", map[string]string{"transfer": id, "outcome": res.Outcome, "finding": res.Finding}); err != nil {
+	if err := r.audit(ctx, "转办结果："+id, activities.AuditRequest{Actor: "system", Action: "report.transfer_result", Detail: map[string]string{"transfer": id, "outcome": res.Outcome, "finding": res.Finding}}); err != nil {
 		return err
 	}
 	if res.Outcome == schemas.TransferTakenOver {
@@ -492,11 +479,11 @@ func (r *report) attachToPublicity(ctx workflow.Context, done Completion) (bool,
 		if ctx.Err() != nil {
 			return false, ctx.Err()
 		}
-		return false, r.audit(ctx, "并入任前公示未成功", done.Actor.ID, "report.publicity_unreachable", map[string]string{"publicity_case": pubID})
+		return false, r.audit(ctx, "并入任前公示未成功", activities.AuditRequest{Actor: done.Actor.ID, Action: "report.publicity_unreachable", Detail: map[string]string{"publicity_case": pubID}})
 	}
 	r.rep.PublicityCaseID = pubID
 	r.state.Outcome = "并入任前公示核查：" + pubID
-	return true, r.audit(ctx, "并入任前公示："+pubID, done.Actor.ID, "report.attached_to_publicity", map[string]string{"publicity_case": pubID, "candidate": sig.Request.CandidateID})
+	return true, r.audit(ctx, "并入任前公示："+pubID, activities.AuditRequest{Actor: done.Actor.ID, Action: "report.attached_to_publicity", Detail: map[string]string{"publicity_case": pubID, "candidate": sig.Request.CandidateID}})
 }
 
 // feedback is step 6: the clerk answers a real-name reporter, and a reporter holding a query
@@ -509,16 +496,13 @@ func (r *report) feedback(ctx workflow.Context) error {
 	if !r.in.Signed && !r.in.Followable {
 		return r.updateRow(ctx, status, "")
 	}
-	if err := r.setStage(ctx, "feedback"); err != nil {
-		return err
-	}
 	done, err := r.humanStep(ctx, StepSpec{
-		Key: "feedback", Step: "feedback_reporter", Title: "向举报人反馈：" + r.in.SubjectName,
+		Stage: "feedback", Key: "feedback", Step: "feedback_reporter", Title: "向举报人反馈：" + r.in.SubjectName,
 		OrgUnitID: r.in.OrgUnitID, Role: schemas.RoleIntakeClerk,
 		Period:          calendar.Period{N: 10, Unit: calendar.WorkingDays},
 		DeadlineSummary: "反馈期限",
 		Spec: schemas.TaskSpec{
-			Decisions: []schemas.Decision{{Key: "sent", Label: "已反馈"}},
+			Decisions: []schemas.Decision{{Key: DecisionSent, Label: "已反馈"}},
 			Form: []schemas.FormField{
 				{Name: "feedback", Label: "反馈内容（举报人可凭查询码查看）", Type: schemas.FieldTextarea, Required: true, MaxLen: 2000},
 			},

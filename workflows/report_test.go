@@ -58,7 +58,7 @@ func TestReportVerifiedWithExtension(t *testing.T) {
 	// The linked 诫勉 case has tests of its own; here it only has to start.
 	r.env.OnWorkflow(schemas.KindAdmonishment.WorkflowType(), mock.Anything, mock.Anything).Return(schemas.CaseState{}, nil)
 	reportRow(r)
-	r.at("2026-11-02 10:00", func() { r.complete("accept", "he.ping", "accept", nil) })
+	r.at("2026-11-02 10:00", func() { r.complete("accept", "he.ping", workflows.DecisionAccept, nil) })
 	r.at("2026-11-02 11:00", func() {
 		r.reject("transfer with no office", schemas.UpdateCompleteTask, schemas.CompleteTaskRequest{
 			TaskID: r.caseID + ".triage-1", Actor: r.actor("bao.yin"), Decision: schemas.TriageTransfer, Form: triageForm(nil),
@@ -67,24 +67,24 @@ func TestReportVerifiedWithExtension(t *testing.T) {
 	})
 	r.at("2026-11-03 10:00", func() {
 		r.reject("extension over 30", schemas.UpdateCompleteTask, schemas.CompleteTaskRequest{
-			TaskID: r.caseID + ".verify-1", Actor: r.actor("ma.lin"), Decision: "request_extension",
+			TaskID: r.caseID + ".verify-1", Actor: r.actor("ma.lin"), Decision: workflows.DecisionRequestExtension,
 			Form: map[string]any{"extension_days": "45", "reason": "x"},
 		}, schemas.ErrTypeInvalid)
-		r.complete("verify-1", "ma.lin", "request_extension", map[string]any{"extension_days": "20", "reason": "需调取档案"})
+		r.complete("verify-1", "ma.lin", workflows.DecisionRequestExtension, map[string]any{"extension_days": "20", "reason": "需调取档案"})
 	})
-	r.at("2026-11-03 11:00", func() { r.complete("extend", "chen.jing", "approve", nil) })
+	r.at("2026-11-03 11:00", func() { r.complete("extend", "chen.jing", workflows.DecisionApprove, nil) })
 	r.at("2026-11-04 10:00", func() {
 		r.reject("a second extension", schemas.UpdateCompleteTask, schemas.CompleteTaskRequest{
-			TaskID: r.caseID + ".verify-2", Actor: r.actor("ma.lin"), Decision: "request_extension",
+			TaskID: r.caseID + ".verify-2", Actor: r.actor("ma.lin"), Decision: workflows.DecisionRequestExtension,
 			Form: map[string]any{"extension_days": "5", "reason": "x"},
 		}, schemas.ErrTypeInvalid)
-		r.complete("verify-2", "ma.lin", "submit", map[string]any{"report": "经核查，反映问题属实。"})
+		r.complete("verify-2", "ma.lin", workflows.DecisionSubmit, map[string]any{"report": "经核查，反映问题属实。"})
 	})
 	r.at("2026-11-04 15:00", func() {
 		r.complete("finding", "bao.yin", schemas.FindingSubstantiated, map[string]any{"handling": schemas.HandleAdmonish, "opinion": "属实，予以诫勉"})
 	})
 	r.at("2026-11-05 10:00", func() {
-		r.complete("feedback", "he.ping", "sent", map[string]any{"feedback": "您反映的问题经核查属实，已依规处理。"})
+		r.complete("feedback", "he.ping", workflows.DecisionSent, map[string]any{"feedback": "您反映的问题经核查属实，已依规处理。"})
 	})
 	r.env.ExecuteWorkflow(workflows.Report, reportInput(r.caseID, true, false))
 
@@ -115,7 +115,9 @@ func TestReportTriageBranches(t *testing.T) {
 		feedback       bool
 	}{
 		{name: "talk", decision: schemas.TriageTalk, then: func(r *run) {
-			r.at("2026-11-03 10:00", func() { r.complete("talk", "bao.yin", "done", map[string]any{"record": "已谈话提醒"}) })
+			r.at("2026-11-03 10:00", func() {
+				r.complete("talk", "bao.yin", workflows.DecisionTalkDone, map[string]any{"record": "已谈话提醒"})
+			})
 		}, outcome: "谈话提醒"},
 		{name: "file", decision: schemas.TriageFile, outcome: "存档备查", feedback: true},
 		{name: "inquiry", decision: schemas.TriageInquiry, outcome: "函询：inquiry-"},
@@ -125,13 +127,15 @@ func TestReportTriageBranches(t *testing.T) {
 			r := newRun(t, "report-2026-020"+string(rune('1'+i)), mustTime(t, "2026-11-02 09:00:00"))
 			r.env.OnWorkflow(schemas.KindInquiry.WorkflowType(), mock.Anything, mock.Anything).Return(schemas.CaseState{}, nil)
 			reportRow(r)
-			r.at("2026-11-02 10:00", func() { r.complete("accept", "he.ping", "accept", nil) })
+			r.at("2026-11-02 10:00", func() { r.complete("accept", "he.ping", workflows.DecisionAccept, nil) })
 			r.at("2026-11-02 11:00", func() { r.complete("triage-1", "bao.yin", tc.decision, triageForm(tc.form)) })
 			if tc.then != nil {
 				tc.then(r)
 			}
 			if tc.feedback {
-				r.at("2026-11-04 10:00", func() { r.complete("feedback", "he.ping", "sent", map[string]any{"feedback": "已存档备查。"}) })
+				r.at("2026-11-04 10:00", func() {
+					r.complete("feedback", "he.ping", workflows.DecisionSent, map[string]any{"feedback": "已存档备查。"})
+				})
 			}
 			r.env.ExecuteWorkflow(workflows.Report, reportInput(r.caseID, tc.feedback, false))
 			s := r.state()
@@ -151,11 +155,13 @@ func TestReportOutOfScope(t *testing.T) {
 	reportRow(r)
 	r.at("2026-11-02 10:00", func() {
 		r.reject("forward to nobody", schemas.UpdateCompleteTask, schemas.CompleteTaskRequest{
-			TaskID: r.caseID + ".accept", Actor: r.actor("he.ping"), Decision: "out_of_scope",
+			TaskID: r.caseID + ".accept", Actor: r.actor("he.ping"), Decision: workflows.DecisionOutOfScope,
 		}, schemas.ErrTypeInvalid)
-		r.complete("accept", "he.ping", "out_of_scope", map[string]any{"forward_to": "呼和浩特市纪委监委"})
+		r.complete("accept", "he.ping", workflows.DecisionOutOfScope, map[string]any{"forward_to": "呼和浩特市纪委监委"})
 	})
-	r.at("2026-11-03 10:00", func() { r.complete("feedback", "he.ping", "sent", map[string]any{"feedback": "已转纪委监委。"}) })
+	r.at("2026-11-03 10:00", func() {
+		r.complete("feedback", "he.ping", workflows.DecisionSent, map[string]any{"feedback": "已转纪委监委。"})
+	})
 	r.env.ExecuteWorkflow(workflows.Report, reportInput(r.caseID, true, false))
 	s := r.state()
 	if s.Outcome != "不属于受理范围，已转呼和浩特市纪委监委" || *s.Report.Accepted {
@@ -171,9 +177,11 @@ func TestReportOutOfScope(t *testing.T) {
 func TestReportUnfoundedClarified(t *testing.T) {
 	r := newRun(t, "report-2026-0401", mustTime(t, "2026-11-02 09:00:00"))
 	reportRow(r)
-	r.at("2026-11-02 10:00", func() { r.complete("accept", "he.ping", "accept", nil) })
+	r.at("2026-11-02 10:00", func() { r.complete("accept", "he.ping", workflows.DecisionAccept, nil) })
 	r.at("2026-11-02 11:00", func() { r.complete("triage-1", "bao.yin", schemas.TriageVerify, triageForm(nil)) })
-	r.at("2026-11-10 10:00", func() { r.complete("verify-1", "ma.lin", "submit", map[string]any{"report": "不属实"}) })
+	r.at("2026-11-10 10:00", func() {
+		r.complete("verify-1", "ma.lin", workflows.DecisionSubmit, map[string]any{"report": "不属实"})
+	})
 	r.at("2026-11-10 11:00", func() {
 		r.reject("handling an unfounded report", schemas.UpdateCompleteTask, schemas.CompleteTaskRequest{
 			TaskID: r.caseID + ".finding", Actor: r.actor("bao.yin"), Decision: schemas.FindingUnfounded,
@@ -182,10 +190,10 @@ func TestReportUnfoundedClarified(t *testing.T) {
 		r.complete("finding", "bao.yin", schemas.FindingUnfounded, map[string]any{"opinion": "反映不实"})
 	})
 	r.at("2026-11-11 10:00", func() {
-		r.complete("clarify", "bao.yin", "clarified", map[string]any{"how": "在单位会议上澄清"})
+		r.complete("clarify", "bao.yin", workflows.DecisionClarified, map[string]any{"how": "在单位会议上澄清"})
 	})
 	r.at("2026-11-12 10:00", func() {
-		r.complete("feedback", "he.ping", "sent", map[string]any{"feedback": "经核查，反映问题不属实。"})
+		r.complete("feedback", "he.ping", workflows.DecisionSent, map[string]any{"feedback": "经核查，反映问题不属实。"})
 	})
 	r.env.ExecuteWorkflow(workflows.Report, reportInput(r.caseID, false, true))
 	s := r.state()
@@ -204,14 +212,14 @@ func TestReportAttachedToPublicity(t *testing.T) {
 		Return(func(_, _, _, _ string, arg any) error { sent = arg.(schemas.ReportObjection); return nil })
 	r.env.OnSignalExternalWorkflow(mock.Anything, "publicity-2026-0404", "", schemas.SignalReportObjection, mock.Anything).
 		Return(func(_, _, _, _ string, _ any) error { return errNoWorkflow })
-	r.at("2026-11-02 10:00", func() { r.complete("accept", "he.ping", "accept", nil) })
+	r.at("2026-11-02 10:00", func() { r.complete("accept", "he.ping", workflows.DecisionAccept, nil) })
 	pub := func(id string) map[string]any {
 		return triageForm(map[string]any{"publicity_case_id": id, "candidate_id": "c1", "objection_summary": "反映其违规操作"})
 	}
 	r.at("2026-11-02 11:00", func() { r.complete("triage-1", "bao.yin", schemas.TriagePublicity, pub("publicity-2026-0404")) })
 	r.at("2026-11-02 12:00", func() { r.complete("triage-2", "bao.yin", schemas.TriagePublicity, pub("publicity-2026-0009")) })
 	r.at("2026-11-03 10:00", func() {
-		r.complete("feedback", "he.ping", "sent", map[string]any{"feedback": "已在任前公示中核查。"})
+		r.complete("feedback", "he.ping", workflows.DecisionSent, map[string]any{"feedback": "已在任前公示中核查。"})
 	})
 	r.env.ExecuteWorkflow(workflows.Report, reportInput(r.caseID, true, false))
 	s := r.state()
@@ -372,7 +380,7 @@ func TestReportTransferAccepted(t *testing.T) {
 	r := newRun(t, "report-2026-0601", mustTime(t, "2026-11-02 09:00:00"))
 	r.env.SetTestTimeout(time.Minute)
 	reportRow(r)
-	r.at("2026-11-02 10:00", func() { r.complete("accept", "he.ping", "accept", nil) })
+	r.at("2026-11-02 10:00", func() { r.complete("accept", "he.ping", workflows.DecisionAccept, nil) })
 	r.at("2026-11-02 11:00", func() {
 		r.complete("triage-1", "bao.yin", schemas.TriageTransfer, triageForm(map[string]any{"transfer_to": "150121", "instructions": "核查"}))
 	})
@@ -412,7 +420,7 @@ func TestReportTransferAccepted(t *testing.T) {
 func TestReportCancelledReadsWithdrawn(t *testing.T) {
 	r := newRun(t, "report-2026-0701", mustTime(t, "2026-11-02 09:00:00"))
 	reportRow(r)
-	r.at("2026-11-02 10:00", func() { r.complete("accept", "he.ping", "accept", nil) })
+	r.at("2026-11-02 10:00", func() { r.complete("accept", "he.ping", workflows.DecisionAccept, nil) })
 	r.at("2026-11-02 11:00", func() {
 		r.update("cancel", schemas.UpdateCancelCase, schemas.CancelCaseRequest{Actor: r.actor("bao.yin"), Reason: "重复举报，已并案"})
 	})

@@ -52,7 +52,7 @@ func TestJointInspectionParentRollsUpChecks(t *testing.T) {
 	r := newRun(t, "joint-inspection-2026-0010", mustTime(t, "2026-11-02 09:00:00"))
 	upserts := r.recordUpserts()
 	r.at("2026-11-03 10:00", func() {
-		r.complete("self-inspection", "zheng.yi", "submit", map[string]any{"report": "自查报告……"})
+		r.complete("self-inspection", "zheng.yi", workflows.DecisionSubmit, map[string]any{"report": "自查报告……"})
 	})
 	r.at("2026-11-10 10:00", func() {
 		r.completeCheck(schemas.CheckYongren, "bao.yin", schemas.InspectNoIssues, map[string]any{"report": "用人规范"})
@@ -78,8 +78,8 @@ func TestJointInspectionParentRollsUpChecks(t *testing.T) {
 	r.at("2026-12-11 10:00", func() {
 		r.complete("consolidate-1", "bao.yin", schemas.InspectNoIssues, map[string]any{"report": "检查报告……"})
 	})
-	r.at("2026-12-11 11:00", func() { r.complete("approve-1", "chen.jing", "approve", nil) })
-	r.at("2026-12-14 10:00", func() { r.complete("acknowledge", "zheng.yi", "acknowledge", nil) })
+	r.at("2026-12-11 11:00", func() { r.complete("approve-1", "chen.jing", workflows.DecisionApprove, nil) })
+	r.at("2026-12-14 10:00", func() { r.complete("acknowledge", "zheng.yi", workflows.DecisionAcknowledge, nil) })
 	r.env.ExecuteWorkflow(workflows.JointInspection, inspectionInput(r.caseID))
 	r.state()
 
@@ -134,7 +134,7 @@ func TestJointInspectionParentRollsUpChecks(t *testing.T) {
 func TestJointInspectionCancelTellsHolders(t *testing.T) {
 	r := newRun(t, "joint-inspection-2026-0011", mustTime(t, "2026-11-02 09:00:00"))
 	r.at("2026-11-03 10:00", func() {
-		r.complete("self-inspection", "zheng.yi", "submit", map[string]any{"report": "自查报告……"})
+		r.complete("self-inspection", "zheng.yi", workflows.DecisionSubmit, map[string]any{"report": "自查报告……"})
 	})
 	r.at("2026-11-10 10:00", func() {
 		r.completeCheck(schemas.CheckYongren, "bao.yin", schemas.InspectNoIssues, map[string]any{"report": "用人规范"})
@@ -189,7 +189,7 @@ func TestJointInspectionCancelTellsHolders(t *testing.T) {
 func TestJointInspectionConsolidationMatchesChecks(t *testing.T) {
 	r := newRun(t, "joint-inspection-2026-0012", mustTime(t, "2026-11-02 09:00:00"))
 	r.at("2026-11-03 10:00", func() {
-		r.complete("self-inspection", "zheng.yi", "submit", map[string]any{"report": "自查报告……"})
+		r.complete("self-inspection", "zheng.yi", workflows.DecisionSubmit, map[string]any{"report": "自查报告……"})
 	})
 	r.at("2026-11-10 10:00", func() {
 		r.completeCheck(schemas.CheckYongren, "bao.yin", schemas.InspectNoIssues, map[string]any{"report": "用人规范"})
@@ -209,8 +209,8 @@ func TestJointInspectionConsolidationMatchesChecks(t *testing.T) {
 		r.complete("consolidate-1", "bao.yin", schemas.InspectNoIssues, map[string]any{
 			"report": "检查报告……", "deviation_reason": "经复核，所涉5名人员均按程序补办手续，不构成违规"})
 	})
-	r.at("2026-11-11 12:00", func() { r.complete("approve-1", "chen.jing", "approve", nil) })
-	r.at("2026-11-12 10:00", func() { r.complete("acknowledge", "zheng.yi", "acknowledge", nil) })
+	r.at("2026-11-11 12:00", func() { r.complete("approve-1", "chen.jing", workflows.DecisionApprove, nil) })
+	r.at("2026-11-12 10:00", func() { r.complete("acknowledge", "zheng.yi", workflows.DecisionAcknowledge, nil) })
 	r.env.ExecuteWorkflow(workflows.JointInspection, inspectionInput(r.caseID))
 	if s := r.state(); s.JointInspection.Finding != schemas.InspectNoIssues {
 		t.Fatalf("finding %s", s.JointInspection.Finding)

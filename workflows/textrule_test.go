@@ -30,7 +30,7 @@ func TestFormTextRule(t *testing.T) {
 		{"over the step's maximum", map[string]any{"opinion": strings.Repeat("长", 101)}, "form.opinion"},
 		{"over the default maximum", map[string]any{"opinion": "同意", "note": strings.Repeat("长", schemas.DefaultFormTextMax+1)}, "form.note"},
 	} {
-		issues := validateForm(spec, schemas.CompleteTaskRequest{Decision: "approve", Form: c.form}, "2026-11-30")
+		issues := validateForm(spec, schemas.CompleteTaskRequest{Decision: DecisionApprove, Form: c.form}, "2026-11-30")
 		switch {
 		case c.field == "" && len(issues) > 0:
 			t.Errorf("%s: refused: %+v", c.name, issues)

@@ -26,11 +26,7 @@ func Transfer(ctx workflow.Context, in schemas.TransferInput) (schemas.CaseState
 	t.mayCancel = func(a schemas.Actor) bool {
 		return schemas.KindTransfer.MayCancel(a, in.SuperiorOrgUnitID)
 	}
-	runCtx, err := t.setup(ctx)
-	if err != nil {
-		return schemas.CaseState{}, err
-	}
-	return t.finish(ctx, t.run(runCtx))
+	return t.runCase(ctx, t.run)
 }
 
 var transferStages = map[string]string{
@@ -43,9 +39,10 @@ type transfer struct {
 	*caseRun
 	in schemas.TransferInput
 	tr *schemas.TransferState
-	// sidesOpen counts side tasks still running, so the case never closes under one.
-	sidesOpen int
 }
+
+// transferSide names the side tasks of a report-back among the case's background steps.
+const transferSide = "transfer-side"
 
 // transferLadder is DOMAIN.md P7 step 3 on the report-back deadline: reminder 5 working days
 // before; overdue -> 催办 to the lower office; +5 -> 督办 notice and a task for the lower org's
@@ -111,8 +108,8 @@ func (t *transfer) run(ctx workflow.Context) error {
 			return t.conclude(ctx, schemas.TransferTakenOver, nil)
 		}
 		t.tr.Returns++
-		if err := t.exec(ctx, "退回重新核查", acts.Audit, activities.AuditRequest{
-			CaseID: t.state.ID, At: workflow.Now(ctx), Actor: review.Actor.ID, Action: "transfer.returned",
+		if err := t.audit(ctx, "退回重新核查", activities.AuditRequest{
+			Actor: review.Actor.ID, Action: "transfer.returned",
 			Detail: map[string]int{"returns": t.tr.Returns},
 		}); err != nil {
 			return err
@@ -127,7 +124,6 @@ func (t *transfer) reportBack(ctx workflow.Context, round, days int) (Completion
 	key := fmt.Sprintf("report-back-%d", round)
 	t.tr.Rounds = append(t.tr.Rounds, schemas.TransferRound{Round: round})
 	escalations := 0
-	var sides []*task
 	spec := StepSpec{
 		Key: key, Step: "report_back", Title: "核查并上报：" + t.in.SubjectName,
 		OrgUnitID: t.in.OrgUnitID, Role: schemas.RoleSupervisor,
@@ -148,34 +144,27 @@ func (t *transfer) reportBack(ctx workflow.Context, round, days int) (Completion
 				return
 			}
 			escalations++
+			main := t.find(t.state.ID + "." + key)
 			if escalations == 1 {
-				t.sideTask(rctx, &sides, key, StepSpec{
-					Key: key + "-duban", Step: "supervise", Title: "督办：" + t.in.Title,
-					OrgUnitID: t.in.OrgUnitID, Role: schemas.RoleLeader,
-					Period: calendar.Period{N: 5, Unit: calendar.WorkingDays}, Ladder: schemas.Ladder{},
-					Spec: schemas.TaskSpec{
-						Decisions: []schemas.Decision{{Key: "supervised", Label: "已督办"}},
-						Form:      []schemas.FormField{{Name: "note", Label: "督办意见", Type: schemas.FieldTextarea, MaxLen: 2000}},
-					},
-				}, nil)
+				t.sideTask(rctx, transferSide, supervisionSpec(key, t.in.Title, t.in.OrgUnitID, schemas.RoleLeader), main, nil)
 				return
 			}
 			t.tr.Escalated = true
-			t.sideTask(rctx, &sides, key, StepSpec{
+			t.sideTask(rctx, transferSide, StepSpec{
 				Key: key + "-escalated", Step: "escalated_transfer", Title: "转办逾期上报：" + t.in.Title,
 				OrgUnitID: t.in.SuperiorOrgUnitID, Role: schemas.RoleSupervisor,
 				Period: calendar.Period{N: 5, Unit: calendar.WorkingDays}, Ladder: schemas.Ladder{},
 				Spec: schemas.TaskSpec{
-					Decisions: []schemas.Decision{{Key: "keep_supervising", Label: "继续督办"}, {Key: schemas.ReviewTakeOver, Label: "提级办理"}},
+					Decisions: []schemas.Decision{{Key: DecisionKeepSupervising, Label: "继续督办"}, {Key: schemas.ReviewTakeOver, Label: "提级办理"}},
 					Form:      []schemas.FormField{{Name: "note", Label: "意见", Type: schemas.FieldTextarea, MaxLen: 2000}},
 				},
-			}, func(c Completion) {
+			}, main, func(c Completion) {
 				if c.Decision != schemas.ReviewTakeOver {
 					return
 				}
 				t.tr.TakenOver = true
-				if rb := t.find(t.state.ID + "." + key); rb != nil && rb.completion == nil && !rb.closed {
-					rb.abandoned, rb.abandonReason = true, "上级提级办理"
+				if main.completion == nil && !main.closed {
+					main.abandoned, main.abandonReason = true, "上级提级办理"
 				}
 			})
 		},
@@ -184,12 +173,7 @@ func (t *transfer) reportBack(ctx workflow.Context, round, days int) (Completion
 	if tk := t.find(t.state.ID + "." + key); tk != nil {
 		t.tr.Rounds[round-1].DueAt = tk.view.DueAt
 	}
-	for _, s := range sides {
-		if s.completion == nil {
-			s.abandoned = true
-		}
-	}
-	if werr := workflow.Await(ctx, func() bool { return t.sidesOpen == 0 }); werr != nil && err == nil {
+	if werr := workflow.Await(ctx, func() bool { return t.running(transferSide) == 0 }); werr != nil && err == nil {
 		err = werr
 	}
 	return done, err
@@ -211,31 +195,6 @@ func (t *transfer) reportBackNotes(round int) []string {
 	return notes
 }
 
-// sideTask opens a task beside the report-back in the background: it closes when done, or is
-// withdrawn once the report-back step has closed (even if that happens while it is opening).
-func (t *transfer) sideTask(ctx workflow.Context, sides *[]*task, mainKey string, spec StepSpec, then func(Completion)) {
-	t.sidesOpen++
-	workflow.Go(ctx, func(gctx workflow.Context) {
-		defer func() { t.sidesOpen-- }()
-		main := t.find(t.state.ID + "." + mainKey)
-		s, _, err := t.openTask(gctx, spec)
-		if err != nil {
-			return
-		}
-		*sides = append(*sides, s)
-		if err := workflow.Await(gctx, func() bool { return s.completion != nil || s.abandoned || (main != nil && main.closed) }); err != nil {
-			return
-		}
-		if s.completion == nil {
-			s.abandoned = true
-		}
-		c, err := t.closeTask(gctx, s)
-		if err == nil && then != nil {
-			then(c)
-		}
-	})
-}
-
 // conclude tells the superior's report case the result (the accepted round's report and
 // attachments; none when taken over) and closes.
 func (t *transfer) conclude(ctx workflow.Context, outcome string, accepted *schemas.TransferRound) error {
@@ -253,8 +212,8 @@ func (t *transfer) conclude(ctx workflow.Context, outcome string, accepted *sche
 		}
 		action = "transfer.parent_unreachable" // the report case was closed or cancelled meanwhile
 	}
-	return t.exec(ctx, "上报结果："+t.in.ParentCaseID, acts.Audit, activities.AuditRequest{
-		CaseID: t.state.ID, At: workflow.Now(ctx), Actor: "system", Action: action,
+	return t.audit(ctx, "上报结果："+t.in.ParentCaseID, activities.AuditRequest{
+		Actor: "system", Action: action,
 		Detail: map[string]string{"parent": t.in.ParentCaseID, "outcome": outcome},
 	})
 }
