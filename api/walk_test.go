@@ -80,7 +80,7 @@ var bodyRoutes = map[string]bodyRoute{
 		`{"working_days":"5","reason":""}`, `{"working_days":1.5}`}},
 	"POST /api/v1/cases/:id/subjects": {"bao.yin", []string{
 		`{"official_id":"ma.lin","reason":"举报同时反映其问题"}`, `{"official_id":"nobody","reason":"x"}`, `{"official_id":"","reason":""}`}},
-	"POST /api/v1/cases/:id/cancel": {"bao.yin", []string{`{"reason":"人选另行安排"}`, `{"reason":""}`, `{"reason":null}`}},
+	"POST /api/v1/cases/:id/cancel": {"wu.gang", []string{`{"reason":"人选另行安排"}`, `{"reason":""}`, `{"reason":null}`}},
 	"POST /api/v1/cases/:id/objections": {"he.ping", []string{
 		`{"candidate_id":"c1","signed":true,"serious":false,"channel":"phone","summary":"反映问题"}`,
 		`{"candidate_id":"c9","signed":"yes"}`, `{"summary":"` + strings.Repeat("长", 3000) + `"}`}},
