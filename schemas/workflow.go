@@ -239,6 +239,9 @@ type CaseState struct {
 	Report   *ReportState   `json:"report,omitempty"`
 	Transfer *TransferState `json:"transfer,omitempty"`
 
+	// P8 (the selection chain).
+	MattersCheck *MattersCheckState `json:"matters_check,omitempty"`
+
 	// Attention says why the case needs a person: a write the database refused for good. The
 	// case waits (it can be cancelled) instead of retrying forever.
 	Attention string `json:"attention,omitempty"`
