@@ -80,6 +80,19 @@ func useAuditKeys(cfg config.Config) error {
 }
 
 // checkSchema refuses to serve a database that `jiandu migrate` has not brought up to date.
+// openMigrated opens the process's connections once the database schema is current.
+func openMigrated(cfg config.Config, log *slog.Logger) (*process, error) {
+	p, err := openProcess(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSchema(p.db); err != nil {
+		p.close()
+		return nil, err
+	}
+	return p, nil
+}
+
 func checkSchema(gdb *gorm.DB) error {
 	v, err := schemas.AppliedVersion(gdb)
 	if err != nil {
@@ -131,14 +144,11 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := cfg.RequireAuditKeys(); err != nil {
 		return err
 	}
-	p, err := openProcess(cfg, log)
+	p, err := openMigrated(cfg, log)
 	if err != nil {
 		return err
 	}
 	defer p.close()
-	if err := checkSchema(p.db); err != nil {
-		return err
-	}
 	hs, err := newAPI(cfg, log, p)
 	if err != nil {
 		return err
@@ -178,14 +188,11 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := cfg.RequireAuditKeys(); err != nil {
 		return err
 	}
-	p, err := openProcess(cfg, log)
+	p, err := openMigrated(cfg, log)
 	if err != nil {
 		return err
 	}
 	defer p.close()
-	if err := checkSchema(p.db); err != nil {
-		return err
-	}
 	w, err := startWorker(cfg, log, p)
 	if err != nil {
 		return err
