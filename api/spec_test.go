@@ -46,6 +46,11 @@ func TestMain(m *testing.M) {
 	if n := validatedResponses.Load(); n > 0 {
 		fmt.Fprintf(os.Stderr, "api: %d responses validated against openapi.yaml (status, headers, body, times)\n", n)
 	}
+	if missing := checkStepTables(); len(missing) > 0 {
+		fmt.Fprintf(os.Stderr, "FAIL: api/openapi.yaml's step tables lack decisions the workflows offer (api/steptables_test.go):\n  %s\n",
+			strings.Join(missing, "\n  "))
+		code = 1
+	}
 	os.Exit(code)
 }
 
@@ -83,6 +88,7 @@ func specViolation(req *http.Request, status int, header http.Header, body []byt
 		return fmt.Errorf("%s; body %.300s", strings.Join(specErrors(err), "; "), body)
 	}
 	if strings.Contains(header.Get("Content-Type"), "json") {
+		recordDecisions(body)
 		if bad := badTimes(body); len(bad) > 0 {
 			return fmt.Errorf("times not in the API's form (RFC 3339, UTC): %s", strings.Join(bad, ", "))
 		}
