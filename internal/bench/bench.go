@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -19,6 +20,7 @@ import (
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+	"gorm.io/gorm"
 
 	"github.com/jiandu/jiandu/activities"
 	"github.com/jiandu/jiandu/api"
@@ -115,112 +117,18 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Cases < 1 || o.Concurrency < 1 {
 		return nil, errors.New("cases and concurrency must be at least 1")
 	}
-	if o.Poll <= 0 {
-		o.Poll = 20 * time.Millisecond
-	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	}
-	progress := func(format string, a ...any) {
-		if o.Progress != nil {
-			fmt.Fprintf(o.Progress, format+"\n", a...)
-		}
-	}
+	o = withDefaults(o)
 	rep := &Report{Cases: o.Cases, Concurrency: o.Concurrency, TimeScale: o.TimeScale, Database: "sqlite"}
-	if audit.ActiveKeys() == nil {
-		// Like the bench's JWT secret: a throwaway audit key when the process has none.
-		spec, err := secrets.NewKey("bench")
-		if err != nil {
-			return nil, err
-		}
-		keys, err := audit.ParseKeys(spec)
-		if err != nil {
-			return nil, err
-		}
-		audit.UseKeys(keys)
-	}
-
-	tmp, err := os.MkdirTemp("", "jiandu-bench")
+	st, err := startStack(ctx, o, rep, "")
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(tmp)
-	run := randomHex(4)
-	var tc client.Client
-	if o.Temporal != "" {
-		progress("connecting to Temporal at %s", o.Temporal)
-		var ns string
-		tc, ns, err = dialExternal(ctx, o, run)
-		if err != nil {
-			return nil, err
-		}
-		defer tc.Close()
-		progress("using Temporal at %s, namespace %s", o.Temporal, ns)
-		rep.Temporal, rep.Namespace = o.Temporal, ns
-	} else {
-		ns := o.Namespace
-		if ns == "" {
-			ns = "default"
-		}
-		rep.Namespace = ns
-		bin, err := devstack.TemporalBinary(ctx, o.Logger)
-		if err != nil {
-			return nil, err
-		}
-		progress("starting the Temporal dev server (in memory)")
-		rep.Temporal = "dev-server"
-		dev, err := devstack.Start(ctx, devstack.Options{Binary: bin, Namespace: ns, Output: io.Discard, Logger: o.Logger})
-		if err != nil {
-			return nil, err
-		}
-		defer func() { _ = dev.Stop() }()
-		tc = dev.Client()
-		if err := temporalconn.EnsureSearchAttributes(ctx, tc, ns); err != nil {
-			return nil, err
-		}
-	}
-
-	url := o.DatabaseURL
-	if url == "" {
-		url = filepath.Join(tmp, "jiandu.db")
-	} else {
-		rep.Database = "postgres"
-	}
-	gdb, err := db.Open(url)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = db.Close(gdb) }()
-	if err := schemas.Migrate(gdb.WithContext(ctx)); err != nil {
-		return nil, err
-	}
-	if err := demo.Seed(gdb.WithContext(ctx)); err != nil {
-		return nil, err
-	}
-
-	queue := "bench-" + run
-	w := worker.New(tc, queue, &activities.Activities{DB: gdb, Logger: o.Logger, TimeScale: o.TimeScale})
-	if err := w.Start(); err != nil {
-		return nil, err
-	}
-	defer w.Stop()
-	keys := auth.Keys{Secret: []byte(randomHex(32)), Issuer: "jiandu"}
-	srv := api.New(api.Deps{DB: gdb, Temporal: tc, Keys: keys, Logger: o.Logger, Registry: metrics.NewRegistry(), TaskQueue: queue})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	defer hs.Close()
+	defer st.Close()
+	tc, run, cl := st.tc, st.run, st.client
+	rec := cl.Rec
 
 	// Jiandu: cases over REST.
-	progress("driving %d publicity cases over REST, %d at a time", o.Cases, o.Concurrency)
-	rec := &Recorder{}
-	cl := &Client{
-		Base: "http://" + ln.Addr().String(), Keys: keys, Rec: rec, Poll: o.Poll,
-		HTTP: &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 2 * o.Concurrency}},
-	}
+	progress(o, "driving %d publicity cases over REST, %d at a time", o.Cases, o.Concurrency)
 	ids := make([]string, o.Cases)
 	secs, failed := fanOut(ctx, o, func(ctx context.Context, i int) error {
 		id, err := cl.RunPublicity(ctx, fmt.Sprintf("%s-%d", run, i))
@@ -241,7 +149,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.Jiandu.Activities, rep.Jiandu.Updates = acts, updates
 
 	// Baseline: the same shape of workflow with nothing behind it, through the SDK client.
-	progress("driving %d baseline workflows (%d activities, %d updates each) through the SDK", o.Cases, acts, updates)
+	progress(o, "driving %d baseline workflows (%d activities, %d updates each) through the SDK", o.Cases, acts, updates)
 	bqueue := "bench-baseline-" + run
 	bw := sdkworker.New(tc, bqueue, sdkworker.Options{})
 	bw.RegisterWorkflowWithOptions(baselineWorkflow, workflow.RegisterOptions{Name: baselineWorkflowName})
@@ -262,7 +170,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 
 	// Minimal shape: the same human steps and period, nothing else.
 	steps := max(updates, 1)
-	progress("driving %d minimal workflows (%d steps, each one update running one activity) through the SDK", o.Cases, steps)
+	progress(o, "driving %d minimal workflows (%d steps, each one update running one activity) through the SDK", o.Cases, steps)
 	mqueue := "bench-minimal-" + run
 	mw := sdkworker.New(tc, mqueue, sdkworker.Options{})
 	mw.RegisterWorkflowWithOptions(minimalWorkflow, workflow.RegisterOptions{Name: minimalWorkflowName})
@@ -298,6 +206,144 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.Ratios.CompletionP50VsMinimal = ratio(rep.Jiandu.Complete.P50, rep.Minimal.Update.P50)
 	rep.Ratios.CompletionP99VsMinimal = ratio(rep.Jiandu.Complete.P99, rep.Minimal.Update.P99)
 	return rep, nil
+}
+
+// stack is the system under test of a run: Temporal (a dev server of its own or o.Temporal), the
+// Jiandu database, and in this process the worker and the API on a free port.
+type stack struct {
+	tc     client.Client
+	gdb    *gorm.DB
+	run    string // the run's id: in task queues, namespaces and idempotency keys
+	client *Client
+	// devPID is the dev server's process id (0 with o.Temporal).
+	devPID  int
+	dbFile  string // the Jiandu SQLite file ("" on Postgres)
+	tmpFile string // the dev server's SQLite file when it keeps one ("" in memory)
+	closers []func()
+}
+
+// Close stops what startStack started, in reverse order.
+func (s *stack) Close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
+	}
+}
+
+// startStack brings up the stack and fills in rep's Temporal, Namespace and Database. With
+// devDBFile the dev server keeps its state in that SQLite file (its size is measured) instead of
+// in memory.
+func startStack(ctx context.Context, o Options, rep *Report, devDBFile string) (_ *stack, err error) {
+	if audit.ActiveKeys() == nil {
+		// Like the bench's JWT secret: a throwaway audit key when the process has none.
+		spec, err := secrets.NewKey("bench")
+		if err != nil {
+			return nil, err
+		}
+		keys, err := audit.ParseKeys(spec)
+		if err != nil {
+			return nil, err
+		}
+		audit.UseKeys(keys)
+	}
+
+	s := &stack{run: randomHex(4)}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	tmp, err := os.MkdirTemp("", "jiandu-bench")
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, func() { _ = os.RemoveAll(tmp) })
+	if o.Temporal != "" {
+		progress(o, "connecting to Temporal at %s", o.Temporal)
+		tc, ns, err := dialExternal(ctx, o, s.run)
+		if err != nil {
+			return nil, err
+		}
+		s.tc = tc
+		s.closers = append(s.closers, tc.Close)
+		progress(o, "using Temporal at %s, namespace %s", o.Temporal, ns)
+		rep.Temporal, rep.Namespace = o.Temporal, ns
+	} else {
+		ns := o.Namespace
+		if ns == "" {
+			ns = "default"
+		}
+		rep.Namespace = ns
+		bin, err := devstack.TemporalBinary(ctx, o.Logger)
+		if err != nil {
+			return nil, err
+		}
+		if devDBFile != "" {
+			s.tmpFile = filepath.Join(tmp, devDBFile)
+		}
+		progress(o, "starting the Temporal dev server (state: %s)", cmp.Or(s.tmpFile, "in memory"))
+		rep.Temporal = "dev-server"
+		children := childPIDs()
+		dev, err := devstack.Start(ctx, devstack.Options{Binary: bin, Namespace: ns, DBFile: s.tmpFile, Output: io.Discard, Logger: o.Logger})
+		if err != nil {
+			return nil, err
+		}
+		s.closers = append(s.closers, func() { _ = dev.Stop() })
+		s.devPID = newChild(children)
+		s.tc = dev.Client()
+		if err := temporalconn.EnsureSearchAttributes(ctx, s.tc, ns); err != nil {
+			return nil, err
+		}
+	}
+
+	url := o.DatabaseURL
+	if url == "" {
+		s.dbFile = filepath.Join(tmp, "jiandu.db")
+		url = s.dbFile
+	} else {
+		rep.Database = "postgres"
+	}
+	s.gdb, err = db.Open(url)
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, func() { _ = db.Close(s.gdb) })
+	if err := schemas.Migrate(s.gdb.WithContext(ctx)); err != nil {
+		return nil, err
+	}
+	if err := demo.Seed(s.gdb.WithContext(ctx)); err != nil {
+		return nil, err
+	}
+
+	queue := "bench-" + s.run
+	w := worker.New(s.tc, queue, &activities.Activities{DB: s.gdb, Logger: o.Logger, TimeScale: o.TimeScale})
+	if err := w.Start(); err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, w.Stop)
+	keys := auth.Keys{Secret: []byte(randomHex(32)), Issuer: "jiandu"}
+	srv := api.New(api.Deps{DB: s.gdb, Temporal: s.tc, Keys: keys, Logger: o.Logger, Registry: metrics.NewRegistry(), TaskQueue: queue})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	s.closers = append(s.closers, func() { _ = hs.Close() })
+	s.client = &Client{
+		Base: "http://" + ln.Addr().String(), Keys: keys, Rec: &Recorder{}, Poll: o.Poll,
+		HTTP: &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 2 * o.Concurrency}},
+	}
+	return s, nil
+}
+
+func defaultLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+func progress(o Options, format string, a ...any) {
+	if o.Progress != nil {
+		fmt.Fprintf(o.Progress, format+"\n", a...)
+	}
 }
 
 // fanOut runs fn for 0..Cases-1, Concurrency at a time, and returns the wall time in seconds
