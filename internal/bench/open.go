@@ -308,18 +308,29 @@ func timerLateness(ctx context.Context, tc client.Client, ids []string, sample i
 	return nil
 }
 
-// caseTimers returns, for one case, each fired timer's lateness, each rung activity's
-// completion after its timer's due time, and how many timers had not fired yet.
+// caseTimers reads one case's history and measures its timers (timersIn).
 func caseTimers(ctx context.Context, tc client.Client, id string) (fired, reminded []time.Duration, pending int, err error) {
-	due := map[int64]time.Time{} // timer started event id → due
-	var lastDue time.Time        // due time of the last fired timer, until its rung activity is scheduled
-	rungActivity := map[int64]time.Time{}
+	var events []*historypb.HistoryEvent
 	it := tc.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for it.HasNext() {
 		ev, err := it.Next()
 		if err != nil {
 			return nil, nil, 0, err
 		}
+		events = append(events, ev)
+	}
+	fired, reminded, pending = timersIn(events)
+	return fired, reminded, pending, nil
+}
+
+// timersIn returns, for a history, each fired timer's lateness (fired − started − its
+// timeout), each rung activity's completion after the due time of the timer that led to it, and
+// how many timers had neither fired nor been cancelled.
+func timersIn(events []*historypb.HistoryEvent) (fired, reminded []time.Duration, pending int) {
+	due := map[int64]time.Time{} // timer started event id → due
+	var lastDue time.Time        // due time of the last fired timer, until its rung activity is scheduled
+	rungActivity := map[int64]time.Time{}
+	for _, ev := range events {
 		at := ev.GetEventTime().AsTime()
 		switch ev.GetEventType() {
 		case enumspb.EVENT_TYPE_TIMER_STARTED:
@@ -342,7 +353,7 @@ func caseTimers(ctx context.Context, tc client.Client, id string) (fired, remind
 			}
 		}
 	}
-	return fired, reminded, len(due), nil
+	return fired, reminded, len(due)
 }
 
 func isRung(ev *historypb.HistoryEvent) bool {
