@@ -17,6 +17,7 @@ import (
 
 	"github.com/jiandu/jiandu/internal/bench"
 	"github.com/jiandu/jiandu/internal/config"
+	"github.com/jiandu/jiandu/worker"
 )
 
 // runBench measures Jiandu against bare Temporal on a dev stack of its own (docs/BENCHMARKS.md).
@@ -35,6 +36,8 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	hold := fs.Duration("hold", 3*time.Minute, "with -open: how long the cases stay open after the last one waits, the inboxes read throughout")
 	temporalDBs := fs.String("temporal-dbs", "temporal_pg,temporal_pg_visibility", "with -open and -temporal: Temporal's Postgres databases (on JIANDU_DATABASE_URL's server) whose size is measured")
 	sample := fs.Int("history-sample", 1000, "with -open: histories read for the timer lateness")
+	wftPollers := fs.Int("workflow-pollers", 0, "the Jiandu worker's workflow task pollers (0: the SDK's default, 2)")
+	actPollers := fs.Int("activity-pollers", 0, "the Jiandu worker's activity task pollers (0: the SDK's default, 2)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -65,6 +68,7 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	opts := bench.Options{
 		Cases: *cases, Concurrency: *conc, TimeScale: *scale, DatabaseURL: dbURL, Poll: *poll,
 		Temporal: *temporal, Namespace: *namespace, Logger: log, Progress: progress,
+		Worker: worker.Tuning{WorkflowTaskPollers: *wftPollers, ActivityTaskPollers: *actPollers},
 	}
 	if *open > 0 {
 		oo := bench.OpenOptions{Options: opts, Open: *open, Advance: *advance, Hold: *hold, HistorySample: *sample}

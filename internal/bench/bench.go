@@ -55,6 +55,8 @@ type Options struct {
 	// namespace for the run (dialExternal).
 	Namespace string
 	Logger    *slog.Logger
+	// Worker overrides the worker's poller counts.
+	Worker worker.Tuning
 	// Progress, when set, gets a line per phase.
 	Progress io.Writer
 }
@@ -67,8 +69,9 @@ type Report struct {
 	Database    string  `json:"database"`
 	// Temporal is "dev-server" (the CLI's dev server, in memory, started by the bench) or the
 	// address of the Temporal the run used.
-	Temporal  string `json:"temporal"`
-	Namespace string `json:"namespace"`
+	Temporal  string        `json:"temporal"`
+	Namespace string        `json:"namespace"`
+	Worker    worker.Tuning `json:"worker_tuning"`
 	Jiandu    struct {
 		Seconds     float64 `json:"seconds"`
 		CasesPerSec float64 `json:"cases_per_sec"`
@@ -118,7 +121,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, errors.New("cases and concurrency must be at least 1")
 	}
 	o = withDefaults(o)
-	rep := &Report{Cases: o.Cases, Concurrency: o.Concurrency, TimeScale: o.TimeScale, Database: "sqlite"}
+	rep := &Report{Cases: o.Cases, Concurrency: o.Concurrency, TimeScale: o.TimeScale, Database: "sqlite", Worker: o.Worker}
 	st, err := startStack(ctx, o, rep, "")
 	if err != nil {
 		return nil, err
@@ -315,7 +318,7 @@ func startStack(ctx context.Context, o Options, rep *Report, devDBFile string) (
 	}
 
 	queue := "bench-" + s.run
-	w := worker.New(s.tc, queue, &activities.Activities{DB: s.gdb, Logger: o.Logger, TimeScale: o.TimeScale})
+	w := worker.NewTuned(s.tc, queue, &activities.Activities{DB: s.gdb, Logger: o.Logger, TimeScale: o.TimeScale}, o.Worker)
 	if err := w.Start(); err != nil {
 		return nil, err
 	}
