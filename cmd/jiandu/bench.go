@@ -35,6 +35,7 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	advance := fs.Int("advance", 20, "with -open: cases whose draft is completed, so that the leader's inbox holds this many")
 	hold := fs.Duration("hold", 3*time.Minute, "with -open: how long the cases stay open after the last one waits, the inboxes read throughout")
 	temporalDBs := fs.String("temporal-dbs", "temporal_pg,temporal_pg_visibility", "with -open and -temporal: Temporal's Postgres databases (on JIANDU_DATABASE_URL's server) whose size is measured")
+	devMem := fs.Bool("dev-in-memory", false, "with -open on the dev server: keep its state in memory (faster; its disk is not measured)")
 	sample := fs.Int("history-sample", 1000, "with -open: histories read for the timer lateness")
 	wftPollers := fs.Int("workflow-pollers", 0, "the Jiandu worker's workflow task pollers (0: the SDK's default, 2)")
 	actPollers := fs.Int("activity-pollers", 0, "the Jiandu worker's activity task pollers (0: the SDK's default, 2)")
@@ -71,7 +72,7 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 		Worker: worker.Tuning{WorkflowTaskPollers: *wftPollers, ActivityTaskPollers: *actPollers},
 	}
 	if *open > 0 {
-		oo := bench.OpenOptions{Options: opts, Open: *open, Advance: *advance, Hold: *hold, HistorySample: *sample}
+		oo := bench.OpenOptions{Options: opts, Open: *open, Advance: *advance, Hold: *hold, HistorySample: *sample, DevInMemory: *devMem}
 		if *temporal != "" && *temporalDBs != "" {
 			oo.TemporalDBs = strings.Split(*temporalDBs, ",")
 		}
@@ -147,6 +148,12 @@ func printBench(w io.Writer, r *bench.Report) error {
 	fmt.Fprintf(w, "baseline  %6.2f cases/s                  (%d cases in %.1f s, %d failed)\n", r.Baseline.CasesPerSec, r.Cases, r.Baseline.Seconds, r.Baseline.Failed)
 	fmt.Fprintf(w, "minimal   %6.2f cases/s  %6.2f tasks/s  (%d cases in %.1f s, %d failed; %d steps per case)\n\n",
 		r.Minimal.CasesPerSec, r.Minimal.TasksPerSec, r.Cases, r.Minimal.Seconds, r.Minimal.Failed, r.Minimal.Steps)
+	hist := func(h bench.History) string {
+		c := func(t string) int { return h.ByType["EVENT_TYPE_"+t] }
+		return fmt.Sprintf("%d events (%d workflow tasks, %d activities, %d markers, %d search attribute upserts, %d timers)",
+			h.Events, c("WORKFLOW_TASK_SCHEDULED"), c("ACTIVITY_TASK_SCHEDULED"), c("MARKER_RECORDED"), c("UPSERT_WORKFLOW_SEARCH_ATTRIBUTES"), c("TIMER_STARTED"))
+	}
+	fmt.Fprintf(w, "history per case: Jiandu %s\n                  minimal %s\n\n", hist(r.Jiandu.History), hist(r.Minimal.History))
 	fmt.Fprintf(w, "ratio throughput      %.2f  (Jiandu / baseline; target >= 0.8)\n", r.Ratios.Throughput)
 	fmt.Fprintf(w, "ratio completion p50  %.2f\n", r.Ratios.CompletionP50)
 	fmt.Fprintf(w, "ratio completion p99  %.2f  (target <= 1.3)\n", r.Ratios.CompletionP99)

@@ -83,8 +83,9 @@ type Report struct {
 		Failed      int     `json:"failed"`
 		// Activities and Updates per case, counted in the histories of a sample of cases:
 		// the baseline does as many.
-		Activities int `json:"activities_per_case"`
-		Updates    int `json:"updates_per_case"`
+		Activities int     `json:"activities_per_case"`
+		Updates    int     `json:"updates_per_case"`
+		History    History `json:"history"`
 	} `json:"jiandu"`
 	Baseline struct {
 		Seconds     float64 `json:"seconds"`
@@ -101,6 +102,7 @@ type Report struct {
 		Steps       int     `json:"steps_per_case"`
 		Update      Stats   `json:"update"`
 		Failed      int     `json:"failed"`
+		History     History `json:"history"`
 	} `json:"minimal"`
 	Ratios struct {
 		Throughput    float64 `json:"throughput"`     // Jiandu cases/s ÷ baseline cases/s (target ≥ 0.8)
@@ -145,11 +147,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.Jiandu.CasesPerSec = float64(o.Cases-failed) / secs
 	rep.Jiandu.TasksPerSec = float64(rec.Stats("complete").Count) / secs
 	rep.Jiandu.Start, rep.Jiandu.Inbox, rep.Jiandu.Complete = rec.Stats("start"), rec.Stats("inbox"), rec.Stats("complete")
-	acts, updates, err := countHistory(ctx, tc, ids)
+	hist, err := readHistories(ctx, tc, ids)
 	if err != nil {
 		return nil, fmt.Errorf("read case histories: %w", err)
 	}
-	rep.Jiandu.Activities, rep.Jiandu.Updates = acts, updates
+	acts, updates := hist.count(enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED), hist.count(enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)
+	rep.Jiandu.Activities, rep.Jiandu.Updates, rep.Jiandu.History = acts, updates, hist
 
 	// Baseline: the same shape of workflow with nothing behind it, through the SDK client.
 	progress(o, "driving %d baseline workflows (%d activities, %d updates each) through the SDK", o.Cases, acts, updates)
@@ -183,9 +186,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	defer mw.Stop()
 	mrec := &Recorder{}
+	minimalID := func(i int) string { return fmt.Sprintf("minimal-%s-%d", run, i) }
 	minIn := minimalInput{Steps: steps, Sleep: in.Sleep}
 	secs, failed = fanOut(ctx, o, func(ctx context.Context, i int) error {
-		err := runMinimal(ctx, tc, mqueue, fmt.Sprintf("minimal-%s-%d", run, i), minIn, o.Poll, mrec)
+		err := runMinimal(ctx, tc, mqueue, minimalID(i), minIn, o.Poll, mrec)
 		if err != nil {
 			o.Logger.Warn("minimal workflow failed", "err", err)
 		}
@@ -195,6 +199,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.Minimal.CasesPerSec = float64(o.Cases-failed) / secs
 	rep.Minimal.Update = mrec.Stats("update")
 	rep.Minimal.TasksPerSec = float64(rep.Minimal.Update.Count) / secs
+	mids := make([]string, o.Cases)
+	for i := range mids {
+		mids[i] = minimalID(i)
+	}
+	if rep.Minimal.History, err = readHistories(ctx, tc, mids); err != nil {
+		return nil, fmt.Errorf("read minimal histories: %w", err)
+	}
 
 	ratio := func(a, b float64) float64 {
 		if b == 0 {
@@ -382,32 +393,44 @@ func fanOut(ctx context.Context, o Options, fn func(context.Context, int) error)
 	return time.Since(start).Seconds(), failed
 }
 
-// countHistory returns the mean number of activities and updates of up to 5 cases.
-func countHistory(ctx context.Context, tc client.Client, ids []string) (acts, updates int, err error) {
-	n := 0
+// History is the mean shape of a sample of workflows' histories.
+type History struct {
+	Cases  int            `json:"cases_read"`
+	Events int            `json:"events_per_case"`
+	ByType map[string]int `json:"events_by_type"` // mean per case, by event type
+}
+
+// count returns the mean number of events of type t per case.
+func (h History) count(t enumspb.EventType) int { return h.ByType[t.String()] }
+
+// readHistories reads the histories of up to 5 of ids (the first that exist) and counts their
+// events.
+func readHistories(ctx context.Context, tc client.Client, ids []string) (History, error) {
+	h := History{ByType: map[string]int{}}
 	for _, id := range ids {
-		if id == "" || n == 5 {
+		if id == "" || h.Cases == 5 {
 			continue
 		}
-		n++
+		h.Cases++
 		it := tc.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 		for it.HasNext() {
 			ev, err := it.Next()
 			if err != nil {
-				return 0, 0, err
+				return h, err
 			}
-			switch ev.GetEventType() {
-			case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-				acts++
-			case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
-				updates++
-			}
+			h.Events++
+			h.ByType[ev.GetEventType().String()]++
 		}
 	}
-	if n == 0 {
-		return 0, 0, errors.New("no case finished")
+	if h.Cases == 0 {
+		return h, errors.New("no case finished")
 	}
-	return (acts + n/2) / n, (updates + n/2) / n, nil
+	mean := func(n int) int { return (n + h.Cases/2) / h.Cases }
+	h.Events = mean(h.Events)
+	for k, v := range h.ByType {
+		h.ByType[k] = mean(v)
+	}
+	return h, nil
 }
 
 func randomHex(n int) string {

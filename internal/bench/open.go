@@ -35,6 +35,9 @@ type OpenOptions struct {
 	// TemporalDBs are the Postgres databases of o.Temporal (persistence, visibility), whose
 	// sizes are measured on the Jiandu database's server.
 	TemporalDBs []string
+	// DevInMemory keeps the dev server's state in memory (its disk is then not measured);
+	// by default it keeps it in a SQLite file.
+	DevInMemory bool
 	// HistorySample is how many cases' histories are read for the timer lateness.
 	HistorySample int
 }
@@ -106,7 +109,11 @@ func RunOpen(ctx context.Context, o OpenOptions) (*OpenReport, error) {
 	}
 	rep := &OpenReport{Open: o.Open, Advanced: o.Advance, TimeScale: o.TimeScale, Database: "sqlite", Inbox: map[string]Stats{}}
 	var brep Report
-	st, err := startStack(ctx, o.Options, &brep, "temporal.db")
+	devFile := "temporal.db"
+	if o.DevInMemory {
+		devFile = ""
+	}
+	st, err := startStack(ctx, o.Options, &brep, devFile)
 	if err != nil {
 		return nil, err
 	}
