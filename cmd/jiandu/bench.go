@@ -116,6 +116,9 @@ func printOpen(w io.Writer, r *bench.OpenReport) error {
 	}
 	row("timer fired after due", r.Timers.Fired)
 	row("reminder done after due", r.Timers.Reminded)
+	row("  due -> rung scheduled", r.Timers.RungScheduled)
+	row("  rung queued", r.Timers.RungQueued)
+	row("  rung run", r.Timers.RungRun)
 	if err := tw.Flush(); err != nil {
 		return err
 	}

@@ -83,7 +83,11 @@ type OpenReport struct {
 		Cases    int   `json:"cases_read"`
 		Fired    Stats `json:"fired_late"`
 		Reminded Stats `json:"reminded_late"`
-		Pending  int   `json:"pending"` // started timers not yet fired when the histories were read
+		// Reminded, split: due → rung activity scheduled, scheduled → started, started → done.
+		RungScheduled Stats `json:"rung_scheduled_after_due"`
+		RungQueued    Stats `json:"rung_queued"`
+		RungRun       Stats `json:"rung_run"`
+		Pending       int   `json:"pending"` // started timers not yet fired when the histories were read
 	} `json:"timers"`
 }
 
@@ -297,46 +301,56 @@ func fileSizes(path string) int64 {
 // timerLateness reads the histories of up to sample cases and sets rep.Timers: for every ladder
 // timer that fired, fired − due and (for reminders) the rung activity's completion − due.
 func timerLateness(ctx context.Context, tc client.Client, ids []string, sample int, rep *OpenReport) error {
-	var fired, reminded []time.Duration
+	var all ladderTimes
 	step := max(len(ids)/sample, 1)
 	for i := 0; i < len(ids) && rep.Timers.Cases < sample; i += step {
 		if ids[i] == "" {
 			continue
 		}
 		rep.Timers.Cases++
-		f, r, pending, err := caseTimers(ctx, tc, ids[i])
+		lt, err := caseTimers(ctx, tc, ids[i])
 		if err != nil {
 			return fmt.Errorf("history of %s: %w", ids[i], err)
 		}
-		fired, reminded = append(fired, f...), append(reminded, r...)
-		rep.Timers.Pending += pending
+		all.fired, all.reminded = append(all.fired, lt.fired...), append(all.reminded, lt.reminded...)
+		all.react, all.queued, all.run = append(all.react, lt.react...), append(all.queued, lt.queued...), append(all.run, lt.run...)
+		rep.Timers.Pending += lt.pending
 	}
-	rep.Timers.Fired, rep.Timers.Reminded = Summarize(fired), Summarize(reminded)
+	rep.Timers.Fired, rep.Timers.Reminded = Summarize(all.fired), Summarize(all.reminded)
+	rep.Timers.RungScheduled, rep.Timers.RungQueued, rep.Timers.RungRun = Summarize(all.react), Summarize(all.queued), Summarize(all.run)
 	return nil
 }
 
-// caseTimers reads one case's history and measures its timers (timersIn).
-func caseTimers(ctx context.Context, tc client.Client, id string) (fired, reminded []time.Duration, pending int, err error) {
+// caseTimers reads one case's history and measures its ladder (timersIn).
+func caseTimers(ctx context.Context, tc client.Client, id string) (ladderTimes, error) {
 	var events []*historypb.HistoryEvent
 	it := tc.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for it.HasNext() {
 		ev, err := it.Next()
 		if err != nil {
-			return nil, nil, 0, err
+			return ladderTimes{}, err
 		}
 		events = append(events, ev)
 	}
-	fired, reminded, pending = timersIn(events)
-	return fired, reminded, pending, nil
+	return timersIn(events), nil
 }
 
-// timersIn returns, for a history, each fired timer's lateness (fired − started − its
-// timeout), each rung activity's completion after the due time of the timer that led to it, and
-// how many timers had neither fired nor been cancelled.
-func timersIn(events []*historypb.HistoryEvent) (fired, reminded []time.Duration, pending int) {
+// ladderTimes are the delays of a history's ladder: each fired timer's lateness (fired − started
+// − its timeout); for each rung activity that followed a fired timer, its completion after that
+// timer's due time (reminded), split into the wait until it was scheduled (the workflow task
+// that reacts to the timer), in the activity queue (scheduled → started) and its run.
+type ladderTimes struct {
+	fired, reminded, react, queued, run []time.Duration
+	pending                             int // timers neither fired nor cancelled
+}
+
+// timersIn measures the ladder timers of a history.
+func timersIn(events []*historypb.HistoryEvent) ladderTimes {
+	var lt ladderTimes
 	due := map[int64]time.Time{} // timer started event id → due
 	var lastDue time.Time        // due time of the last fired timer, until its rung activity is scheduled
-	rungActivity := map[int64]time.Time{}
+	type rung struct{ due, scheduled, started time.Time }
+	rungs := map[int64]*rung{} // by the activity's scheduled event id
 	for _, ev := range events {
 		at := ev.GetEventTime().AsTime()
 		switch ev.GetEventType() {
@@ -344,23 +358,33 @@ func timersIn(events []*historypb.HistoryEvent) (fired, reminded []time.Duration
 			due[ev.GetEventId()] = at.Add(ev.GetTimerStartedEventAttributes().GetStartToFireTimeout().AsDuration())
 		case enumspb.EVENT_TYPE_TIMER_FIRED:
 			id := ev.GetTimerFiredEventAttributes().GetStartedEventId()
-			fired = append(fired, at.Sub(due[id]))
+			lt.fired = append(lt.fired, at.Sub(due[id]))
 			lastDue = due[id]
 			delete(due, id)
 		case enumspb.EVENT_TYPE_TIMER_CANCELED:
 			delete(due, ev.GetTimerCanceledEventAttributes().GetStartedEventId())
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
 			if isRung(ev) && !lastDue.IsZero() {
-				rungActivity[ev.GetEventId()] = lastDue
+				rungs[ev.GetEventId()] = &rung{due: lastDue, scheduled: at}
+				lt.react = append(lt.react, at.Sub(lastDue))
 				lastDue = time.Time{}
 			}
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+			if r := rungs[ev.GetActivityTaskStartedEventAttributes().GetScheduledEventId()]; r != nil {
+				r.started = at
+			}
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
-			if d, ok := rungActivity[ev.GetActivityTaskCompletedEventAttributes().GetScheduledEventId()]; ok {
-				reminded = append(reminded, at.Sub(d))
+			if r := rungs[ev.GetActivityTaskCompletedEventAttributes().GetScheduledEventId()]; r != nil {
+				lt.reminded = append(lt.reminded, at.Sub(r.due))
+				if !r.started.IsZero() {
+					lt.queued = append(lt.queued, r.started.Sub(r.scheduled))
+					lt.run = append(lt.run, at.Sub(r.started))
+				}
 			}
 		}
 	}
-	return fired, reminded, len(due)
+	lt.pending = len(due)
+	return lt
 }
 
 func isRung(ev *historypb.HistoryEvent) bool {

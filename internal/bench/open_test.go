@@ -46,30 +46,43 @@ func TestTimersIn(t *testing.T) {
 		e.Attributes = &historypb.HistoryEvent_ActivityTaskCompletedEventAttributes{ActivityTaskCompletedEventAttributes: &historypb.ActivityTaskCompletedEventAttributes{ScheduledEventId: sched}}
 		return e
 	}
+	started := func(id int64, at time.Duration, sched int64) *historypb.HistoryEvent {
+		e := ev(id, at, enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED)
+		e.Attributes = &historypb.HistoryEvent_ActivityTaskStartedEventAttributes{ActivityTaskStartedEventAttributes: &historypb.ActivityTaskStartedEventAttributes{ScheduledEventId: sched}}
+		return e
+	}
 	ms := time.Millisecond
 	history := []*historypb.HistoryEvent{
 		scheduled(1, 0, "OpenTask"), completed(2, 10*ms, 1),
 		timer(3, 100*ms, 10*time.Second),   // due at 10.1 s
 		fired(4, 10*time.Second+400*ms, 3), // 300 ms late
-		scheduled(5, 10*time.Second+450*ms, "FireRung"),
+		scheduled(5, 10*time.Second+450*ms, "FireRung"), started(50, 10*time.Second+500*ms, 5),
 		completed(6, 10*time.Second+700*ms, 5),  // reminder written 600 ms after due
 		timer(7, 11*time.Second, 5*time.Second), // due at 16 s
 		fired(8, 16*time.Second+20*ms, 7),       // 20 ms late
-		scheduled(9, 16*time.Second+30*ms, "FireRung"),
+		scheduled(9, 16*time.Second+30*ms, "FireRung"), started(90, 16*time.Second+100*ms, 9),
 		completed(10, 17*time.Second, 9), // 1 s after due
 		scheduled(11, 17*time.Second, "RecordCase"), completed(12, 18*time.Second, 11),
 		timer(13, 18*time.Second, time.Hour), cancelled(14, 19*time.Second, 13),
 		timer(15, 19*time.Second, time.Hour),
 	}
-	f, r, pending := timersIn(history)
-	if want := []time.Duration{300 * ms, 20 * ms}; !slices.Equal(f, want) {
-		t.Errorf("fired lateness %v, want %v", f, want)
+	lt := timersIn(history)
+	for _, c := range []struct {
+		name      string
+		got, want []time.Duration
+	}{
+		{"fired", lt.fired, []time.Duration{300 * ms, 20 * ms}},
+		{"reminded", lt.reminded, []time.Duration{600 * ms, time.Second}},
+		{"scheduled after due", lt.react, []time.Duration{350 * ms, 30 * ms}},
+		{"queued", lt.queued, []time.Duration{50 * ms, 70 * ms}},
+		{"run", lt.run, []time.Duration{200 * ms, 900 * ms}},
+	} {
+		if !slices.Equal(c.got, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, c.got, c.want)
+		}
 	}
-	if want := []time.Duration{600 * ms, time.Second}; !slices.Equal(r, want) {
-		t.Errorf("reminded lateness %v, want %v", r, want)
-	}
-	if pending != 1 {
-		t.Errorf("pending %d, want 1", pending)
+	if lt.pending != 1 {
+		t.Errorf("pending %d, want 1", lt.pending)
 	}
 }
 
