@@ -152,9 +152,9 @@ func printBench(w io.Writer, r *bench.Report) error {
 	fmt.Fprintf(w, "minimal   %6.2f cases/s  %6.2f tasks/s  (%d cases in %.1f s, %d failed; %d steps per case)\n\n",
 		r.Minimal.CasesPerSec, r.Minimal.TasksPerSec, r.Cases, r.Minimal.Seconds, r.Minimal.Failed, r.Minimal.Steps)
 	hist := func(h bench.History) string {
-		c := func(t string) int { return h.ByType["EVENT_TYPE_"+t] }
+		c := func(t string) int { return h.ByType[t] }
 		return fmt.Sprintf("%d events (%d workflow tasks, %d activities, %d markers, %d search attribute upserts, %d timers)",
-			h.Events, c("WORKFLOW_TASK_SCHEDULED"), c("ACTIVITY_TASK_SCHEDULED"), c("MARKER_RECORDED"), c("UPSERT_WORKFLOW_SEARCH_ATTRIBUTES"), c("TIMER_STARTED"))
+			h.Events, c("WorkflowTaskScheduled"), c("ActivityTaskScheduled"), c("MarkerRecorded"), c("UpsertWorkflowSearchAttributes"), c("TimerStarted"))
 	}
 	fmt.Fprintf(w, "history per case: Jiandu %s\n                  minimal %s\n\n", hist(r.Jiandu.History), hist(r.Minimal.History))
 	fmt.Fprintf(w, "ratio throughput      %.2f  (Jiandu / baseline; target >= 0.8)\n", r.Ratios.Throughput)
