@@ -296,11 +296,14 @@ func (c *caseRun) find(id string) *task {
 	return nil
 }
 
-// activityRetry is the retry policy of the case's activities.
-var activityRetry = &temporal.RetryPolicy{
-	InitialInterval:    time.Second,
-	BackoffCoefficient: 2,
-	MaximumInterval:    time.Minute,
+// activityRetry is the retry policy of the case's activities (a new value each time: the SDK
+// keeps the pointer in the options it is given).
+func activityRetry() *temporal.RetryPolicy {
+	return &temporal.RetryPolicy{
+		InitialInterval:    time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    time.Minute,
+	}
 }
 
 // exec runs an activity with the options every Jiandu activity uses: database writes retried
@@ -310,7 +313,7 @@ func (c *caseRun) exec(ctx workflow.Context, summary string, activity any, arg a
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
 		Summary:             summary,
-		RetryPolicy:         activityRetry,
+		RetryPolicy:         activityRetry(),
 	})
 	f := workflow.ExecuteActivity(ctx, activity, arg)
 	var err error
@@ -350,7 +353,7 @@ func (c *caseRun) execLocal(ctx workflow.Context, summary string, activity any, 
 	ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
 		Summary:             summary,
-		RetryPolicy:         activityRetry,
+		RetryPolicy:         activityRetry(),
 	})
 	err := workflow.ExecuteLocalActivity(ctx, activity, arg).Get(ctx, result)
 	if permanentFailure(err) {
