@@ -58,11 +58,26 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 // turn, few enough that none waits longer than the pool's connection wait (db.Options.ConnWait);
 // one that does fails as busy and Temporal retries it.
 func New(c client.Client, taskQueue string, acts *activities.Activities) sdkworker.Worker {
+	return NewTuned(c, taskQueue, acts, Tuning{})
+}
+
+// Tuning overrides the SDK's poller counts (zero keeps its default, 2 each); `jiandu bench`
+// compares settings with it.
+type Tuning struct {
+	WorkflowTaskPollers int
+	ActivityTaskPollers int
+}
+
+// NewTuned is New with t applied.
+func NewTuned(c client.Client, taskQueue string, acts *activities.Activities, t Tuning) sdkworker.Worker {
 	pool := 1
 	if sqlDB, err := acts.DB.DB(); err == nil {
 		pool = sqlDB.Stats().MaxOpenConnections
 	}
-	w := sdkworker.New(c, taskQueue, sdkworker.Options{MaxConcurrentActivityExecutionSize: ActivitySlots(pool), Interceptors: Interceptors()})
+	w := sdkworker.New(c, taskQueue, sdkworker.Options{
+		MaxConcurrentActivityExecutionSize: ActivitySlots(pool), Interceptors: Interceptors(),
+		MaxConcurrentWorkflowTaskPollers: t.WorkflowTaskPollers, MaxConcurrentActivityTaskPollers: t.ActivityTaskPollers,
+	})
 	Register(w, acts)
 	return w
 }

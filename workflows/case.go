@@ -296,6 +296,16 @@ func (c *caseRun) find(id string) *task {
 	return nil
 }
 
+// activityRetry is the retry policy of the case's activities (a new value each time: the SDK
+// keeps the pointer in the options it is given).
+func activityRetry() *temporal.RetryPolicy {
+	return &temporal.RetryPolicy{
+		InitialInterval:    time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    time.Minute,
+	}
+}
+
 // exec runs an activity with the options every Jiandu activity uses: database writes retried
 // until they succeed, so an outage delays a case and loses nothing. A write the database
 // refuses for good is not retried (activities.NonRetryable): the case needs attention.
@@ -303,11 +313,7 @@ func (c *caseRun) exec(ctx workflow.Context, summary string, activity any, arg a
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
 		Summary:             summary,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    time.Second,
-			BackoffCoefficient: 2,
-			MaximumInterval:    time.Minute,
-		},
+		RetryPolicy:         activityRetry(),
 	})
 	f := workflow.ExecuteActivity(ctx, activity, arg)
 	var err error
@@ -339,6 +345,21 @@ func (c *caseRun) notify(ctx workflow.Context, summary string, n activities.Noti
 		n.At = workflow.Now(ctx)
 	}
 	return c.exec(ctx, summary, acts.Notify, n)
+}
+
+// execLocal runs a short activity as a local activity, with exec's retries and its handling
+// of permanent failures.
+func (c *caseRun) execLocal(ctx workflow.Context, summary string, activity any, arg any, result any) error {
+	ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		Summary:             summary,
+		RetryPolicy:         activityRetry(),
+	})
+	err := workflow.ExecuteLocalActivity(ctx, activity, arg).Get(ctx, result)
+	if permanentFailure(err) {
+		return c.needsAttention(ctx, summary, err)
+	}
+	return err
 }
 
 // deadline computes "period after now" on the working-day calendar, through an activity.

@@ -112,7 +112,7 @@ func ladderOf(spec StepSpec) schemas.Ladder {
 func (c *caseRun) openTask(ctx workflow.Context, spec StepSpec) (*task, activities.StepPlan, error) {
 	var plan activities.StepPlan
 	opened := workflow.Now(ctx)
-	if err := c.exec(ctx, "计算期限："+spec.Title, acts.PlanStep,
+	if err := c.planStep(ctx, "计算期限："+spec.Title,
 		activities.PlanRequest{From: opened, Period: spec.Period, Ladder: ladderOf(spec)}, &plan); err != nil {
 		return nil, plan, err
 	}
@@ -142,6 +142,17 @@ func (c *caseRun) openTask(ctx workflow.Context, spec StepSpec) (*task, activiti
 	workflow.GetLogger(ctx).Info("task opened", "case", c.state.ID, "task", t.view.ID, "due", plan.DueAt)
 	c.refresh(ctx)
 	return t, plan, nil
+}
+
+// planStep computes a step's deadline and ladder (acts.PlanStep). From version
+// "plan-step-local" on it is a local activity: a calendar read and date arithmetic need no
+// activity task of their own on the server, nor a workflow task to take their result
+// (docs/BENCHMARKS.md: 6 of the 32 events of a human step).
+func (c *caseRun) planStep(ctx workflow.Context, summary string, req activities.PlanRequest, plan *activities.StepPlan) error {
+	if workflow.GetVersion(ctx, "plan-step-local", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return c.exec(ctx, summary, acts.PlanStep, req, plan)
+	}
+	return c.execLocal(ctx, summary, acts.PlanStep, req, plan)
 }
 
 // climbLadder fires each rung at its time unless the step is done first. Rungs due before the

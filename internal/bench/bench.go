@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -19,6 +20,7 @@ import (
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+	"gorm.io/gorm"
 
 	"github.com/jiandu/jiandu/activities"
 	"github.com/jiandu/jiandu/api"
@@ -53,6 +55,8 @@ type Options struct {
 	// namespace for the run (dialExternal).
 	Namespace string
 	Logger    *slog.Logger
+	// Worker overrides the worker's poller counts.
+	Worker worker.Tuning
 	// Progress, when set, gets a line per phase.
 	Progress io.Writer
 }
@@ -65,8 +69,9 @@ type Report struct {
 	Database    string  `json:"database"`
 	// Temporal is "dev-server" (the CLI's dev server, in memory, started by the bench) or the
 	// address of the Temporal the run used.
-	Temporal  string `json:"temporal"`
-	Namespace string `json:"namespace"`
+	Temporal  string        `json:"temporal"`
+	Namespace string        `json:"namespace"`
+	Worker    worker.Tuning `json:"worker_tuning"`
 	Jiandu    struct {
 		Seconds     float64 `json:"seconds"`
 		CasesPerSec float64 `json:"cases_per_sec"`
@@ -78,8 +83,9 @@ type Report struct {
 		Failed      int     `json:"failed"`
 		// Activities and Updates per case, counted in the histories of a sample of cases:
 		// the baseline does as many.
-		Activities int `json:"activities_per_case"`
-		Updates    int `json:"updates_per_case"`
+		Activities int     `json:"activities_per_case"`
+		Updates    int     `json:"updates_per_case"`
+		History    History `json:"history"`
 	} `json:"jiandu"`
 	Baseline struct {
 		Seconds     float64 `json:"seconds"`
@@ -96,6 +102,7 @@ type Report struct {
 		Steps       int     `json:"steps_per_case"`
 		Update      Stats   `json:"update"`
 		Failed      int     `json:"failed"`
+		History     History `json:"history"`
 	} `json:"minimal"`
 	Ratios struct {
 		Throughput    float64 `json:"throughput"`     // Jiandu cases/s ÷ baseline cases/s (target ≥ 0.8)
@@ -115,112 +122,18 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Cases < 1 || o.Concurrency < 1 {
 		return nil, errors.New("cases and concurrency must be at least 1")
 	}
-	if o.Poll <= 0 {
-		o.Poll = 20 * time.Millisecond
-	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	}
-	progress := func(format string, a ...any) {
-		if o.Progress != nil {
-			fmt.Fprintf(o.Progress, format+"\n", a...)
-		}
-	}
-	rep := &Report{Cases: o.Cases, Concurrency: o.Concurrency, TimeScale: o.TimeScale, Database: "sqlite"}
-	if audit.ActiveKeys() == nil {
-		// Like the bench's JWT secret: a throwaway audit key when the process has none.
-		spec, err := secrets.NewKey("bench")
-		if err != nil {
-			return nil, err
-		}
-		keys, err := audit.ParseKeys(spec)
-		if err != nil {
-			return nil, err
-		}
-		audit.UseKeys(keys)
-	}
-
-	tmp, err := os.MkdirTemp("", "jiandu-bench")
+	o = withDefaults(o)
+	rep := &Report{Cases: o.Cases, Concurrency: o.Concurrency, TimeScale: o.TimeScale, Database: "sqlite", Worker: o.Worker}
+	st, err := startStack(ctx, o, rep, "")
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(tmp)
-	run := randomHex(4)
-	var tc client.Client
-	if o.Temporal != "" {
-		progress("connecting to Temporal at %s", o.Temporal)
-		var ns string
-		tc, ns, err = dialExternal(ctx, o, run)
-		if err != nil {
-			return nil, err
-		}
-		defer tc.Close()
-		progress("using Temporal at %s, namespace %s", o.Temporal, ns)
-		rep.Temporal, rep.Namespace = o.Temporal, ns
-	} else {
-		ns := o.Namespace
-		if ns == "" {
-			ns = "default"
-		}
-		rep.Namespace = ns
-		bin, err := devstack.TemporalBinary(ctx, o.Logger)
-		if err != nil {
-			return nil, err
-		}
-		progress("starting the Temporal dev server (in memory)")
-		rep.Temporal = "dev-server"
-		dev, err := devstack.Start(ctx, devstack.Options{Binary: bin, Namespace: ns, Output: io.Discard, Logger: o.Logger})
-		if err != nil {
-			return nil, err
-		}
-		defer func() { _ = dev.Stop() }()
-		tc = dev.Client()
-		if err := temporalconn.EnsureSearchAttributes(ctx, tc, ns); err != nil {
-			return nil, err
-		}
-	}
-
-	url := o.DatabaseURL
-	if url == "" {
-		url = filepath.Join(tmp, "jiandu.db")
-	} else {
-		rep.Database = "postgres"
-	}
-	gdb, err := db.Open(url)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = db.Close(gdb) }()
-	if err := schemas.Migrate(gdb.WithContext(ctx)); err != nil {
-		return nil, err
-	}
-	if err := demo.Seed(gdb.WithContext(ctx)); err != nil {
-		return nil, err
-	}
-
-	queue := "bench-" + run
-	w := worker.New(tc, queue, &activities.Activities{DB: gdb, Logger: o.Logger, TimeScale: o.TimeScale})
-	if err := w.Start(); err != nil {
-		return nil, err
-	}
-	defer w.Stop()
-	keys := auth.Keys{Secret: []byte(randomHex(32)), Issuer: "jiandu"}
-	srv := api.New(api.Deps{DB: gdb, Temporal: tc, Keys: keys, Logger: o.Logger, Registry: metrics.NewRegistry(), TaskQueue: queue})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	defer hs.Close()
+	defer st.Close()
+	tc, run, cl := st.tc, st.run, st.client
+	rec := cl.Rec
 
 	// Jiandu: cases over REST.
-	progress("driving %d publicity cases over REST, %d at a time", o.Cases, o.Concurrency)
-	rec := &Recorder{}
-	cl := &Client{
-		Base: "http://" + ln.Addr().String(), Keys: keys, Rec: rec, Poll: o.Poll,
-		HTTP: &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 2 * o.Concurrency}},
-	}
+	progress(o, "driving %d publicity cases over REST, %d at a time", o.Cases, o.Concurrency)
 	ids := make([]string, o.Cases)
 	secs, failed := fanOut(ctx, o, func(ctx context.Context, i int) error {
 		id, err := cl.RunPublicity(ctx, fmt.Sprintf("%s-%d", run, i))
@@ -234,14 +147,15 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.Jiandu.CasesPerSec = float64(o.Cases-failed) / secs
 	rep.Jiandu.TasksPerSec = float64(rec.Stats("complete").Count) / secs
 	rep.Jiandu.Start, rep.Jiandu.Inbox, rep.Jiandu.Complete = rec.Stats("start"), rec.Stats("inbox"), rec.Stats("complete")
-	acts, updates, err := countHistory(ctx, tc, ids)
+	hist, err := readHistories(ctx, tc, ids)
 	if err != nil {
 		return nil, fmt.Errorf("read case histories: %w", err)
 	}
-	rep.Jiandu.Activities, rep.Jiandu.Updates = acts, updates
+	acts, updates := hist.count(enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED), hist.count(enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)
+	rep.Jiandu.Activities, rep.Jiandu.Updates, rep.Jiandu.History = acts, updates, hist
 
 	// Baseline: the same shape of workflow with nothing behind it, through the SDK client.
-	progress("driving %d baseline workflows (%d activities, %d updates each) through the SDK", o.Cases, acts, updates)
+	progress(o, "driving %d baseline workflows (%d activities, %d updates each) through the SDK", o.Cases, acts, updates)
 	bqueue := "bench-baseline-" + run
 	bw := sdkworker.New(tc, bqueue, sdkworker.Options{})
 	bw.RegisterWorkflowWithOptions(baselineWorkflow, workflow.RegisterOptions{Name: baselineWorkflowName})
@@ -262,7 +176,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 
 	// Minimal shape: the same human steps and period, nothing else.
 	steps := max(updates, 1)
-	progress("driving %d minimal workflows (%d steps, each one update running one activity) through the SDK", o.Cases, steps)
+	progress(o, "driving %d minimal workflows (%d steps, each one update running one activity) through the SDK", o.Cases, steps)
 	mqueue := "bench-minimal-" + run
 	mw := sdkworker.New(tc, mqueue, sdkworker.Options{})
 	mw.RegisterWorkflowWithOptions(minimalWorkflow, workflow.RegisterOptions{Name: minimalWorkflowName})
@@ -272,9 +186,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	defer mw.Stop()
 	mrec := &Recorder{}
+	minimalID := func(i int) string { return fmt.Sprintf("minimal-%s-%d", run, i) }
 	minIn := minimalInput{Steps: steps, Sleep: in.Sleep}
 	secs, failed = fanOut(ctx, o, func(ctx context.Context, i int) error {
-		err := runMinimal(ctx, tc, mqueue, fmt.Sprintf("minimal-%s-%d", run, i), minIn, o.Poll, mrec)
+		err := runMinimal(ctx, tc, mqueue, minimalID(i), minIn, o.Poll, mrec)
 		if err != nil {
 			o.Logger.Warn("minimal workflow failed", "err", err)
 		}
@@ -284,6 +199,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.Minimal.CasesPerSec = float64(o.Cases-failed) / secs
 	rep.Minimal.Update = mrec.Stats("update")
 	rep.Minimal.TasksPerSec = float64(rep.Minimal.Update.Count) / secs
+	mids := make([]string, o.Cases)
+	for i := range mids {
+		mids[i] = minimalID(i)
+	}
+	if rep.Minimal.History, err = readHistories(ctx, tc, mids); err != nil {
+		return nil, fmt.Errorf("read minimal histories: %w", err)
+	}
 
 	ratio := func(a, b float64) float64 {
 		if b == 0 {
@@ -298,6 +220,144 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.Ratios.CompletionP50VsMinimal = ratio(rep.Jiandu.Complete.P50, rep.Minimal.Update.P50)
 	rep.Ratios.CompletionP99VsMinimal = ratio(rep.Jiandu.Complete.P99, rep.Minimal.Update.P99)
 	return rep, nil
+}
+
+// stack is the system under test of a run: Temporal (a dev server of its own or o.Temporal), the
+// Jiandu database, and in this process the worker and the API on a free port.
+type stack struct {
+	tc     client.Client
+	gdb    *gorm.DB
+	run    string // the run's id: in task queues, namespaces and idempotency keys
+	client *Client
+	// devPID is the dev server's process id (0 with o.Temporal).
+	devPID  int
+	dbFile  string // the Jiandu SQLite file ("" on Postgres)
+	tmpFile string // the dev server's SQLite file when it keeps one ("" in memory)
+	closers []func()
+}
+
+// Close stops what startStack started, in reverse order.
+func (s *stack) Close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
+	}
+}
+
+// startStack brings up the stack and fills in rep's Temporal, Namespace and Database. With
+// devDBFile the dev server keeps its state in that SQLite file (its size is measured) instead of
+// in memory.
+func startStack(ctx context.Context, o Options, rep *Report, devDBFile string) (_ *stack, err error) {
+	if audit.ActiveKeys() == nil {
+		// Like the bench's JWT secret: a throwaway audit key when the process has none.
+		spec, err := secrets.NewKey("bench")
+		if err != nil {
+			return nil, err
+		}
+		keys, err := audit.ParseKeys(spec)
+		if err != nil {
+			return nil, err
+		}
+		audit.UseKeys(keys)
+	}
+
+	s := &stack{run: randomHex(4)}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	tmp, err := os.MkdirTemp("", "jiandu-bench")
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, func() { _ = os.RemoveAll(tmp) })
+	if o.Temporal != "" {
+		progress(o, "connecting to Temporal at %s", o.Temporal)
+		tc, ns, err := dialExternal(ctx, o, s.run)
+		if err != nil {
+			return nil, err
+		}
+		s.tc = tc
+		s.closers = append(s.closers, tc.Close)
+		progress(o, "using Temporal at %s, namespace %s", o.Temporal, ns)
+		rep.Temporal, rep.Namespace = o.Temporal, ns
+	} else {
+		ns := o.Namespace
+		if ns == "" {
+			ns = "default"
+		}
+		rep.Namespace = ns
+		bin, err := devstack.TemporalBinary(ctx, o.Logger)
+		if err != nil {
+			return nil, err
+		}
+		if devDBFile != "" {
+			s.tmpFile = filepath.Join(tmp, devDBFile)
+		}
+		progress(o, "starting the Temporal dev server (state: %s)", cmp.Or(s.tmpFile, "in memory"))
+		rep.Temporal = "dev-server"
+		children := childPIDs()
+		dev, err := devstack.Start(ctx, devstack.Options{Binary: bin, Namespace: ns, DBFile: s.tmpFile, Output: io.Discard, Logger: o.Logger})
+		if err != nil {
+			return nil, err
+		}
+		s.closers = append(s.closers, func() { _ = dev.Stop() })
+		s.devPID = newChild(children)
+		s.tc = dev.Client()
+		if err := temporalconn.EnsureSearchAttributes(ctx, s.tc, ns); err != nil {
+			return nil, err
+		}
+	}
+
+	url := o.DatabaseURL
+	if url == "" {
+		s.dbFile = filepath.Join(tmp, "jiandu.db")
+		url = s.dbFile
+	} else {
+		rep.Database = "postgres"
+	}
+	s.gdb, err = db.Open(url)
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, func() { _ = db.Close(s.gdb) })
+	if err := schemas.Migrate(s.gdb.WithContext(ctx)); err != nil {
+		return nil, err
+	}
+	if err := demo.Seed(s.gdb.WithContext(ctx)); err != nil {
+		return nil, err
+	}
+
+	queue := "bench-" + s.run
+	w := worker.NewTuned(s.tc, queue, &activities.Activities{DB: s.gdb, Logger: o.Logger, TimeScale: o.TimeScale}, o.Worker)
+	if err := w.Start(); err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, w.Stop)
+	keys := auth.Keys{Secret: []byte(randomHex(32)), Issuer: "jiandu"}
+	srv := api.New(api.Deps{DB: s.gdb, Temporal: s.tc, Keys: keys, Logger: o.Logger, Registry: metrics.NewRegistry(), TaskQueue: queue})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	s.closers = append(s.closers, func() { _ = hs.Close() })
+	s.client = &Client{
+		Base: "http://" + ln.Addr().String(), Keys: keys, Rec: &Recorder{}, Poll: o.Poll,
+		HTTP: &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 2 * o.Concurrency}},
+	}
+	return s, nil
+}
+
+func defaultLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+func progress(o Options, format string, a ...any) {
+	if o.Progress != nil {
+		fmt.Fprintf(o.Progress, format+"\n", a...)
+	}
 }
 
 // fanOut runs fn for 0..Cases-1, Concurrency at a time, and returns the wall time in seconds
@@ -333,32 +393,44 @@ func fanOut(ctx context.Context, o Options, fn func(context.Context, int) error)
 	return time.Since(start).Seconds(), failed
 }
 
-// countHistory returns the mean number of activities and updates of up to 5 cases.
-func countHistory(ctx context.Context, tc client.Client, ids []string) (acts, updates int, err error) {
-	n := 0
+// History is the mean shape of a sample of workflows' histories.
+type History struct {
+	Cases  int            `json:"cases_read"`
+	Events int            `json:"events_per_case"`
+	ByType map[string]int `json:"events_by_type"` // mean per case, by event type
+}
+
+// count returns the mean number of events of type t per case.
+func (h History) count(t enumspb.EventType) int { return h.ByType[t.String()] }
+
+// readHistories reads the histories of up to 5 of ids (the first that exist) and counts their
+// events.
+func readHistories(ctx context.Context, tc client.Client, ids []string) (History, error) {
+	h := History{ByType: map[string]int{}}
 	for _, id := range ids {
-		if id == "" || n == 5 {
+		if id == "" || h.Cases == 5 {
 			continue
 		}
-		n++
+		h.Cases++
 		it := tc.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 		for it.HasNext() {
 			ev, err := it.Next()
 			if err != nil {
-				return 0, 0, err
+				return h, err
 			}
-			switch ev.GetEventType() {
-			case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-				acts++
-			case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
-				updates++
-			}
+			h.Events++
+			h.ByType[ev.GetEventType().String()]++
 		}
 	}
-	if n == 0 {
-		return 0, 0, errors.New("no case finished")
+	if h.Cases == 0 {
+		return h, errors.New("no case finished")
 	}
-	return (acts + n/2) / n, (updates + n/2) / n, nil
+	mean := func(n int) int { return (n + h.Cases/2) / h.Cases }
+	h.Events = mean(h.Events)
+	for k, v := range h.ByType {
+		h.ByType[k] = mean(v)
+	}
+	return h, nil
 }
 
 func randomHex(n int) string {

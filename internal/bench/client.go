@@ -173,6 +173,19 @@ const Starter = "wu.gang"
 // step over REST as its official once it is in their inbox, then waits until the case is
 // closed. It returns the case id.
 func (c *Client) RunPublicity(ctx context.Context, tag string) (string, error) {
+	id, err := c.StartPublicity(ctx, tag)
+	if err != nil {
+		return "", err
+	}
+	if err := c.runSteps(ctx, id, PublicitySteps); err != nil {
+		return id, err
+	}
+	return id, c.WaitClosed(ctx, id)
+}
+
+// StartPublicity starts one publicity case with one candidate (Idempotency-Key "<tag>-start")
+// and returns its id.
+func (c *Client) StartPublicity(ctx context.Context, tag string) (string, error) {
 	start := map[string]any{
 		"title": "关于" + tag + "同志任职前公示",
 		"candidates": []map[string]any{
@@ -185,16 +198,27 @@ func (c *Client) RunPublicity(ctx context.Context, tag string) (string, error) {
 	if _, err := c.Do(ctx, "start", "POST", "/api/v1/cases/publicity", Starter, tag+"-start", start, &started); err != nil {
 		return "", err
 	}
-	for _, st := range PublicitySteps {
-		task := started.ID + "." + st.Key
+	return started.ID, nil
+}
+
+// AdvanceToApproval completes a started publicity case's draft, so that it waits on the
+// leader's approval.
+func (c *Client) AdvanceToApproval(ctx context.Context, id string) error {
+	return c.runSteps(ctx, id, PublicitySteps[:1])
+}
+
+// runSteps completes each step of case id over REST as its official once it is in their inbox.
+func (c *Client) runSteps(ctx context.Context, id string, steps []Step) error {
+	for _, st := range steps {
+		task := id + "." + st.Key
 		if err := c.waitInbox(ctx, st.Official, task); err != nil {
-			return started.ID, err
+			return err
 		}
 		if err := c.complete(ctx, st.Official, task, st.Body); err != nil {
-			return started.ID, err
+			return err
 		}
 	}
-	return started.ID, c.WaitClosed(ctx, started.ID)
+	return nil
 }
 
 // ReportSteps and TransferSteps are the steps of an anonymous 12380 phone report to the Hohhot
@@ -231,19 +255,7 @@ func (c *Client) RunReportTransfer(ctx context.Context, tag string) (report, tra
 		return "", "", err
 	}
 	report = registered.ID
-	run := func(caseID string, steps []Step) error {
-		for _, st := range steps {
-			task := caseID + "." + st.Key
-			if err := c.waitInbox(ctx, st.Official, task); err != nil {
-				return err
-			}
-			if err := c.complete(ctx, st.Official, task, st.Body); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if err := run(report, ReportSteps[:2]); err != nil {
+	if err := c.runSteps(ctx, report, ReportSteps[:2]); err != nil {
 		return report, "", err
 	}
 	for transfer == "" {
@@ -266,10 +278,10 @@ func (c *Client) RunReportTransfer(ctx context.Context, tag string) (report, tra
 			}
 		}
 	}
-	if err := run(transfer, TransferSteps); err != nil {
+	if err := c.runSteps(ctx, transfer, TransferSteps); err != nil {
 		return report, transfer, err
 	}
-	if err := run(report, ReportSteps[2:]); err != nil {
+	if err := c.runSteps(ctx, report, ReportSteps[2:]); err != nil {
 		return report, transfer, err
 	}
 	if err := c.waitClosedAs(ctx, "bao.yin", transfer); err != nil {
