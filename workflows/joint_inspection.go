@@ -39,13 +39,27 @@ func JointInspection(ctx workflow.Context, in schemas.JointInspectionInput) (sch
 const signalCaseCancelled = "case-cancelled"
 
 // tellChecks signals the running checks the cancellation (versioned: older histories did not).
+// From version 2 it waits until each check has the signal before the case cancels them: a signal
+// and a cancellation sent together may reach a busy check in either order, and a check cancelled
+// first would name the engine instead of the official who withdrew the case.
 func (j *jointInspection) tellChecks(ctx workflow.Context, req schemas.CancelCaseRequest) {
-	if workflow.GetVersion(ctx, "cancel-tells-parts", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+	v := workflow.GetVersion(ctx, "cancel-tells-parts", workflow.DefaultVersion, 2)
+	if v == workflow.DefaultVersion {
 		return
 	}
+	var sent []workflow.Future
 	for _, c := range j.ji.Checks {
 		if c.Status == "running" {
-			workflow.SignalExternalWorkflow(ctx, c.WorkflowID, "", signalCaseCancelled, req)
+			sent = append(sent, workflow.SignalExternalWorkflow(ctx, c.WorkflowID, "", signalCaseCancelled, req))
+		}
+	}
+	if v < 2 {
+		return
+	}
+	for _, f := range sent {
+		if err := f.Get(ctx, nil); err != nil {
+			// A check that ended meanwhile has nothing left to withdraw.
+			workflow.GetLogger(ctx).Info("check not told of the cancellation", "error", err)
 		}
 	}
 }
