@@ -188,6 +188,12 @@ func (s *Server) fileEntry(c *gin.Context, row *schemas.Case, cadreID string) (F
 	}
 	var st schemas.CaseState
 	if err := s.caseState(c, row, &st); err != nil {
+		var pe *problemError
+		if errors.As(err, &pe) && (pe.kind.slug == probNotFound.slug || pe.kind.slug == probConflict.slug) {
+			// Temporal no longer has the workflow (deleted, or its end not yet recorded): the
+			// row says what is known, and the rest of the file is still read.
+			return e, nil
+		}
 		return e, err
 	}
 	e.Stage, e.StageTitle = st.Stage, st.StageTitle

@@ -104,6 +104,17 @@ func TestCadreFileEndToEnd(t *testing.T) {
 		inquiry := h.start("bao.yin", "/api/v1/cases/inquiry", map[string]any{"cadre_id": "batu", "grounds": "12380来信反映其在外兼职取酬"})
 		h.waitTask("bao.yin", inquiry+".draft-1")
 
+		// A case whose row says open but whose workflow Temporal no longer has: the row is shown.
+		lost := schemas.Case{ID: schemas.CaseID(schemas.KindInquiry, time.Now().In(calendar.Location()).Year(), 902), Kind: schemas.KindInquiry,
+			Title: "关于巴图同志的函询（流程已删除）", OrgUnitID: "150100", Status: schemas.CaseOpen, Stage: "answer", CreatedBy: "bao.yin",
+			CreatedAt: time.Now().UTC().AddDate(0, 0, -45), UpdatedAt: time.Now().UTC()}
+		if err := gdb.Create(&lost).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := gdb.Create(&schemas.CaseSubject{CaseID: lost.ID, OfficialID: "batu", AddedBy: "bao.yin", CreatedAt: time.Now()}).Error; err != nil {
+			t.Fatal(err)
+		}
+
 		read := func(official, as string) (response, CadreFile) {
 			var f CadreFile
 			r := h.do("GET", "/api/v1/officials/"+official+"/file", h.token(as), nil)
@@ -126,10 +137,13 @@ func TestCadreFileEndToEnd(t *testing.T) {
 		if r.status != http.StatusOK || f.Official.ID != "batu" || f.Official.Name != "巴图" || f.Truncated {
 			t.Fatalf("supervisor: %d %s", r.status, r.body)
 		}
-		if got, want := ids(f), []string{inquiry, seed.admonishment, seed.report}; !slices.Equal(got, want) {
+		if got, want := ids(f), []string{inquiry, seed.admonishment, lost.ID, seed.report}; !slices.Equal(got, want) {
 			t.Fatalf("entries %v, want %v", got, want)
 		}
-		inq, adm, rep := f.Entries[0], f.Entries[1], f.Entries[2]
+		inq, adm, rep := f.Entries[0], f.Entries[1], f.Entries[3]
+		if e := f.Entries[2]; e.Status != schemas.CaseOpen || e.Stage != "answer" || e.Role != "函询对象" {
+			t.Fatalf("entry of a case without its workflow %+v", e)
+		}
 		if inq.Kind != schemas.KindInquiry || inq.Role != "函询对象" || inq.Status != schemas.CaseOpen || inq.StageTitle == "" || inq.ClosedAt != nil || len(inq.Restrictions) != 0 {
 			t.Fatalf("inquiry entry %+v", inq)
 		}
@@ -156,12 +170,12 @@ func TestCadreFileEndToEnd(t *testing.T) {
 
 		// The leader is a subject of the report: everything but it.
 		r, f = read("batu", "chen.jing")
-		if got, want := ids(f), []string{inquiry, seed.admonishment}; r.status != http.StatusOK || !slices.Equal(got, want) || len(f.InForce) != 1 {
+		if got, want := ids(f), []string{inquiry, seed.admonishment, lost.ID}; r.status != http.StatusOK || !slices.Equal(got, want) || len(f.InForce) != 1 {
 			t.Fatalf("recused leader: %d %v %+v", r.status, got, f.InForce)
 		}
 		// Recused from the admonishment too (a subject added later): its restriction goes as well.
 		h.db.Create(&schemas.CaseSubject{CaseID: seed.admonishment, OfficialID: "chen.jing", AddedBy: "bao.yin", Reason: "x"})
-		if r, f = read("batu", "chen.jing"); !slices.Equal(ids(f), []string{inquiry}) || len(f.InForce) != 0 {
+		if r, f = read("batu", "chen.jing"); !slices.Equal(ids(f), []string{inquiry, lost.ID}) || len(f.InForce) != 0 {
 			t.Fatalf("leader recused from both: %d %s", r.status, r.body)
 		}
 
