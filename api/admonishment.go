@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -9,7 +8,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"gorm.io/gorm"
 
 	"github.com/jiandu/jiandu/internal/restrictions"
 	"github.com/jiandu/jiandu/schemas"
@@ -61,24 +59,9 @@ type RestrictionsResponse struct {
 // of their org subtree; anyone else gets 404.
 func (s *Server) officialRestrictions(c *gin.Context) error {
 	ctx := c.Request.Context()
-	p := principal(c)
-	id := c.Param("id")
-	var o schemas.Official
-	var unit schemas.OrgUnit
-	err := s.db.WithContext(ctx).First(&o, "id = ?", id).Error
-	if err == nil {
-		err = s.db.WithContext(ctx).First(&unit, "id = ?", o.OrgUnitID).Error
-	}
-	switch {
-	case errors.Is(err, gorm.ErrRecordNotFound):
-		return problem(probNotFound, "人员 "+id+" 不存在")
-	case err != nil:
-		return unavailable("load official", err)
-	}
-	overseer := p.Roles.Has(schemas.RoleSupervisor) || p.Roles.Has(schemas.RoleLeader) ||
-		p.Roles.Has(schemas.RoleCadreSection) || p.Roles.Has(schemas.RoleAdmin)
-	if p.ID != o.ID && !(overseer && p.InSubtree(unit.Path)) {
-		return problem(probNotFound, "人员 "+id+" 不存在")
+	o, _, err := s.cadreInScope(c)
+	if err != nil {
+		return err
 	}
 	now := time.Now()
 	allowed, rows, err := restrictions.PromotionAllowed(ctx, s.db, o.ID, now)

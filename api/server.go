@@ -124,6 +124,7 @@ func (s *Server) engine() *gin.Engine {
 	v1.POST("/officials", h(s.createOfficial))
 	v1.PATCH("/officials/:id", h(s.updateOfficial))
 	v1.GET("/officials/:id/restrictions", h(s.officialRestrictions))
+	v1.GET("/officials/:id/file", h(s.cadreFile))
 	v1.POST("/officials/:id/password", h(s.setOfficialPassword))
 	v1.GET("/notifications", h(s.listNotifications))
 	v1.POST("/notifications/:id/read", h(s.markNotificationRead))

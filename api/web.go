@@ -62,6 +62,7 @@ var webTemplates = sync.OnceValue(func() map[string]*template.Template {
 		"cand":       func(i int, f string) string { return fmt.Sprintf("candidates[%d].%s", i, f) },
 		"inc":        func(i int) int { return i + 1 },
 		"action":     actionTitle,
+		"fileLabel":  fileLabel,
 		"startOrder": func() []string { return []string{"inquiry", "admonishment", "departure-audit", "joint-inspection"} },
 		"decisionLabel": func(t schemas.Task) string {
 			for _, d := range t.Spec.Decisions {

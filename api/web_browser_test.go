@@ -211,7 +211,7 @@ func logout(t *testing.T, ctx context.Context, base string) {
 // validation messages on a bad start form and a bad task form; the leader approves it from the
 // inbox; a root-office supervisor opens the case in the proxied Temporal UI and reads its
 // Chinese summary (decoded through /codec with the session, not ciphertext); a county
-// supervisor gets 403 there.
+// supervisor gets 403 there. The root supervisor also reads a cadre's supervision file.
 func TestBrowserPublicityFromTheInbox(t *testing.T) {
 	chromium(t)
 	gdb := testenv.Open(t, testenv.DatabaseURL(t, "sqlite"))
@@ -356,6 +356,17 @@ func TestBrowserPublicityFromTheInbox(t *testing.T) {
 	}
 	time.Sleep(time.Second) // let the page settle for the picture
 	screenshot(t, ctx, "temporal-ui.png")
+
+	// --- the same supervisor reads a cadre's supervision file ---
+	seed := seedCadreFile(t, gdb)
+	text = waitText(t, ctx, base+"/web/officials/batu/file", "干部监督档案：巴图", 10*time.Second)
+	for _, want := range []string{"诫勉对象", "被反映人", "认定：属实", "诫勉影响期", seed.admonishment} {
+		if !strings.Contains(text, want) {
+			t.Fatalf("file page lacks %q:\n%s", want, text)
+		}
+	}
+	noReporter(t, "the file page", text)
+	screenshot(t, ctx, "cadre-file.png")
 	logout(t, ctx, base)
 
 	// --- a county supervisor: 403 ---

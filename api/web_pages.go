@@ -35,6 +35,7 @@ func (s *Server) webRoutes(r *gin.Engine) {
 	a.POST("/tasks/:id/unclaim", s.webTaskAction)
 	a.GET("/cases", s.webCases)
 	a.GET("/cases/:id", s.webCase)
+	a.GET("/officials/:id/file", s.webCadreFile)
 	a.GET("/start", s.webStartMenu)
 	a.GET("/start/publicity", s.webPublicityForm)
 	a.POST("/start/publicity", s.webStartPublicity)
@@ -418,6 +419,21 @@ func (s *Server) webCase(c *gin.Context) {
 	}
 	v.Namespace = s.web.namespace()
 	s.render(c, http.StatusOK, "case", page{Title: v.Case.Title, Nav: "cases", Data: v})
+}
+
+// webCadreFile shows GET /api/v1/officials/{id}/file: the cadre's supervision file.
+func (s *Server) webCadreFile(c *gin.Context) {
+	a := s.call(c, "GET", "/api/v1/officials/"+url.PathEscape(c.Param("id"))+"/file", nil)
+	if !a.ok() {
+		s.failed(c, a)
+		return
+	}
+	var f CadreFile
+	if err := a.decode(&f); err != nil {
+		s.failed(c, apiAnswer{status: 500})
+		return
+	}
+	s.render(c, http.StatusOK, "file", page{Title: "干部监督档案：" + f.Official.Name, Nav: "cases", Data: f})
 }
 
 const maxWebCandidates = 5
