@@ -162,6 +162,8 @@ var mattersLabels = map[schemas.MattersFinding]string{
 
 // mattersCheck runs a targeted personal-matters check (P8, 凡提必核) as a case of its own and
 // waits for its finding. A check that ends without one (cancelled) leaves the check missing.
+// The check is started on the case's run context: cancelling this case asks Temporal to
+// cancel a check still running (its parent-close policy, abandon, keeps a finished one).
 func (p *preAppointment) mattersCheck(ctx workflow.Context, cs *schemas.PreAppointmentCandidateState) error {
 	title := cs.Name + "个人有关事项核查（凡提必核）"
 	id, child, err := p.startLinkedChild(ctx, LinkedCase{
