@@ -5,8 +5,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/jiandu/jiandu/schemas"
@@ -35,14 +37,14 @@ func preAppointmentInput(caseID string, officials ...string) schemas.PreAppointm
 // mockMattersCheck stands in for the P8 workflow (built on its own branch): the check of each
 // cadre ends with the finding given for them; a cadre without one ends with no finding, as a
 // cancelled check does. The inputs the case sent are recorded.
-func mockMattersCheck(r *run, findings map[string]schemas.MattersFinding) *[]schemas.MattersCheckInput {
+func mockMattersCheck(r *run, findings map[string]schemas.MattersFinding) *mattersMock {
 	if !slices.ContainsFunc(worker.Workflows(), func(w worker.Workflow) bool { return w.Name == schemas.MattersCheckWorkflow }) {
 		r.env.RegisterWorkflowWithOptions(func(workflow.Context, schemas.MattersCheckInput) (schemas.CaseState, error) {
 			return schemas.CaseState{}, nil
 		}, workflow.RegisterOptions{Name: schemas.MattersCheckWorkflow})
 	}
 	var inputs []schemas.MattersCheckInput
-	r.env.OnWorkflow(schemas.MattersCheckWorkflow, mock.Anything, mock.Anything).Return(
+	call := r.env.OnWorkflow(schemas.MattersCheckWorkflow, mock.Anything, mock.Anything).Return(
 		func(_ workflow.Context, in schemas.MattersCheckInput) (schemas.CaseState, error) {
 			inputs = append(inputs, in)
 			f, ok := findings[in.CadreID]
@@ -52,8 +54,17 @@ func mockMattersCheck(r *run, findings map[string]schemas.MattersFinding) *[]sch
 			return schemas.CaseState{ID: in.CaseID, Status: schemas.CaseClosed,
 				MattersCheck: &schemas.MattersCheckState{CadreID: in.CadreID, Reason: in.Reason, Finding: f}}, nil
 		})
-	return &inputs
+	return &mattersMock{call: call, inputs: &inputs}
 }
+
+// mattersMock is the stand-in's registration and the inputs it received.
+type mattersMock struct {
+	call   *testsuite.MockCallWrapper
+	inputs *[]schemas.MattersCheckInput
+}
+
+// after makes the checks take d.
+func (m *mattersMock) after(d time.Duration) { m.call.After(d) }
 
 // checksAndOpinion: the file review on Tuesday 3 November 2026, the 纪委's answer on Wednesday,
 // the Party committee's opinion on Thursday, for candidate c.
@@ -94,7 +105,7 @@ func candidateOf(t *testing.T, s schemas.CaseState, official string) *schemas.Pr
 
 func TestPreAppointmentAllClean(t *testing.T) {
 	r := newRun(t, "pre-appointment-2026-0001", mustTime(t, "2026-11-02 09:00:00"))
-	inputs := mockMattersCheck(r, map[string]schemas.MattersFinding{"batu": schemas.FindingConsistent})
+	inputs := mockMattersCheck(r, map[string]schemas.MattersFinding{"batu": schemas.FindingConsistent}).inputs
 	checksAndOpinion(r, "c1", schemas.FileClean, schemas.DisciplineOK)
 	r.at("2026-11-05 11:00", func() {
 		// The candidate is a subject of the case: recused from its steps.
@@ -289,5 +300,27 @@ func TestPreAppointmentReports(t *testing.T) {
 	}
 	if s.Outcome != "巴图：不宜" {
 		t.Fatalf("outcome %q", s.Outcome)
+	}
+}
+
+// TestPreAppointmentCancelled: the leader withdraws the case while the personal-matters check
+// runs: its open steps close as cancelled, and the case records no decision.
+func TestPreAppointmentCancelled(t *testing.T) {
+	r := newRun(t, "pre-appointment-2026-0008", mustTime(t, "2026-11-02 09:00:00"))
+	mockMattersCheck(r, map[string]schemas.MattersFinding{"batu": schemas.FindingConsistent}).after(30 * 24 * time.Hour)
+	r.at("2026-11-03 10:00", func() { r.complete("c1-file", "wu.gang", schemas.FileClean, nil) })
+	r.at("2026-11-04 10:00", func() {
+		r.update("cancel", schemas.UpdateCancelCase, schemas.CancelCaseRequest{Actor: r.actor("chen.jing"), Reason: "人选另行安排"})
+	})
+	r.env.ExecuteWorkflow(workflows.PreAppointment, preAppointmentInput(r.caseID, "batu"))
+	s := r.state()
+	if s.Status != schemas.CaseCancelled || candidateOf(t, s, "batu").Decision != "" {
+		t.Fatalf("status %s outcome %q", s.Status, s.Outcome)
+	}
+	var open, cancelled int64
+	r.db.Model(&schemas.Task{}).Where("case_id = ? AND status = ?", r.caseID, schemas.TaskOpen).Count(&open)
+	r.db.Model(&schemas.Task{}).Where("case_id = ? AND status = ?", r.caseID, schemas.TaskCancelled).Count(&cancelled)
+	if open != 0 || cancelled != 1 { // the 纪委's letter; the file review was done
+		t.Fatalf("%d open, %d cancelled tasks", open, cancelled)
 	}
 }
