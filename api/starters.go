@@ -23,7 +23,8 @@ var starters = map[schemas.CaseKind]starter{
 	schemas.KindJointInspection: {"/cases/joint-inspection", (*Server).startJointInspection, jointInspectionForm},
 	schemas.KindAdmonishment:    {"/cases/admonishment", (*Server).startAdmonishment, admonishmentForm},
 	schemas.KindInquiry:         {"/cases/inquiry", (*Server).startInquiry, inquiryForm},
-	schemas.KindReport:          {"/reports", (*Server).registerReport, nil}, // 12380 intake: its own pages
+	schemas.KindReport:          {"/reports", (*Server).registerReport, nil},                    // 12380 intake: its own pages
+	schemas.KindPreAppointment:  {"/cases/pre-appointment", (*Server).startPreAppointment, nil}, // candidate rows: no flat form
 }
 
 // startRoutes adds every starter's route to g, in the order schemas.Processes registers them.

@@ -69,6 +69,10 @@ var bodyRoutes = map[string]bodyRoute{
 		`{"cadre_id":"batu","post":"副局长","departure_date":"2026-12-01","successor_id":"na.ren"}`}},
 	"POST /api/v1/cases/joint-inspection": {"bao.yin", []string{
 		`{"leader_id":"zheng.yi","period_from":"2025-01-01","period_to":"2025-12-31"}`}},
+	"POST /api/v1/cases/pre-appointment": {"wu.gang", []string{
+		`{"candidates":[{"official_id":"batu","proposed_post":"副局长"},{"official_id":"na.ren","proposed_post":"副局长"}]}`,
+		`{"candidates":[{"official_id":"batu","proposed_post":""},{"official_id":"batu","proposed_post":"x"}]}`,
+		`{"candidates":[]}`, `{"candidates":null,"priority":"now"}`}},
 	"POST /api/v1/tasks/:id/complete": {"wu.gang", []string{
 		`{"decision":"submit","form":{"notice_text":"经研究……","report_channels":"12380"}}`,
 		`{"decision":"","form":null}`, `{"decision":"submit","form":{"x":[1,2,{"y":null}]},"comment":"c"}`,

@@ -241,6 +241,8 @@ type CaseState struct {
 
 	// P8 (the selection chain).
 	MattersCheck *MattersCheckState `json:"matters_check,omitempty"`
+	// P10 (the selection chain).
+	PreAppointment *PreAppointmentState `json:"pre_appointment,omitempty"`
 
 	// Attention says why the case needs a person: a write the database refused for good. The
 	// case waits (it can be cancelled) instead of retrying forever.

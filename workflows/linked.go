@@ -18,14 +18,28 @@ type LinkedCase struct {
 	Title     string
 	OrgUnitID string
 	Input     func(caseID string) any
+	// WorkflowType, when set, is the workflow type to start instead of the kind's.
+	WorkflowType string
 }
 
 // startLinkedCase numbers and starts another case as an abandoned child: it shows under this
 // case in the Temporal UI, and outlives it. It returns the new case's id once it has started.
 func (c *caseRun) startLinkedCase(ctx workflow.Context, l LinkedCase) (string, error) {
+	id, _, err := c.startLinkedChild(ctx, l)
+	return id, err
+}
+
+// startLinkedChild is startLinkedCase answering the child's future too, for a case that waits
+// for the linked case's result (P10 waits for its personal-matters checks). WorkflowType
+// overrides the kind's workflow type.
+func (c *caseRun) startLinkedChild(ctx workflow.Context, l LinkedCase) (string, workflow.ChildWorkflowFuture, error) {
 	var id string
 	if err := c.exec(ctx, "编号："+l.Kind.Title(), acts.AllocateCase, activities.AllocateRequest{Kind: l.Kind, Key: l.Key}, &id); err != nil {
-		return "", err
+		return "", nil, err
+	}
+	workflowType := l.WorkflowType
+	if workflowType == "" {
+		workflowType = l.Kind.WorkflowType()
 	}
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID:            id,
@@ -38,13 +52,13 @@ func (c *caseRun) startLinkedCase(ctx workflow.Context, l LinkedCase) (string, e
 			schemas.SAOrgUnit.ValueSet(l.OrgUnitID),
 		),
 	})
-	child := workflow.ExecuteChildWorkflow(cctx, l.Kind.WorkflowType(), l.Input(id))
+	child := workflow.ExecuteChildWorkflow(cctx, workflowType, l.Input(id))
 	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
-		return "", fmt.Errorf("start linked case %s: %w", id, err)
+		return "", nil, fmt.Errorf("start linked case %s: %w", id, err)
 	}
 	err := c.audit(ctx, "关联案件："+id, activities.AuditRequest{
 		Actor: "system", Action: "case.linked",
 		Detail: map[string]string{"linked_case": id, "kind": string(l.Kind)},
 	})
-	return id, err
+	return id, child, err
 }
