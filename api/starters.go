@@ -24,6 +24,7 @@ var starters = map[schemas.CaseKind]starter{
 	schemas.KindAdmonishment:    {"/cases/admonishment", (*Server).startAdmonishment, admonishmentForm},
 	schemas.KindInquiry:         {"/cases/inquiry", (*Server).startInquiry, inquiryForm},
 	schemas.KindReport:          {"/reports", (*Server).registerReport, nil}, // 12380 intake: its own pages
+	schemas.KindMattersCheck:    {"/cases/matters-check", (*Server).startMattersCheck, mattersCheckForm},
 }
 
 // startRoutes adds every starter's route to g, in the order schemas.Processes registers them.
