@@ -37,11 +37,17 @@ type cadreCase struct {
 // bindCadreCase validates a start about a cadre. The case is started by a supervisor of the
 // organization department, about a supervised cadre serving in a unit of its subtree.
 func (s *Server) bindCadreCase(c *gin.Context, kind schemas.CaseKind, in *CadreCaseInput, extra func([]FieldError) []FieldError) (cadreCase, error) {
+	if err := bindStart(c, kind, in, &in.OrgUnitID); err != nil {
+		return cadreCase{}, err
+	}
+	return s.checkCadreCase(c, kind, in, extra)
+}
+
+// checkCadreCase validates a bound start about a cadre (a body that embeds CadreCaseInput
+// binds itself with bindStart first); extra adds the kind's own field errors.
+func (s *Server) checkCadreCase(c *gin.Context, kind schemas.CaseKind, in *CadreCaseInput, extra func([]FieldError) []FieldError) (cadreCase, error) {
 	ctx := c.Request.Context()
 	var out cadreCase
-	if err := bindStart(c, kind, in, &in.OrgUnitID); err != nil {
-		return out, err
-	}
 	var errs []FieldError
 	errs = textIssue(errs, "title", in.Title, 0, 200)
 	errs = textIssue(errs, "grounds", in.Grounds, 1, 5000)

@@ -238,6 +238,7 @@ var startRoutes = map[schemas.CaseKind]string{
 	schemas.KindDepartureAudit:  "/api/v1/cases/departure-audit",
 	schemas.KindJointInspection: "/api/v1/cases/joint-inspection",
 	schemas.KindReport:          "/api/v1/reports",
+	schemas.KindMattersCheck:    "/api/v1/cases/matters-check",
 	schemas.KindPreAppointment:  "/api/v1/cases/pre-appointment",
 }
 

@@ -23,7 +23,8 @@ var starters = map[schemas.CaseKind]starter{
 	schemas.KindJointInspection: {"/cases/joint-inspection", (*Server).startJointInspection, jointInspectionForm},
 	schemas.KindAdmonishment:    {"/cases/admonishment", (*Server).startAdmonishment, admonishmentForm},
 	schemas.KindInquiry:         {"/cases/inquiry", (*Server).startInquiry, inquiryForm},
-	schemas.KindReport:          {"/reports", (*Server).registerReport, nil},                    // 12380 intake: its own pages
+	schemas.KindReport:          {"/reports", (*Server).registerReport, nil}, // 12380 intake: its own pages
+	schemas.KindMattersCheck:    {"/cases/matters-check", (*Server).startMattersCheck, mattersCheckForm},
 	schemas.KindPreAppointment:  {"/cases/pre-appointment", (*Server).startPreAppointment, nil}, // candidate rows: no flat form
 }
 

@@ -65,6 +65,10 @@ var bodyRoutes = map[string]bodyRoute{
 	"POST /api/v1/cases/admonishment": {"bao.yin", []string{
 		`{"title":"对巴图同志诫勉谈话","cadre_id":"batu","grounds":"函询说明不实"}`,
 		`{"title":"t","cadre_id":"batu","grounds":"g","source":"inquiry","source_case_id":"inquiry-2026-0001"}`}},
+	"POST /api/v1/cases/matters-check": {"bao.yin", []string{
+		`{"cadre_id":"batu","reason":"promotion","grounds":"拟提拔为市教育局副局长"}`,
+		`{"cadre_id":"batu","reason":"random","grounds":"g","year":"3000"}`,
+		`{"cadre_id":"batu","reason":"reported","grounds":"g","year":"2025","source":"report"}`}},
 	"POST /api/v1/cases/departure-audit": {"bao.yin", []string{
 		`{"cadre_id":"batu","post":"副局长","departure_date":"2026-12-01","successor_id":"na.ren"}`}},
 	"POST /api/v1/cases/joint-inspection": {"bao.yin", []string{

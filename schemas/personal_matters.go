@@ -33,6 +33,8 @@ type MattersCheckInput struct {
 	Reason      MattersCheckReason `json:"reason"`
 	// SourceCaseID is the case that asked for the check (the annual cycle, a P10 case).
 	SourceCaseID string `json:"source_case_id,omitempty"`
+	// Grounds says why this cadre is checked now (a targeted check's 查核缘由).
+	Grounds string `json:"grounds,omitempty"`
 }
 
 // MattersFinding is the outcome of comparing a report with the agencies' answers
@@ -57,4 +59,31 @@ type MattersCheckState struct {
 	Handling string         `json:"handling,omitempty"`
 	// BarUntil is the end of the promotion bar a 瞒报 finding records.
 	BarUntil *time.Time `json:"bar_until,omitempty"`
+	// Agencies are the agencies queried (DOMAIN.md P8 step 5), each with when it answered.
+	Agencies []MattersAgencyQuery `json:"agencies,omitempty"`
+	// Mismatch: the investigator found the report and the answers apart, so the cadre explained.
+	Mismatch bool `json:"mismatch,omitempty"`
+}
+
+// MattersAgency is one agency a check queries (查核联系工作机制, 规定 art. 15).
+type MattersAgency struct {
+	Key  string `json:"key"`
+	Name string `json:"name"` // Chinese
+}
+
+// MattersAgencies are the agencies every check queries, in DOMAIN.md P8 step 5's order.
+var MattersAgencies = []MattersAgency{
+	{"exit-entry", "公安出入境管理部门（因私出入境证件、出入境记录）"},
+	{"civil-affairs", "民政部门（婚姻登记）"},
+	{"real-estate", "不动产登记机构（房产）"},
+	{"market", "市场监管部门（投资办企业）"},
+	{"securities", "中国结算、证监部门（股票、基金）"},
+	{"financial", "金融监管部门（投资型保险）"},
+	{"judicial", "法院、检察院（被追究刑事责任）"},
+}
+
+// MattersAgencyQuery is one agency's query in a check.
+type MattersAgencyQuery struct {
+	MattersAgency
+	AnsweredAt *time.Time `json:"answered_at,omitempty"`
 }

@@ -5,10 +5,6 @@ import "time"
 // KindPreAppointment is 任前征求意见 / 凡提必核 (P10).
 const KindPreAppointment CaseKind = "pre-appointment"
 
-// MattersCheckWorkflow is the workflow type of a personal-matters check (P8), which P10 runs
-// as a child workflow; the P8 process registers it.
-const MattersCheckWorkflow = "MattersCheck"
-
 // MaxPreAppointmentCandidates is the most candidates one pre-appointment case names.
 const MaxPreAppointmentCandidates = 20
 

@@ -27,6 +27,7 @@ var processes = []Process{
 	{KindInquiry, "函询", "Inquiry", []Role{RoleSupervisor}, []Role{RoleLeader, RoleSupervisor}},
 	{KindReport, "12380举报受理查核", "Report", []Role{RoleIntakeClerk, RoleSupervisor}, []Role{RoleSupervisor, RoleLeader}},
 	{KindTransfer, "转办交办", "Transfer", nil, []Role{RoleSupervisor}},
+	{KindMattersCheck, "个人有关事项报告查核", "MattersCheck", []Role{RoleSupervisor}, []Role{RoleLeader, RoleSupervisor}},
 	{KindPreAppointment, "任前征求意见（凡提必核）", "PreAppointment", []Role{RoleCadreSection, RoleSupervisor}, []Role{RoleLeader, RoleSupervisor}},
 }
 

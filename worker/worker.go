@@ -30,6 +30,7 @@ func Workflows() []Workflow {
 		{workflows.JointInspectionCheck, schemas.JointInspectionCheckWorkflow},
 		{workflows.Report, schemas.KindReport.WorkflowType()},
 		{workflows.Transfer, schemas.KindTransfer.WorkflowType()},
+		{workflows.MattersCheck, schemas.KindMattersCheck.WorkflowType()},
 		{workflows.PreAppointment, schemas.KindPreAppointment.WorkflowType()},
 	}
 }

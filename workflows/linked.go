@@ -18,8 +18,6 @@ type LinkedCase struct {
 	Title     string
 	OrgUnitID string
 	Input     func(caseID string) any
-	// WorkflowType, when set, is the workflow type to start instead of the kind's.
-	WorkflowType string
 }
 
 // startLinkedCase numbers and starts another case as an abandoned child: it shows under this
@@ -30,16 +28,11 @@ func (c *caseRun) startLinkedCase(ctx workflow.Context, l LinkedCase) (string, e
 }
 
 // startLinkedChild is startLinkedCase answering the child's future too, for a case that waits
-// for the linked case's result (P10 waits for its personal-matters checks). WorkflowType
-// overrides the kind's workflow type.
+// for the linked case's result (P10 waits for its personal-matters checks).
 func (c *caseRun) startLinkedChild(ctx workflow.Context, l LinkedCase) (string, workflow.ChildWorkflowFuture, error) {
 	var id string
 	if err := c.exec(ctx, "编号："+l.Kind.Title(), acts.AllocateCase, activities.AllocateRequest{Kind: l.Kind, Key: l.Key}, &id); err != nil {
 		return "", nil, err
-	}
-	workflowType := l.WorkflowType
-	if workflowType == "" {
-		workflowType = l.Kind.WorkflowType()
 	}
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID:            id,
@@ -52,7 +45,7 @@ func (c *caseRun) startLinkedChild(ctx workflow.Context, l LinkedCase) (string, 
 			schemas.SAOrgUnit.ValueSet(l.OrgUnitID),
 		),
 	})
-	child := workflow.ExecuteChildWorkflow(cctx, workflowType, l.Input(id))
+	child := workflow.ExecuteChildWorkflow(cctx, l.Kind.WorkflowType(), l.Input(id))
 	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
 		return "", nil, fmt.Errorf("start linked case %s: %w", id, err)
 	}

@@ -167,7 +167,7 @@ var mattersLabels = map[schemas.MattersFinding]string{
 func (p *preAppointment) mattersCheck(ctx workflow.Context, cs *schemas.PreAppointmentCandidateState) error {
 	title := cs.Name + "个人有关事项核查（凡提必核）"
 	id, child, err := p.startLinkedChild(ctx, LinkedCase{
-		Kind: schemas.KindMattersCheck, WorkflowType: schemas.MattersCheckWorkflow,
+		Kind: schemas.KindMattersCheck,
 		Key: cs.ID + "-matters", Title: title, OrgUnitID: p.in.OrgUnitID,
 		Input: func(caseID string) any {
 			return schemas.MattersCheckInput{

@@ -12,7 +12,6 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/jiandu/jiandu/schemas"
-	"github.com/jiandu/jiandu/worker"
 	"github.com/jiandu/jiandu/workflows"
 )
 
@@ -34,17 +33,12 @@ func preAppointmentInput(caseID string, officials ...string) schemas.PreAppointm
 	return in
 }
 
-// mockMattersCheck stands in for the P8 workflow (built on its own branch): the check of each
+// mockMattersCheck stands in for the P8 workflow (tested on its own): the check of each
 // cadre ends with the finding given for them; a cadre without one ends with no finding, as a
 // cancelled check does. The inputs the case sent are recorded.
 func mockMattersCheck(r *run, findings map[string]schemas.MattersFinding) *mattersMock {
-	if !slices.ContainsFunc(worker.Workflows(), func(w worker.Workflow) bool { return w.Name == schemas.MattersCheckWorkflow }) {
-		r.env.RegisterWorkflowWithOptions(func(workflow.Context, schemas.MattersCheckInput) (schemas.CaseState, error) {
-			return schemas.CaseState{}, nil
-		}, workflow.RegisterOptions{Name: schemas.MattersCheckWorkflow})
-	}
 	var inputs []schemas.MattersCheckInput
-	call := r.env.OnWorkflow(schemas.MattersCheckWorkflow, mock.Anything, mock.Anything).Return(
+	call := r.env.OnWorkflow(schemas.KindMattersCheck.WorkflowType(), mock.Anything, mock.Anything).Return(
 		func(_ workflow.Context, in schemas.MattersCheckInput) (schemas.CaseState, error) {
 			inputs = append(inputs, in)
 			f, ok := findings[in.CadreID]

@@ -37,6 +37,7 @@ const (
 	DecisionSubmitDraft      = "submit_draft"
 	DecisionSupervised       = "supervised"
 	DecisionKeepSupervising  = "keep_supervising"
+	DecisionMismatch         = "mismatch"
 )
 
 // inParallel runs the branches side by side, each in its own coroutine (started in order), and
