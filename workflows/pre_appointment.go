@@ -168,7 +168,7 @@ func (p *preAppointment) mattersCheck(ctx workflow.Context, cs *schemas.PreAppoi
 	title := cs.Name + "个人有关事项核查（凡提必核）"
 	id, child, err := p.startLinkedChild(ctx, LinkedCase{
 		Kind: schemas.KindMattersCheck,
-		Key: cs.ID + "-matters", Title: title, OrgUnitID: p.in.OrgUnitID,
+		Key:  cs.ID + "-matters", Title: title, OrgUnitID: p.in.OrgUnitID,
 		Input: func(caseID string) any {
 			return schemas.MattersCheckInput{
 				CaseID: caseID, Title: title, OrgUnitID: p.in.OrgUnitID, CreatedBy: p.createdBy, Priority: p.state.Priority,
