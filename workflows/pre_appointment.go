@@ -156,10 +156,6 @@ func (p *preAppointment) fileReview(ctx workflow.Context, cs *schemas.PreAppoint
 		done.Decision == schemas.FileClean, done.Decision == schemas.FileFalsified))
 }
 
-var mattersLabels = map[schemas.MattersFinding]string{
-	schemas.FindingConsistent: "一致", schemas.FindingOmitted: "漏报", schemas.FindingConcealed: "瞒报",
-}
-
 // mattersCheck runs a targeted personal-matters check (P8, 凡提必核) as a case of its own and
 // waits for its finding. A check that ends without one (cancelled) leaves the check missing.
 // The check is started on the case's run context: cancelling this case asks Temporal to
@@ -191,7 +187,7 @@ func (p *preAppointment) mattersCheck(ctx workflow.Context, cs *schemas.PreAppoi
 	if err == nil && out.MattersCheck != nil && out.MattersCheck.Finding != "" {
 		f := out.MattersCheck.Finding
 		now := workflow.Now(ctx)
-		res.Status, res.Result, res.Summary, res.At = preDone, string(f), mattersLabels[f], &now
+		res.Status, res.Result, res.Summary, res.At = preDone, string(f), mattersFindingLabels[f], &now
 		res.Clean, res.Blocking = f == schemas.FindingConsistent, f == schemas.FindingConcealed
 		res.Notes = out.MattersCheck.Handling
 	} else if err != nil {

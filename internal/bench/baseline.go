@@ -91,17 +91,24 @@ func baselineWorkflow(ctx workflow.Context, in baselineInput) error {
 
 // runBaseline starts one baseline workflow and completes each step once it is open.
 func runBaseline(ctx context.Context, tc client.Client, queue, id string, in baselineInput, poll time.Duration, rec *Recorder) error {
-	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: queue}, baselineWorkflowName, in)
+	return driveSteps(ctx, tc, queue, id, baselineWorkflowName, in, in.Updates, baselineQuery, baselineUpdate, poll, rec)
+}
+
+// driveSteps starts workflowName with in and, for each of its steps, waits until the query reports
+// the step open, then completes it with the update (timed as "update"). The baseline and the
+// minimal shape are driven alike.
+func driveSteps(ctx context.Context, tc client.Client, queue, id, workflowName string, in any, steps int, query, update string, poll time.Duration, rec *Recorder) error {
+	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: queue}, workflowName, in)
 	if err != nil {
 		return err
 	}
-	for step := range in.Updates {
-		if err := waitOpen(ctx, tc, id, baselineQuery, step, poll); err != nil {
+	for step := range steps {
+		if err := waitOpen(ctx, tc, id, query, step, poll); err != nil {
 			return err
 		}
 		start := time.Now()
 		h, err := tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-			WorkflowID: id, UpdateName: baselineUpdate, UpdateID: fmt.Sprintf("step-%d", step),
+			WorkflowID: id, UpdateName: update, UpdateID: fmt.Sprintf("step-%d", step),
 			Args: []any{step}, WaitForStage: client.WorkflowUpdateStageCompleted,
 		})
 		if err == nil {

@@ -65,28 +65,7 @@ func minimalWorkflow(ctx workflow.Context, in minimalInput) error {
 
 // runMinimal starts one minimal workflow and completes each step once it is open.
 func runMinimal(ctx context.Context, tc client.Client, queue, id string, in minimalInput, poll time.Duration, rec *Recorder) error {
-	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: queue}, minimalWorkflowName, in)
-	if err != nil {
-		return err
-	}
-	for step := range in.Steps {
-		if err := waitOpen(ctx, tc, id, minimalQuery, step, poll); err != nil {
-			return err
-		}
-		start := time.Now()
-		h, err := tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-			WorkflowID: id, UpdateName: minimalUpdate, UpdateID: fmt.Sprintf("step-%d", step),
-			Args: []any{step}, WaitForStage: client.WorkflowUpdateStageCompleted,
-		})
-		if err == nil {
-			err = h.Get(ctx, nil)
-		}
-		if err != nil {
-			return err
-		}
-		rec.Add("update", time.Since(start))
-	}
-	return run.Get(ctx, nil)
+	return driveSteps(ctx, tc, queue, id, minimalWorkflowName, in, in.Steps, minimalQuery, minimalUpdate, poll, rec)
 }
 
 // waitOpen polls the workflow's open-step query until it reports step.
