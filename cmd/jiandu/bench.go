@@ -38,6 +38,7 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	devMem := fs.Bool("dev-in-memory", false, "with -open on the dev server: keep its state in memory (faster; its disk is not measured)")
 	sample := fs.Int("history-sample", 1000, "with -open: histories read for the timer lateness")
 	wftPollers := fs.Int("workflow-pollers", 0, "the Jiandu worker's workflow task pollers (0: the SDK's default, 2)")
+	compression := fs.String("grpc-compression", cfg.TemporalCompression, "gRPC compression of the run's Temporal client: gzip or none (default: JIANDU_TEMPORAL_COMPRESSION)")
 	actPollers := fs.Int("activity-pollers", 0, "the Jiandu worker's activity task pollers (0: the SDK's default, 2)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -69,7 +70,8 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	opts := bench.Options{
 		Cases: *cases, Concurrency: *conc, TimeScale: *scale, DatabaseURL: dbURL, Poll: *poll,
 		Temporal: *temporal, Namespace: *namespace, Logger: log, Progress: progress,
-		Worker: worker.Tuning{WorkflowTaskPollers: *wftPollers, ActivityTaskPollers: *actPollers},
+		Worker:      worker.Tuning{WorkflowTaskPollers: *wftPollers, ActivityTaskPollers: *actPollers},
+		Compression: *compression,
 	}
 	if *open > 0 {
 		oo := bench.OpenOptions{Options: opts, Open: *open, Advance: *advance, Hold: *hold, HistorySample: *sample, DevInMemory: *devMem}
@@ -132,7 +134,8 @@ func printOpen(w io.Writer, r *bench.OpenReport) error {
 }
 
 func printBench(w io.Writer, r *bench.Report) error {
-	fmt.Fprintf(w, "\n%d publicity cases, %d at a time, time scale %g, database %s, Temporal %s (namespace %s)\n\n", r.Cases, r.Concurrency, r.TimeScale, r.Database, r.Temporal, r.Namespace)
+	fmt.Fprintf(w, "\n%d publicity cases, %d at a time, time scale %g, database %s, Temporal %s (namespace %s, gRPC compression %s)\n\n",
+		r.Cases, r.Concurrency, r.TimeScale, r.Database, r.Temporal, r.Namespace, r.Compression)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "\tcount\tp50 ms\tp95 ms\tp99 ms\tmax ms\t\n")
 	row := func(name string, s bench.Stats) {

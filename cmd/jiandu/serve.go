@@ -51,7 +51,7 @@ func openProcess(cfg config.Config, log *slog.Logger) (*process, error) {
 	handler, stopMetrics := metrics.TemporalHandler(reg)
 	tc, err := temporalconn.Dial(temporalconn.Options{
 		Address: cfg.TemporalAddress, Namespace: cfg.Namespace, Logger: log, Metrics: handler,
-		PayloadKeys: cfg.PayloadKeys,
+		PayloadKeys: cfg.PayloadKeys, Compression: cfg.TemporalCompression,
 	})
 	if err != nil {
 		stopMetrics()

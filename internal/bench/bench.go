@@ -55,6 +55,8 @@ type Options struct {
 	// namespace for the run (dialExternal).
 	Namespace string
 	Logger    *slog.Logger
+	// Compression is the gRPC compression of the run's Temporal client (temporalconn.Connection).
+	Compression string
 	// Worker overrides the worker's poller counts.
 	Worker worker.Tuning
 	// Progress, when set, gets a line per phase.
@@ -69,10 +71,12 @@ type Report struct {
 	Database    string  `json:"database"`
 	// Temporal is "dev-server" (the CLI's dev server, in memory, started by the bench) or the
 	// address of the Temporal the run used.
-	Temporal  string        `json:"temporal"`
-	Namespace string        `json:"namespace"`
-	Worker    worker.Tuning `json:"worker_tuning"`
-	Jiandu    struct {
+	Temporal  string `json:"temporal"`
+	Namespace string `json:"namespace"`
+	// Compression is the gRPC compression of the Temporal client ("gzip" or "none").
+	Compression string        `json:"grpc_compression"`
+	Worker      worker.Tuning `json:"worker_tuning"`
+	Jiandu      struct {
 		Seconds     float64 `json:"seconds"`
 		CasesPerSec float64 `json:"cases_per_sec"`
 		// TasksPerSec is human tasks completed over REST per second of the Jiandu run.
@@ -123,7 +127,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, errors.New("cases and concurrency must be at least 1")
 	}
 	o = withDefaults(o)
-	rep := &Report{Cases: o.Cases, Concurrency: o.Concurrency, TimeScale: o.TimeScale, Database: "sqlite", Worker: o.Worker}
+	rep := &Report{Cases: o.Cases, Concurrency: o.Concurrency, TimeScale: o.TimeScale, Database: "sqlite", Worker: o.Worker,
+		Compression: cmp.Or(o.Compression, "gzip")}
 	st, err := startStack(ctx, o, rep, "")
 	if err != nil {
 		return nil, err
@@ -297,7 +302,7 @@ func startStack(ctx context.Context, o Options, rep *Report, devDBFile string) (
 		progress(o, "starting the Temporal dev server (state: %s)", cmp.Or(s.tmpFile, "in memory"))
 		rep.Temporal = "dev-server"
 		children := childPIDs()
-		dev, err := devstack.Start(ctx, devstack.Options{Binary: bin, Namespace: ns, DBFile: s.tmpFile, Output: io.Discard, Logger: o.Logger})
+		dev, err := devstack.Start(ctx, devstack.Options{Binary: bin, Namespace: ns, DBFile: s.tmpFile, Output: io.Discard, Logger: o.Logger, Compression: o.Compression})
 		if err != nil {
 			return nil, err
 		}

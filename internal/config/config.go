@@ -11,14 +11,17 @@ import (
 
 	"github.com/jiandu/jiandu/internal/db"
 	"github.com/jiandu/jiandu/internal/secrets"
+	"github.com/jiandu/jiandu/internal/temporalconn"
 )
 
 // Config is everything the jiandu processes read from the environment.
 type Config struct {
 	TemporalAddress string // JIANDU_TEMPORAL_ADDRESS
-	Namespace       string // JIANDU_NAMESPACE
-	TaskQueue       string // JIANDU_TASK_QUEUE
-	DatabaseURL     string // JIANDU_DATABASE_URL: postgres://... or a SQLite file path
+	// TemporalCompression (JIANDU_TEMPORAL_COMPRESSION): gRPC compression to Temporal, gzip or none.
+	TemporalCompression string
+	Namespace           string // JIANDU_NAMESPACE
+	TaskQueue           string // JIANDU_TASK_QUEUE
+	DatabaseURL         string // JIANDU_DATABASE_URL: postgres://... or a SQLite file path
 	// DB sizes the connection pool: JIANDU_DB_MAX_CONNS (Postgres pool size; the worker runs
 	// twice as many activities at once) and JIANDU_DB_CONN_WAIT (how long a statement waits for
 	// a free connection before it fails as busy: 503 in the API, a retry in the worker).
@@ -83,19 +86,20 @@ func Load(getenv func(string) string) (Config, error) {
 		return def
 	}
 	c := Config{
-		TemporalAddress:  str("JIANDU_TEMPORAL_ADDRESS", "127.0.0.1:7233"),
-		Namespace:        str("JIANDU_NAMESPACE", "default"),
-		TaskQueue:        str("JIANDU_TASK_QUEUE", "jiandu"),
-		DataDir:          str("JIANDU_DATA_DIR", ".data"),
-		HTTPAddr:         str("JIANDU_HTTP_ADDR", ":8080"),
-		MetricsAddr:      str("JIANDU_METRICS_ADDR", ":9090"),
-		APIMetricsAddr:   getenv("JIANDU_API_METRICS_ADDR"),
-		LogLevel:         str("JIANDU_LOG_LEVEL", "info"),
-		JWTSecret:        getenv("JIANDU_JWT_SECRET"),
-		JWTPublicKey:     getenv("JIANDU_JWT_PUBLIC_KEY"),
-		JWTPrivateKey:    getenv("JIANDU_JWT_PRIVATE_KEY"),
-		JWTIssuer:        str("JIANDU_JWT_ISSUER", "jiandu"),
-		NotifyWebhookURL: getenv("JIANDU_NOTIFY_WEBHOOK_URL"),
+		TemporalAddress:     str("JIANDU_TEMPORAL_ADDRESS", "127.0.0.1:7233"),
+		TemporalCompression: str("JIANDU_TEMPORAL_COMPRESSION", "gzip"),
+		Namespace:           str("JIANDU_NAMESPACE", "default"),
+		TaskQueue:           str("JIANDU_TASK_QUEUE", "jiandu"),
+		DataDir:             str("JIANDU_DATA_DIR", ".data"),
+		HTTPAddr:            str("JIANDU_HTTP_ADDR", ":8080"),
+		MetricsAddr:         str("JIANDU_METRICS_ADDR", ":9090"),
+		APIMetricsAddr:      getenv("JIANDU_API_METRICS_ADDR"),
+		LogLevel:            str("JIANDU_LOG_LEVEL", "info"),
+		JWTSecret:           getenv("JIANDU_JWT_SECRET"),
+		JWTPublicKey:        getenv("JIANDU_JWT_PUBLIC_KEY"),
+		JWTPrivateKey:       getenv("JIANDU_JWT_PRIVATE_KEY"),
+		JWTIssuer:           str("JIANDU_JWT_ISSUER", "jiandu"),
+		NotifyWebhookURL:    getenv("JIANDU_NOTIFY_WEBHOOK_URL"),
 
 		NotifyWebhookSecret: getenv("JIANDU_NOTIFY_WEBHOOK_SECRET"),
 
@@ -120,6 +124,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.NotifyWebhookURL != "" && len(c.NotifyWebhookSecret) < 32 {
 		return Config{}, fmt.Errorf("JIANDU_NOTIFY_WEBHOOK_SECRET: set a secret of at least 32 bytes to sign the requests to JIANDU_NOTIFY_WEBHOOK_URL (openssl rand -hex 32)")
+	}
+	if _, err := temporalconn.Connection(c.TemporalCompression); err != nil {
+		return Config{}, fmt.Errorf("JIANDU_TEMPORAL_COMPRESSION: %w", err)
 	}
 	if c.MetricsAddr == "off" {
 		c.MetricsAddr = ""
