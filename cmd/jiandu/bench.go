@@ -160,12 +160,17 @@ func printBench(w io.Writer, r *bench.Report) error {
 			h.Events, c("WorkflowTaskScheduled"), c("ActivityTaskScheduled"), c("MarkerRecorded"), c("UpsertWorkflowSearchAttributes"), c("TimerStarted"))
 	}
 	fmt.Fprintf(w, "history per case: Jiandu %s\n                  minimal %s\n\n", hist(r.Jiandu.History), hist(r.Minimal.History))
+	cpu := func(c bench.CPU) string {
+		return fmt.Sprintf("%.1f ms per task (bench process %.0f ms, Temporal dev server %.0f ms)", c.PerTaskMS, c.BenchMS, c.TemporalMS)
+	}
+	fmt.Fprintf(w, "CPU: Jiandu  %s\n     minimal %s\n\n", cpu(r.Jiandu.CPU), cpu(r.Minimal.CPU))
 	fmt.Fprintf(w, "ratio throughput      %.2f  (Jiandu / baseline; target >= 0.8)\n", r.Ratios.Throughput)
 	fmt.Fprintf(w, "ratio completion p50  %.2f\n", r.Ratios.CompletionP50)
 	fmt.Fprintf(w, "ratio completion p99  %.2f  (target <= 1.3)\n", r.Ratios.CompletionP99)
 	fmt.Fprintf(w, "ratio throughput vs minimal      %.2f  (Jiandu / minimal; issue 14 target >= 0.5)\n", r.Ratios.ThroughputMinimal)
 	fmt.Fprintf(w, "ratio completion p50 vs minimal  %.2f\n", r.Ratios.CompletionP50VsMinimal)
 	fmt.Fprintf(w, "ratio completion p99 vs minimal  %.2f  (issue 14 target <= 1.3)\n", r.Ratios.CompletionP99VsMinimal)
+	fmt.Fprintf(w, "ratio CPU per task vs minimal    %.2f\n", r.Ratios.CPUPerTaskVsMinimal)
 	fmt.Fprintf(w, "Jiandu tasks/s                   %.2f  (issue 14 target >= 20 on Postgres)\n", r.Jiandu.TasksPerSec)
 	return nil
 }

@@ -90,6 +90,7 @@ type Report struct {
 		Activities int     `json:"activities_per_case"`
 		Updates    int     `json:"updates_per_case"`
 		History    History `json:"history"`
+		CPU        CPU     `json:"cpu"`
 	} `json:"jiandu"`
 	Baseline struct {
 		Seconds     float64 `json:"seconds"`
@@ -107,6 +108,7 @@ type Report struct {
 		Update      Stats   `json:"update"`
 		Failed      int     `json:"failed"`
 		History     History `json:"history"`
+		CPU         CPU     `json:"cpu"`
 	} `json:"minimal"`
 	Ratios struct {
 		Throughput    float64 `json:"throughput"`     // Jiandu cases/s ÷ baseline cases/s (target ≥ 0.8)
@@ -116,6 +118,9 @@ type Report struct {
 		ThroughputMinimal      float64 `json:"throughput_minimal"`        // Jiandu cases/s ÷ minimal cases/s
 		CompletionP50VsMinimal float64 `json:"completion_p50_vs_minimal"` // Jiandu completion p50 ÷ minimal update p50
 		CompletionP99VsMinimal float64 `json:"completion_p99_vs_minimal"` // Jiandu completion p99 ÷ minimal update p99
+		// CPUPerTaskVsMinimal is Jiandu's processor time per human task ÷ the minimal shape's
+		// per update: the cost of a step, whatever else the machine is doing.
+		CPUPerTaskVsMinimal float64 `json:"cpu_per_task_vs_minimal"`
 	} `json:"ratios"`
 }
 
@@ -136,10 +141,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	defer st.Close()
 	tc, run, cl := st.tc, st.run, st.client
 	rec := cl.Rec
+	cpu := cpuMeter{devPID: st.devPID}
 
 	// Jiandu: cases over REST.
 	progress(o, "driving %d publicity cases over REST, %d at a time", o.Cases, o.Concurrency)
 	ids := make([]string, o.Cases)
+	cpu0 := cpu.read()
 	secs, failed := fanOut(ctx, o, func(ctx context.Context, i int) error {
 		id, err := cl.RunPublicity(ctx, fmt.Sprintf("%s-%d", run, i))
 		ids[i] = id
@@ -152,6 +159,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.Jiandu.CasesPerSec = float64(o.Cases-failed) / secs
 	rep.Jiandu.TasksPerSec = float64(rec.Stats("complete").Count) / secs
 	rep.Jiandu.Start, rep.Jiandu.Inbox, rep.Jiandu.Complete = rec.Stats("start"), rec.Stats("inbox"), rec.Stats("complete")
+	rep.Jiandu.CPU = cpu.since(cpu0, rep.Jiandu.Complete.Count)
 	hist, err := readHistories(ctx, tc, ids)
 	if err != nil {
 		return nil, fmt.Errorf("read case histories: %w", err)
@@ -193,6 +201,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	mrec := &Recorder{}
 	minimalID := func(i int) string { return fmt.Sprintf("minimal-%s-%d", run, i) }
 	minIn := minimalInput{Steps: steps, Sleep: in.Sleep}
+	cpu0 = cpu.read()
 	secs, failed = fanOut(ctx, o, func(ctx context.Context, i int) error {
 		err := runMinimal(ctx, tc, mqueue, minimalID(i), minIn, o.Poll, mrec)
 		if err != nil {
@@ -204,6 +213,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.Minimal.CasesPerSec = float64(o.Cases-failed) / secs
 	rep.Minimal.Update = mrec.Stats("update")
 	rep.Minimal.TasksPerSec = float64(rep.Minimal.Update.Count) / secs
+	rep.Minimal.CPU = cpu.since(cpu0, rep.Minimal.Update.Count)
 	mids := make([]string, o.Cases)
 	for i := range mids {
 		mids[i] = minimalID(i)
@@ -224,6 +234,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.Ratios.ThroughputMinimal = ratio(rep.Jiandu.CasesPerSec, rep.Minimal.CasesPerSec)
 	rep.Ratios.CompletionP50VsMinimal = ratio(rep.Jiandu.Complete.P50, rep.Minimal.Update.P50)
 	rep.Ratios.CompletionP99VsMinimal = ratio(rep.Jiandu.Complete.P99, rep.Minimal.Update.P99)
+	rep.Ratios.CPUPerTaskVsMinimal = ratio(rep.Jiandu.CPU.PerTaskMS, rep.Minimal.CPU.PerTaskMS)
 	return rep, nil
 }
 
