@@ -218,9 +218,16 @@ func recordHistory(t *testing.T, bin, address, id string) {
 // API over real HTTP against them, with deadlines compressed by e2eTimeScale.
 func startStack(t *testing.T, gdb *gorm.DB) (*harness, *testsuite.DevServer) {
 	t.Helper()
+	return startStackAtScale(t, gdb, e2eTimeScale)
+}
+
+// startStackAtScale is startStack with deadlines compressed by scale (1: real time, for limits
+// in clock hours that a test asserts to the second).
+func startStackAtScale(t *testing.T, gdb *gorm.DB, scale float64) (*harness, *testsuite.DevServer) {
+	t.Helper()
 	dev := testenv.Temporal(t)
 	queue := "e2e-" + strings.ReplaceAll(t.Name(), "/", "-")
-	w := worker.New(dev.Client(), queue, &activities.Activities{DB: gdb, Logger: testenv.Logger(t), TimeScale: e2eTimeScale})
+	w := worker.New(dev.Client(), queue, &activities.Activities{DB: gdb, Logger: testenv.Logger(t), TimeScale: scale})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

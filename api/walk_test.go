@@ -77,6 +77,10 @@ var bodyRoutes = map[string]bodyRoute{
 		`{"candidates":[{"official_id":"batu","proposed_post":"副局长"},{"official_id":"na.ren","proposed_post":"副局长"}]}`,
 		`{"candidates":[{"official_id":"batu","proposed_post":""},{"official_id":"batu","proposed_post":"x"}]}`,
 		`{"candidates":[]}`, `{"candidates":null,"priority":"now"}`}},
+	"POST /api/v1/cases/public-opinion": {"bao.yin", []string{
+		`{"source":"微博","link":"https://weibo.example/1","capture":"网帖称……","first_seen_at":"2026-09-30 22:00","subject_id":"batu"}`,
+		`{"source":"","link":"","capture":"","first_seen_at":"later","linked_case_id":"report-2026-0001"}`,
+		`{"source":"s","link":"l","capture":"c","first_seen_at":"3000-01-01T00:00:00Z","subject_id":"nobody","priority":"now"}`}},
 	"POST /api/v1/tasks/:id/complete": {"wu.gang", []string{
 		`{"decision":"submit","form":{"notice_text":"经研究……","report_channels":"12380"}}`,
 		`{"decision":"","form":null}`, `{"decision":"submit","form":{"x":[1,2,{"y":null}]},"comment":"c"}`,

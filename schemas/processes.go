@@ -29,6 +29,9 @@ var processes = []Process{
 	{KindTransfer, "转办交办", "Transfer", nil, []Role{RoleSupervisor}},
 	{KindMattersCheck, "个人有关事项报告查核", "MattersCheck", []Role{RoleSupervisor}, []Role{RoleLeader, RoleSupervisor}},
 	{KindPreAppointment, "任前征求意见（凡提必核）", "PreAppointment", []Role{RoleCadreSection, RoleSupervisor}, []Role{RoleLeader, RoleSupervisor}},
+	// P11: the monitoring is done by the supervision office (or its 12380 clerks); there is no
+	// monitor role of its own.
+	{KindPublicOpinion, "舆情应对", "PublicOpinion", []Role{RoleSupervisor, RoleIntakeClerk}, []Role{RoleLeader, RoleSupervisor}},
 }
 
 // Processes lists every process in registration order.

@@ -126,6 +126,25 @@ func DefaultLadder() Ladder {
 	}
 }
 
+// ClockLadder is the ladder of a window of hours counted round the clock (DOMAIN.md P11): remind
+// at 50% and at 80% of the window, overdue at the deadline (the recipient rule tells the
+// holder's supervisor, or the leader when the supervisors hold the step), and 督办 up the org
+// tree 2 hours after it. The rungs are in minutes, so every window of whole hours fires them at
+// the exact minute (80% of one hour is 12 minutes before the deadline).
+func ClockLadder(window calendar.Period) Ladder {
+	minutes := window.N * 60
+	if window.Unit == calendar.Minutes {
+		minutes = window.N
+	}
+	at := func(n int) calendar.Period { return calendar.Period{N: n, Unit: calendar.Minutes} }
+	return Ladder{
+		{at(-minutes / 2), RungRemind},
+		{at(-minutes / 5), RungRemind},
+		{at(0), RungOverdue},
+		{at(120), RungEscalate},
+	}
+}
+
 // ReferralReceipt records that the discipline commission received a referral (移送纪委).
 type ReferralReceipt struct {
 	Key        string    `json:"key"`
@@ -243,6 +262,8 @@ type CaseState struct {
 	MattersCheck *MattersCheckState `json:"matters_check,omitempty"`
 	// P10 (the selection chain).
 	PreAppointment *PreAppointmentState `json:"pre_appointment,omitempty"`
+	// P11.
+	PublicOpinion *PublicOpinionState `json:"public_opinion,omitempty"`
 
 	// Attention says why the case needs a person: a write the database refused for good. The
 	// case waits (it can be cancelled) instead of retrying forever.

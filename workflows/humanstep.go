@@ -24,6 +24,10 @@ type StepSpec struct {
 	Role       schemas.Role // anyone with this role at OrgUnitID may act...
 	AssigneeID string       // ...unless the step names one official
 	Period     calendar.Period
+	// From is the instant the period counts from; zero counts from the moment the step opens. A
+	// process whose limits run from an event (P11: hours from the first sighting, not from when
+	// a step happens to open) sets it, so the deadline and every rung come from that instant.
+	From time.Time
 	// Ladder overrides the default reminder ladder; an empty non-nil ladder has no rungs.
 	Ladder schemas.Ladder
 	// DeadlineSummary names the deadline timer in the UI ("核查期限"); default "办理期限".
@@ -112,8 +116,12 @@ func ladderOf(spec StepSpec) schemas.Ladder {
 func (c *caseRun) openTask(ctx workflow.Context, spec StepSpec) (*task, activities.StepPlan, error) {
 	var plan activities.StepPlan
 	opened := workflow.Now(ctx)
+	from := opened
+	if !spec.From.IsZero() {
+		from = spec.From
+	}
 	if err := c.planStep(ctx, "计算期限："+spec.Title,
-		activities.PlanRequest{From: opened, Period: spec.Period, Ladder: ladderOf(spec)}, &plan); err != nil {
+		activities.PlanRequest{From: from, Period: spec.Period, Ladder: ladderOf(spec)}, &plan); err != nil {
 		return nil, plan, err
 	}
 	t := &task{
