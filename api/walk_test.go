@@ -77,6 +77,10 @@ var bodyRoutes = map[string]bodyRoute{
 		`{"candidates":[{"official_id":"batu","proposed_post":"副局长"},{"official_id":"na.ren","proposed_post":"副局长"}]}`,
 		`{"candidates":[{"official_id":"batu","proposed_post":""},{"official_id":"batu","proposed_post":"x"}]}`,
 		`{"candidates":[]}`, `{"candidates":null,"priority":"now"}`}},
+	"POST /api/v1/cases/evaluation": {"bao.yin", []string{
+		`{"period":"2025","cadres":[{"official_id":"batu","post":"教育局副局长"}]}`,
+		`{"period":"1999","cadres":[{"official_id":"batu","post":""},{"official_id":"batu","post":"x"}]}`,
+		`{"thresholds":{"cadre_unsatisfied":{"num":2,"den":1},"drop_points":-1}}`, `{"cadres":null,"priority":"now"}`}},
 	"POST /api/v1/tasks/:id/complete": {"wu.gang", []string{
 		`{"decision":"submit","form":{"notice_text":"经研究……","report_channels":"12380"}}`,
 		`{"decision":"","form":null}`, `{"decision":"submit","form":{"x":[1,2,{"y":null}]},"comment":"c"}`,
