@@ -27,6 +27,7 @@ var starters = map[schemas.CaseKind]starter{
 	schemas.KindMattersCheck:    {"/cases/matters-check", (*Server).startMattersCheck, mattersCheckForm},
 	schemas.KindPreAppointment:  {"/cases/pre-appointment", (*Server).startPreAppointment, nil}, // candidate rows: no flat form
 	schemas.KindPublicOpinion:   {"/cases/public-opinion", (*Server).startPublicOpinion, publicOpinionForm},
+	schemas.KindEvaluation:      {"/cases/evaluation", (*Server).startEvaluation, evaluationForm},
 }
 
 // startRoutes adds every starter's route to g, in the order schemas.Processes registers them.

@@ -81,6 +81,10 @@ var bodyRoutes = map[string]bodyRoute{
 		`{"source":"微博","link":"https://weibo.example/1","capture":"网帖称……","first_seen_at":"2026-09-30 22:00","subject_id":"batu"}`,
 		`{"source":"","link":"","capture":"","first_seen_at":"later","linked_case_id":"report-2026-0001"}`,
 		`{"source":"s","link":"l","capture":"c","first_seen_at":"3000-01-01T00:00:00Z","subject_id":"nobody","priority":"now"}`}},
+	"POST /api/v1/cases/evaluation": {"bao.yin", []string{
+		`{"period":"2025","cadres":[{"official_id":"batu","post":"教育局副局长"}]}`,
+		`{"period":"1999","cadres":[{"official_id":"batu","post":""},{"official_id":"batu","post":"x"}]}`,
+		`{"thresholds":{"cadre_unsatisfied":{"num":2,"den":1},"drop_points":-1}}`, `{"cadres":null,"priority":"now"}`}},
 	"POST /api/v1/tasks/:id/complete": {"wu.gang", []string{
 		`{"decision":"submit","form":{"notice_text":"经研究……","report_channels":"12380"}}`,
 		`{"decision":"","form":null}`, `{"decision":"submit","form":{"x":[1,2,{"y":null}]},"comment":"c"}`,

@@ -27,9 +27,12 @@ const (
 	AdmSourceDirect  = "direct"  // proposed directly
 	AdmSourceInquiry = "inquiry" // an inquiry letter's outcome
 	AdmSourceReport  = "report"  // a report's verification
+	// AdmSourceEvaluation: the verification of a cadre the annual evaluation flagged (P9).
+	AdmSourceEvaluation = "evaluation"
 )
 
-// AdmonishmentSources lists the valid sources.
+// AdmonishmentSources lists the sources a start request may give (the evaluation's only
+// starts its own linked cases).
 var AdmonishmentSources = []string{AdmSourceDirect, AdmSourceInquiry, AdmSourceReport}
 
 // AdmonishmentTalk is the scheduled talk.

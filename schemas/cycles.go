@@ -33,7 +33,12 @@ type Cycle struct {
 }
 
 // cycles registers every periodic process.
-var cycles = []Cycle{}
+var cycles = []Cycle{
+	// P9: the round opens on 1 January and evaluates the year just ended.
+	{Kind: KindEvaluation, Months: []int{1}, Day: 1, Period: EvaluationPeriod, Input: func(cs CycleStart) any {
+		return EvaluationInput{CycleStart: cs, Thresholds: DefaultEvaluationThresholds()}
+	}},
+}
 
 // Cycles lists every periodic process in registration order.
 func Cycles() []Cycle { return slices.Clone(cycles) }

@@ -32,6 +32,7 @@ var processes = []Process{
 	// P11: the monitoring is done by the supervision office (or its 12380 clerks); there is no
 	// monitor role of its own.
 	{KindPublicOpinion, "舆情应对", "PublicOpinion", []Role{RoleSupervisor, RoleIntakeClerk}, []Role{RoleLeader, RoleSupervisor}},
+	{KindEvaluation, "一报告两评议", "Evaluation", []Role{RoleSupervisor}, []Role{RoleLeader, RoleSupervisor}},
 }
 
 // Processes lists every process in registration order.

@@ -264,6 +264,8 @@ type CaseState struct {
 	PreAppointment *PreAppointmentState `json:"pre_appointment,omitempty"`
 	// P11.
 	PublicOpinion *PublicOpinionState `json:"public_opinion,omitempty"`
+	// P9 (一报告两评议).
+	Evaluation *EvaluationState `json:"evaluation,omitempty"`
 
 	// Attention says why the case needs a person: a write the database refused for good. The
 	// case waits (it can be cancelled) instead of retrying forever.

@@ -33,6 +33,7 @@ func Workflows() []Workflow {
 		{workflows.MattersCheck, schemas.KindMattersCheck.WorkflowType()},
 		{workflows.PreAppointment, schemas.KindPreAppointment.WorkflowType()},
 		{workflows.PublicOpinion, schemas.KindPublicOpinion.WorkflowType()},
+		{workflows.Evaluation, schemas.KindEvaluation.WorkflowType()},
 	}
 }
 
