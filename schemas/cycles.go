@@ -2,6 +2,7 @@ package schemas
 
 import (
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -33,7 +34,10 @@ type Cycle struct {
 }
 
 // cycles registers every periodic process.
-var cycles = []Cycle{}
+var cycles = []Cycle{
+	// 述职述廉 (DOMAIN.md P12 step 11): opens 1 December, about that year.
+	{KindAppraisal, []int{12}, 1, func(t time.Time) string { return strconv.Itoa(t.Year()) }, func(cs CycleStart) any { return AppraisalInput{CycleStart: cs} }},
+}
 
 // Cycles lists every periodic process in registration order.
 func Cycles() []Cycle { return slices.Clone(cycles) }

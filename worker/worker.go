@@ -32,6 +32,9 @@ func Workflows() []Workflow {
 		{workflows.Transfer, schemas.KindTransfer.WorkflowType()},
 		{workflows.MattersCheck, schemas.KindMattersCheck.WorkflowType()},
 		{workflows.PreAppointment, schemas.KindPreAppointment.WorkflowType()},
+		{workflows.Talk, schemas.KindTalk.WorkflowType()},
+		{workflows.Appraisal, schemas.KindAppraisal.WorkflowType()},
+		{workflows.AppraisalCadre, schemas.KindAppraisalCadre.WorkflowType()},
 	}
 }
 
