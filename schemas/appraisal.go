@@ -67,6 +67,14 @@ const (
 	AppraisalDemote   = "demote"    // 降职
 )
 
+// AppraisalHandlingTitle is a handling's Chinese name.
+func AppraisalHandlingTitle(h string) string {
+	return map[string]string{
+		AppraisalNoAction: "不作处理", AppraisalAdmonish: "诫勉", AppraisalAdjust: "调整岗位",
+		AppraisalDismiss: "免职", AppraisalResign: "责令辞职", AppraisalDemote: "降职",
+	}[h]
+}
+
 // AdmSourceAppraisal: an admonishment decided at an appraisal's review.
 const AdmSourceAppraisal = "appraisal"
 

@@ -122,3 +122,13 @@ type TalkState struct {
 	// DisciplineMatter is what the record referred to the discipline commission, if anything.
 	DisciplineMatter string `json:"discipline_matter,omitempty"`
 }
+
+// TalkSettlementTitle names when a cadre's matters are answered, in Chinese.
+func TalkSettlementTitle(s string) string {
+	return map[string]string{TalkSettleOnSpot: "当场答复", TalkSettleWithin5: "5个工作日内答复", TalkSettleWithin20: "20个工作日内答复"}[s]
+}
+
+// TalkSatisfactionTitle names the cadre's satisfaction in Chinese.
+func TalkSatisfactionTitle(s string) string {
+	return map[string]string{TalkSatisfied: "满意", TalkBasicSatisfied: "基本满意", TalkUnsatisfied: "不满意"}[s]
+}

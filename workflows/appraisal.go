@@ -328,11 +328,6 @@ func (a *appraisalCadre) feedbackTalk(ctx workflow.Context) error {
 	return nil
 }
 
-var reviewLabels = map[string]string{
-	schemas.AppraisalNoAction: "不作处理", schemas.AppraisalAdmonish: "诫勉", schemas.AppraisalAdjust: "调整岗位",
-	schemas.AppraisalDismiss: "免职", schemas.AppraisalResign: "责令辞职", schemas.AppraisalDemote: "降职",
-}
-
 // review: a threshold hit calls for the leader's review (step 15): 优秀+称职 under two thirds
 // → 诫勉 or adjustment; 不称职 over a third → 免职, 责令辞职 or 降职. 诫勉 starts a linked
 // admonishment; the other measures go to the cadre section, who carry them out.
@@ -350,7 +345,7 @@ func (a *appraisalCadre) review(ctx workflow.Context) error {
 	keys = append(keys, schemas.AppraisalNoAction)
 	decisions := make([]schemas.Decision, len(keys))
 	for i, k := range keys {
-		decisions[i] = schemas.Decision{Key: k, Label: reviewLabels[k]}
+		decisions[i] = schemas.Decision{Key: k, Label: schemas.AppraisalHandlingTitle(k)}
 	}
 	done, err := a.humanStep(ctx, StepSpec{
 		Stage: "reviewing", Key: "review", Step: "appraisal_review", Title: "研究测评结果的处理：" + a.in.CadreName,
@@ -365,7 +360,7 @@ func (a *appraisalCadre) review(ctx workflow.Context) error {
 		return err
 	}
 	a.st.Handling = done.Decision
-	a.state.Outcome = "考核等次：" + schemas.GradeTitle(a.st.Grade) + "；" + reviewLabels[done.Decision]
+	a.state.Outcome = "考核等次：" + schemas.GradeTitle(a.st.Grade) + "；" + schemas.AppraisalHandlingTitle(done.Decision)
 	if err := a.audit(ctx, "测评结果处理："+a.in.CadreName, activities.AuditRequest{
 		At: done.At, Actor: done.Actor.ID, Action: "appraisal.reviewed",
 		Detail: map[string]any{"cadre_id": a.in.CadreID, "handling": done.Decision, "thresholds": a.st.Thresholds},
@@ -399,6 +394,6 @@ func (a *appraisalCadre) review(ctx workflow.Context) error {
 	return a.notify(ctx, "通知干部科组织调整", activities.NotifyRequest{
 		Kind: notify.KindInfo, Role: string(schemas.RoleCadreSection), OrgUnit: a.in.OrgUnitID,
 		Title: "述职述廉测评结果处理：" + a.in.CadreName,
-		Body:  fmt.Sprintf("%s：%s。经研究，拟对%s同志%s，请按程序办理。理由：%s", a.state.ID, a.tallyNote(), a.in.CadreName, reviewLabels[done.Decision], done.Text("reason")),
+		Body:  fmt.Sprintf("%s：%s。经研究，拟对%s同志%s，请按程序办理。理由：%s", a.state.ID, a.tallyNote(), a.in.CadreName, schemas.AppraisalHandlingTitle(done.Decision), done.Text("reason")),
 	})
 }

@@ -83,9 +83,13 @@ func tally(valid, excellent, competent, basic, incompetent string) map[string]an
 
 // appraise drives a cadre's appraisal through the report, the tally and the grade.
 func appraise(r *run, counts map[string]any, grade string) {
-	r.at("2026-12-03 10:00", func() { r.complete("report", "batu", workflows.DecisionSubmit, map[string]any{"report": "一年来履职尽责、廉洁自律情况……"}) })
+	r.at("2026-12-03 10:00", func() {
+		r.complete("report", "batu", workflows.DecisionSubmit, map[string]any{"report": "一年来履职尽责、廉洁自律情况……"})
+	})
 	r.at("2026-12-08 10:00", func() { r.complete("tally", "bao.yin", workflows.DecisionSubmit, counts) })
-	r.at("2026-12-09 10:00", func() { r.complete("propose-grade", "bao.yin", grade, map[string]any{"reason": "考核组综合研判"}) })
+	r.at("2026-12-09 10:00", func() {
+		r.complete("propose-grade", "bao.yin", grade, map[string]any{"reason": "考核组综合研判"})
+	})
 	r.at("2026-12-10 10:00", func() { r.complete("decide-grade", "chen.jing", grade, nil) })
 }
 
@@ -140,7 +144,9 @@ func TestAppraisalCadreLowSupportAdmonished(t *testing.T) {
 			TaskID: r.caseID + ".review", Actor: r.actor("chen.jing"), Decision: schemas.AppraisalDismiss, Form: map[string]any{"reason": "x"},
 		}, schemas.ErrTypeInvalid)
 	})
-	r.at("2026-12-11 10:00", func() { r.complete("review", "chen.jing", schemas.AppraisalAdmonish, map[string]any{"reason": "群众认可度低"}) })
+	r.at("2026-12-11 10:00", func() {
+		r.complete("review", "chen.jing", schemas.AppraisalAdmonish, map[string]any{"reason": "群众认可度低"})
+	})
 	r.env.ExecuteWorkflow(workflows.AppraisalCadre, appraisalCadreInput(r.caseID))
 	s := r.state()
 	a := s.AppraisalCadre
@@ -161,7 +167,9 @@ func TestAppraisalCadreManyIncompetentDemoted(t *testing.T) {
 	r.env.SetTestTimeout(time.Minute)
 	_, adms := linkedStarts(r)
 	appraise(r, tally("22", "2", "3", "5", "12"), schemas.GradeIncompetent)
-	r.at("2026-12-11 10:00", func() { r.complete("review", "chen.jing", schemas.AppraisalDemote, map[string]any{"reason": "不称职票超过三分之一"}) })
+	r.at("2026-12-11 10:00", func() {
+		r.complete("review", "chen.jing", schemas.AppraisalDemote, map[string]any{"reason": "不称职票超过三分之一"})
+	})
 	r.env.ExecuteWorkflow(workflows.AppraisalCadre, appraisalCadreInput(r.caseID))
 	s := r.state()
 	a := s.AppraisalCadre

@@ -48,8 +48,12 @@ func record(date string, extra map[string]any) map[string]any {
 func TestTalkByOrganization(t *testing.T) {
 	r := newRun(t, "talk-2026-0001", mustTime(t, "2026-12-01 09:00:00"))
 	r.env.SetTestTimeout(time.Minute)
-	r.at("2026-12-01 10:00", func() { r.complete("propose-1", "bao.yin", workflows.DecisionSubmit, map[string]any{"proposal": "约谈巴图，提醒工作作风问题"}) })
-	r.at("2026-12-02 10:00", func() { r.complete("approve-1", "chen.jing", workflows.DecisionReturn, map[string]any{"opinion": "写明谈话人"}) })
+	r.at("2026-12-01 10:00", func() {
+		r.complete("propose-1", "bao.yin", workflows.DecisionSubmit, map[string]any{"proposal": "约谈巴图，提醒工作作风问题"})
+	})
+	r.at("2026-12-02 10:00", func() {
+		r.complete("approve-1", "chen.jing", workflows.DecisionReturn, map[string]any{"opinion": "写明谈话人"})
+	})
 	r.at("2026-12-02 11:00", func() {
 		r.complete("propose-2", "bao.yin", workflows.DecisionSubmit, map[string]any{"proposal": "由包音、陈静约谈巴图，提醒工作作风问题"})
 	})
@@ -187,7 +191,9 @@ func TestTalkByCadreWithin20(t *testing.T) {
 	r.at("2026-12-03 16:00", func() {
 		r.complete("talk-1", "wu.gang", schemas.TalkSettleWithin20, record("2026-12-03", map[string]any{"talker_2": "吴刚"}))
 	})
-	r.at("2026-12-28 10:00", func() { r.complete("settle", "wu.gang", workflows.DecisionSubmit, map[string]any{"answer": "暂无交流岗位，明年统筹"}) })
+	r.at("2026-12-28 10:00", func() {
+		r.complete("settle", "wu.gang", workflows.DecisionSubmit, map[string]any{"answer": "暂无交流岗位，明年统筹"})
+	})
 	r.at("2026-12-29 10:00", func() {
 		r.reject("unsatisfied without a reason", schemas.UpdateCompleteTask, schemas.CompleteTaskRequest{
 			TaskID: r.caseID + ".feedback", Actor: r.actor("batu"), Decision: schemas.TalkUnsatisfied,
