@@ -26,6 +26,12 @@ func (s *Server) startTalk(c *gin.Context) error {
 	var in TalkStartInput
 	self := !p.Roles.HasAny(schemas.KindTalk.Process().Start) && schemas.KindTalk.MayStartAboutSelf(actor(c))
 	var errs []FieldError
+	// variant is what the caller may start: a cadre their own request, a supervisor the
+	// organization's talk; initiated_by must say the same.
+	variant := schemas.TalkByOrganization
+	if self {
+		variant = schemas.TalkByCadre
+	}
 	if self {
 		if err := bindJSON(c, &in); err != nil {
 			return err
@@ -53,10 +59,7 @@ func (s *Server) startTalk(c *gin.Context) error {
 		if err := bindStart(c, schemas.KindTalk, &in, &in.OrgUnitID); err != nil {
 			return err
 		}
-		if in.InitiatedBy == "" {
-			in.InitiatedBy = schemas.TalkByOrganization
-		}
-		if in.InitiatedBy != schemas.TalkByOrganization {
+		if in.InitiatedBy != "" && in.InitiatedBy != schemas.TalkByOrganization {
 			errs = append(errs, FieldError{"initiated_by", "干部主动约谈由干部本人申请；组织部门发起的约谈initiated_by须为organization"})
 		}
 	}
@@ -66,11 +69,11 @@ func (s *Server) startTalk(c *gin.Context) error {
 			fe = append(fe, FieldError{"source", "约谈不接受此字段，请用reason说明约谈事由"})
 		}
 		switch {
-		case in.InitiatedBy == schemas.TalkByCadre && in.Reason != "":
+		case variant == schemas.TalkByCadre && in.Reason != "":
 			fe = append(fe, FieldError{"reason", "干部申请的约谈不填事由类别，请在grounds中写明约谈事项"})
-		case in.InitiatedBy == schemas.TalkByCadre && in.SourceCaseID != "":
+		case variant == schemas.TalkByCadre && in.SourceCaseID != "":
 			fe = append(fe, FieldError{"source_case_id", "干部申请的约谈不关联来源案件"})
-		case in.InitiatedBy == schemas.TalkByOrganization && !slices.Contains(schemas.TalkReasons, in.Reason):
+		case variant == schemas.TalkByOrganization && !slices.Contains(schemas.TalkReasons, in.Reason):
 			fe = append(fe, FieldError{"reason", "约谈事由须为appointment（任职）、transfer（交流调整）、assessment_feedback（考核反馈）或warning_sign（苗头性问题）"})
 		}
 		return fe
@@ -78,9 +81,10 @@ func (s *Server) startTalk(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	in.InitiatedBy = variant
 	if cc.title == "" {
 		cc.title = "约谈：" + cc.cadre.Name
-		if in.InitiatedBy == schemas.TalkByCadre {
+		if variant == schemas.TalkByCadre {
 			cc.title = cc.cadre.Name + "申请约谈"
 		}
 	}
