@@ -77,6 +77,11 @@ var bodyRoutes = map[string]bodyRoute{
 		`{"candidates":[{"official_id":"batu","proposed_post":"副局长"},{"official_id":"na.ren","proposed_post":"副局长"}]}`,
 		`{"candidates":[{"official_id":"batu","proposed_post":""},{"official_id":"batu","proposed_post":"x"}]}`,
 		`{"candidates":[]}`, `{"candidates":null,"priority":"now"}`}},
+	"POST /api/v1/cases/talk": {"bao.yin", []string{
+		`{"cadre_id":"batu","reason":"warning_sign","grounds":"反映其工作作风漂浮","source_case_id":"report-2026-0001"}`,
+		`{"initiated_by":"cadre","cadre_id":"batu","grounds":"g"}`, `{"cadre_id":"batu","reason":"gossip","grounds":""}`}},
+	"POST /api/v1/cases/appraisal": {"bao.yin", []string{
+		`{"period":"2026"}`, `{"period":"26","title":"t"}`, `{"period":"2026","org_unit_id":"150121"}`}},
 	"POST /api/v1/tasks/:id/complete": {"wu.gang", []string{
 		`{"decision":"submit","form":{"notice_text":"经研究……","report_channels":"12380"}}`,
 		`{"decision":"","form":null}`, `{"decision":"submit","form":{"x":[1,2,{"y":null}]},"comment":"c"}`,
