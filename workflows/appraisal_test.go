@@ -182,3 +182,24 @@ func TestAppraisalCadreManyIncompetentDemoted(t *testing.T) {
 		t.Errorf("the cadre section got %d notices of the demotion", n)
 	}
 }
+
+// A continued run opens the cases not yet opened, from the roster it carries (no new read),
+// and closes the round with all of them.
+func TestAppraisalRoundContinued(t *testing.T) {
+	r := newRun(t, "appraisal-2026-0003", mustTime(t, "2026-12-01 00:00:00"))
+	var started []string
+	r.env.OnWorkflow(schemas.KindAppraisalCadre.WorkflowType(), mock.Anything, mock.Anything).Return(
+		func(_ workflow.Context, in schemas.AppraisalCadreInput) (schemas.CaseState, error) {
+			started = append(started, in.CadreID)
+			return schemas.CaseState{}, nil
+		})
+	r.env.ExecuteWorkflow(workflows.Appraisal, schemas.AppraisalInput{
+		CycleStart: schemas.CycleStart{CaseID: r.caseID, OrgUnitID: "150100", Period: "2026", CreatedBy: "system"},
+		Roster: []schemas.AppraisalCadre{{OfficialID: "batu", Name: "巴图", UnitID: "150100-jyj"}, {OfficialID: "carried", Name: "某某", UnitID: "150100-jyj"}},
+		Opened: []schemas.AppraisalOpened{{OfficialID: "batu", CaseID: "appraisal-cadre-2026-0001"}}, Continued: true,
+	})
+	s := r.state()
+	if s.Status != schemas.CaseClosed || len(started) != 1 || started[0] != "carried" || len(s.Appraisal.Opened) != 2 || s.Appraisal.Roster != 2 {
+		t.Fatalf("status %s started %v appraisal %+v", s.Status, started, s.Appraisal)
+	}
+}
