@@ -195,8 +195,8 @@ func TestAppraisalRoundContinued(t *testing.T) {
 		})
 	r.env.ExecuteWorkflow(workflows.Appraisal, schemas.AppraisalInput{
 		CycleStart: schemas.CycleStart{CaseID: r.caseID, OrgUnitID: "150100", Period: "2026", CreatedBy: "system"},
-		Roster: []schemas.AppraisalCadre{{OfficialID: "batu", Name: "巴图", UnitID: "150100-jyj"}, {OfficialID: "carried", Name: "某某", UnitID: "150100-jyj"}},
-		Opened: []schemas.AppraisalOpened{{OfficialID: "batu", CaseID: "appraisal-cadre-2026-0001"}}, Continued: true,
+		Roster:     []schemas.AppraisalCadre{{OfficialID: "batu", Name: "巴图", UnitID: "150100-jyj"}, {OfficialID: "carried", Name: "某某", UnitID: "150100-jyj"}},
+		Opened:     []schemas.AppraisalOpened{{OfficialID: "batu", CaseID: "appraisal-cadre-2026-0001"}}, Continued: true,
 	})
 	s := r.state()
 	if s.Status != schemas.CaseClosed || len(started) != 1 || started[0] != "carried" || len(s.Appraisal.Opened) != 2 || s.Appraisal.Roster != 2 {
