@@ -28,6 +28,8 @@ var starters = map[schemas.CaseKind]starter{
 	schemas.KindPreAppointment:  {"/cases/pre-appointment", (*Server).startPreAppointment, nil}, // candidate rows: no flat form
 	schemas.KindPublicOpinion:   {"/cases/public-opinion", (*Server).startPublicOpinion, publicOpinionForm},
 	schemas.KindEvaluation:      {"/cases/evaluation", (*Server).startEvaluation, evaluationForm},
+	schemas.KindTalk:            {"/cases/talk", (*Server).startTalk, talkForm},
+	schemas.KindAppraisal:       {"/cases/appraisal", (*Server).startAppraisal, appraisalForm},
 }
 
 // startRoutes adds every starter's route to g, in the order schemas.Processes registers them.

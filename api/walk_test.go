@@ -85,6 +85,11 @@ var bodyRoutes = map[string]bodyRoute{
 		`{"period":"2025","cadres":[{"official_id":"batu","post":"教育局副局长"}]}`,
 		`{"period":"1999","cadres":[{"official_id":"batu","post":""},{"official_id":"batu","post":"x"}]}`,
 		`{"thresholds":{"cadre_unsatisfied":{"num":2,"den":1},"drop_points":-1}}`, `{"cadres":null,"priority":"now"}`}},
+	"POST /api/v1/cases/talk": {"bao.yin", []string{
+		`{"cadre_id":"batu","reason":"warning_sign","grounds":"反映其工作作风漂浮","source_case_id":"report-2026-0001"}`,
+		`{"initiated_by":"cadre","cadre_id":"batu","grounds":"g"}`, `{"cadre_id":"batu","reason":"gossip","grounds":""}`}},
+	"POST /api/v1/cases/appraisal": {"bao.yin", []string{
+		`{"period":"2026"}`, `{"period":"26","title":"t"}`, `{"period":"2026","org_unit_id":"150121"}`}},
 	"POST /api/v1/tasks/:id/complete": {"wu.gang", []string{
 		`{"decision":"submit","form":{"notice_text":"经研究……","report_channels":"12380"}}`,
 		`{"decision":"","form":null}`, `{"decision":"submit","form":{"x":[1,2,{"y":null}]},"comment":"c"}`,

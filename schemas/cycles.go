@@ -2,6 +2,7 @@ package schemas
 
 import (
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -38,6 +39,9 @@ var cycles = []Cycle{
 	{Kind: KindEvaluation, Months: []int{1}, Day: 1, Period: EvaluationPeriod, Input: func(cs CycleStart) any {
 		return EvaluationInput{CycleStart: cs, Thresholds: DefaultEvaluationThresholds()}
 	}},
+	// 述职述廉 (DOMAIN.md P12 step 11): opens 1 December, about that year.
+	{Kind: KindAppraisal, Months: []int{12}, Day: 1, Period: func(t time.Time) string { return strconv.Itoa(t.Year()) },
+		Input: func(cs CycleStart) any { return AppraisalInput{CycleStart: cs} }},
 }
 
 // Cycles lists every periodic process in registration order.

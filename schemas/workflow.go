@@ -267,6 +267,11 @@ type CaseState struct {
 	// P9 (一报告两评议).
 	Evaluation *EvaluationState `json:"evaluation,omitempty"`
 
+	// P12: 双向约谈, the 述职述廉 round and one cadre's 述职述廉.
+	Talk           *TalkState           `json:"talk,omitempty"`
+	Appraisal      *AppraisalState      `json:"appraisal,omitempty"`
+	AppraisalCadre *AppraisalCadreState `json:"appraisal_cadre,omitempty"`
+
 	// Attention says why the case needs a person: a write the database refused for good. The
 	// case waits (it can be cancelled) instead of retrying forever.
 	Attention string `json:"attention,omitempty"`

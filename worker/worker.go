@@ -34,6 +34,9 @@ func Workflows() []Workflow {
 		{workflows.PreAppointment, schemas.KindPreAppointment.WorkflowType()},
 		{workflows.PublicOpinion, schemas.KindPublicOpinion.WorkflowType()},
 		{workflows.Evaluation, schemas.KindEvaluation.WorkflowType()},
+		{workflows.Talk, schemas.KindTalk.WorkflowType()},
+		{workflows.Appraisal, schemas.KindAppraisal.WorkflowType()},
+		{workflows.AppraisalCadre, schemas.KindAppraisalCadre.WorkflowType()},
 	}
 }
 

@@ -40,3 +40,7 @@ func StepProbe(ctx workflow.Context, in ProbeInput) (schemas.CaseState, error) {
 	}
 	return c.finish(ctx, run(runCtx))
 }
+
+// AppraisalBatch is how many cadre cases a run of an appraisal round opens before it
+// continues as new (tests lower it).
+var AppraisalBatch = &appraisalBatch
