@@ -24,6 +24,10 @@ type StepSpec struct {
 	Role       schemas.Role // anyone with this role at OrgUnitID may act...
 	AssigneeID string       // ...unless the step names one official
 	Period     calendar.Period
+	// Due, when set ("2027-01-31"), fixes the deadline at the end of that date in Beijing time
+	// instead of Period after the step opens (a report due by 31 January); the ladder counts
+	// from it as from any deadline. Period is then unused.
+	Due string
 	// Ladder overrides the default reminder ladder; an empty non-nil ladder has no rungs.
 	Ladder schemas.Ladder
 	// DeadlineSummary names the deadline timer in the UI ("核查期限"); default "办理期限".
@@ -113,7 +117,7 @@ func (c *caseRun) openTask(ctx workflow.Context, spec StepSpec) (*task, activiti
 	var plan activities.StepPlan
 	opened := workflow.Now(ctx)
 	if err := c.planStep(ctx, "计算期限："+spec.Title,
-		activities.PlanRequest{From: opened, Period: spec.Period, Ladder: ladderOf(spec)}, &plan); err != nil {
+		activities.PlanRequest{From: opened, Period: spec.Period, Due: spec.Due, Ladder: ladderOf(spec)}, &plan); err != nil {
 		return nil, plan, err
 	}
 	t := &task{
