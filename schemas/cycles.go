@@ -33,7 +33,9 @@ type Cycle struct {
 }
 
 // cycles registers every periodic process.
-var cycles = []Cycle{}
+var cycles = []Cycle{
+	{Kind: KindMattersCycle, Months: []int{12}, Day: 1, Period: mattersCyclePeriod, Input: mattersCycleInput},
+}
 
 // Cycles lists every periodic process in registration order.
 func Cycles() []Cycle { return slices.Clone(cycles) }

@@ -32,6 +32,8 @@ func Workflows() []Workflow {
 		{workflows.Transfer, schemas.KindTransfer.WorkflowType()},
 		{workflows.MattersCheck, schemas.KindMattersCheck.WorkflowType()},
 		{workflows.PreAppointment, schemas.KindPreAppointment.WorkflowType()},
+		{workflows.MattersCycle, schemas.KindMattersCycle.WorkflowType()},
+		{workflows.MattersCycleReport, schemas.MattersCycleReportWorkflow},
 	}
 }
 
