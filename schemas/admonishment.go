@@ -27,6 +27,9 @@ const (
 	AdmSourceDirect  = "direct"  // proposed directly
 	AdmSourceInquiry = "inquiry" // an inquiry letter's outcome
 	AdmSourceReport  = "report"  // a report's verification
+	// AdmSourceMatters: a personal-matters check's handling (DOMAIN.md P8 step 8); only that
+	// case starts one, so it is not among the sources a request may name.
+	AdmSourceMatters = "matters"
 )
 
 // AdmonishmentSources lists the valid sources.
