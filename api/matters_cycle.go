@@ -62,6 +62,16 @@ func (s *Server) startMattersCycle(c *gin.Context) error {
 	if len(errs) > 0 {
 		return invalid(schemas.KindMattersCycle.Title()+"的发起内容未通过校验", errs...)
 	}
+	// One cycle at a time per department: a second would give each cadre two report tasks.
+	var open schemas.Case
+	err = s.db.WithContext(c.Request.Context()).Where("kind = ? AND org_unit_id = ? AND status = ?",
+		schemas.KindMattersCycle, unit.ID, schemas.CaseOpen).Order("id").Take(&open).Error
+	switch {
+	case err == nil:
+		return problem(probConflict, fmt.Sprintf("%s已有未办结的个人有关事项年度报告：%s", unit.Name, open.ID))
+	case !errors.Is(err, gorm.ErrRecordNotFound):
+		return unavailable("load open cycles", err)
+	}
 	title := strings.TrimSpace(in.Title)
 	if title == "" {
 		title = fmt.Sprintf("%d年度领导干部个人有关事项报告（%s）", year, unit.Name)

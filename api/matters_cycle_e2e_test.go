@@ -42,6 +42,10 @@ func TestMattersCycleEndToEnd(t *testing.T) {
 		if !strings.HasPrefix(id, "matters-cycle-") {
 			t.Fatalf("started %s", id)
 		}
+		r := h.do("POST", route, h.token("bao.yin"), map[string]any{"year": "2026"})
+		if p := r.problem(t); r.status != http.StatusConflict || !strings.Contains(p.Detail, id) {
+			t.Fatalf("second open cycle: %d %s", r.status, r.body)
+		}
 		report := map[string]any{"decision": "submit", "form": map[string]any{"report": "本人婚姻无变化；房产一套；无投资。"}}
 
 		batuTask := h.waitTask("batu", id+".report-batu")
@@ -92,7 +96,7 @@ func TestMattersCycleEndToEnd(t *testing.T) {
 		h.waitTask("ma.lin", check+".agency-exit-entry")
 
 		var draw MattersDrawResponse
-		r := h.do("GET", "/api/v1/cases/"+id+"/matters-draw", h.token("bao.yin"), nil)
+		r = h.do("GET", "/api/v1/cases/"+id+"/matters-draw", h.token("bao.yin"), nil)
 		r.json(t, &draw)
 		if r.status != http.StatusOK || !draw.Verified || !draw.AuditVerified || draw.Seed != d.Seed || len(draw.Units) != 1 ||
 			!draw.Units[0].Verified || draw.Units[0].Count != 1 || !slices.Equal(draw.Units[0].Drawn, d.Units[0].Drawn) {
