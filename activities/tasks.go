@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -28,6 +29,9 @@ type PlanRequest struct {
 	From   time.Time       `json:"from"`
 	Period calendar.Period `json:"period"`
 	Ladder schemas.Ladder  `json:"ladder"`
+	// Due, when set (YYYY-MM-DD), is the deadline's date: the deadline is the end of that day
+	// in Beijing time, and Period is not counted.
+	Due string `json:"due,omitempty"`
 }
 
 // StepPlan is a step's deadline and, per rung, when it fires.
@@ -46,9 +50,9 @@ func (a *Activities) PlanStep(ctx context.Context, req PlanRequest) (StepPlan, e
 	if err != nil {
 		return StepPlan{}, err
 	}
-	due, err := cal.Add(req.From, req.Period)
+	due, err := planDue(cal, req)
 	if err != nil {
-		return StepPlan{}, fmt.Errorf("deadline %s after %s: %w", req.Period, req.From.Format(time.RFC3339), err)
+		return StepPlan{}, err
 	}
 	plan := StepPlan{DueAt: a.compress(req.From, due)}
 	if year := due.In(calendar.Location()).Year(); !cal.Covers(year) {
@@ -67,6 +71,23 @@ func (a *Activities) PlanStep(ctx context.Context, req PlanRequest) (StepPlan, e
 		plan.RungsAt = append(plan.RungsAt, a.compress(req.From, at))
 	}
 	return plan, nil
+}
+
+// planDue is a step's deadline: the end of its Due date, or Period after From.
+func planDue(cal *calendar.Calendar, req PlanRequest) (time.Time, error) {
+	if req.Due != "" {
+		d, err := time.ParseInLocation(time.DateOnly, req.Due, calendar.Location())
+		if err != nil {
+			return time.Time{}, temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("deadline date %q is not YYYY-MM-DD", req.Due), "bad-due-date", err)
+		}
+		return cal.AddDays(d, 0), nil
+	}
+	due, err := cal.Add(req.From, req.Period)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("deadline %s after %s: %w", req.Period, req.From.Format(time.RFC3339), err)
+	}
+	return due, nil
 }
 
 // reportCalendarGap tells the admins of the root office, once per year, that deadlines are

@@ -142,6 +142,7 @@ func (s *Server) engine() *gin.Engine {
 	v1.POST("/cases/:id/subjects", h(s.addSubject))
 	v1.POST("/cases/:id/objections", h(s.fileObjection))
 	v1.GET("/cases/:id/audit", h(s.caseAudit))
+	v1.GET("/cases/:id/matters-draw", h(s.mattersDraw))
 	v1.GET("/reports/:id", h(s.getReport))
 	v1.GET("/calendar/:year", h(s.getCalendar))
 	v1.PUT("/calendar/:year", h(s.putCalendar))

@@ -30,6 +30,7 @@ var starters = map[schemas.CaseKind]starter{
 	schemas.KindEvaluation:      {"/cases/evaluation", (*Server).startEvaluation, evaluationForm},
 	schemas.KindTalk:            {"/cases/talk", (*Server).startTalk, talkForm},
 	schemas.KindAppraisal:       {"/cases/appraisal", (*Server).startAppraisal, appraisalForm},
+	schemas.KindMattersCycle:    {"/cases/matters-cycle", (*Server).startMattersCycle, mattersCycleForm},
 }
 
 // startRoutes adds every starter's route to g, in the order schemas.Processes registers them.

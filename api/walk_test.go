@@ -69,6 +69,8 @@ var bodyRoutes = map[string]bodyRoute{
 		`{"cadre_id":"batu","reason":"promotion","grounds":"拟提拔为市教育局副局长"}`,
 		`{"cadre_id":"batu","reason":"random","grounds":"g","year":"3000"}`,
 		`{"cadre_id":"batu","reason":"reported","grounds":"g","year":"2025","source":"report"}`}},
+	"POST /api/v1/cases/matters-cycle": {"bao.yin", []string{
+		`{"year":"2025","percent":"10"}`, `{"year":"1999","percent":"0"}`, `{"percent":"x","priority":"now"}`}},
 	"POST /api/v1/cases/departure-audit": {"bao.yin", []string{
 		`{"cadre_id":"batu","post":"副局长","departure_date":"2026-12-01","successor_id":"na.ren"}`}},
 	"POST /api/v1/cases/joint-inspection": {"bao.yin", []string{

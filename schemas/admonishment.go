@@ -29,6 +29,9 @@ const (
 	AdmSourceReport  = "report"  // a report's verification
 	// AdmSourceEvaluation: the verification of a cadre the annual evaluation flagged (P9).
 	AdmSourceEvaluation = "evaluation"
+	// AdmSourceMatters: a personal-matters check's handling (DOMAIN.md P8 step 8); only that
+	// case starts one, so it is not among the sources a request may name.
+	AdmSourceMatters = "matters"
 )
 
 // AdmonishmentSources lists the sources a start request may give (the evaluation's only

@@ -42,6 +42,7 @@ var cycles = []Cycle{
 	// 述职述廉 (DOMAIN.md P12 step 11): opens 1 December, about that year.
 	{Kind: KindAppraisal, Months: []int{12}, Day: 1, Period: func(t time.Time) string { return strconv.Itoa(t.Year()) },
 		Input: func(cs CycleStart) any { return AppraisalInput{CycleStart: cs} }},
+	{Kind: KindMattersCycle, Months: []int{12}, Day: 1, Period: mattersCyclePeriod, Input: mattersCycleInput},
 }
 
 // Cycles lists every periodic process in registration order.

@@ -36,6 +36,7 @@ var processes = []Process{
 	{KindTalk, "双向约谈", "Talk", []Role{RoleSupervisor}, []Role{RoleLeader, RoleSupervisor}},
 	{KindAppraisal, "述职述廉", "Appraisal", []Role{RoleSupervisor}, []Role{RoleLeader, RoleSupervisor}},
 	{KindAppraisalCadre, "述职述廉（干部）", "AppraisalCadre", nil, []Role{RoleLeader, RoleSupervisor}},
+	{KindMattersCycle, "个人有关事项年度报告", "MattersCycle", []Role{RoleSupervisor}, []Role{RoleLeader, RoleSupervisor}},
 }
 
 // Processes lists every process in registration order.

@@ -260,6 +260,7 @@ type CaseState struct {
 
 	// P8 (the selection chain).
 	MattersCheck *MattersCheckState `json:"matters_check,omitempty"`
+	MattersCycle *MattersCycleState `json:"matters_cycle,omitempty"`
 	// P10 (the selection chain).
 	PreAppointment *PreAppointmentState `json:"pre_appointment,omitempty"`
 	// P11.

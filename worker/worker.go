@@ -37,6 +37,8 @@ func Workflows() []Workflow {
 		{workflows.Talk, schemas.KindTalk.WorkflowType()},
 		{workflows.Appraisal, schemas.KindAppraisal.WorkflowType()},
 		{workflows.AppraisalCadre, schemas.KindAppraisalCadre.WorkflowType()},
+		{workflows.MattersCycle, schemas.KindMattersCycle.WorkflowType()},
+		{workflows.MattersCycleReport, schemas.MattersCycleReportWorkflow},
 	}
 }
 

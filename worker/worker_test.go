@@ -16,7 +16,7 @@ func TestEveryProcessHasItsWorkflow(t *testing.T) {
 		}
 		names[w.Name]++
 	}
-	parts := map[string]bool{schemas.JointInspectionCheckWorkflow: true}
+	parts := map[string]bool{schemas.JointInspectionCheckWorkflow: true, schemas.MattersCycleReportWorkflow: true}
 	known := map[string]bool{}
 	for _, p := range schemas.Processes() {
 		known[p.WorkflowType] = true

@@ -28,6 +28,10 @@ type StepSpec struct {
 	// process whose limits run from an event (P11: hours from the first sighting, not from when
 	// a step happens to open) sets it, so the deadline and every rung come from that instant.
 	From time.Time
+	// Due, when set ("2027-01-31"), fixes the deadline at the end of that date in Beijing time
+	// instead of Period after the step opens (a report due by 31 January); the ladder counts
+	// from it as from any deadline. Period is then unused.
+	Due string
 	// Ladder overrides the default reminder ladder; an empty non-nil ladder has no rungs.
 	Ladder schemas.Ladder
 	// DeadlineSummary names the deadline timer in the UI ("核查期限"); default "办理期限".
@@ -121,7 +125,7 @@ func (c *caseRun) openTask(ctx workflow.Context, spec StepSpec) (*task, activiti
 		from = spec.From
 	}
 	if err := c.planStep(ctx, "计算期限："+spec.Title,
-		activities.PlanRequest{From: from, Period: spec.Period, Ladder: ladderOf(spec)}, &plan); err != nil {
+		activities.PlanRequest{From: from, Period: spec.Period, Due: spec.Due, Ladder: ladderOf(spec)}, &plan); err != nil {
 		return nil, plan, err
 	}
 	t := &task{
