@@ -250,14 +250,61 @@ func (s *Server) loadFileFor(c *gin.Context) (*schemas.File, error) {
 		}
 		return &f, nil
 	}
-	if _, err := s.loadCaseByID(c, *f.CaseID); err != nil {
-		var pe *problemError
-		if errors.As(err, &pe) {
-			return nil, notFound // recused or not visible: the file does not exist for them
+	_, err = s.loadCaseByID(c, *f.CaseID)
+	var pe *problemError
+	if errors.As(err, &pe) && f.ReportID != nil {
+		// 转办 (P7): the lower office reads the report's material through its transfer case.
+		transfers, terr := s.linkedCases(c, *f.CaseID)
+		if terr != nil {
+			return nil, terr
 		}
+		for _, t := range transfers {
+			if _, terr := s.loadCaseByID(c, t); terr == nil {
+				return &f, nil
+			}
+		}
+	}
+	if errors.As(err, &pe) {
+		return nil, notFound // recused or not visible: the file does not exist for them
+	}
+	if err != nil {
 		return nil, err
 	}
 	return &f, nil
+}
+
+// linkedCases are the transfer cases (转办, P7) a report case started, from its trail's
+// case.linked events.
+func (s *Server) linkedCases(c *gin.Context, caseID string) ([]string, error) {
+	var details []string
+	if err := s.db.WithContext(c.Request.Context()).Model(&schemas.AuditEvent{}).
+		Where("case_id = ? AND action = ?", caseID, "case.linked").Order("case_seq").Pluck("detail", &details).Error; err != nil {
+		return nil, unavailable("load linked cases", err)
+	}
+	var ids []string
+	for _, d := range details {
+		var l struct {
+			LinkedCase string `json:"linked_case"`
+			Kind       string `json:"kind"`
+		}
+		if json.Unmarshal([]byte(d), &l) == nil && l.Kind == string(schemas.KindTransfer) {
+			ids = append(ids, l.LinkedCase)
+		}
+	}
+	return ids, nil
+}
+
+// parentReport is the report case that started a transfer case, "" if none.
+func (s *Server) parentReport(c *gin.Context, transferID string) (string, error) {
+	var ids []string
+	if err := s.db.WithContext(c.Request.Context()).Model(&schemas.AuditEvent{}).
+		Where("action = ? AND detail LIKE ?", "case.linked", `%"linked_case":"`+transferID+`"%`).Pluck("case_id", &ids).Error; err != nil {
+		return "", unavailable("load parent case", err)
+	}
+	if len(ids) == 0 {
+		return "", nil
+	}
+	return ids[0], nil
 }
 
 // getFile is GET /api/v1/files/{id}: the file's metadata.
@@ -325,6 +372,30 @@ func (s *Server) caseFiles(c *gin.Context) error {
 	rows, err := s.caseFileRows(c, row.ID)
 	if err != nil {
 		return err
+	}
+	// 转办 (P7): a transfer case carries its report's material down, a report case the
+	// lower offices' documents up.
+	var linked []string
+	switch row.Kind {
+	case schemas.KindTransfer:
+		parent, err := s.parentReport(c, row.ID)
+		if err != nil {
+			return err
+		}
+		if parent != "" {
+			linked = []string{parent}
+		}
+	case schemas.KindReport:
+		if linked, err = s.linkedCases(c, row.ID); err != nil {
+			return err
+		}
+	}
+	for _, id := range linked {
+		more, err := s.caseFileRows(c, id)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, more...)
 	}
 	return reply(c, http.StatusOK, gin.H{"items": rows})
 }

@@ -115,6 +115,9 @@ var formRoutes = map[string][]string{
 var notJSONRoutes = map[string]string{
 	"POST /codec/encode": "Temporal payloads",
 	"POST /codec/decode": "Temporal payloads",
+	// multipart uploads: api/files_e2e_test.go
+	"POST /api/v1/files":                  "a multipart upload",
+	"POST /public/v1/reports/:code/files": "a multipart upload",
 }
 
 // routeHeaders are the headers a route needs besides the token: the reporter's secret.
