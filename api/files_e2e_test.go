@@ -27,7 +27,7 @@ func testFiles(t testing.TB) FilesDeps {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = store.Close() })
-	return FilesDeps{Store: store, MaxBytes: testFileLimit}
+	return FilesDeps{Store: store, MaxBytes: testFileLimit, PublicMaxBytes: testFileLimit}
 }
 
 // multipartBody is a multipart/form-data body with a file part and text fields.

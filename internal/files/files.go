@@ -62,7 +62,7 @@ type S3Settings struct {
 func ParseS3URL(raw string) (S3Settings, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme != "s3" {
-		return S3Settings{}, fmt.Errorf("JIANDU_BLOB_URL=%q: want s3://bucket?endpoint=...", raw)
+		return S3Settings{}, fmt.Errorf("JIANDU_BLOB_URL=%q: want s3://bucket?endpoint=<address>", raw)
 	}
 	if u.Host == "" || u.Path != "" && u.Path != "/" {
 		return S3Settings{}, fmt.Errorf("JIANDU_BLOB_URL=%q: want a bucket name and no path", raw)
@@ -133,7 +133,7 @@ func OpenBucket(ctx context.Context, cfg Config) (*blob.Bucket, error) {
 		}
 		return s3blob.OpenBucket(ctx, S3Client(s, cfg.AccessKey, cfg.SecretKey), s.Bucket, nil)
 	default:
-		return nil, fmt.Errorf("JIANDU_BLOB_URL=%q: want empty (a directory under JIANDU_DATA_DIR), file:///dir or s3://bucket?endpoint=...", cfg.URL)
+		return nil, fmt.Errorf("JIANDU_BLOB_URL=%q: want empty (a directory under JIANDU_DATA_DIR), file:///dir or s3://bucket?endpoint=<address>", cfg.URL)
 	}
 }
 
