@@ -213,8 +213,11 @@ type CloseTaskRequest struct {
 	CompletedBy string             `json:"completed_by,omitempty"`
 	Comment     string             `json:"comment,omitempty"`
 	Form        map[string]any     `json:"form,omitempty"`
-	At          time.Time          `json:"at"`
-	Reason      string             `json:"reason,omitempty"`
+	// Files are the files the completion's file fields reference: CloseTask attaches them to
+	// the case and puts their SHA-256 in the task.completed event.
+	Files  []schemas.FileRef `json:"files,omitempty"`
+	At     time.Time         `json:"at"`
+	Reason string            `json:"reason,omitempty"`
 	// A task withdrawn because its case was cancelled: who cancelled it (the audit actor) and
 	// why; NotifyHolders tells whoever held the task.
 	CancelledBy   string `json:"cancelled_by,omitempty"`
@@ -266,6 +269,12 @@ func (a *Activities) CloseTask(ctx context.Context, req CloseTaskRequest) error 
 		detail := map[string]any{"decision": req.Decision, "decision_label": req.DecisionTxt, "comment": req.Comment, "form": req.Form, "reason": req.Reason}
 		if req.CancelledBy != "" {
 			detail["cancelled_by"] = req.CancelledBy
+		}
+		if len(req.Files) > 0 {
+			if err := attachFiles(tx, req); err != nil {
+				return err
+			}
+			detail["files"] = req.Files
 		}
 		if err := appendAudit(ctx, tx, req.CaseID, req.At, actor, action, req.TaskID, detail); err != nil {
 			return err
@@ -590,4 +599,17 @@ func (a *Activities) ExtendTask(ctx context.Context, req ExtendTaskRequest) erro
 			Body:  fmt.Sprintf("%s《%s》的任务「%s」办理期限延长至%s。", req.Case.ID, req.Case.Title, req.Title, calendar.DateText(req.DueAt)),
 		})
 	})
+}
+
+// attachFiles makes the files a completion references the case's (an upload that no case held
+// yet becomes the case's, with the task and field it was given for).
+func attachFiles(tx *gorm.DB, req CloseTaskRequest) error {
+	for _, f := range req.Files {
+		err := tx.Model(&schemas.File{}).Where("id = ? AND case_id IS NULL", f.ID).
+			Updates(map[string]any{"case_id": req.CaseID, "task_id": req.TaskID, "field": f.Field}).Error
+		if err != nil {
+			return fmt.Errorf("attach file %s: %w", f.ID, err)
+		}
+	}
+	return nil
 }

@@ -237,7 +237,8 @@ func startStackAtScale(t *testing.T, gdb *gorm.DB, scale float64) (*harness, *te
 
 func newHarnessQueue(t *testing.T, gdb *gorm.DB, tc client.Client, queue string) *harness {
 	h := newHarness(t, gdb, tc)
-	h.srv = New(Deps{DB: gdb, Temporal: tc, Keys: testKeys, Logger: testenv.Logger(t), Registry: metrics.NewRegistry(), MaxBodyBytes: 1 << 20, TaskQueue: queue})
+	h.srv = New(Deps{DB: gdb, Temporal: tc, Keys: testKeys, Logger: testenv.Logger(t), Registry: metrics.NewRegistry(), MaxBodyBytes: 1 << 20, TaskQueue: queue,
+		Files: testFiles(t)})
 	return newServerFor(t, h)
 }
 

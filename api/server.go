@@ -34,6 +34,8 @@ type Deps struct {
 	Reports ReportDeps
 	// Web configures the web inbox, its sessions and the Temporal UI proxy (api/web*.go).
 	Web WebDeps
+	// Files configures documents: the blob store and the upload limits (api/files.go).
+	Files FilesDeps
 	// MetricsElsewhere leaves /metrics off the API's routes: the process serves
 	// MetricsHandler on an address of its own (JIANDU_API_METRICS_ADDR).
 	MetricsElsewhere bool
@@ -58,6 +60,7 @@ type Server struct {
 	web       *webConfig
 	oidc      *oidcClient
 	inner     innerEngine // the engine that web pages send their API requests to
+	files     FilesDeps
 
 	metricsElsewhere bool
 }
@@ -82,6 +85,7 @@ func New(deps Deps) *Server {
 		reports:   newReports(deps.Reports),
 		web:       newWebConfig(deps.Web),
 		oidc:      newOIDC(deps.Web.OIDC),
+		files:     newFilesConfig(deps.Files),
 
 		metricsElsewhere: deps.MetricsElsewhere,
 	}
@@ -143,6 +147,10 @@ func (s *Server) engine() *gin.Engine {
 	v1.POST("/cases/:id/objections", h(s.fileObjection))
 	v1.GET("/cases/:id/audit", h(s.caseAudit))
 	v1.GET("/cases/:id/matters-draw", h(s.mattersDraw))
+	v1.GET("/cases/:id/files", h(s.caseFiles))
+	v1.POST("/files", h(s.uploadFile))
+	v1.GET("/files/:id", h(s.getFile))
+	v1.GET("/files/:id/content", h(s.downloadFile))
 	v1.GET("/reports/:id", h(s.getReport))
 	v1.GET("/calendar/:year", h(s.getCalendar))
 	v1.PUT("/calendar/:year", h(s.putCalendar))
@@ -153,6 +161,7 @@ func (s *Server) engine() *gin.Engine {
 	public.POST("/reports", s.publicLimit(s.reports.submits), h(s.publicReport))
 	public.GET("/reports/:code", s.publicLimit(s.reports.lookups), h(s.publicReportStatus))
 	public.POST("/reports/:code/material", s.publicLimit(s.reports.lookups), h(s.publicReportMaterial))
+	public.POST("/reports/:code/files", s.publicLimit(s.reports.submits), h(s.publicReportFile))
 
 	// Temporal's remote codec for the UI and CLI (api/codec.go).
 	codec := r.Group("/codec", s.codecCORS)

@@ -130,6 +130,9 @@ var formRoutes = map[string][]string{
 var notJSONRoutes = map[string]string{
 	"POST /codec/encode": "Temporal payloads",
 	"POST /codec/decode": "Temporal payloads",
+	// multipart uploads: api/files_e2e_test.go
+	"POST /api/v1/files":                  "a multipart upload",
+	"POST /public/v1/reports/:code/files": "a multipart upload",
 }
 
 // routeHeaders are the headers a route needs besides the token: the reporter's secret.
@@ -266,7 +269,11 @@ func TestWalkEveryRoute(t *testing.T) {
 				}
 			}
 			// limitBody refuses a declared length over the limit on every route, before anything.
-			big := bytes.Repeat([]byte(" "), int(e.maxBody)+1)
+			limit := e.maxBody
+			if r.Path == filesRoute || r.Path == publicFilesRoute {
+				limit = testFileLimit + multipartSlack // uploads take their file limit (api/files.go)
+			}
+			big := bytes.Repeat([]byte(" "), int(limit)+1)
 			expect(what+" oversized", e.serve(r.Method, path, tok("admin"), "application/json", big), http.StatusRequestEntityTooLarge)
 
 			for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {

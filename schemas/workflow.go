@@ -66,6 +66,10 @@ const (
 	FieldBool     FieldType = "bool"
 	FieldSelect   FieldType = "select"
 	FieldDate     FieldType = "date" // YYYY-MM-DD
+	// FieldFile takes the id of an uploaded file (POST /api/v1/files); the kernel checks the
+	// reference (workflows.validateFiles): it exists, it is the actor's upload or already the
+	// case's, its detected type is in Accept and its size within MaxBytes.
+	FieldFile FieldType = "file"
 )
 
 // FormField describes one field of a step's form.
@@ -82,6 +86,10 @@ type FormField struct {
 	// the day it is entered (Beijing time).
 	MinDate   string `json:"min_date,omitempty"`
 	NotFuture bool   `json:"not_future,omitempty"`
+	// A file field's allowed content types (detected from the content; empty: any) and size
+	// limit in bytes (0: DefaultFileMaxBytes).
+	Accept   []string `json:"accept,omitempty"`
+	MaxBytes int64    `json:"max_bytes,omitempty"`
 }
 
 // TaskSpec is what a step asks of the official: its decisions and form. It is stored with the
@@ -189,6 +197,9 @@ type CompleteTaskRequest struct {
 	Decision string         `json:"decision"`
 	Form     map[string]any `json:"form,omitempty"`
 	Comment  string         `json:"comment,omitempty"`
+	// Files are the files the form's file fields name, as the API read them from the files
+	// table: ids, hashes, type, size and owner, never contents.
+	Files []FileRef `json:"files,omitempty"`
 }
 
 // TaskActionRequest is the argument of claim-task and unclaim-task.

@@ -61,6 +61,12 @@ type Config struct {
 	EngineViewRoles      string // JIANDU_ENGINE_VIEW_ROLES: roles that, at the root org unit, may use the Temporal UI and /codec
 	PublicClientIPHeader string // JIANDU_PUBLIC_CLIENT_IP_HEADER: header with the client address behind a proxy
 
+	// Documents (issue 18, internal/files): where the blobs are and the upload limit.
+	BlobURL       string // JIANDU_BLOB_URL: "" (DataDir/blobs), file:///dir or s3://bucket?endpoint=...
+	BlobAccessKey string // JIANDU_BLOB_ACCESS_KEY: S3 access key
+	BlobSecretKey string // JIANDU_BLOB_SECRET_KEY: S3 secret key
+	FileMaxBytes  int64  // JIANDU_FILE_MAX_BYTES: the largest upload
+
 	// The web inbox (issue 13).
 	CookieSecure  bool          // JIANDU_COOKIE_SECURE: session cookie sent over HTTPS only (default true; `jiandu dev` turns it off)
 	SessionTTL    time.Duration // JIANDU_SESSION_TTL: absolute lifetime of a web session
@@ -109,6 +115,9 @@ func Load(getenv func(string) string) (Config, error) {
 		CodecCORSOrigin:      str("JIANDU_CODEC_CORS_ORIGIN", "http://localhost:8233"),
 		EngineViewRoles:      str("JIANDU_ENGINE_VIEW_ROLES", "supervisor"),
 		PublicClientIPHeader: getenv("JIANDU_PUBLIC_CLIENT_IP_HEADER"),
+		BlobURL:              getenv("JIANDU_BLOB_URL"),
+		BlobAccessKey:        getenv("JIANDU_BLOB_ACCESS_KEY"),
+		BlobSecretKey:        getenv("JIANDU_BLOB_SECRET_KEY"),
 	}
 	if c.PayloadKeys == "" {
 		c.PayloadKeys = c.ReporterKeys
@@ -135,6 +144,9 @@ func Load(getenv func(string) string) (Config, error) {
 
 	var err error
 	if c.MaxBodyBytes, err = intVar(getenv, "JIANDU_MAX_BODY_BYTES", 1<<20); err != nil {
+		return Config{}, err
+	}
+	if c.FileMaxBytes, err = intVar(getenv, "JIANDU_FILE_MAX_BYTES", 20<<20); err != nil {
 		return Config{}, err
 	}
 	conns, err := intVar(getenv, "JIANDU_DB_MAX_CONNS", db.DefaultMaxOpenConns)
