@@ -112,16 +112,16 @@ type IrregularityInput struct {
 // flagIrregularity: a supervisor flags an irregularity in a selection; the case opens no
 // further stage until its resolution is approved.
 func (s *Server) flagIrregularity(c *gin.Context) error {
+	var in IrregularityInput
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
 	row, err := s.loadCaseFor(c)
 	if err != nil {
 		return err
 	}
 	if row.Kind != schemas.KindSelection {
 		return problem(probNotFound, "案件 "+row.ID+" 不是选拔任用全程记实，不能标记不规范情形")
-	}
-	var in IrregularityInput
-	if err := bindJSON(c, &in); err != nil {
-		return err
 	}
 	id, err := updateID(c, "irregularity", row.ID, false)
 	if err != nil {
