@@ -144,15 +144,6 @@ func gapText(gaps []selection.Gap) string {
 	return strings.Join(msgs, "；")
 }
 
-func (p *selectionRun) candidate(id string) *schemas.SelectionCandidateState {
-	for _, cs := range p.sel.Candidates {
-		if cs.ID == id {
-			return cs
-		}
-	}
-	return nil
-}
-
 // inspected are the 考察对象.
 func (p *selectionRun) inspected() []*schemas.SelectionCandidateState {
 	var out []*schemas.SelectionCandidateState

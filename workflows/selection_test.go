@@ -156,7 +156,9 @@ func TestSelectionPasses(t *testing.T) {
 	})
 	inspection(r, "2026-11-04 10:00", "2026-11-05 10:00")
 	both := map[string][4]string{"c1": {"9", "0", "0", schemas.SelectionPassed}, "c2": {"8", "1", "0", schemas.SelectionPassed}}
-	r.at("2026-11-09 10:00", func() { r.complete("decide", "wu.gang", workflows.DecisionRecordMeeting, meeting("2026-11-09", 11, 9, both)) })
+	r.at("2026-11-09 10:00", func() {
+		r.complete("decide", "wu.gang", workflows.DecisionRecordMeeting, meeting("2026-11-09", 11, 9, both))
+	})
 	r.at("2026-11-10 10:00", func() { r.complete("appoint", "wu.gang", workflows.DecisionAppoint, appointment(true, true)) })
 	r.at("2026-11-11 10:00", func() { r.complete("review", "bao.yin", workflows.DecisionComplete, nil) })
 	r.env.ExecuteWorkflow(workflows.Selection, selectionInput(r.caseID))
@@ -256,7 +258,9 @@ func TestSelectionIrregularityFlaggedAndResolved(t *testing.T) {
 	r.at("2026-11-05 11:00", func() { r.complete("irregularity-i1-approve-2", "chen.jing", workflows.DecisionApprove, nil) })
 	inspection(r, "2026-11-04 12:00", "2026-11-04 13:00") // within the stage: steps go on
 	both := map[string][4]string{"c1": {"9", "0", "0", schemas.SelectionPassed}, "c2": {"8", "1", "0", schemas.SelectionPassed}}
-	r.at("2026-11-09 10:00", func() { r.complete("decide", "wu.gang", workflows.DecisionRecordMeeting, meeting("2026-11-09", 11, 9, both)) })
+	r.at("2026-11-09 10:00", func() {
+		r.complete("decide", "wu.gang", workflows.DecisionRecordMeeting, meeting("2026-11-09", 11, 9, both))
+	})
 	r.at("2026-11-10 10:00", func() { r.complete("appoint", "wu.gang", workflows.DecisionAppoint, appointment(true, true)) })
 	r.at("2026-11-11 10:00", func() { r.complete("review", "bao.yin", workflows.DecisionComplete, nil) })
 	r.env.ExecuteWorkflow(workflows.Selection, selectionInput(r.caseID))
