@@ -381,3 +381,60 @@ func (r *run) notifiedCase(official, words string) bool {
 	r.db.Model(&schemas.Notification{}).Where("official_id = ? AND case_id = ? AND title LIKE ?", official, r.caseID, "%"+words+"%").Count(&n)
 	return n > 0
 }
+
+// TestSelectionRestrictedNominee: an admonishment's influence period runs on 巴图
+// (restrictions.PromotionAllowed is false): he cannot be fixed as 考察对象, and the checks and
+// the rest of the selection go on with 娜仁 alone.
+func TestSelectionRestrictedNominee(t *testing.T) {
+	r := newRun(t, "selection-2026-0006", mustTime(t, "2026-11-02 09:00:00"))
+	if err := r.db.Create(&schemas.Restriction{
+		ID: "admonishment-2026-0009/no_promotion", OfficialID: "batu", Kind: schemas.RestrictionNoPromotion, CaseID: "admonishment-2026-0009",
+		Reason: "诫勉影响期内不得提拔或者重用", StartsAt: mustTime(t, "2026-06-01 00:00:00"), EndsAt: mustTime(t, "2026-12-01 00:00:00"),
+	}).Error; err != nil {
+		t.Fatal(err)
+	}
+	links := standIns(r, map[string]string{"na.ren": schemas.PrePass}, map[string]string{"c2": schemas.PubProceed})
+	motionAndRecommendation(r, "2026-10-30", "2026-11-02")
+	fix := map[string]any{"team": "王军、李梅", "plan": "民主测评、个别谈话", "inspect_c1": true, "inspect_c2": true}
+	r.at("2026-11-04 10:00", func() {
+		rejectStep(r, "restricted as 考察对象", "inspect-fix", "wu.gang", workflows.DecisionSubmit, fix, schemas.ErrTypeConflict)
+		rejectStep(r, "nobody inspected", "inspect-fix", "wu.gang", workflows.DecisionSubmit,
+			map[string]any{"team": "王军", "plan": "方案", "inspect_c1": false}, schemas.ErrTypeInvalid)
+	})
+	r.at("2026-11-04 11:00", func() {
+		r.complete("inspect-fix", "wu.gang", workflows.DecisionSubmit, map[string]any{"team": "王军、李梅", "plan": "民主测评、个别谈话", "inspect_c2": true})
+	})
+	r.at("2026-11-05 10:00", func() {
+		r.complete("c2-inspection", "wu.gang", workflows.DecisionSubmit, map[string]any{"evaluation": "优秀率85%", "report": "实绩突出", "signatures": "王军、李梅"})
+	})
+	r.at("2026-11-09 10:00", func() {
+		r.complete("decide", "wu.gang", workflows.DecisionRecordMeeting, meeting("2026-11-09", 11, 9, map[string][4]string{"c2": {"9", "0", "0", schemas.SelectionPassed}}))
+	})
+	r.at("2026-11-10 10:00", func() {
+		rejectStep(r, "appointment of one never inspected", "appoint", "wu.gang", workflows.DecisionAppoint,
+			map[string]any{"talk_date": "2026-11-10", "talker": "陈静", "appoint_c2": true, "talk_c2": "要求", "appoint_c1": true}, schemas.ErrTypeInvalid)
+		r.complete("appoint", "wu.gang", workflows.DecisionAppoint, map[string]any{"talk_date": "2026-11-10", "talker": "陈静", "appoint_c2": true, "talk_c2": "要求"})
+	})
+	r.at("2026-11-11 10:00", func() { r.complete("review", "bao.yin", workflows.DecisionComplete, nil) })
+	r.env.ExecuteWorkflow(workflows.Selection, selectionInput(r.caseID))
+
+	s := r.state()
+	if s.Status != schemas.CaseClosed || s.Outcome != "巴图：未列为考察对象；娜仁：已任职" {
+		t.Fatalf("status %s outcome %q", s.Status, s.Outcome)
+	}
+	if i := issuesOf(t, r, "restricted as 考察对象"); !hasIssue(i, "form.inspect_c1", "诫勉影响期") {
+		t.Errorf("restricted as 考察对象: %+v", i)
+	}
+	if i := issuesOf(t, r, "nobody inspected"); !hasIssue(i, "form.inspect_c1", "至少确定一名") {
+		t.Errorf("nobody inspected: %+v", i)
+	}
+	if i := issuesOf(t, r, "appointment of one never inspected"); !hasIssue(i, "form", "未知字段") {
+		t.Errorf("appointment of one never inspected: %+v", i)
+	}
+	if len(links.pre) != 1 || len(links.pre[0].Candidates) != 1 || links.pre[0].Candidates[0].OfficialID != "na.ren" {
+		t.Errorf("P10 input: %+v", links.pre)
+	}
+	if c1 := selCandidate(t, s, "c1"); c1.Inspected || !strings.Contains(c1.Blocked, "诫勉") {
+		t.Errorf("巴图: %+v", c1)
+	}
+}
