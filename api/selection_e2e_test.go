@@ -133,6 +133,12 @@ func TestSelectionEndToEnd(t *testing.T) {
 		if got := h.waitCase(pub, schemas.CaseOpen).State.Publicity; got == nil || len(got.Candidates) != 1 || got.Candidates[0].OfficialID != "na.ren" {
 			t.Fatalf("the publicity's candidates: %+v", got)
 		}
+		// Nor may 巴图 be put up for publicity on his own: the 瞒报 finding barred his promotion.
+		r = h.do("POST", "/api/v1/cases/publicity", h.token("wu.gang"), map[string]any{"title": "巴图同志任前公示", "candidates": []map[string]any{
+			{"name": "巴图", "current_post": "科长", "proposed_post": "市教育局副局长", "official_id": "batu"}}})
+		if p := r.problem(t); r.status != http.StatusConflict || len(p.Errors) != 1 || p.Errors[0].Field != "candidates[0].official_id" {
+			t.Fatalf("a publicity of the blocked candidate: %d %s", r.status, r.body)
+		}
 		h.complete("chen.jing", h.waitTaskFor(120*time.Second, "chen.jing", pub+".decide-c2").ID, map[string]any{"decision": schemas.PubProceed})
 
 		// 6. 任职: appointing 巴图 is refused.
