@@ -134,3 +134,46 @@ func (s *Server) flagIrregularity(c *gin.Context) error {
 	}
 	return reply(c, http.StatusCreated, irr)
 }
+
+// webSelectionForm is the web start form of a selection, with nominee rows.
+func (s *Server) webSelectionForm(c *gin.Context) {
+	s.render(c, http.StatusOK, "selection", page{Title: "发起选拔任用全程记实", Nav: "start",
+		Form: map[string]string{"idem": randomToken()[:32]}, Data: maxWebCandidates})
+}
+
+// webStartSelection sends the form to POST /api/v1/cases/selection.
+func (s *Server) webStartSelection(c *gin.Context) {
+	entered := map[string]string{}
+	for _, k := range []string{"title", "posts", "priority", "idem"} {
+		entered[k] = c.PostForm(k)
+	}
+	in := SelectionStartInput{Title: entered["title"], Posts: entered["posts"], Priority: entered["priority"]}
+	for i := range maxWebCandidates {
+		var cand SelectionCandidateInput
+		for f, dst := range map[string]*string{"official_id": &cand.OfficialID, "proposed_post": &cand.ProposedPost, "current_post": &cand.CurrentPost} {
+			k := fmt.Sprintf("candidates[%d].%s", i, f)
+			entered[k] = c.PostForm(k)
+			*dst = strings.TrimSpace(entered[k])
+		}
+		if cand.OfficialID != "" {
+			in.Candidates = append(in.Candidates, cand)
+		}
+	}
+	idem := entered["idem"]
+	if idem == "" || len(idem) > 64 {
+		idem = randomToken()
+	}
+	a := s.call(c, "POST", "/api/v1/cases/selection", in, "Idempotency-Key", "web-"+idem)
+	switch {
+	case a.ok():
+		var started StartedCase
+		_ = a.decode(&started)
+		s.redirectToNewCase(c, started.ID)
+	case a.status == http.StatusUnprocessableEntity:
+		entered["idem"] = randomToken()[:32]
+		s.render(c, http.StatusUnprocessableEntity, "selection", page{Title: "发起选拔任用全程记实", Nav: "start", Form: entered, Data: maxWebCandidates,
+			Errors: fieldErrors(a.problem()), Error: "提交未通过校验，请按提示修改。"})
+	default:
+		s.failed(c, a)
+	}
+}
