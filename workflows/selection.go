@@ -976,8 +976,10 @@ func (p *selectionRun) addIrregularity(ctx workflow.Context, irr schemas.Selecti
 		return irr, err
 	}
 	p.beside(p.runCtx, "selection-irregularity", func(gctx workflow.Context) error { return p.resolve(gctx, idx) })
+	// Answer once the resolution's first step is open, so the caller can point at it
 	first := p.state.ID + ".irregularity-" + irr.ID + "-propose-1"
-	if err := workflow.Await(ctx, func() bool { return p.find(first) != nil }); err != nil {
+	// (or once the case is being cancelled, which stops the resolution before its step opens)
+	if err := workflow.Await(ctx, func() bool { return p.find(first) != nil || p.runCtx.Err() != nil }); err != nil {
 		return irr, err
 	}
 	p.refresh(ctx)
