@@ -45,29 +45,9 @@ func (s *Server) startPreAppointment(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	var candidates []schemas.PreAppointmentCandidate
-	seen := map[string]bool{}
-	for i, cand := range in.Candidates {
-		f := fmt.Sprintf("candidates[%d].", i)
-		errs = textIssue(errs, f+"proposed_post", cand.ProposedPost, 1, 200)
-		if seen[cand.OfficialID] {
-			errs = append(errs, FieldError{f + "official_id", "同一人选不得重复列入"})
-			continue
-		}
-		seen[cand.OfficialID] = true
-		if unit == nil {
-			continue
-		}
-		o, u, e, err := s.officialIn(c, errs, f+"official_id", cand.OfficialID, unit, "")
-		if err != nil {
-			return err
-		}
-		if errs = e; o != nil {
-			candidates = append(candidates, schemas.PreAppointmentCandidate{
-				ID: fmt.Sprintf("c%d", i+1), OfficialID: o.ID, Name: o.Name, UnitID: u.ID, UnitName: u.Name,
-				ProposedPost: strings.TrimSpace(cand.ProposedPost),
-			})
-		}
+	candidates, errs, err := s.nominees(c, errs, unit, in.Candidates)
+	if err != nil {
+		return err
 	}
 	discipline, errs, err := s.bodyUnder(c, errs, unit, schemas.OrgKindDiscipline)
 	if err != nil {
@@ -100,6 +80,36 @@ func (s *Server) startPreAppointment(c *gin.Context) error {
 			}
 		},
 	})
+}
+
+// nominees resolves the candidate rows of a start body (P10, P13): enabled officials serving
+// in unit's jurisdiction, each named once, with their proposed post; ids c1, c2, … by row.
+func (s *Server) nominees(c *gin.Context, errs []FieldError, unit *schemas.OrgUnit, in []PreAppointmentCandidateInput) ([]schemas.PreAppointmentCandidate, []FieldError, error) {
+	var candidates []schemas.PreAppointmentCandidate
+	seen := map[string]bool{}
+	for i, cand := range in {
+		f := fmt.Sprintf("candidates[%d].", i)
+		errs = textIssue(errs, f+"proposed_post", cand.ProposedPost, 1, 200)
+		if seen[cand.OfficialID] {
+			errs = append(errs, FieldError{f + "official_id", "同一人选不得重复列入"})
+			continue
+		}
+		seen[cand.OfficialID] = true
+		if unit == nil {
+			continue
+		}
+		o, u, e, err := s.officialIn(c, errs, f+"official_id", cand.OfficialID, unit, "")
+		if err != nil {
+			return nil, errs, err
+		}
+		if errs = e; o != nil {
+			candidates = append(candidates, schemas.PreAppointmentCandidate{
+				ID: fmt.Sprintf("c%d", i+1), OfficialID: o.ID, Name: o.Name, UnitID: u.ID, UnitName: u.Name,
+				ProposedPost: strings.TrimSpace(cand.ProposedPost),
+			})
+		}
+	}
+	return candidates, errs, nil
 }
 
 // staffedForPreAppointment: the department's cadre section (file review) and supervisors

@@ -145,6 +145,7 @@ func (s *Server) engine() *gin.Engine {
 	v1.POST("/cases/:id/cancel", h(s.cancelCase))
 	v1.POST("/cases/:id/subjects", h(s.addSubject))
 	v1.POST("/cases/:id/objections", h(s.fileObjection))
+	v1.POST("/cases/:id/irregularities", h(s.flagIrregularity))
 	v1.GET("/cases/:id/audit", h(s.caseAudit))
 	v1.GET("/cases/:id/matters-draw", h(s.mattersDraw))
 	v1.GET("/cases/:id/files", h(s.caseFiles))

@@ -31,6 +31,7 @@ var starters = map[schemas.CaseKind]starter{
 	schemas.KindTalk:            {"/cases/talk", (*Server).startTalk, talkForm},
 	schemas.KindAppraisal:       {"/cases/appraisal", (*Server).startAppraisal, appraisalForm},
 	schemas.KindMattersCycle:    {"/cases/matters-cycle", (*Server).startMattersCycle, mattersCycleForm},
+	schemas.KindSelection:       {"/cases/selection", (*Server).startSelection, nil}, // candidate rows: no flat form
 }
 
 // startRoutes adds every starter's route to g, in the order schemas.Processes registers them.

@@ -92,6 +92,12 @@ var bodyRoutes = map[string]bodyRoute{
 		`{"initiated_by":"cadre","cadre_id":"batu","grounds":"g"}`, `{"cadre_id":"batu","reason":"gossip","grounds":""}`}},
 	"POST /api/v1/cases/appraisal": {"bao.yin", []string{
 		`{"period":"2026"}`, `{"period":"26","title":"t"}`, `{"period":"2026","org_unit_id":"150121"}`}},
+	"POST /api/v1/cases/selection": {"wu.gang", []string{
+		`{"posts":"市教育局副局长1名","candidates":[{"official_id":"batu","proposed_post":"副局长"},{"official_id":"na.ren","proposed_post":"副局长","current_post":"科长"}]}`,
+		`{"posts":"","candidates":[{"official_id":"batu","proposed_post":""},{"official_id":"batu","proposed_post":"x"}]}`,
+		`{"posts":"x","candidates":[]}`, `{"candidates":null,"priority":"now"}`}},
+	"POST /api/v1/cases/:id/irregularities": {"bao.yin", []string{
+		`{"description":"会议推荐未按规定范围组织"}`, `{"description":""}`, `{"description":null}`}},
 	"POST /api/v1/tasks/:id/complete": {"wu.gang", []string{
 		`{"decision":"submit","form":{"notice_text":"经研究……","report_channels":"12380"}}`,
 		`{"decision":"","form":null}`, `{"decision":"submit","form":{"x":[1,2,{"y":null}]},"comment":"c"}`,

@@ -39,6 +39,8 @@ func (s *Server) webRoutes(r *gin.Engine) {
 	a.GET("/start", s.webStartMenu)
 	a.GET("/start/publicity", s.webPublicityForm)
 	a.POST("/start/publicity", s.webStartPublicity)
+	a.GET("/start/selection", s.webSelectionForm)
+	a.POST("/start/selection", s.webStartSelection)
 	a.GET("/start/:kind", s.webStartForm)
 	a.POST("/start/:kind", s.webStart)
 	a.GET("/notifications", s.webNotifications)

@@ -283,6 +283,8 @@ type CaseState struct {
 	Talk           *TalkState           `json:"talk,omitempty"`
 	Appraisal      *AppraisalState      `json:"appraisal,omitempty"`
 	AppraisalCadre *AppraisalCadreState `json:"appraisal_cadre,omitempty"`
+	// P13 (the selection chain).
+	Selection *SelectionState `json:"selection,omitempty"`
 
 	// Attention says why the case needs a person: a write the database refused for good. The
 	// case waits (it can be cancelled) instead of retrying forever.

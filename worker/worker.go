@@ -39,6 +39,7 @@ func Workflows() []Workflow {
 		{workflows.AppraisalCadre, schemas.KindAppraisalCadre.WorkflowType()},
 		{workflows.MattersCycle, schemas.KindMattersCycle.WorkflowType()},
 		{workflows.MattersCycleReport, schemas.MattersCycleReportWorkflow},
+		{workflows.Selection, schemas.KindSelection.WorkflowType()},
 	}
 }
 

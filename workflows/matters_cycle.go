@@ -74,7 +74,7 @@ var (
 
 // Decisions of the cycle's steps.
 const (
-	DecisionComplete       = "complete"        // the report is complete
+	DecisionComplete       = "complete"        // complete: the report (P8), the selection's record (P13)
 	DecisionIncomplete     = "incomplete"      // back to the cadre
 	DecisionRecordHandling = "record_handling" // the handling of a late-report finding
 )
