@@ -1,0 +1,50 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/jiandu/jiandu/activities"
+	"github.com/jiandu/jiandu/internal/cycles"
+)
+
+// ScheduledStartTime is the search attribute a Temporal Schedule sets on every workflow it
+// starts: the round's nominal time (the spec's time, also for a caught-up round; the trigger's
+// time for a triggered one).
+const ScheduledStartTime = "TemporalScheduledStartTime"
+
+// CycleLauncher starts one round of a periodic process at an organization department: a
+// cycle's schedule (internal/cycles) runs it at the round's time. Its one activity numbers the
+// round's case idempotently and starts the case's workflow (activities.LaunchCycle); the
+// launcher ends when the case has started and answers its number and period.
+func CycleLauncher(ctx workflow.Context, in cycles.Launch) (activities.Launched, error) {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		Summary:             "编号并发起本轮案件",
+		RetryPolicy:         activityRetry(),
+	})
+	req := activities.LaunchRequest{
+		Kind: in.Kind, OrgUnitID: in.OrgUnitID,
+		ScheduleID:  cycles.ScheduleID(in.Kind, in.OrgUnitID),
+		ScheduledAt: scheduledAt(workflow.GetInfo(ctx)),
+	}
+	var out activities.Launched
+	err := workflow.ExecuteActivity(ctx, acts.LaunchCycle, req).Get(ctx, &out)
+	return out, err
+}
+
+// scheduledAt is the round's nominal time: the schedule's TemporalScheduledStartTime, or the
+// launcher's own start time when something other than a schedule started it.
+func scheduledAt(info *workflow.Info) time.Time {
+	if sa := info.SearchAttributes; sa != nil {
+		if p := sa.GetIndexedFields()[ScheduledStartTime]; p != nil {
+			var t time.Time
+			if err := converter.GetDefaultDataConverter().FromPayload(p, &t); err == nil && !t.IsZero() {
+				return t
+			}
+		}
+	}
+	return info.WorkflowStartTime
+}
