@@ -27,8 +27,9 @@ type LaunchRequest struct {
 
 // Launched is the round's case.
 type Launched struct {
-	CaseID string `json:"case_id"`
-	Period string `json:"period"`
+	CaseID      string    `json:"case_id"`
+	Period      string    `json:"period"`
+	ScheduledAt time.Time `json:"scheduled_at"` // the nominal time the period was derived from
 }
 
 // cycleList is the registry the launcher reads: Activities.Cycles, else every registered cycle.
@@ -74,5 +75,5 @@ func (a *Activities) LaunchCycle(ctx context.Context, req LaunchRequest) (Launch
 	if err != nil && !errors.As(err, &ended) {
 		return Launched{}, fmt.Errorf("start %s: %w", id, err)
 	}
-	return Launched{CaseID: id, Period: period}, nil
+	return Launched{CaseID: id, Period: period, ScheduledAt: req.ScheduledAt}, nil
 }

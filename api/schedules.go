@@ -160,12 +160,18 @@ func (s *Server) triggerSchedule(c *gin.Context) error {
 // steerSchedule makes one change to the schedule the path names, records it in the admin trail
 // and answers the schedule as it is now.
 func (s *Server) steerSchedule(c *gin.Context, action string, change func(client.ScheduleHandle, string) error) error {
-	before, cy, u, err := s.scheduleFor(c)
-	if err != nil {
+	if err := requireRole(c, schemas.RoleAdmin); err != nil {
 		return err
 	}
 	var in ScheduleNote
 	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	if errs := textIssue(nil, "note", in.Note, 1, schemas.MaxReasonRunes); len(errs) > 0 {
+		return invalid("说明未通过校验", errs...)
+	}
+	before, cy, u, err := s.scheduleFor(c)
+	if err != nil {
 		return err
 	}
 	ctx := c.Request.Context()

@@ -102,14 +102,18 @@ func ScheduleID(kind schemas.CaseKind, orgUnitID string) string {
 	return "cycle-" + string(kind) + "-" + orgUnitID
 }
 
-// ParseScheduleID finds the cycle and org unit a schedule id names among list.
+// ParseScheduleID finds the cycle and org unit a schedule id names among list (the longest
+// kind that fits, as kinds may hold hyphens).
 func ParseScheduleID(list []Cycle, id string) (Cycle, string, bool) {
+	var found Cycle
+	var unit string
 	for _, c := range list {
-		if org, ok := strings.CutPrefix(id, "cycle-"+string(c.Kind)+"-"); ok && org != "" {
-			return c, org, true
+		org, ok := strings.CutPrefix(id, "cycle-"+string(c.Kind)+"-")
+		if ok && org != "" && len(c.Kind) > len(found.Kind) {
+			found, unit = c, org
 		}
 	}
-	return Cycle{}, "", false
+	return found, unit, found.Kind != ""
 }
 
 // Spec is the schedule spec of c: at 08:00 Beijing time on c's day of each of c's months.
