@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -12,12 +13,14 @@ import (
 
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 	"gorm.io/gorm"
 
 	"github.com/jiandu/jiandu/activities"
 	"github.com/jiandu/jiandu/internal/audit"
 	"github.com/jiandu/jiandu/internal/cycles"
+	"github.com/jiandu/jiandu/internal/devstack"
 	"github.com/jiandu/jiandu/internal/metrics"
 	"github.com/jiandu/jiandu/internal/testenv"
 	"github.com/jiandu/jiandu/schemas"
@@ -48,7 +51,7 @@ var testCycle = cycles.Cycle{
 
 // startCycleStack runs a worker (with the test cycle's workflow registered when list holds it)
 // and the API, both reading list as the cycle registry.
-func startCycleStack(t *testing.T, gdb *gorm.DB, list []cycles.Cycle) (*harness, client.Client, string) {
+func startCycleStack(t *testing.T, gdb *gorm.DB, list []cycles.Cycle) (*harness, *testsuite.DevServer, string) {
 	t.Helper()
 	dev := testenv.Temporal(t)
 	queue := "e2e-" + strings.ReplaceAll(t.Name(), "/", "-")
@@ -63,7 +66,7 @@ func startCycleStack(t *testing.T, gdb *gorm.DB, list []cycles.Cycle) (*harness,
 	h := newHarness(t, gdb, dev.Client())
 	h.srv = New(Deps{DB: gdb, Temporal: dev.Client(), Keys: testKeys, Logger: testenv.Logger(t), Registry: metrics.NewRegistry(),
 		MaxBodyBytes: 1 << 20, TaskQueue: queue, Cycles: list})
-	return newServerFor(t, h), dev.Client(), queue
+	return newServerFor(t, h), dev, queue
 }
 
 // listWorkflows lists the closed and open workflows of a type (Temporal's visibility).
@@ -120,7 +123,8 @@ func TestCycleSchedule(t *testing.T) {
 	testenv.Seeded(t, func(t *testing.T, gdb *gorm.DB, _ string) {
 		ctx := context.Background()
 		list := []cycles.Cycle{testCycle}
-		h, tc, queue := startCycleStack(t, gdb, list)
+		h, dev, queue := startCycleStack(t, gdb, list)
+		tc := dev.Client()
 		var depts int64
 		if err := gdb.Model(&schemas.OrgUnit{}).Where("kind = ?", schemas.OrgKindOrganization).Count(&depts).Error; err != nil {
 			t.Fatal(err)
@@ -256,6 +260,13 @@ func TestCycleSchedule(t *testing.T) {
 				t.Errorf("%s trail: %d %s", action, r.status, r.body)
 			}
 		}
+
+		bin, err := devstack.TemporalBinary(ctx, testenv.Logger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := slices.Sorted(maps.Keys(launched))
+		recordHistoryAs(t, bin, dev.FrontendHostPort(), ids[0], "cycle-launcher")
 	})
 }
 
@@ -319,7 +330,8 @@ func TestEveryCycleStartsItsCase(t *testing.T) {
 	}
 	testenv.Seeded(t, func(t *testing.T, gdb *gorm.DB, _ string) {
 		ctx := context.Background()
-		h, tc, queue := startCycleStack(t, gdb, nil) // the registry as it is
+		h, dev, queue := startCycleStack(t, gdb, nil) // the registry as it is
+		tc := dev.Client()
 		var unit schemas.OrgUnit
 		if err := gdb.First(&unit, "id = ?", "150100").Error; err != nil {
 			t.Fatal(err)
