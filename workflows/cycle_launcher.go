@@ -3,7 +3,7 @@ package workflows
 import (
 	"time"
 
-	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/jiandu/jiandu/activities"
@@ -13,7 +13,7 @@ import (
 // ScheduledStartTime is the search attribute a Temporal Schedule sets on every workflow it
 // starts: the round's nominal time (the spec's time, also for a caught-up round; the trigger's
 // time for a triggered one).
-const ScheduledStartTime = "TemporalScheduledStartTime"
+var ScheduledStartTime = temporal.NewSearchAttributeKeyTime("TemporalScheduledStartTime")
 
 // CycleLauncher starts one round of a periodic process at an organization department: a
 // cycle's schedule (internal/cycles) runs it at the round's time. Its one activity numbers the
@@ -28,7 +28,7 @@ func CycleLauncher(ctx workflow.Context, in cycles.Launch) (activities.Launched,
 	req := activities.LaunchRequest{
 		Kind: in.Kind, OrgUnitID: in.OrgUnitID,
 		ScheduleID:  cycles.ScheduleID(in.Kind, in.OrgUnitID),
-		ScheduledAt: scheduledAt(workflow.GetInfo(ctx)),
+		ScheduledAt: scheduledAt(ctx),
 	}
 	var out activities.Launched
 	err := workflow.ExecuteActivity(ctx, acts.LaunchCycle, req).Get(ctx, &out)
@@ -37,14 +37,9 @@ func CycleLauncher(ctx workflow.Context, in cycles.Launch) (activities.Launched,
 
 // scheduledAt is the round's nominal time: the schedule's TemporalScheduledStartTime, or the
 // launcher's own start time when something other than a schedule started it.
-func scheduledAt(info *workflow.Info) time.Time {
-	if sa := info.SearchAttributes; sa != nil {
-		if p := sa.GetIndexedFields()[ScheduledStartTime]; p != nil {
-			var t time.Time
-			if err := converter.GetDefaultDataConverter().FromPayload(p, &t); err == nil && !t.IsZero() {
-				return t
-			}
-		}
+func scheduledAt(ctx workflow.Context) time.Time {
+	if t, ok := workflow.GetTypedSearchAttributes(ctx).GetTime(ScheduledStartTime); ok && !t.IsZero() {
+		return t
 	}
-	return info.WorkflowStartTime
+	return workflow.GetInfo(ctx).WorkflowStartTime
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/jiandu/jiandu/activities"
@@ -19,8 +20,8 @@ import (
 func TestCycleLauncherScheduledTime(t *testing.T) {
 	start := time.Date(2027, 3, 1, 0, 0, 3, 0, time.UTC)   // started 3 s late
 	nominal := time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC) // 08:00 Beijing
-	for name, sa := range map[string]map[string]any{
-		"scheduled": {workflows.ScheduledStartTime: nominal},
+	for name, sa := range map[string][]temporal.SearchAttributeUpdate{
+		"scheduled": {workflows.ScheduledStartTime.ValueSet(nominal)},
 		"by hand":   nil,
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -28,7 +29,7 @@ func TestCycleLauncherScheduledTime(t *testing.T) {
 			env := suite.NewTestWorkflowEnvironment()
 			env.SetStartTime(start)
 			if sa != nil {
-				if err := env.SetSearchAttributesOnStart(sa); err != nil {
+				if err := env.SetTypedSearchAttributesOnStart(temporal.NewSearchAttributes(sa...)); err != nil {
 					t.Fatal(err)
 				}
 			}
