@@ -173,6 +173,24 @@ func TestCycleSchedule(t *testing.T) {
 		if r := h.do("GET", "/api/v1/admin/schedules", h.token("wu.gang"), nil); r.status != http.StatusForbidden {
 			t.Fatalf("non-admin list: %d", r.status)
 		}
+		// An administrator of 土默特左旗 sees and steers only the schedules of its subtree (the
+		// banner's department and the township's).
+		if r := h.do("POST", "/api/v1/officials", h.token("admin"), map[string]any{
+			"id": "admin.tmz", "name": "旗管理员", "org_unit_id": "150121", "roles": []string{"admin"}}); r.status != http.StatusCreated {
+			t.Fatalf("create a banner administrator: %d %s", r.status, r.body)
+		}
+		r = h.do("GET", "/api/v1/admin/schedules", h.token("admin.tmz"), nil)
+		r.json(t, &listed)
+		var ids []string
+		for _, s := range listed.Items {
+			ids = append(ids, s.ID)
+		}
+		if want := []string{"cycle-test-cycle-150121", "cycle-test-cycle-150121100"}; !slices.Equal(ids, want) {
+			t.Fatalf("banner administrator's schedules %v, want %v", ids, want)
+		}
+		if r := h.do("POST", "/api/v1/admin/schedules/cycle-test-cycle-150100/pause", h.token("admin.tmz"), ScheduleNote{"x"}); r.status != http.StatusNotFound {
+			t.Fatalf("pause above the administrator's subtree: %d %s", r.status, r.body)
+		}
 
 		// Compress the schedule of 150100 to every 2 seconds.
 		id := cycles.ScheduleID(testCycleKind, "150100")
@@ -265,8 +283,8 @@ func TestCycleSchedule(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ids := slices.Sorted(maps.Keys(launched))
-		recordHistoryAs(t, bin, dev.FrontendHostPort(), ids[0], "cycle-launcher")
+		launchers := slices.Sorted(maps.Keys(launched))
+		recordHistoryAs(t, bin, dev.FrontendHostPort(), launchers[0], "cycle-launcher")
 	})
 }
 
