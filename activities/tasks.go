@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -28,6 +29,9 @@ type PlanRequest struct {
 	From   time.Time       `json:"from"`
 	Period calendar.Period `json:"period"`
 	Ladder schemas.Ladder  `json:"ladder"`
+	// Due, when set (YYYY-MM-DD), is the deadline's date: the deadline is the end of that day
+	// in Beijing time, and Period is not counted.
+	Due string `json:"due,omitempty"`
 }
 
 // StepPlan is a step's deadline and, per rung, when it fires.
@@ -46,9 +50,9 @@ func (a *Activities) PlanStep(ctx context.Context, req PlanRequest) (StepPlan, e
 	if err != nil {
 		return StepPlan{}, err
 	}
-	due, err := cal.Add(req.From, req.Period)
+	due, err := planDue(cal, req)
 	if err != nil {
-		return StepPlan{}, fmt.Errorf("deadline %s after %s: %w", req.Period, req.From.Format(time.RFC3339), err)
+		return StepPlan{}, err
 	}
 	plan := StepPlan{DueAt: a.compress(req.From, due)}
 	if year := due.In(calendar.Location()).Year(); !cal.Covers(year) {
@@ -67,6 +71,23 @@ func (a *Activities) PlanStep(ctx context.Context, req PlanRequest) (StepPlan, e
 		plan.RungsAt = append(plan.RungsAt, a.compress(req.From, at))
 	}
 	return plan, nil
+}
+
+// planDue is a step's deadline: the end of its Due date, or Period after From.
+func planDue(cal *calendar.Calendar, req PlanRequest) (time.Time, error) {
+	if req.Due != "" {
+		d, err := time.ParseInLocation(time.DateOnly, req.Due, calendar.Location())
+		if err != nil {
+			return time.Time{}, temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("deadline date %q is not YYYY-MM-DD", req.Due), "bad-due-date", err)
+		}
+		return cal.AddDays(d, 0), nil
+	}
+	due, err := cal.Add(req.From, req.Period)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("deadline %s after %s: %w", req.Period, req.From.Format(time.RFC3339), err)
+	}
+	return due, nil
 }
 
 // reportCalendarGap tells the admins of the root office, once per year, that deadlines are
@@ -192,8 +213,11 @@ type CloseTaskRequest struct {
 	CompletedBy string             `json:"completed_by,omitempty"`
 	Comment     string             `json:"comment,omitempty"`
 	Form        map[string]any     `json:"form,omitempty"`
-	At          time.Time          `json:"at"`
-	Reason      string             `json:"reason,omitempty"`
+	// Files are the files the completion's file fields reference: CloseTask attaches them to
+	// the case and puts their SHA-256 in the task.completed event.
+	Files  []schemas.FileRef `json:"files,omitempty"`
+	At     time.Time         `json:"at"`
+	Reason string            `json:"reason,omitempty"`
 	// A task withdrawn because its case was cancelled: who cancelled it (the audit actor) and
 	// why; NotifyHolders tells whoever held the task.
 	CancelledBy   string `json:"cancelled_by,omitempty"`
@@ -245,6 +269,12 @@ func (a *Activities) CloseTask(ctx context.Context, req CloseTaskRequest) error 
 		detail := map[string]any{"decision": req.Decision, "decision_label": req.DecisionTxt, "comment": req.Comment, "form": req.Form, "reason": req.Reason}
 		if req.CancelledBy != "" {
 			detail["cancelled_by"] = req.CancelledBy
+		}
+		if len(req.Files) > 0 {
+			if err := attachFiles(tx, req); err != nil {
+				return err
+			}
+			detail["files"] = req.Files
 		}
 		if err := appendAudit(ctx, tx, req.CaseID, req.At, actor, action, req.TaskID, detail); err != nil {
 			return err
@@ -569,4 +599,17 @@ func (a *Activities) ExtendTask(ctx context.Context, req ExtendTaskRequest) erro
 			Body:  fmt.Sprintf("%s《%s》的任务「%s」办理期限延长至%s。", req.Case.ID, req.Case.Title, req.Title, calendar.DateText(req.DueAt)),
 		})
 	})
+}
+
+// attachFiles makes the files a completion references the case's (an upload that no case held
+// yet becomes the case's, with the task and field it was given for).
+func attachFiles(tx *gorm.DB, req CloseTaskRequest) error {
+	for _, f := range req.Files {
+		err := tx.Model(&schemas.File{}).Where("id = ? AND case_id IS NULL", f.ID).
+			Updates(map[string]any{"case_id": req.CaseID, "task_id": req.TaskID, "field": f.Field}).Error
+		if err != nil {
+			return fmt.Errorf("attach file %s: %w", f.ID, err)
+		}
+	}
+	return nil
 }

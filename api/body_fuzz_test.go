@@ -126,7 +126,7 @@ func (e *bodyEnv) withMaxBody(t testing.TB, maxBody int64) *bodyEnv {
 	}
 	srv := New(Deps{DB: e.db, Temporal: e.temporal, Keys: testKeys, Logger: testenv.Logger(t), Registry: metrics.NewRegistry(),
 		MaxBodyBytes: maxBody, TaskQueue: "fuzz", Reports: ReportDeps{ReporterKeys: ring, SubmitLimit: unlimited, LookupLimit: unlimited},
-		Web: WebDeps{LoginLimit: unlimited}})
+		Web: WebDeps{LoginLimit: unlimited}, Files: testFiles(t)})
 	return &bodyEnv{db: e.db, temporal: e.temporal, handler: srv.Handler(), maxBody: maxBody}
 }
 

@@ -80,6 +80,8 @@ var fileRoles = map[schemas.CaseKind]string{
 	schemas.KindJointInspection: "被检查领导",
 	schemas.KindPublicity:       "公示人选",
 	schemas.KindMattersCheck:    "个人有关事项查核对象",
+	schemas.KindTalk:            "约谈对象",
+	schemas.KindAppraisalCadre:  "述职述廉干部",
 }
 
 // cadreInScope loads the official of the path and checks the reader may read about them (the
@@ -219,6 +221,14 @@ func stateFinding(st *schemas.CaseState, cadreID string) (finding, handling stri
 		return joinNonEmpty(st.JointInspection.Finding, st.JointInspection.Findings), st.JointInspection.Accountability
 	case st.MattersCheck != nil:
 		return string(st.MattersCheck.Finding), st.MattersCheck.Handling
+	case st.Talk != nil:
+		return talkFinding(st.Talk)
+	case st.AppraisalCadre != nil:
+		a := st.AppraisalCadre
+		if a.Grade != "" {
+			finding = a.Period + "年度考核等次：" + schemas.GradeTitle(a.Grade)
+		}
+		return finding, schemas.AppraisalHandlingTitle(a.Handling)
 	case st.Publicity != nil:
 		for _, cand := range st.Publicity.Candidates {
 			if cand.OfficialID == cadreID {
@@ -227,6 +237,20 @@ func stateFinding(st *schemas.CaseState, cadreID string) (finding, handling stri
 		}
 	}
 	return "", ""
+}
+
+// talkFinding is what a talk shows in the file: why it was held and how it ended, never the
+// record's content (confidential: read in the case by the department's officials).
+func talkFinding(t *schemas.TalkState) (finding, handling string) {
+	if t.InitiatedBy == schemas.TalkByCadre {
+		finding = "本人申请约谈"
+		return finding, joinNonEmpty(schemas.TalkSettlementTitle(t.Settlement), schemas.TalkSatisfactionTitle(t.Satisfaction))
+	}
+	finding = "组织约谈：" + schemas.TalkReasonTitle(t.Reason)
+	if t.Confirmed {
+		handling = "谈话记录已本人确认"
+	}
+	return finding, handling
 }
 
 func joinNonEmpty(parts ...string) string {

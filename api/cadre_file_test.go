@@ -27,6 +27,12 @@ func TestStateFinding(t *testing.T) {
 		{"publicity, not a candidate", schemas.CaseState{Publicity: &schemas.PublicityState{Candidates: []schemas.CandidateState{
 			{Candidate: schemas.Candidate{ID: "c1", OfficialID: "other"}, Decision: schemas.PubRefuse, Reason: "x"}}}}, "", ""},
 		{"admonishment", schemas.CaseState{Admonishment: &schemas.AdmonishmentState{CadreID: "batu"}}, "", ""},
+		{"talk by the organization", schemas.CaseState{Talk: &schemas.TalkState{InitiatedBy: schemas.TalkByOrganization, Reason: schemas.TalkReasonWarningSign, Confirmed: true,
+			Records: []schemas.TalkRecord{{Content: "保密的谈话内容"}}}}, "组织约谈：苗头性问题", "谈话记录已本人确认"},
+		{"talk asked by the cadre", schemas.CaseState{Talk: &schemas.TalkState{InitiatedBy: schemas.TalkByCadre, Settlement: schemas.TalkSettleWithin5, Satisfaction: schemas.TalkSatisfied}},
+			"本人申请约谈", "5个工作日内答复：满意"},
+		{"appraisal", schemas.CaseState{AppraisalCadre: &schemas.AppraisalCadreState{Period: "2026", Grade: schemas.GradeBasic, Handling: schemas.AppraisalAdmonish}},
+			"2026年度考核等次：基本称职", "诫勉"},
 	}
 	for _, tc := range cases {
 		if f, h := stateFinding(&tc.st, "batu"); f != tc.finding || h != tc.handling {
@@ -34,7 +40,7 @@ func TestStateFinding(t *testing.T) {
 		}
 	}
 	for _, k := range []schemas.CaseKind{schemas.KindReport, schemas.KindInquiry, schemas.KindAdmonishment, schemas.KindDepartureAudit,
-		schemas.KindJointInspection, schemas.KindPublicity, schemas.KindMattersCheck} {
+		schemas.KindJointInspection, schemas.KindPublicity, schemas.KindMattersCheck, schemas.KindTalk, schemas.KindAppraisalCadre} {
 		if fileRoles[k] == "" {
 			t.Errorf("no role in the file for %s", k)
 		}

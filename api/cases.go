@@ -235,12 +235,17 @@ func kindParam(c *gin.Context) (schemas.CaseKind, error) {
 
 // loadCaseFor reads a case the official may see; anything else is 404.
 func (s *Server) loadCaseFor(c *gin.Context) (*schemas.Case, error) {
+	return s.loadCaseByID(c, c.Param("id"))
+}
+
+// loadCaseByID is loadCaseFor for a case named otherwise than by the path.
+func (s *Server) loadCaseByID(c *gin.Context, id string) (*schemas.Case, error) {
 	var row schemas.Case
 	err := s.visibleCases(s.db.WithContext(c.Request.Context()).Model(&schemas.Case{}).Select("cases.*"), principal(c)).
-		Where("cases.id = ?", c.Param("id")).Take(&row).Error
+		Where("cases.id = ?", id).Take(&row).Error
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
-		return nil, problem(probNotFound, "案件 "+c.Param("id")+" 不存在")
+		return nil, problem(probNotFound, "案件 "+id+" 不存在")
 	case err != nil:
 		return nil, unavailable("load case", err)
 	}

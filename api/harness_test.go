@@ -44,7 +44,7 @@ func newHarness(t *testing.T, gdb *gorm.DB, tc client.Client) *harness {
 			t.Fatal(err)
 		}
 	}
-	srv := New(Deps{DB: gdb, Temporal: tc, Keys: testKeys, Logger: testenv.Logger(t), Registry: metrics.NewRegistry(), MaxBodyBytes: 4096})
+	srv := New(Deps{DB: gdb, Temporal: tc, Keys: testKeys, Logger: testenv.Logger(t), Registry: metrics.NewRegistry(), MaxBodyBytes: 4096, Files: testFiles(t)})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return &harness{t: t, db: gdb, srv: srv, url: ts.URL}

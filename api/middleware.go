@@ -98,10 +98,11 @@ func (s *Server) accessLog(c *gin.Context) {
 
 // limitBody caps every request body; bindJSON turns the overflow into a 413.
 func (s *Server) limitBody(c *gin.Context) error {
-	if c.Request.ContentLength > s.maxBody {
-		return problem(probTooLarge, fmt.Sprintf("请求体超过%d字节的上限", s.maxBody))
+	max := s.bodyLimit(c) // uploads take their file limit (api/files.go)
+	if c.Request.ContentLength > max {
+		return problem(probTooLarge, fmt.Sprintf("请求体超过%d字节的上限", max))
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.maxBody)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max)
 	c.Next()
 	return nil
 }

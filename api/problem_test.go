@@ -240,6 +240,8 @@ var startRoutes = map[schemas.CaseKind]string{
 	schemas.KindReport:          "/api/v1/reports",
 	schemas.KindMattersCheck:    "/api/v1/cases/matters-check",
 	schemas.KindPreAppointment:  "/api/v1/cases/pre-appointment",
+	schemas.KindEvaluation:      "/api/v1/cases/evaluation",
+	schemas.KindMattersCycle:    "/api/v1/cases/matters-cycle",
 }
 
 // TestStartPermissionBeforeBody: for every kind a request starts, an official without a role

@@ -227,9 +227,16 @@ func recordHistoryAs(t *testing.T, bin, address, id, name string) {
 // API over real HTTP against them, with deadlines compressed by e2eTimeScale.
 func startStack(t *testing.T, gdb *gorm.DB) (*harness, *testsuite.DevServer) {
 	t.Helper()
+	return startStackAtScale(t, gdb, e2eTimeScale)
+}
+
+// startStackAtScale is startStack with deadlines compressed by scale (1: real time, for limits
+// in clock hours that a test asserts to the second).
+func startStackAtScale(t *testing.T, gdb *gorm.DB, scale float64) (*harness, *testsuite.DevServer) {
+	t.Helper()
 	dev := testenv.Temporal(t)
 	queue := "e2e-" + strings.ReplaceAll(t.Name(), "/", "-")
-	w := worker.New(dev.Client(), queue, &activities.Activities{DB: gdb, Logger: testenv.Logger(t), TimeScale: e2eTimeScale})
+	w := worker.New(dev.Client(), queue, &activities.Activities{DB: gdb, Logger: testenv.Logger(t), TimeScale: scale})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +246,8 @@ func startStack(t *testing.T, gdb *gorm.DB) (*harness, *testsuite.DevServer) {
 
 func newHarnessQueue(t *testing.T, gdb *gorm.DB, tc client.Client, queue string) *harness {
 	h := newHarness(t, gdb, tc)
-	h.srv = New(Deps{DB: gdb, Temporal: tc, Keys: testKeys, Logger: testenv.Logger(t), Registry: metrics.NewRegistry(), MaxBodyBytes: 1 << 20, TaskQueue: queue})
+	h.srv = New(Deps{DB: gdb, Temporal: tc, Keys: testKeys, Logger: testenv.Logger(t), Registry: metrics.NewRegistry(), MaxBodyBytes: 1 << 20, TaskQueue: queue,
+		Files: testFiles(t)})
 	return newServerFor(t, h)
 }
 

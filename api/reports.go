@@ -208,19 +208,15 @@ func (s *Server) fileReport(c *gin.Context, nr newReport) (string, error) {
 	if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
 		return "", unavailable("store the report", err)
 	}
-	var lower []schemas.OrgUnit
-	if err := s.db.WithContext(ctx).Where("path LIKE ? AND id <> ? AND kind = ?", nr.unit.Path+"%", nr.unit.ID, schemas.OrgKindOrganization).
-		Order("path").Limit(200).Find(&lower).Error; err != nil {
-		return "", unavailable("load lower offices", err)
+	lower, err := s.lowerOffices(c, nr.unit)
+	if err != nil {
+		return "", err
 	}
 	subject := row.SubjectName
 	in := schemas.ReportInput{
 		CaseID: id, Title: "关于" + subject + "的举报", OrgUnitID: nr.unit.ID, CreatedBy: nr.createdBy, Priority: nr.priority,
 		Channel: nr.channel, Signed: signed, Followable: nr.queryCode != "",
-		SubjectID: nr.subjectID, SubjectName: subject, SubjectUnitID: nr.subjectUnitID,
-	}
-	for _, u := range lower {
-		in.LowerOffices = append(in.LowerOffices, schemas.OrgRef{ID: u.ID, Name: u.Name})
+		SubjectID: nr.subjectID, SubjectName: subject, SubjectUnitID: nr.subjectUnitID, LowerOffices: lower,
 	}
 	_, err = s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       id,
@@ -239,6 +235,21 @@ func (s *Server) fileReport(c *gin.Context, nr newReport) (string, error) {
 		return "", s.workflowError(c, id, err)
 	}
 	return id, nil
+}
+
+// lowerOffices are the organization departments below unit that a report it receives may be
+// transferred to (P7).
+func (s *Server) lowerOffices(c *gin.Context, unit schemas.OrgUnit) ([]schemas.OrgRef, error) {
+	var lower []schemas.OrgUnit
+	if err := s.db.WithContext(c.Request.Context()).Where("path LIKE ? AND id <> ? AND kind = ?", unit.Path+"%", unit.ID, schemas.OrgKindOrganization).
+		Order("path").Limit(200).Find(&lower).Error; err != nil {
+		return nil, unavailable("load lower offices", err)
+	}
+	var refs []schemas.OrgRef
+	for _, u := range lower {
+		refs = append(refs, schemas.OrgRef{ID: u.ID, Name: u.Name})
+	}
+	return refs, nil
 }
 
 // ReportResponse is GET /api/v1/reports/{id}. Reporter is present only for the intake clerks

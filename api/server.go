@@ -35,6 +35,8 @@ type Deps struct {
 	Reports ReportDeps
 	// Web configures the web inbox, its sessions and the Temporal UI proxy (api/web*.go).
 	Web WebDeps
+	// Files configures documents: the blob store and the upload limits (api/files.go).
+	Files FilesDeps
 	// Cycles are the periodic processes whose schedules the admin routes show and steer; nil:
 	// every registered cycle (cycles.Registered). Tests add a cycle of their own.
 	Cycles []cycles.Cycle
@@ -62,6 +64,7 @@ type Server struct {
 	web       *webConfig
 	oidc      *oidcClient
 	inner     innerEngine // the engine that web pages send their API requests to
+	files     FilesDeps
 	cycles    []cycles.Cycle
 
 	metricsElsewhere bool
@@ -87,6 +90,7 @@ func New(deps Deps) *Server {
 		reports:   newReports(deps.Reports),
 		web:       newWebConfig(deps.Web),
 		oidc:      newOIDC(deps.Web.OIDC),
+		files:     newFilesConfig(deps.Files),
 		cycles:    deps.Cycles,
 
 		metricsElsewhere: deps.MetricsElsewhere,
@@ -148,6 +152,11 @@ func (s *Server) engine() *gin.Engine {
 	v1.POST("/cases/:id/subjects", h(s.addSubject))
 	v1.POST("/cases/:id/objections", h(s.fileObjection))
 	v1.GET("/cases/:id/audit", h(s.caseAudit))
+	v1.GET("/cases/:id/matters-draw", h(s.mattersDraw))
+	v1.GET("/cases/:id/files", h(s.caseFiles))
+	v1.POST("/files", h(s.uploadFile))
+	v1.GET("/files/:id", h(s.getFile))
+	v1.GET("/files/:id/content", h(s.downloadFile))
 	v1.GET("/reports/:id", h(s.getReport))
 	v1.GET("/calendar/:year", h(s.getCalendar))
 	v1.PUT("/calendar/:year", h(s.putCalendar))
@@ -162,6 +171,7 @@ func (s *Server) engine() *gin.Engine {
 	public.POST("/reports", s.publicLimit(s.reports.submits), h(s.publicReport))
 	public.GET("/reports/:code", s.publicLimit(s.reports.lookups), h(s.publicReportStatus))
 	public.POST("/reports/:code/material", s.publicLimit(s.reports.lookups), h(s.publicReportMaterial))
+	public.POST("/reports/:code/files", s.publicLimit(s.reports.submits), h(s.publicReportFile))
 
 	// Temporal's remote codec for the UI and CLI (api/codec.go).
 	codec := r.Group("/codec", s.codecCORS)

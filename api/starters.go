@@ -26,6 +26,11 @@ var starters = map[schemas.CaseKind]starter{
 	schemas.KindReport:          {"/reports", (*Server).registerReport, nil}, // 12380 intake: its own pages
 	schemas.KindMattersCheck:    {"/cases/matters-check", (*Server).startMattersCheck, mattersCheckForm},
 	schemas.KindPreAppointment:  {"/cases/pre-appointment", (*Server).startPreAppointment, nil}, // candidate rows: no flat form
+	schemas.KindPublicOpinion:   {"/cases/public-opinion", (*Server).startPublicOpinion, publicOpinionForm},
+	schemas.KindEvaluation:      {"/cases/evaluation", (*Server).startEvaluation, evaluationForm},
+	schemas.KindTalk:            {"/cases/talk", (*Server).startTalk, talkForm},
+	schemas.KindAppraisal:       {"/cases/appraisal", (*Server).startAppraisal, appraisalForm},
+	schemas.KindMattersCycle:    {"/cases/matters-cycle", (*Server).startMattersCycle, mattersCycleForm},
 }
 
 // startRoutes adds every starter's route to g, in the order schemas.Processes registers them.

@@ -228,7 +228,11 @@ func (s *Server) completeTask(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	req := schemas.CompleteTaskRequest{TaskID: t.ID, Actor: actor(c), Decision: in.Decision, Form: in.Form, Comment: in.Comment}
+	refs, err := s.resolveFiles(c, t.Spec, in.Form)
+	if err != nil {
+		return err
+	}
+	req := schemas.CompleteTaskRequest{TaskID: t.ID, Actor: actor(c), Decision: in.Decision, Form: in.Form, Comment: in.Comment, Files: refs}
 	return s.act(c, t.workflow(), schemas.UpdateCompleteTask, id, req)
 }
 

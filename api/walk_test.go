@@ -72,6 +72,8 @@ var bodyRoutes = map[string]bodyRoute{
 		`{"cadre_id":"batu","reason":"promotion","grounds":"拟提拔为市教育局副局长"}`,
 		`{"cadre_id":"batu","reason":"random","grounds":"g","year":"3000"}`,
 		`{"cadre_id":"batu","reason":"reported","grounds":"g","year":"2025","source":"report"}`}},
+	"POST /api/v1/cases/matters-cycle": {"bao.yin", []string{
+		`{"year":"2025","percent":"10"}`, `{"year":"1999","percent":"0"}`, `{"percent":"x","priority":"now"}`}},
 	"POST /api/v1/cases/departure-audit": {"bao.yin", []string{
 		`{"cadre_id":"batu","post":"副局长","departure_date":"2026-12-01","successor_id":"na.ren"}`}},
 	"POST /api/v1/cases/joint-inspection": {"bao.yin", []string{
@@ -80,6 +82,19 @@ var bodyRoutes = map[string]bodyRoute{
 		`{"candidates":[{"official_id":"batu","proposed_post":"副局长"},{"official_id":"na.ren","proposed_post":"副局长"}]}`,
 		`{"candidates":[{"official_id":"batu","proposed_post":""},{"official_id":"batu","proposed_post":"x"}]}`,
 		`{"candidates":[]}`, `{"candidates":null,"priority":"now"}`}},
+	"POST /api/v1/cases/public-opinion": {"bao.yin", []string{
+		`{"source":"微博","link":"https://weibo.example/1","capture":"网帖称……","first_seen_at":"2026-09-30 22:00","subject_id":"batu"}`,
+		`{"source":"","link":"","capture":"","first_seen_at":"later","linked_case_id":"report-2026-0001"}`,
+		`{"source":"s","link":"l","capture":"c","first_seen_at":"3000-01-01T00:00:00Z","subject_id":"nobody","priority":"now"}`}},
+	"POST /api/v1/cases/evaluation": {"bao.yin", []string{
+		`{"period":"2025","cadres":[{"official_id":"batu","post":"教育局副局长"}]}`,
+		`{"period":"1999","cadres":[{"official_id":"batu","post":""},{"official_id":"batu","post":"x"}]}`,
+		`{"thresholds":{"cadre_unsatisfied":{"num":2,"den":1},"drop_points":-1}}`, `{"cadres":null,"priority":"now"}`}},
+	"POST /api/v1/cases/talk": {"bao.yin", []string{
+		`{"cadre_id":"batu","reason":"warning_sign","grounds":"反映其工作作风漂浮","source_case_id":"report-2026-0001"}`,
+		`{"initiated_by":"cadre","cadre_id":"batu","grounds":"g"}`, `{"cadre_id":"batu","reason":"gossip","grounds":""}`}},
+	"POST /api/v1/cases/appraisal": {"bao.yin", []string{
+		`{"period":"2026"}`, `{"period":"26","title":"t"}`, `{"period":"2026","org_unit_id":"150121"}`}},
 	"POST /api/v1/tasks/:id/complete": {"wu.gang", []string{
 		`{"decision":"submit","form":{"notice_text":"经研究……","report_channels":"12380"}}`,
 		`{"decision":"","form":null}`, `{"decision":"submit","form":{"x":[1,2,{"y":null}]},"comment":"c"}`,
@@ -118,6 +133,9 @@ var formRoutes = map[string][]string{
 var notJSONRoutes = map[string]string{
 	"POST /codec/encode": "Temporal payloads",
 	"POST /codec/decode": "Temporal payloads",
+	// multipart uploads: api/files_e2e_test.go
+	"POST /api/v1/files":                  "a multipart upload",
+	"POST /public/v1/reports/:code/files": "a multipart upload",
 }
 
 // routeHeaders are the headers a route needs besides the token: the reporter's secret.
@@ -254,7 +272,11 @@ func TestWalkEveryRoute(t *testing.T) {
 				}
 			}
 			// limitBody refuses a declared length over the limit on every route, before anything.
-			big := bytes.Repeat([]byte(" "), int(e.maxBody)+1)
+			limit := e.maxBody
+			if r.Path == filesRoute || r.Path == publicFilesRoute {
+				limit = testFileLimit + multipartSlack // uploads take their file limit (api/files.go)
+			}
+			big := bytes.Repeat([]byte(" "), int(limit)+1)
 			expect(what+" oversized", e.serve(r.Method, path, tok("admin"), "application/json", big), http.StatusRequestEntityTooLarge)
 
 			for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {

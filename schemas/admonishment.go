@@ -27,9 +27,15 @@ const (
 	AdmSourceDirect  = "direct"  // proposed directly
 	AdmSourceInquiry = "inquiry" // an inquiry letter's outcome
 	AdmSourceReport  = "report"  // a report's verification
+	// AdmSourceEvaluation: the verification of a cadre the annual evaluation flagged (P9).
+	AdmSourceEvaluation = "evaluation"
+	// AdmSourceMatters: a personal-matters check's handling (DOMAIN.md P8 step 8); only that
+	// case starts one, so it is not among the sources a request may name.
+	AdmSourceMatters = "matters"
 )
 
-// AdmonishmentSources lists the valid sources.
+// AdmonishmentSources lists the sources a start request may give (the evaluation's only
+// starts its own linked cases).
 var AdmonishmentSources = []string{AdmSourceDirect, AdmSourceInquiry, AdmSourceReport}
 
 // AdmonishmentTalk is the scheduled talk.

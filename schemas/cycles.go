@@ -2,6 +2,7 @@ package schemas
 
 import (
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -33,7 +34,16 @@ type Cycle struct {
 }
 
 // cycles registers every periodic process.
-var cycles = []Cycle{}
+var cycles = []Cycle{
+	// P9: the round opens on 1 January and evaluates the year just ended.
+	{Kind: KindEvaluation, Months: []int{1}, Day: 1, Period: EvaluationPeriod, Input: func(cs CycleStart) any {
+		return EvaluationInput{CycleStart: cs, Thresholds: DefaultEvaluationThresholds()}
+	}},
+	// 述职述廉 (DOMAIN.md P12 step 11): opens 1 December, about that year.
+	{Kind: KindAppraisal, Months: []int{12}, Day: 1, Period: func(t time.Time) string { return strconv.Itoa(t.Year()) },
+		Input: func(cs CycleStart) any { return AppraisalInput{CycleStart: cs} }},
+	{Kind: KindMattersCycle, Months: []int{12}, Day: 1, Period: mattersCyclePeriod, Input: mattersCycleInput},
+}
 
 // Cycles lists every periodic process in registration order.
 func Cycles() []Cycle { return slices.Clone(cycles) }

@@ -273,6 +273,27 @@ var migrations = []migration{
 		)`,
 		`CREATE INDEX joint_inspection_periods_leader ON joint_inspection_periods (leader_id)`,
 	}, nil},
+	// Issue 18: documents on tasks and cases; the bytes are in the blob store (internal/files).
+	{18, "files: documents on tasks and cases", []string{
+		`CREATE TABLE files (
+			id TEXT PRIMARY KEY,
+			sha256 TEXT NOT NULL,
+			size BIGINT NOT NULL,
+			content_type TEXT NOT NULL,
+			name TEXT NOT NULL DEFAULT '',
+			case_id TEXT,
+			task_id TEXT,
+			field TEXT NOT NULL DEFAULT '',
+			added_by TEXT NOT NULL,
+			added_at {{time}} NOT NULL,
+			supersedes TEXT REFERENCES files(id),
+			report_id TEXT,
+			sealed BOOLEAN NOT NULL DEFAULT FALSE
+		)`,
+		`CREATE INDEX files_case ON files (case_id)`,
+		`CREATE INDEX files_report ON files (report_id)`,
+		`CREATE INDEX files_added_by ON files (added_by)`,
+	}, nil},
 }
 
 // seedHolidays loads the State Council schedules that ship with the calendar package; later

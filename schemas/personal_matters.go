@@ -63,6 +63,11 @@ type MattersCheckState struct {
 	Agencies []MattersAgencyQuery `json:"agencies,omitempty"`
 	// Mismatch: the investigator found the report and the answers apart, so the cadre explained.
 	Mismatch bool `json:"mismatch,omitempty"`
+	// AdmonishmentCaseID is the P4 admonishment a handling of 诫勉 started (step 8).
+	AdmonishmentCaseID string `json:"admonishment_case_id,omitempty"`
+	// Referred: a discipline clue was handed to the discipline commission (移送纪委, step 8);
+	// its receipt is in CaseState.Referrals.
+	Referred bool `json:"referred,omitempty"`
 }
 
 // MattersAgency is one agency a check queries (查核联系工作机制, 规定 art. 15).

@@ -29,6 +29,14 @@ var processes = []Process{
 	{KindTransfer, "转办交办", "Transfer", nil, []Role{RoleSupervisor}},
 	{KindMattersCheck, "个人有关事项报告查核", "MattersCheck", []Role{RoleSupervisor}, []Role{RoleLeader, RoleSupervisor}},
 	{KindPreAppointment, "任前征求意见（凡提必核）", "PreAppointment", []Role{RoleCadreSection, RoleSupervisor}, []Role{RoleLeader, RoleSupervisor}},
+	// P11: the monitoring is done by the supervision office (or its 12380 clerks); there is no
+	// monitor role of its own.
+	{KindPublicOpinion, "舆情应对", "PublicOpinion", []Role{RoleSupervisor, RoleIntakeClerk}, []Role{RoleLeader, RoleSupervisor}},
+	{KindEvaluation, "一报告两评议", "Evaluation", []Role{RoleSupervisor}, []Role{RoleLeader, RoleSupervisor}},
+	{KindTalk, "双向约谈", "Talk", []Role{RoleSupervisor}, []Role{RoleLeader, RoleSupervisor}},
+	{KindAppraisal, "述职述廉", "Appraisal", []Role{RoleSupervisor}, []Role{RoleLeader, RoleSupervisor}},
+	{KindAppraisalCadre, "述职述廉（干部）", "AppraisalCadre", nil, []Role{RoleLeader, RoleSupervisor}},
+	{KindMattersCycle, "个人有关事项年度报告", "MattersCycle", []Role{RoleSupervisor}, []Role{RoleLeader, RoleSupervisor}},
 }
 
 // Processes lists every process in registration order.
@@ -65,3 +73,13 @@ func (k CaseKind) MayCancel(a Actor, officeID string) bool {
 
 // HasAny reports whether the set holds one of want.
 func (rs Roles) HasAny(want []Role) bool { return slices.ContainsFunc(want, rs.Has) }
+
+// selfStarts are the processes a supervised cadre may start about themself, at the
+// organization department that manages them (a talk the cadre asks for: DOMAIN.md P12 step 6).
+// The start handler names the cadre the case's subject, so recusal holds from the start.
+var selfStarts = []CaseKind{KindTalk}
+
+// MayStartAboutSelf reports whether a may start a case of kind k about themself.
+func (k CaseKind) MayStartAboutSelf(a Actor) bool {
+	return a.Roles.Has(RoleSupervisedCadre) && slices.Contains(selfStarts, k)
+}

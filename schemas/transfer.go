@@ -44,6 +44,9 @@ type TransferRound struct {
 	// Attachments is material of the lower office's own (interview notes, statements) sent up
 	// with its report, as text.
 	Attachments string `json:"attachments,omitempty"`
+	// Documents are the lower office's files sent up with its report (ids and hashes; the
+	// superior office reads them through the transfer case).
+	Documents []FileRef `json:"documents,omitempty"`
 }
 
 // TransferState is the transfer part of CaseState.

@@ -66,6 +66,10 @@ const (
 	FieldBool     FieldType = "bool"
 	FieldSelect   FieldType = "select"
 	FieldDate     FieldType = "date" // YYYY-MM-DD
+	// FieldFile takes the id of an uploaded file (POST /api/v1/files); the kernel checks the
+	// reference (workflows.validateFiles): it exists, it is the actor's upload or already the
+	// case's, its detected type is in Accept and its size within MaxBytes.
+	FieldFile FieldType = "file"
 )
 
 // FormField describes one field of a step's form.
@@ -82,6 +86,10 @@ type FormField struct {
 	// the day it is entered (Beijing time).
 	MinDate   string `json:"min_date,omitempty"`
 	NotFuture bool   `json:"not_future,omitempty"`
+	// A file field's allowed content types (detected from the content; empty: any) and size
+	// limit in bytes (0: DefaultFileMaxBytes).
+	Accept   []string `json:"accept,omitempty"`
+	MaxBytes int64    `json:"max_bytes,omitempty"`
 }
 
 // TaskSpec is what a step asks of the official: its decisions and form. It is stored with the
@@ -123,6 +131,25 @@ func DefaultLadder() Ladder {
 		{calendar.Period{N: 0, Unit: calendar.WorkingDays}, RungOverdue},
 		{calendar.Period{N: 3, Unit: calendar.WorkingDays}, RungUrge},
 		{calendar.Period{N: 5, Unit: calendar.WorkingDays}, RungEscalate},
+	}
+}
+
+// ClockLadder is the ladder of a window of hours counted round the clock (DOMAIN.md P11): remind
+// at 50% and at 80% of the window, overdue at the deadline (the recipient rule tells the
+// holder's supervisor, or the leader when the supervisors hold the step), and 督办 up the org
+// tree 2 hours after it. The rungs are in minutes, so every window of whole hours fires them at
+// the exact minute (80% of one hour is 12 minutes before the deadline).
+func ClockLadder(window calendar.Period) Ladder {
+	minutes := window.N * 60
+	if window.Unit == calendar.Minutes {
+		minutes = window.N
+	}
+	at := func(n int) calendar.Period { return calendar.Period{N: n, Unit: calendar.Minutes} }
+	return Ladder{
+		{at(-minutes / 2), RungRemind},
+		{at(-minutes / 5), RungRemind},
+		{at(0), RungOverdue},
+		{at(120), RungEscalate},
 	}
 }
 
@@ -170,6 +197,9 @@ type CompleteTaskRequest struct {
 	Decision string         `json:"decision"`
 	Form     map[string]any `json:"form,omitempty"`
 	Comment  string         `json:"comment,omitempty"`
+	// Files are the files the form's file fields name, as the API read them from the files
+	// table: ids, hashes, type, size and owner, never contents.
+	Files []FileRef `json:"files,omitempty"`
 }
 
 // TaskActionRequest is the argument of claim-task and unclaim-task.
@@ -241,8 +271,18 @@ type CaseState struct {
 
 	// P8 (the selection chain).
 	MattersCheck *MattersCheckState `json:"matters_check,omitempty"`
+	MattersCycle *MattersCycleState `json:"matters_cycle,omitempty"`
 	// P10 (the selection chain).
 	PreAppointment *PreAppointmentState `json:"pre_appointment,omitempty"`
+	// P11.
+	PublicOpinion *PublicOpinionState `json:"public_opinion,omitempty"`
+	// P9 (一报告两评议).
+	Evaluation *EvaluationState `json:"evaluation,omitempty"`
+
+	// P12: 双向约谈, the 述职述廉 round and one cadre's 述职述廉.
+	Talk           *TalkState           `json:"talk,omitempty"`
+	Appraisal      *AppraisalState      `json:"appraisal,omitempty"`
+	AppraisalCadre *AppraisalCadreState `json:"appraisal_cadre,omitempty"`
 
 	// Attention says why the case needs a person: a write the database refused for good. The
 	// case waits (it can be cancelled) instead of retrying forever.

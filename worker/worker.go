@@ -33,6 +33,13 @@ func Workflows() []Workflow {
 		{workflows.Transfer, schemas.KindTransfer.WorkflowType()},
 		{workflows.MattersCheck, schemas.KindMattersCheck.WorkflowType()},
 		{workflows.PreAppointment, schemas.KindPreAppointment.WorkflowType()},
+		{workflows.PublicOpinion, schemas.KindPublicOpinion.WorkflowType()},
+		{workflows.Evaluation, schemas.KindEvaluation.WorkflowType()},
+		{workflows.Talk, schemas.KindTalk.WorkflowType()},
+		{workflows.Appraisal, schemas.KindAppraisal.WorkflowType()},
+		{workflows.AppraisalCadre, schemas.KindAppraisalCadre.WorkflowType()},
+		{workflows.MattersCycle, schemas.KindMattersCycle.WorkflowType()},
+		{workflows.MattersCycleReport, schemas.MattersCycleReportWorkflow},
 		{workflows.CycleLauncher, cycles.LauncherWorkflow},
 	}
 }

@@ -98,7 +98,9 @@ func handoverForm(required bool) []schemas.FormField {
 	for _, it := range schemas.HandoverItems {
 		form = append(form, schemas.FormField{Name: it.Key, Label: it.Label, Type: schemas.FieldTextarea, Required: required, MaxLen: 10000})
 	}
-	return form
+	// The signed handover list itself (DOMAIN.md P2: the list is a signed document).
+	return append(form, schemas.FormField{Name: "signed_list", Label: "签字的交接清单（扫描件，PDF或图片）", Type: schemas.FieldFile,
+		Accept: schemas.ScanTypes, MaxBytes: 20 << 20})
 }
 
 // handover loops until the successor confirms every item: disputed items go back to the

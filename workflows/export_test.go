@@ -15,6 +15,9 @@ type ProbeInput struct {
 	Role       schemas.Role
 	AssigneeID string
 	Subjects   []string
+	// Due and Ladder, when set, are the step's StepSpec.Due and StepSpec.Ladder.
+	Due    string
+	Ladder schemas.Ladder
 }
 
 // StepProbe is a one-step case (test only): the step never completes; cancel-case ends it.
@@ -33,10 +36,14 @@ func StepProbe(ctx workflow.Context, in ProbeInput) (schemas.CaseState, error) {
 		}
 		_, err := c.humanStep(ctx, StepSpec{
 			Key: "probe", Step: "probe", Title: "测试步骤", OrgUnitID: in.OrgUnitID, Role: in.Role, AssigneeID: in.AssigneeID,
-			Period: calendar.Period{N: 5, Unit: calendar.WorkingDays},
-			Spec:   schemas.TaskSpec{Decisions: []schemas.Decision{{Key: "done", Label: "办结"}}},
+			Period: calendar.Period{N: 5, Unit: calendar.WorkingDays}, Due: in.Due, Ladder: in.Ladder,
+			Spec: schemas.TaskSpec{Decisions: []schemas.Decision{{Key: "done", Label: "办结"}}},
 		})
 		return err
 	}
 	return c.finish(ctx, run(runCtx))
 }
+
+// AppraisalBatch is how many cadre cases a run of an appraisal round opens before it
+// continues as new (tests lower it).
+var AppraisalBatch = &appraisalBatch

@@ -24,6 +24,14 @@ type StepSpec struct {
 	Role       schemas.Role // anyone with this role at OrgUnitID may act...
 	AssigneeID string       // ...unless the step names one official
 	Period     calendar.Period
+	// From is the instant the period counts from; zero counts from the moment the step opens. A
+	// process whose limits run from an event (P11: hours from the first sighting, not from when
+	// a step happens to open) sets it, so the deadline and every rung come from that instant.
+	From time.Time
+	// Due, when set ("2027-01-31"), fixes the deadline at the end of that date in Beijing time
+	// instead of Period after the step opens (a report due by 31 January); the ladder counts
+	// from it as from any deadline. Period is then unused.
+	Due string
 	// Ladder overrides the default reminder ladder; an empty non-nil ladder has no rungs.
 	Ladder schemas.Ladder
 	// DeadlineSummary names the deadline timer in the UI ("核查期限"); default "办理期限".
@@ -61,6 +69,8 @@ type Completion struct {
 	Comment  string
 	Actor    schemas.Actor
 	At       time.Time
+	// Files are the files the form's file fields reference (schemas.FileRef: id and hash).
+	Files []schemas.FileRef
 }
 
 // Text returns a text form field, "" when absent.
@@ -112,8 +122,12 @@ func ladderOf(spec StepSpec) schemas.Ladder {
 func (c *caseRun) openTask(ctx workflow.Context, spec StepSpec) (*task, activities.StepPlan, error) {
 	var plan activities.StepPlan
 	opened := workflow.Now(ctx)
+	from := opened
+	if !spec.From.IsZero() {
+		from = spec.From
+	}
 	if err := c.planStep(ctx, "计算期限："+spec.Title,
-		activities.PlanRequest{From: opened, Period: spec.Period, Ladder: ladderOf(spec)}, &plan); err != nil {
+		activities.PlanRequest{From: from, Period: spec.Period, Due: spec.Due, Ladder: ladderOf(spec)}, &plan); err != nil {
 		return nil, plan, err
 	}
 	t := &task{
@@ -289,9 +303,11 @@ func (c *caseRun) closeTask(ctx workflow.Context, t *task) (Completion, error) {
 	var comp Completion
 	if t.completion != nil {
 		r := t.completion
-		comp = Completion{Decision: r.Decision, Form: r.Form, Comment: r.Comment, Actor: r.Actor, At: now}
+		comp = Completion{Decision: r.Decision, Form: r.Form, Comment: r.Comment, Actor: r.Actor, At: now,
+			Files: referencedFiles(t.view.Spec, r)}
 		req.Status, req.Decision, req.CompletedBy = schemas.TaskCompleted, r.Decision, r.Actor.ID
 		req.DecisionTxt, req.Comment, req.Form = decisionLabel(t.view.Spec, r.Decision), r.Comment, r.Form
+		req.Files = comp.Files
 	} else {
 		req.Status, req.Reason = schemas.TaskCancelled, "原任务已办结，督办撤回"
 		if t.abandonReason != "" {
@@ -367,6 +383,7 @@ func (c *caseRun) validateComplete(req schemas.CompleteTaskRequest) error {
 		return err
 	}
 	issues := validateForm(t.view.Spec, req, workflow.Now(c.rootCtx).In(calendar.Location()).Format(time.DateOnly))
+	issues = append(issues, validateFiles(t.view.Spec, req, c.state.ID)...)
 	if t.validate != nil && len(issues) == 0 {
 		issues = t.validate(req)
 	}
@@ -475,6 +492,60 @@ func validateForm(spec schemas.TaskSpec, req schemas.CompleteTaskRequest, today 
 		issues = append(issues, schemas.FieldIssue{Field: "form", Message: "含有未知字段；可用字段：" + strings.Join(names, ", ")})
 	}
 	return issues
+}
+
+// validateFiles is the kernel's rule for file references (issue 18): a file field names a file
+// that exists (the API resolved it into req.Files), that the actor uploaded and no other case
+// holds, or that is already this case's; its detected type is one the field accepts and its
+// size within the field's limit. Anything else reads as a missing file, so ids are not probed.
+func validateFiles(spec schemas.TaskSpec, req schemas.CompleteTaskRequest, caseID string) []schemas.FieldIssue {
+	var issues []schemas.FieldIssue
+	for _, f := range spec.Form {
+		id, _ := req.Form[f.Name].(string)
+		if f.Type != schemas.FieldFile || id == "" {
+			continue
+		}
+		field := "form." + f.Name
+		ref, ok := fileRef(req.Files, id)
+		mine := ref.AddedBy == req.Actor.ID && ref.CaseID == ""
+		if !ok || !mine && ref.CaseID != caseID {
+			issues = append(issues, schemas.FieldIssue{Field: field, Message: "文件 " + id + " 不存在或不可引用：须为本人上传或本案已有的文件"})
+			continue
+		}
+		if len(f.Accept) > 0 && !contains(f.Accept, ref.ContentType) {
+			issues = append(issues, schemas.FieldIssue{Field: field, Message: "文件类型须为" + strings.Join(f.Accept, "、") + "，此文件为" + ref.ContentType})
+		}
+		max := f.MaxBytes
+		if max == 0 {
+			max = schemas.DefaultFileMaxBytes
+		}
+		if ref.Size > max {
+			issues = append(issues, schemas.FieldIssue{Field: field, Message: fmt.Sprintf("文件不得超过%d字节，此文件%d字节", max, ref.Size)})
+		}
+	}
+	return issues
+}
+
+// referencedFiles are the files a completion's file fields name, each with its field.
+func referencedFiles(spec schemas.TaskSpec, req *schemas.CompleteTaskRequest) []schemas.FileRef {
+	var refs []schemas.FileRef
+	for _, f := range spec.Form {
+		id, _ := req.Form[f.Name].(string)
+		if ref, ok := fileRef(req.Files, id); ok && f.Type == schemas.FieldFile && id != "" {
+			ref.Field = f.Name
+			refs = append(refs, ref)
+		}
+	}
+	return refs
+}
+
+func fileRef(refs []schemas.FileRef, id string) (schemas.FileRef, bool) {
+	for _, r := range refs {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return schemas.FileRef{}, false
 }
 
 func contains(list []string, s string) bool {

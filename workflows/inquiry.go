@@ -164,6 +164,9 @@ func (q *inquiry) sendAndAnswer(ctx workflow.Context) error {
 			Form: []schemas.FormField{
 				{Name: "answer", Label: "书面答复", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000},
 				{Name: "attachments", Label: "附件说明", Type: schemas.FieldTextarea, MaxLen: 2000},
+				// The answer signed off by the principal of the cadre's unit (DOMAIN.md P4).
+				{Name: "signed_answer", Label: "签字的书面答复（扫描件，PDF或图片）", Type: schemas.FieldFile,
+					Accept: schemas.ScanTypes, MaxBytes: 20 << 20},
 			},
 		},
 	})

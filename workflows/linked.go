@@ -18,6 +18,9 @@ type LinkedCase struct {
 	Title     string
 	OrgUnitID string
 	Input     func(caseID string) any
+	// Prepare, when set, runs once the case is numbered and before it starts: what the linked
+	// case needs outside its workflow (a report case's report row) is written here.
+	Prepare func(ctx workflow.Context, caseID string) error
 }
 
 // startLinkedCase numbers and starts another case as an abandoned child: it shows under this
@@ -33,6 +36,11 @@ func (c *caseRun) startLinkedChild(ctx workflow.Context, l LinkedCase) (string, 
 	var id string
 	if err := c.exec(ctx, "编号："+l.Kind.Title(), acts.AllocateCase, activities.AllocateRequest{Kind: l.Kind, Key: l.Key}, &id); err != nil {
 		return "", nil, err
+	}
+	if l.Prepare != nil {
+		if err := l.Prepare(ctx, id); err != nil {
+			return "", nil, err
+		}
 	}
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID:            id,

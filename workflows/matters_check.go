@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -181,6 +182,9 @@ func (m *mattersCheck) explain(ctx workflow.Context) (string, error) {
 // proposes the finding and its handling, the leader approves or returns it.
 func (m *mattersCheck) decide(ctx workflow.Context, answers []string, explanation string) error {
 	notes := append([]string{"不一致的事项：" + m.differences, "本人说明：" + explanation}, answers...)
+	// From this version on the proposal says whether the handling includes 诫勉 and whether a
+	// discipline clue goes to the commission, and the approved finding acts on both (step 8).
+	followOns := workflow.GetVersion(ctx, versionMattersFollowOns, workflow.DefaultVersion, 1) == 1
 	proposal, approval, err := m.draftAndApprove(ctx, approvalLoop{
 		draft: func(round int, last, returned Completion) StepSpec {
 			spec := StepSpec{
@@ -200,6 +204,13 @@ func (m *mattersCheck) decide(ctx workflow.Context, answers []string, explanatio
 					},
 					Notes: notes,
 				},
+			}
+			if followOns {
+				spec.Spec.Form = append(spec.Spec.Form,
+					schemas.FormField{Name: "admonish", Label: "处理含诫勉（另立诫勉谈话案件）", Type: schemas.FieldBool},
+					schemas.FormField{Name: "refer", Label: "发现违纪线索，移送纪委", Type: schemas.FieldBool},
+					schemas.FormField{Name: "clue", Label: "违纪线索", Type: schemas.FieldTextarea, MaxLen: 5000})
+				spec.Validate = followOnsValid
 			}
 			if round > 1 {
 				spec.Title = fmt.Sprintf("修改查核认定意见（第%d稿）：%s", round, m.in.CadreName)
@@ -234,9 +245,78 @@ func (m *mattersCheck) decide(ctx workflow.Context, answers []string, explanatio
 		return err
 	}
 	if m.mc.Finding == schemas.FindingConcealed {
-		return m.bar(ctx, approval.At)
+		if err := m.bar(ctx, approval.At); err != nil {
+			return err
+		}
+	}
+	if followOns {
+		if err := m.followOns(ctx, proposal, approval); err != nil {
+			return err
+		}
 	}
 	m.refresh(ctx)
+	return nil
+}
+
+// versionMattersFollowOns guards the proposal's 诫勉 and 移送纪委 fields and what they start:
+// histories recorded before it have neither.
+const versionMattersFollowOns = "matters-check-follow-ons"
+
+// followOnsValid: 诫勉 and a referral follow from a 漏报 or 瞒报 finding, and a referral names
+// its clue.
+func followOnsValid(req schemas.CompleteTaskRequest) []schemas.FieldIssue {
+	var issues []schemas.FieldIssue
+	admonish, _ := req.Form["admonish"].(bool)
+	refer, _ := req.Form["refer"].(bool)
+	if req.Decision == string(schemas.FindingConsistent) {
+		if admonish {
+			issues = append(issues, schemas.FieldIssue{Field: "admonish", Message: "认定一致的，不得提出诫勉"})
+		}
+		if refer {
+			issues = append(issues, schemas.FieldIssue{Field: "refer", Message: "认定一致的，不得移送纪委"})
+		}
+	}
+	if clue, _ := req.Form["clue"].(string); refer && strings.TrimSpace(clue) == "" {
+		issues = append(issues, schemas.FieldIssue{Field: "clue", Message: "移送纪委须写明违纪线索"})
+	}
+	return issues
+}
+
+// followOns is step 8's follow-ons of an approved finding: a handling of 诫勉 starts a P4
+// admonishment as a linked case; a discipline clue is referred to the commission (移送纪委,
+// the referral's receipt step).
+func (m *mattersCheck) followOns(ctx workflow.Context, proposal, approval Completion) error {
+	if proposal.Bool("admonish") {
+		title := "诫勉：" + m.in.CadreName
+		grounds := fmt.Sprintf("%s个人有关事项报告查核认定%s：%s", m.state.ID, mattersFindingLabels[m.mc.Finding], proposal.Text("opinion"))
+		id, err := m.startLinkedCase(ctx, LinkedCase{
+			Kind: schemas.KindAdmonishment, Key: "admonish", Title: title, OrgUnitID: m.in.OrgUnitID,
+			Input: func(caseID string) any {
+				return schemas.AdmonishmentInput{
+					CaseID: caseID, Title: title, OrgUnitID: m.in.OrgUnitID, CreatedBy: approval.Actor.ID,
+					Priority: m.state.Priority, CadreID: m.in.CadreID, CadreName: m.in.CadreName, CadreUnitID: m.in.CadreUnitID,
+					Grounds: grounds, Source: schemas.AdmSourceMatters, SourceCaseID: m.state.ID,
+				}
+			},
+		})
+		if err != nil {
+			return err
+		}
+		m.mc.AdmonishmentCaseID = id
+		m.state.Outcome += "；诫勉（" + id + "）"
+		m.refresh(ctx)
+	}
+	if proposal.Bool("refer") {
+		if err := m.referToDiscipline(ctx, Referral{
+			Key: "matters", Subject: m.in.CadreName, What: "个人有关事项报告查核发现违纪线索：" + proposal.Text("clue"),
+			Actor: approval.Actor.ID, Action: "matters.referred_to_discipline",
+			Detail: map[string]any{"cadre_id": m.in.CadreID, "finding": m.mc.Finding, "proposed_by": proposal.Actor.ID},
+		}); err != nil {
+			return err
+		}
+		m.mc.Referred = true
+		m.state.Outcome += "；已移送纪委"
+	}
 	return nil
 }
 

@@ -2,8 +2,12 @@ package workflows_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	"go.temporal.io/sdk/testsuite"
 
 	"github.com/jiandu/jiandu/internal/notify"
 	"github.com/jiandu/jiandu/internal/restrictions"
@@ -239,6 +243,61 @@ func TestMattersCheckLateExplanation(t *testing.T) {
 	}
 	if got := r.auditAt("task.overdue", "explain"); !got.Equal(mustTime(t, "2026-11-13 23:59:59")) {
 		t.Errorf("explanation overdue at %s", got)
+	}
+	r.verifyAudit()
+}
+
+// TestMattersCheckFollowOns is step 8's follow-ons: a 漏报 finding whose handling includes 诫勉
+// starts a P4 admonishment as a linked case, and its discipline clue is referred to the
+// commission, whose liaison confirms receipt. A consistent finding can do neither, and a
+// referral names its clue.
+func TestMattersCheckFollowOns(t *testing.T) {
+	r := newRun(t, "matters-check-2026-0005", mustTime(t, "2026-11-02 09:00:00"))
+	r.env.SetTestTimeout(time.Minute)
+	mismatch(r)
+	r.at("2026-11-10 10:00", func() {
+		r.reject("consistent with 诫勉", schemas.UpdateCompleteTask, schemas.CompleteTaskRequest{
+			TaskID: r.caseID + ".propose-1", Actor: r.actor("bao.yin"), Decision: string(schemas.FindingConsistent),
+			Form: map[string]any{"opinion": "一致", "admonish": true},
+		}, schemas.ErrTypeInvalid)
+		r.reject("referral without a clue", schemas.UpdateCompleteTask, schemas.CompleteTaskRequest{
+			TaskID: r.caseID + ".propose-1", Actor: r.actor("bao.yin"), Decision: string(schemas.FindingOmitted),
+			Form: map[string]any{"opinion": "漏报", "handling": "诫勉", "refer": true},
+		}, schemas.ErrTypeInvalid)
+	})
+	r.at("2026-11-10 11:00", func() {
+		r.complete("propose-1", "bao.yin", string(schemas.FindingOmitted), map[string]any{
+			"opinion": "漏报配偶房产一套", "handling": "诫勉", "admonish": true, "refer": true, "clue": "房产来源可能涉及收受财物"})
+	})
+	r.at("2026-11-11 10:00", func() { r.complete("approve-1", "chen.jing", workflows.DecisionApprove, nil) })
+	r.at("2026-11-12 10:00", func() {
+		r.complete("referral-matters", "gao.feng", workflows.DecisionReceived, map[string]any{"receipt_no": "呼纪受〔2026〕12号"})
+	})
+	adm := fmt.Sprintf("admonishment-%d-0001", time.Now().In(cst).Year())
+	r.at("2026-11-13 10:00", func() {
+		r.seq++
+		_ = r.env.UpdateWorkflowByID(adm, schemas.UpdateCancelCase, fmt.Sprintf("u%d", r.seq), &testsuite.TestUpdateCallback{
+			OnAccept: func() {}, OnReject: func(err error) { t.Errorf("cancel %s: %v", adm, err) }, OnComplete: func(any, error) {},
+		}, schemas.CancelCaseRequest{Actor: r.actor("bao.yin"), Reason: "测试结束"})
+	})
+	r.env.ExecuteWorkflow(workflows.MattersCheck, mattersCheckInput(r.caseID))
+
+	s := r.state()
+	m := s.MattersCheck
+	if m.AdmonishmentCaseID != adm || !m.Referred || len(s.Referrals) != 1 || s.Referrals[0].ReceiptNo != "呼纪受〔2026〕12号" {
+		t.Fatalf("follow-ons: %+v referrals %+v", m, s.Referrals)
+	}
+	if s.Outcome != "查核结果：漏报；处理：诫勉；诫勉（"+adm+"）；已移送纪委" {
+		t.Errorf("outcome %q", s.Outcome)
+	}
+	var opened schemas.AuditEvent
+	if err := r.db.Where("case_id = ? AND action = ?", adm, "case.opened").First(&opened).Error; err != nil ||
+		!strings.Contains(opened.Detail, r.caseID) || !strings.Contains(opened.Detail, schemas.AdmSourceMatters) {
+		t.Fatalf("admonishment does not name its check: %v %s", err, opened.Detail)
+	}
+	var ev schemas.AuditEvent
+	if err := r.db.Where("case_id = ? AND action = ?", r.caseID, "matters.referred_to_discipline").First(&ev).Error; err != nil {
+		t.Fatal(err)
 	}
 	r.verifyAudit()
 }

@@ -13,9 +13,12 @@ import (
 // rectification (60 days, then 30 for each further round), and a checker accepts it or returns
 // it for another round.
 type rectification struct {
-	Findings       string // whose findings, for the title: "审计", "三责联检"
-	UnitID         string
-	UnitName       string
+	Findings string // whose findings, for the title: "审计", "三责联检"
+	UnitID   string
+	UnitName string
+	// Role is who rectifies at UnitID; default the unit's principal (the leader of an
+	// organization department rectifying its Party committee's selection work: P9).
+	Role           schemas.Role
 	CheckOrgUnitID string
 	CheckRole      schemas.Role
 	// ForSubject: the unit's principal rectifying is the case's subject (the inspected leader).
@@ -34,9 +37,13 @@ func (c *caseRun) rectify(ctx workflow.Context, r rectification) (Completion, er
 			if round > 1 {
 				period, title = calendar.Period{N: 30, Unit: calendar.Days}, fmt.Sprintf("继续整改（第%d轮）：%s", round, r.UnitName)
 			}
+			role := r.Role
+			if role == "" {
+				role = schemas.RoleUnitPrincipal
+			}
 			return StepSpec{
 				Key: fmt.Sprintf("rectify-%d", round), Step: "rectify", Title: title,
-				OrgUnitID: r.UnitID, Role: schemas.RoleUnitPrincipal, ForSubject: r.ForSubject, Period: period, DeadlineSummary: "整改期限：" + r.UnitName,
+				OrgUnitID: r.UnitID, Role: role, ForSubject: r.ForSubject, Period: period, DeadlineSummary: "整改期限：" + r.UnitName,
 				Spec: schemas.TaskSpec{
 					Decisions: submitDecisions("提交整改报告"),
 					Form:      []schemas.FormField{{Name: "report", Label: "整改报告", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000}},

@@ -78,6 +78,7 @@ func (t *transfer) run(ctx workflow.Context) error {
 		rd := &t.tr.Rounds[round-1]
 		now := workflow.Now(ctx)
 		rd.Finding, rd.Report, rd.Attachments, rd.SubmittedAt = back.Decision, back.Text("report"), back.Text("attachments"), &now
+		rd.Documents = back.Files
 		if err := t.setStage(ctx, "reviewing"); err != nil {
 			return err
 		}
@@ -138,6 +139,7 @@ func (t *transfer) reportBack(ctx workflow.Context, round, days int) (Completion
 		Spec: schemas.TaskSpec{Decisions: findingDecisions, Form: []schemas.FormField{
 			{Name: "report", Label: "核查报告", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000},
 			{Name: "attachments", Label: "附件材料（谈话笔录、情况说明等，文字）", Type: schemas.FieldTextarea, MaxLen: 50000},
+			{Name: "documents", Label: "核查材料文件（谈话笔录扫描件等）", Type: schemas.FieldFile, MaxBytes: 20 << 20},
 		}, Notes: t.reportBackNotes(round)},
 		AfterRung: func(rctx workflow.Context, action schemas.RungAction) {
 			if action != schemas.RungEscalateTo {

@@ -10,9 +10,13 @@ import (
 	"path/filepath"
 	"strings"
 
+	"gorm.io/gorm"
+
 	"github.com/jiandu/jiandu/internal/audit"
 	"github.com/jiandu/jiandu/internal/config"
 	"github.com/jiandu/jiandu/internal/db"
+	"github.com/jiandu/jiandu/internal/files"
+	"github.com/jiandu/jiandu/internal/secrets"
 )
 
 const auditUsage = "usage: jiandu audit verify [-case <id> | -admin] [-no-legacy]"
@@ -65,12 +69,21 @@ func runAudit(ctx context.Context, cfg config.Config, args []string, stdout io.W
 	if err != nil {
 		return err
 	}
+	if !*admin {
+		if err := verifyFiles(ctx, cfg, gdb, *caseID, &rep, stdout); err != nil {
+			return err
+		}
+	}
 	if rep.Legacy > 0 {
 		fmt.Fprintf(stdout, "legacy rows: %d, the last event %d: written before the chains were keyed, checked with plain SHA-256 only\n",
 			rep.Legacy, rep.LastLegacyID)
 	}
 	if !rep.OK() {
 		for _, p := range rep.Problems {
+			if p.EventID == 0 && p.Reason != "" {
+				fmt.Fprintln(stdout, p.Reason) // a file's problem (verifyFiles)
+				continue
+			}
 			fmt.Fprintln(stdout, p)
 		}
 		return fmt.Errorf("audit trail broken: %d problem(s) in %d events", len(rep.Problems), rep.Events)
@@ -113,4 +126,33 @@ func auditKeys(cfg config.Config, stdout io.Writer) (*audit.Keys, error) {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
 	return keys, nil
+}
+
+// verifyFiles checks the documents' blobs against the SHA-256 their rows and the audit trail
+// record (files.Verify); each problem is added to rep.
+func verifyFiles(ctx context.Context, cfg config.Config, gdb *gorm.DB, caseID string, rep *audit.Report, stdout io.Writer) error {
+	var ring *secrets.KeyRing
+	if cfg.ReporterKeys != "" {
+		r, err := secrets.Parse(cfg.ReporterKeys)
+		if err != nil {
+			return fmt.Errorf("JIANDU_REPORTER_KEYS: %w", err)
+		}
+		ring = r
+	}
+	store, err := files.Open(ctx, blobConfig(cfg), ring)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	n, problems, err := files.Verify(ctx, gdb, store, caseID)
+	if err != nil {
+		return fmt.Errorf("verify files: %w", err)
+	}
+	for _, p := range problems {
+		rep.Problems = append(rep.Problems, audit.Problem{CaseID: p.CaseID, Reason: p.String()})
+	}
+	if len(problems) == 0 && n > 0 {
+		fmt.Fprintf(stdout, "files intact: %d\n", n)
+	}
+	return nil
 }

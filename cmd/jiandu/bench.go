@@ -38,6 +38,7 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	devMem := fs.Bool("dev-in-memory", false, "with -open on the dev server: keep its state in memory (faster; its disk is not measured)")
 	sample := fs.Int("history-sample", 1000, "with -open: histories read for the timer lateness")
 	wftPollers := fs.Int("workflow-pollers", 0, "the Jiandu worker's workflow task pollers (0: the SDK's default, 2)")
+	compression := fs.String("grpc-compression", cfg.TemporalCompression, "gRPC compression of the run's Temporal client: gzip or none (default: JIANDU_TEMPORAL_COMPRESSION)")
 	actPollers := fs.Int("activity-pollers", 0, "the Jiandu worker's activity task pollers (0: the SDK's default, 2)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -69,7 +70,8 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	opts := bench.Options{
 		Cases: *cases, Concurrency: *conc, TimeScale: *scale, DatabaseURL: dbURL, Poll: *poll,
 		Temporal: *temporal, Namespace: *namespace, Logger: log, Progress: progress,
-		Worker: worker.Tuning{WorkflowTaskPollers: *wftPollers, ActivityTaskPollers: *actPollers},
+		Worker:      worker.Tuning{WorkflowTaskPollers: *wftPollers, ActivityTaskPollers: *actPollers},
+		Compression: *compression,
 	}
 	if *open > 0 {
 		oo := bench.OpenOptions{Options: opts, Open: *open, Advance: *advance, Hold: *hold, HistorySample: *sample, DevInMemory: *devMem}
@@ -132,7 +134,8 @@ func printOpen(w io.Writer, r *bench.OpenReport) error {
 }
 
 func printBench(w io.Writer, r *bench.Report) error {
-	fmt.Fprintf(w, "\n%d publicity cases, %d at a time, time scale %g, database %s, Temporal %s (namespace %s)\n\n", r.Cases, r.Concurrency, r.TimeScale, r.Database, r.Temporal, r.Namespace)
+	fmt.Fprintf(w, "\n%d publicity cases, %d at a time, time scale %g, database %s, Temporal %s (namespace %s, gRPC compression %s)\n\n",
+		r.Cases, r.Concurrency, r.TimeScale, r.Database, r.Temporal, r.Namespace, r.Compression)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "\tcount\tp50 ms\tp95 ms\tp99 ms\tmax ms\t\n")
 	row := func(name string, s bench.Stats) {
@@ -157,12 +160,17 @@ func printBench(w io.Writer, r *bench.Report) error {
 			h.Events, c("WorkflowTaskScheduled"), c("ActivityTaskScheduled"), c("MarkerRecorded"), c("UpsertWorkflowSearchAttributes"), c("TimerStarted"))
 	}
 	fmt.Fprintf(w, "history per case: Jiandu %s\n                  minimal %s\n\n", hist(r.Jiandu.History), hist(r.Minimal.History))
+	cpu := func(c bench.CPU) string {
+		return fmt.Sprintf("%.1f ms per task (bench process %.0f ms, Temporal dev server %.0f ms)", c.PerTaskMS, c.BenchMS, c.TemporalMS)
+	}
+	fmt.Fprintf(w, "CPU: Jiandu  %s\n     minimal %s\n\n", cpu(r.Jiandu.CPU), cpu(r.Minimal.CPU))
 	fmt.Fprintf(w, "ratio throughput      %.2f  (Jiandu / baseline; target >= 0.8)\n", r.Ratios.Throughput)
 	fmt.Fprintf(w, "ratio completion p50  %.2f\n", r.Ratios.CompletionP50)
 	fmt.Fprintf(w, "ratio completion p99  %.2f  (target <= 1.3)\n", r.Ratios.CompletionP99)
 	fmt.Fprintf(w, "ratio throughput vs minimal      %.2f  (Jiandu / minimal; issue 14 target >= 0.5)\n", r.Ratios.ThroughputMinimal)
 	fmt.Fprintf(w, "ratio completion p50 vs minimal  %.2f\n", r.Ratios.CompletionP50VsMinimal)
 	fmt.Fprintf(w, "ratio completion p99 vs minimal  %.2f  (issue 14 target <= 1.3)\n", r.Ratios.CompletionP99VsMinimal)
+	fmt.Fprintf(w, "ratio CPU per task vs minimal    %.2f\n", r.Ratios.CPUPerTaskVsMinimal)
 	fmt.Fprintf(w, "Jiandu tasks/s                   %.2f  (issue 14 target >= 20 on Postgres)\n", r.Jiandu.TasksPerSec)
 	return nil
 }

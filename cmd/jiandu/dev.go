@@ -94,6 +94,7 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 		UIPublicPath:    "/temporal",
 		Output:          temporalLog,
 		Logger:          log,
+		Compression:     cfg.TemporalCompression,
 	})
 	if err != nil {
 		return err

@@ -37,7 +37,7 @@ func runMigrate(ctx context.Context, cfg config.Config, log *slog.Logger, args [
 	if *skipTemporal {
 		return nil
 	}
-	tc, err := temporalconn.Dial(temporalconn.Options{Address: cfg.TemporalAddress, Namespace: cfg.Namespace, Logger: log,
+	tc, err := temporalconn.Dial(temporalconn.Options{Address: cfg.TemporalAddress, Namespace: cfg.Namespace, Logger: log, Compression: cfg.TemporalCompression,
 		PayloadKeys: cfg.PayloadKeys})
 	if err != nil {
 		return err

@@ -23,6 +23,7 @@ import (
 	"github.com/jiandu/jiandu/internal/codec"
 	"github.com/jiandu/jiandu/internal/config"
 	"github.com/jiandu/jiandu/internal/db"
+	"github.com/jiandu/jiandu/internal/files"
 	"github.com/jiandu/jiandu/internal/metrics"
 	"github.com/jiandu/jiandu/internal/notify"
 	"github.com/jiandu/jiandu/internal/secrets"
@@ -51,7 +52,7 @@ func openProcess(cfg config.Config, log *slog.Logger) (*process, error) {
 	handler, stopMetrics := metrics.TemporalHandler(reg)
 	tc, err := temporalconn.Dial(temporalconn.Options{
 		Address: cfg.TemporalAddress, Namespace: cfg.Namespace, Logger: log, Metrics: handler,
-		PayloadKeys: cfg.PayloadKeys,
+		PayloadKeys: cfg.PayloadKeys, Compression: cfg.TemporalCompression,
 	})
 	if err != nil {
 		stopMetrics()
@@ -113,8 +114,13 @@ func newAPI(cfg config.Config, log *slog.Logger, p *process) (*http.Server, erro
 	if err != nil {
 		return nil, err
 	}
+	store, err := files.Open(context.Background(), blobConfig(cfg), reports.ReporterKeys)
+	if err != nil {
+		return nil, err
+	}
 	deps := api.Deps{
-		DB: p.db, Temporal: p.temporal, Keys: keys, Logger: log,
+		Files: api.FilesDeps{Store: store, MaxBytes: cfg.FileMaxBytes},
+		DB:    p.db, Temporal: p.temporal, Keys: keys, Logger: log,
 		Registry: p.registry, MaxBodyBytes: cfg.MaxBodyBytes, TaskQueue: cfg.TaskQueue,
 		Reports: reports, MetricsElsewhere: cfg.APIMetricsAddr != "",
 		Web: api.WebDeps{
@@ -318,4 +324,9 @@ func reportDeps(cfg config.Config) (api.ReportDeps, error) {
 		d.PayloadCodec = codec.New(ring)
 	}
 	return d, nil
+}
+
+// blobConfig is where the documents' blobs are (internal/files).
+func blobConfig(cfg config.Config) files.Config {
+	return files.Config{URL: cfg.BlobURL, DataDir: cfg.DataDir, AccessKey: cfg.BlobAccessKey, SecretKey: cfg.BlobSecretKey}
 }

@@ -55,6 +55,8 @@ type Options struct {
 	// namespace for the run (dialExternal).
 	Namespace string
 	Logger    *slog.Logger
+	// Compression is the gRPC compression of the run's Temporal client (temporalconn.Connection).
+	Compression string
 	// Worker overrides the worker's poller counts.
 	Worker worker.Tuning
 	// Progress, when set, gets a line per phase.
@@ -69,10 +71,12 @@ type Report struct {
 	Database    string  `json:"database"`
 	// Temporal is "dev-server" (the CLI's dev server, in memory, started by the bench) or the
 	// address of the Temporal the run used.
-	Temporal  string        `json:"temporal"`
-	Namespace string        `json:"namespace"`
-	Worker    worker.Tuning `json:"worker_tuning"`
-	Jiandu    struct {
+	Temporal  string `json:"temporal"`
+	Namespace string `json:"namespace"`
+	// Compression is the gRPC compression of the Temporal client ("gzip" or "none").
+	Compression string        `json:"grpc_compression"`
+	Worker      worker.Tuning `json:"worker_tuning"`
+	Jiandu      struct {
 		Seconds     float64 `json:"seconds"`
 		CasesPerSec float64 `json:"cases_per_sec"`
 		// TasksPerSec is human tasks completed over REST per second of the Jiandu run.
@@ -86,6 +90,7 @@ type Report struct {
 		Activities int     `json:"activities_per_case"`
 		Updates    int     `json:"updates_per_case"`
 		History    History `json:"history"`
+		CPU        CPU     `json:"cpu"`
 	} `json:"jiandu"`
 	Baseline struct {
 		Seconds     float64 `json:"seconds"`
@@ -103,6 +108,7 @@ type Report struct {
 		Update      Stats   `json:"update"`
 		Failed      int     `json:"failed"`
 		History     History `json:"history"`
+		CPU         CPU     `json:"cpu"`
 	} `json:"minimal"`
 	Ratios struct {
 		Throughput    float64 `json:"throughput"`     // Jiandu cases/s ÷ baseline cases/s (target ≥ 0.8)
@@ -112,6 +118,9 @@ type Report struct {
 		ThroughputMinimal      float64 `json:"throughput_minimal"`        // Jiandu cases/s ÷ minimal cases/s
 		CompletionP50VsMinimal float64 `json:"completion_p50_vs_minimal"` // Jiandu completion p50 ÷ minimal update p50
 		CompletionP99VsMinimal float64 `json:"completion_p99_vs_minimal"` // Jiandu completion p99 ÷ minimal update p99
+		// CPUPerTaskVsMinimal is Jiandu's processor time per human task ÷ the minimal shape's
+		// per update: the cost of a step, whatever else the machine is doing.
+		CPUPerTaskVsMinimal float64 `json:"cpu_per_task_vs_minimal"`
 	} `json:"ratios"`
 }
 
@@ -123,7 +132,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, errors.New("cases and concurrency must be at least 1")
 	}
 	o = withDefaults(o)
-	rep := &Report{Cases: o.Cases, Concurrency: o.Concurrency, TimeScale: o.TimeScale, Database: "sqlite", Worker: o.Worker}
+	rep := &Report{Cases: o.Cases, Concurrency: o.Concurrency, TimeScale: o.TimeScale, Database: "sqlite", Worker: o.Worker,
+		Compression: cmp.Or(o.Compression, "gzip")}
 	st, err := startStack(ctx, o, rep, "")
 	if err != nil {
 		return nil, err
@@ -131,10 +141,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	defer st.Close()
 	tc, run, cl := st.tc, st.run, st.client
 	rec := cl.Rec
+	cpu := cpuMeter{devPID: st.devPID}
 
 	// Jiandu: cases over REST.
 	progress(o, "driving %d publicity cases over REST, %d at a time", o.Cases, o.Concurrency)
 	ids := make([]string, o.Cases)
+	cpu0 := cpu.read()
 	secs, failed := fanOut(ctx, o, func(ctx context.Context, i int) error {
 		id, err := cl.RunPublicity(ctx, fmt.Sprintf("%s-%d", run, i))
 		ids[i] = id
@@ -147,6 +159,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.Jiandu.CasesPerSec = float64(o.Cases-failed) / secs
 	rep.Jiandu.TasksPerSec = float64(rec.Stats("complete").Count) / secs
 	rep.Jiandu.Start, rep.Jiandu.Inbox, rep.Jiandu.Complete = rec.Stats("start"), rec.Stats("inbox"), rec.Stats("complete")
+	rep.Jiandu.CPU = cpu.since(cpu0, rep.Jiandu.Complete.Count)
 	hist, err := readHistories(ctx, tc, ids)
 	if err != nil {
 		return nil, fmt.Errorf("read case histories: %w", err)
@@ -188,6 +201,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	mrec := &Recorder{}
 	minimalID := func(i int) string { return fmt.Sprintf("minimal-%s-%d", run, i) }
 	minIn := minimalInput{Steps: steps, Sleep: in.Sleep}
+	cpu0 = cpu.read()
 	secs, failed = fanOut(ctx, o, func(ctx context.Context, i int) error {
 		err := runMinimal(ctx, tc, mqueue, minimalID(i), minIn, o.Poll, mrec)
 		if err != nil {
@@ -199,6 +213,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.Minimal.CasesPerSec = float64(o.Cases-failed) / secs
 	rep.Minimal.Update = mrec.Stats("update")
 	rep.Minimal.TasksPerSec = float64(rep.Minimal.Update.Count) / secs
+	rep.Minimal.CPU = cpu.since(cpu0, rep.Minimal.Update.Count)
 	mids := make([]string, o.Cases)
 	for i := range mids {
 		mids[i] = minimalID(i)
@@ -219,6 +234,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.Ratios.ThroughputMinimal = ratio(rep.Jiandu.CasesPerSec, rep.Minimal.CasesPerSec)
 	rep.Ratios.CompletionP50VsMinimal = ratio(rep.Jiandu.Complete.P50, rep.Minimal.Update.P50)
 	rep.Ratios.CompletionP99VsMinimal = ratio(rep.Jiandu.Complete.P99, rep.Minimal.Update.P99)
+	rep.Ratios.CPUPerTaskVsMinimal = ratio(rep.Jiandu.CPU.PerTaskMS, rep.Minimal.CPU.PerTaskMS)
 	return rep, nil
 }
 
@@ -297,7 +313,7 @@ func startStack(ctx context.Context, o Options, rep *Report, devDBFile string) (
 		progress(o, "starting the Temporal dev server (state: %s)", cmp.Or(s.tmpFile, "in memory"))
 		rep.Temporal = "dev-server"
 		children := childPIDs()
-		dev, err := devstack.Start(ctx, devstack.Options{Binary: bin, Namespace: ns, DBFile: s.tmpFile, Output: io.Discard, Logger: o.Logger})
+		dev, err := devstack.Start(ctx, devstack.Options{Binary: bin, Namespace: ns, DBFile: s.tmpFile, Output: io.Discard, Logger: o.Logger, Compression: o.Compression})
 		if err != nil {
 			return nil, err
 		}

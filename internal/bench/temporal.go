@@ -27,8 +27,12 @@ func dialExternal(ctx context.Context, o Options, run string) (client.Client, st
 	if fresh {
 		ns = "bench-" + run
 	}
+	conn, err := temporalconn.Connection(o.Compression)
+	if err != nil {
+		return nil, "", err
+	}
 	tc, err := client.DialContext(ctx, client.Options{
-		HostPort: o.Temporal, Namespace: ns,
+		HostPort: o.Temporal, Namespace: ns, ConnectionOptions: conn,
 		Logger: sdklog.NewStructuredLogger(o.Logger.With("component", "temporal")),
 	})
 	if err != nil {

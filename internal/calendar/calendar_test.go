@@ -445,6 +445,8 @@ func TestPeriodAdd(t *testing.T) {
 		{"2026-09-23T10:00:00+08:00", Period{120, Months}, "2036-09-23T23:59:59+08:00"},
 		{"2026-09-23T10:00:00+08:00", Period{-120, Months}, "2016-09-23T23:59:59+08:00"},
 		{"2026-09-23T10:00:00+08:00", Period{87600, Hours}, "2036-09-20T10:00:00+08:00"},
+		{"2026-09-30T22:00:00+08:00", Period{-12, Minutes}, "2026-09-30T21:48:00+08:00"},
+		{"2026-09-30T22:00:00+08:00", Period{150, Minutes}, "2026-10-01T00:30:00+08:00"},
 	}
 	for _, tt := range tests {
 		got, err := c.Add(at(t, tt.from), tt.p)
@@ -455,7 +457,7 @@ func TestPeriodAdd(t *testing.T) {
 		if want := at(t, tt.want); !got.Equal(want) {
 			t.Errorf("Add(%s, %v) = %s, want %s", tt.from, tt.p, got.Format(time.RFC3339Nano), tt.want)
 		}
-		if tt.p.Unit != Hours && got.Location() != Location() {
+		if tt.p.Unit != Hours && tt.p.Unit != Minutes && got.Location() != Location() {
 			t.Errorf("Add(%s, %v) location %v", tt.from, tt.p, got.Location())
 		}
 	}
@@ -466,7 +468,7 @@ func TestPeriodAdd(t *testing.T) {
 	}
 	// Beyond the bounds Validate enforces, Add refuses too (in either direction)
 	// rather than walk millions of days.
-	for _, p := range []Period{{3651, WorkingDays}, {-3651, WorkingDays}, {3651, Days}, {121, Months}, {-121, Months}, {87601, Hours}, {1 << 40, WorkingDays}} {
+	for _, p := range []Period{{3651, WorkingDays}, {-3651, WorkingDays}, {3651, Days}, {121, Months}, {-121, Months}, {87601, Hours}, {5256001, Minutes}, {1 << 40, WorkingDays}} {
 		if _, err := c.Add(at(t, "2026-09-23T10:00:00+08:00"), p); err == nil {
 			t.Errorf("Add(%#v): no error", p)
 		}
@@ -558,6 +560,7 @@ func TestPeriodString(t *testing.T) {
 		{Period{5, WorkingDays}, "5个工作日"},
 		{Period{10, Days}, "10日"},
 		{Period{4, Hours}, "4小时"},
+		{Period{30, Minutes}, "30分钟"},
 		{Period{3, Months}, "3个月"},
 		{Period{1, Months}, "1个月"},
 		{Period{0, WorkingDays}, "0个工作日"},
@@ -573,7 +576,7 @@ func TestPeriodString(t *testing.T) {
 func TestPeriodValidate(t *testing.T) {
 	for _, p := range []Period{
 		{5, WorkingDays}, {0, WorkingDays}, {30, Days}, {4, Hours}, {3, Months}, {0, Months},
-		{3650, WorkingDays}, {3650, Days}, {120, Months}, {87600, Hours},
+		{3650, WorkingDays}, {3650, Days}, {120, Months}, {87600, Hours}, {90, Minutes}, {5256000, Minutes},
 	} {
 		if err := p.Validate(); err != nil {
 			t.Errorf("%#v.Validate() = %v", p, err)
@@ -594,6 +597,8 @@ func TestPeriodValidate(t *testing.T) {
 		{Period{3651, Days}, []string{"3651日", "at most 3650"}},
 		{Period{121, Months}, []string{"121个月", "at most 120"}},
 		{Period{87601, Hours}, []string{"87601小时", "at most 87600"}},
+		{Period{5256001, Minutes}, []string{"5256001分钟", "at most 5256000"}},
+		{Period{-1, Minutes}, []string{"negative"}},
 		{Period{1 << 40, WorkingDays}, []string{"at most 3650"}},
 	}
 	for _, tt := range bad {
@@ -637,5 +642,35 @@ func TestDateText(t *testing.T) {
 	// 16:30 UTC on 14 Oct is already 15 Oct in Beijing.
 	if got := DateText(time.Date(2026, 10, 14, 16, 30, 0, 0, time.UTC)); got != "2026年10月15日" {
 		t.Fatalf("DateText = %q", got)
+	}
+}
+
+// Clock hours run round the clock: a 48-hour window from the eve of National Day ends at the
+// same minute two days later, on a holiday, and its 80% mark (9.6 hours before) falls to the
+// minute too; nothing is rounded to the end of a day or moved off a weekend or holiday.
+func TestClockHoursIgnoreTheCalendar(t *testing.T) {
+	c := seeded(t)
+	t0 := at(t, "2026-09-30T22:00:00+08:00") // Wed, the last working day before 国庆节
+	for _, tt := range []struct {
+		p    Period
+		want string
+	}{
+		{Period{2, Hours}, "2026-10-01T00:00:00+08:00"},  // 国庆节
+		{Period{5, Hours}, "2026-10-01T03:00:00+08:00"},  // 国庆节
+		{Period{24, Hours}, "2026-10-01T22:00:00+08:00"}, // 国庆节
+		{Period{48, Hours}, "2026-10-02T22:00:00+08:00"}, // 国庆节
+		{Period{96, Hours}, "2026-10-04T22:00:00+08:00"}, // Sunday, 国庆节
+	} {
+		due, err := c.Add(t0, tt.p)
+		if err != nil || !due.Equal(at(t, tt.want)) {
+			t.Errorf("Add(T0, %s) = %s, %v; want %s", tt.p, due.Format(time.RFC3339), err, tt.want)
+		}
+		if c.IsWorkingDay(due) {
+			t.Errorf("%s lands on %s, which should be a holiday or weekend for this test", tt.p, tt.want)
+		}
+	}
+	due, _ := c.Add(t0, Period{48, Hours})
+	if got, _ := c.Add(due, Period{-48 * 12, Minutes}); !got.Equal(at(t, "2026-10-02T12:24:00+08:00")) {
+		t.Errorf("80%% of 48 hours = %s, want 2026-10-02T12:24:00+08:00", got.Format(time.RFC3339))
 	}
 }

@@ -18,16 +18,20 @@ const (
 	// Months counts calendar months ("3个月内") and ends at the end of a day:
 	// the same day of the month, or the month's last day if it is shorter.
 	Months Unit = "months"
+	// Minutes is an exact duration like Hours, for the rungs of a ladder measured in clock hours
+	// (a reminder at 80% of a one-hour window is 12 minutes before its deadline).
+	Minutes Unit = "minutes"
 )
 
 // maxN is the largest N each unit accepts: ten years of days or months,
-// 87600 hours. Beyond that a period is a typing error, and a huge count of
+// 87600 hours, 5256000 minutes. Beyond that a period is a typing error, and a huge count of
 // working days would keep a deadline activity busy for nothing.
 var maxN = map[Unit]int{
 	WorkingDays: 3650,
 	Days:        3650,
 	Months:      120,
 	Hours:       87600,
+	Minutes:     5256000,
 }
 
 // Period is a time limit such as "5 working days after the notice", carried
@@ -38,13 +42,13 @@ type Period struct {
 }
 
 // Validate rejects an unknown unit, a negative N and an N above the unit's
-// bound (3650 working days or days, 120 months, 87600 hours). Call it where a
+// bound (3650 working days or days, 120 months, 87600 hours, 5256000 minutes). Call it where a
 // Period enters the system (API, workflow start) so bad input fails early
 // rather than when the deadline is computed.
 func (p Period) Validate() error {
 	limit, ok := maxN[p.Unit]
 	if !ok {
-		return fmt.Errorf("calendar: unknown period unit %q (want %q, %q, %q or %q)", p.Unit, WorkingDays, Days, Months, Hours)
+		return fmt.Errorf("calendar: unknown period unit %q (want %q, %q, %q, %q or %q)", p.Unit, WorkingDays, Days, Months, Hours, Minutes)
 	}
 	if p.N < 0 {
 		return fmt.Errorf("calendar: period %s: n must not be negative", p)
@@ -56,7 +60,7 @@ func (p Period) Validate() error {
 }
 
 // String renders the period as it appears in Chinese documents:
-// "5个工作日", "10日", "3个月", "4小时".
+// "5个工作日", "10日", "3个月", "4小时", "30分钟".
 func (p Period) String() string {
 	switch p.Unit {
 	case WorkingDays:
@@ -67,6 +71,8 @@ func (p Period) String() string {
 		return fmt.Sprintf("%d个月", p.N)
 	case Hours:
 		return fmt.Sprintf("%d小时", p.N)
+	case Minutes:
+		return fmt.Sprintf("%d分钟", p.N)
 	default:
 		return fmt.Sprintf("%d %s", p.N, p.Unit)
 	}
@@ -74,7 +80,8 @@ func (p Period) String() string {
 
 // Add returns the deadline p after from: working days, days and months end
 // at 23:59:59 Beijing time (see AddWorkingDays, AddDays, AddMonths); hours
-// are added exactly, without rounding to the end of a day. A negative N
+// and minutes are added exactly, without rounding to the end of a day, and
+// count every hour of weekends and holidays alike. A negative N
 // counts backwards. An unknown unit is an error, and so is |N| above the
 // bound Validate enforces (so a bad input cannot spin the working-day loop).
 func (c *Calendar) Add(from time.Time, p Period) (time.Time, error) {
@@ -92,6 +99,8 @@ func (c *Calendar) Add(from time.Time, p Period) (time.Time, error) {
 		return c.AddDays(from, p.N), nil
 	case Months:
 		return c.AddMonths(from, p.N), nil
+	case Minutes:
+		return from.Add(time.Duration(p.N) * time.Minute), nil
 	default: // Hours
 		return from.Add(time.Duration(p.N) * time.Hour), nil
 	}

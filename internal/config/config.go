@@ -11,14 +11,17 @@ import (
 
 	"github.com/jiandu/jiandu/internal/db"
 	"github.com/jiandu/jiandu/internal/secrets"
+	"github.com/jiandu/jiandu/internal/temporalconn"
 )
 
 // Config is everything the jiandu processes read from the environment.
 type Config struct {
 	TemporalAddress string // JIANDU_TEMPORAL_ADDRESS
-	Namespace       string // JIANDU_NAMESPACE
-	TaskQueue       string // JIANDU_TASK_QUEUE
-	DatabaseURL     string // JIANDU_DATABASE_URL: postgres://... or a SQLite file path
+	// TemporalCompression (JIANDU_TEMPORAL_COMPRESSION): gRPC compression to Temporal, gzip or none.
+	TemporalCompression string
+	Namespace           string // JIANDU_NAMESPACE
+	TaskQueue           string // JIANDU_TASK_QUEUE
+	DatabaseURL         string // JIANDU_DATABASE_URL: postgres://... or a SQLite file path
 	// DB sizes the connection pool: JIANDU_DB_MAX_CONNS (Postgres pool size; the worker runs
 	// twice as many activities at once) and JIANDU_DB_CONN_WAIT (how long a statement waits for
 	// a free connection before it fails as busy: 503 in the API, a retry in the worker).
@@ -58,6 +61,12 @@ type Config struct {
 	EngineViewRoles      string // JIANDU_ENGINE_VIEW_ROLES: roles that, at the root org unit, may use the Temporal UI and /codec
 	PublicClientIPHeader string // JIANDU_PUBLIC_CLIENT_IP_HEADER: header with the client address behind a proxy
 
+	// Documents (issue 18, internal/files): where the blobs are and the upload limit.
+	BlobURL       string // JIANDU_BLOB_URL: "" (DataDir/blobs), file:///dir or s3://bucket?endpoint=...
+	BlobAccessKey string // JIANDU_BLOB_ACCESS_KEY: S3 access key
+	BlobSecretKey string // JIANDU_BLOB_SECRET_KEY: S3 secret key
+	FileMaxBytes  int64  // JIANDU_FILE_MAX_BYTES: the largest upload
+
 	// The web inbox (issue 13).
 	CookieSecure  bool          // JIANDU_COOKIE_SECURE: session cookie sent over HTTPS only (default true; `jiandu dev` turns it off)
 	SessionTTL    time.Duration // JIANDU_SESSION_TTL: absolute lifetime of a web session
@@ -88,19 +97,20 @@ func Load(getenv func(string) string) (Config, error) {
 		return def
 	}
 	c := Config{
-		TemporalAddress:  str("JIANDU_TEMPORAL_ADDRESS", "127.0.0.1:7233"),
-		Namespace:        str("JIANDU_NAMESPACE", "default"),
-		TaskQueue:        str("JIANDU_TASK_QUEUE", "jiandu"),
-		DataDir:          str("JIANDU_DATA_DIR", ".data"),
-		HTTPAddr:         str("JIANDU_HTTP_ADDR", ":8080"),
-		MetricsAddr:      str("JIANDU_METRICS_ADDR", ":9090"),
-		APIMetricsAddr:   getenv("JIANDU_API_METRICS_ADDR"),
-		LogLevel:         str("JIANDU_LOG_LEVEL", "info"),
-		JWTSecret:        getenv("JIANDU_JWT_SECRET"),
-		JWTPublicKey:     getenv("JIANDU_JWT_PUBLIC_KEY"),
-		JWTPrivateKey:    getenv("JIANDU_JWT_PRIVATE_KEY"),
-		JWTIssuer:        str("JIANDU_JWT_ISSUER", "jiandu"),
-		NotifyWebhookURL: getenv("JIANDU_NOTIFY_WEBHOOK_URL"),
+		TemporalAddress:     str("JIANDU_TEMPORAL_ADDRESS", "127.0.0.1:7233"),
+		TemporalCompression: str("JIANDU_TEMPORAL_COMPRESSION", "gzip"),
+		Namespace:           str("JIANDU_NAMESPACE", "default"),
+		TaskQueue:           str("JIANDU_TASK_QUEUE", "jiandu"),
+		DataDir:             str("JIANDU_DATA_DIR", ".data"),
+		HTTPAddr:            str("JIANDU_HTTP_ADDR", ":8080"),
+		MetricsAddr:         str("JIANDU_METRICS_ADDR", ":9090"),
+		APIMetricsAddr:      getenv("JIANDU_API_METRICS_ADDR"),
+		LogLevel:            str("JIANDU_LOG_LEVEL", "info"),
+		JWTSecret:           getenv("JIANDU_JWT_SECRET"),
+		JWTPublicKey:        getenv("JIANDU_JWT_PUBLIC_KEY"),
+		JWTPrivateKey:       getenv("JIANDU_JWT_PRIVATE_KEY"),
+		JWTIssuer:           str("JIANDU_JWT_ISSUER", "jiandu"),
+		NotifyWebhookURL:    getenv("JIANDU_NOTIFY_WEBHOOK_URL"),
 
 		NotifyWebhookSecret: getenv("JIANDU_NOTIFY_WEBHOOK_SECRET"),
 
@@ -110,6 +120,9 @@ func Load(getenv func(string) string) (Config, error) {
 		CodecCORSOrigin:      str("JIANDU_CODEC_CORS_ORIGIN", "http://localhost:8233"),
 		EngineViewRoles:      str("JIANDU_ENGINE_VIEW_ROLES", "supervisor"),
 		PublicClientIPHeader: getenv("JIANDU_PUBLIC_CLIENT_IP_HEADER"),
+		BlobURL:              getenv("JIANDU_BLOB_URL"),
+		BlobAccessKey:        getenv("JIANDU_BLOB_ACCESS_KEY"),
+		BlobSecretKey:        getenv("JIANDU_BLOB_SECRET_KEY"),
 	}
 	if c.PayloadKeys == "" {
 		c.PayloadKeys = c.ReporterKeys
@@ -126,6 +139,9 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.NotifyWebhookURL != "" && len(c.NotifyWebhookSecret) < 32 {
 		return Config{}, fmt.Errorf("JIANDU_NOTIFY_WEBHOOK_SECRET: set a secret of at least 32 bytes to sign the requests to JIANDU_NOTIFY_WEBHOOK_URL (openssl rand -hex 32)")
 	}
+	if _, err := temporalconn.Connection(c.TemporalCompression); err != nil {
+		return Config{}, fmt.Errorf("JIANDU_TEMPORAL_COMPRESSION: %w", err)
+	}
 	if c.MetricsAddr == "off" {
 		c.MetricsAddr = ""
 	}
@@ -133,6 +149,9 @@ func Load(getenv func(string) string) (Config, error) {
 
 	var err error
 	if c.MaxBodyBytes, err = intVar(getenv, "JIANDU_MAX_BODY_BYTES", 1<<20); err != nil {
+		return Config{}, err
+	}
+	if c.FileMaxBytes, err = intVar(getenv, "JIANDU_FILE_MAX_BYTES", 20<<20); err != nil {
 		return Config{}, err
 	}
 	conns, err := intVar(getenv, "JIANDU_DB_MAX_CONNS", db.DefaultMaxOpenConns)

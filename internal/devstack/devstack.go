@@ -16,6 +16,8 @@ import (
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
+
+	"github.com/jiandu/jiandu/internal/temporalconn"
 )
 
 // ModuleRoot walks up from the working directory to the directory that holds
@@ -98,11 +100,18 @@ type Options struct {
 	// UIPublicPath, when set (e.g. "/temporal"), serves the UI under that path, so the API can
 	// reverse-proxy it behind its login.
 	UIPublicPath string
+	// Compression is the gRPC compression of the client the dev server hands out
+	// (temporalconn.Connection): "gzip" or "" by default, "none".
+	Compression string
 }
 
 // Start runs the dev server and waits until it answers. Stop it with (*DevServer).Stop.
 func Start(ctx context.Context, o Options) (*testsuite.DevServer, error) {
-	copts := &client.Options{HostPort: o.Address, Namespace: o.Namespace}
+	conn, err := temporalconn.Connection(o.Compression)
+	if err != nil {
+		return nil, err
+	}
+	copts := &client.Options{HostPort: o.Address, Namespace: o.Namespace, ConnectionOptions: conn}
 	if o.Logger != nil {
 		copts.Logger = sdklog.NewStructuredLogger(o.Logger.With("component", "temporal-devserver"))
 	}

@@ -29,15 +29,36 @@ type Options struct {
 	// PayloadKeys (JIANDU_PAYLOAD_KEYS), when set, encrypts every payload this client writes
 	// (internal/codec); api and worker must share it.
 	PayloadKeys string
+	// Compression (JIANDU_TEMPORAL_COMPRESSION) is the gRPC request compression: "gzip" (the
+	// SDK's default, "" too) or "none".
+	Compression string
+}
+
+// Connection returns the connection options for a gRPC compression setting: "gzip" or "" keeps
+// the SDK's gzip, "none" sends requests uncompressed (cheaper in CPU when Temporal is near:
+// docs/BENCHMARKS.md).
+func Connection(compression string) (client.ConnectionOptions, error) {
+	switch compression {
+	case "", "gzip":
+		return client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionGzip{}}, nil
+	case "none":
+		return client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}}, nil
+	}
+	return client.ConnectionOptions{}, fmt.Errorf("temporal compression %q: want gzip or none", compression)
 }
 
 // Dial returns a lazy client: it connects on first use, so an api process starts (and reports
 // not-ready) while Temporal is down instead of failing to start.
 func Dial(o Options) (client.Client, error) {
+	conn, err := Connection(o.Compression)
+	if err != nil {
+		return nil, err
+	}
 	opts := client.Options{
-		HostPort:       o.Address,
-		Namespace:      o.Namespace,
-		MetricsHandler: o.Metrics,
+		HostPort:          o.Address,
+		Namespace:         o.Namespace,
+		MetricsHandler:    o.Metrics,
+		ConnectionOptions: conn,
 	}
 	if o.Logger != nil {
 		opts.Logger = sdklog.NewStructuredLogger(o.Logger.With("component", "temporal"))
