@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/jiandu/jiandu/internal/cycles"
 )
 
 // Activities holds the dependencies of every activity. Workflows call its methods through a
@@ -17,6 +19,9 @@ type Activities struct {
 	// TimeScale > 1 compresses every deadline by that factor (JIANDU_TIME_SCALE): a demo or an
 	// end-to-end test sees 5 working days pass in seconds. Production leaves it 0.
 	TimeScale float64
+	// Cycles are the periodic processes LaunchCycle starts; nil: every registered cycle
+	// (cycles.Registered). Tests add a cycle of their own.
+	Cycles []cycles.Cycle
 }
 
 // compress applies TimeScale to a time computed from from. A period that counts from a moment

@@ -37,7 +37,8 @@ func appendAdminAudit(tx *gorm.DB, c *gin.Context, action string, scope []string
 }
 
 // adminActions are the actions of the admin trail.
-var adminActions = []string{adminOfficialCreated, adminOfficialUpdated, adminOrgUnitCreated, adminCalendarSet}
+var adminActions = []string{adminOfficialCreated, adminOfficialUpdated, adminOrgUnitCreated, adminCalendarSet,
+	audit.AdminSchedulePaused, audit.AdminScheduleUnpaused, audit.AdminScheduleTriggered}
 
 // AdminChange is the detail of an admin trail row.
 type AdminChange = audit.AdminChange

@@ -9,13 +9,11 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 	"gorm.io/gorm"
 
 	"github.com/jiandu/jiandu/internal/audit"
 	"github.com/jiandu/jiandu/internal/caseno"
+	"github.com/jiandu/jiandu/internal/casestart"
 	"github.com/jiandu/jiandu/schemas"
 )
 
@@ -61,19 +59,10 @@ func (s *Server) startCase(c *gin.Context, st caseStart) error {
 			return err
 		}
 	}
-	run, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       caseID,
-		TaskQueue:                s.taskQueue,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		StaticSummary:            fmt.Sprintf("%s｜%s｜%s", st.Kind.Title(), st.Title, st.OrgUnit.Name),
-		StaticDetails:            st.Details + fmt.Sprintf("\n**发起人**：%s（%s）", p.Name, p.ID),
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			schemas.SACaseKind.ValueSet(string(st.Kind)),
-			schemas.SACaseNo.ValueSet(caseID),
-			schemas.SAOrgUnit.ValueSet(st.OrgUnit.ID),
-		),
-	}, st.Kind.WorkflowType(), st.Input(caseID))
+	run, err := casestart.Execute(ctx, s.temporal, s.taskQueue, caseID, st.Kind.WorkflowType(), casestart.Case{
+		Kind: st.Kind, Title: st.Title, OrgUnit: st.OrgUnit,
+		Details: st.Details + fmt.Sprintf("\n**发起人**：%s（%s）", p.Name, p.ID),
+	}, st.Input(caseID))
 	if err != nil {
 		return s.workflowError(c, caseID, err)
 	}

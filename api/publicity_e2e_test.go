@@ -198,16 +198,25 @@ func recordHistory(t *testing.T, bin, address, id string) {
 	if os.Getenv("JIANDU_RECORD_HISTORIES") == "" {
 		return
 	}
-	out, err := exec.Command(bin, "workflow", "show", "--address", address, "--workflow-id", id, "--output", "json").Output()
-	if err != nil {
-		t.Fatalf("workflow show: %v", err)
-	}
 	kind, _, _, err := schemas.ParseCaseID(id)
 	if err != nil {
 		t.Fatal(err)
 	}
+	recordHistoryAs(t, bin, address, id, string(kind))
+}
+
+// recordHistoryAs saves the history of workflow id as testdata/<name>-e2e-<dialect>.json when
+// JIANDU_RECORD_HISTORIES is set (a workflow that is not a case: the cycle launcher).
+func recordHistoryAs(t *testing.T, bin, address, id, name string) {
+	if os.Getenv("JIANDU_RECORD_HISTORIES") == "" {
+		return
+	}
+	out, err := exec.Command(bin, "workflow", "show", "--address", address, "--workflow-id", id, "--output", "json").Output()
+	if err != nil {
+		t.Fatalf("workflow show: %v", err)
+	}
 	dialect := filepath.Base(t.Name())
-	path := filepath.Join("..", "workflows", "testdata", string(kind)+"-e2e-"+dialect+".json")
+	path := filepath.Join("..", "workflows", "testdata", name+"-e2e-"+dialect+".json")
 	if err := os.WriteFile(path, out, 0o644); err != nil {
 		t.Fatal(err)
 	}

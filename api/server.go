@@ -16,6 +16,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/jiandu/jiandu/internal/auth"
+	"github.com/jiandu/jiandu/internal/cycles"
 )
 
 //go:embed openapi.yaml
@@ -36,6 +37,9 @@ type Deps struct {
 	Web WebDeps
 	// Files configures documents: the blob store and the upload limits (api/files.go).
 	Files FilesDeps
+	// Cycles are the periodic processes whose schedules the admin routes show and steer; nil:
+	// every registered cycle (cycles.Registered). Tests add a cycle of their own.
+	Cycles []cycles.Cycle
 	// MetricsElsewhere leaves /metrics off the API's routes: the process serves
 	// MetricsHandler on an address of its own (JIANDU_API_METRICS_ADDR).
 	MetricsElsewhere bool
@@ -61,6 +65,7 @@ type Server struct {
 	oidc      *oidcClient
 	inner     innerEngine // the engine that web pages send their API requests to
 	files     FilesDeps
+	cycles    []cycles.Cycle
 
 	metricsElsewhere bool
 }
@@ -86,6 +91,7 @@ func New(deps Deps) *Server {
 		web:       newWebConfig(deps.Web),
 		oidc:      newOIDC(deps.Web.OIDC),
 		files:     newFilesConfig(deps.Files),
+		cycles:    deps.Cycles,
 
 		metricsElsewhere: deps.MetricsElsewhere,
 	}
@@ -156,6 +162,10 @@ func (s *Server) engine() *gin.Engine {
 	v1.GET("/calendar/:year", h(s.getCalendar))
 	v1.PUT("/calendar/:year", h(s.putCalendar))
 	v1.GET("/admin/audit", h(s.adminAudit))
+	v1.GET("/admin/schedules", h(s.listSchedules))
+	v1.POST("/admin/schedules/:id/pause", h(s.pauseSchedule))
+	v1.POST("/admin/schedules/:id/unpause", h(s.unpauseSchedule))
+	v1.POST("/admin/schedules/:id/trigger", h(s.triggerSchedule))
 
 	// The 12380 web channel: no token, rate-limited per client address (api/public.go).
 	public := r.Group("/public/v1", h(s.cleanParams))

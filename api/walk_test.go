@@ -52,6 +52,9 @@ var bodyRoutes = map[string]bodyRoute{
 		`{"days":[{"date":"2027-01-01","kind":"off","name":"元旦"},{"date":"2027-02-07","kind":"workday","name":"春节调休"}]}`,
 		`{"days":[]}`, `{"days":null}`, `{"days":[{"date":"2026-01-01","kind":"off","name":"x"}]}`,
 		`{"days":[{"date":"2027-02-30","kind":"holiday"}]}`, `{"days":[{"date":"2027-01-01","kind":"off"},{"date":"2027-01-01","kind":"off"}]}`}},
+	"POST /api/v1/admin/schedules/:id/pause":   {"admin", []string{`{"note":"本年度报告工作推迟"}`, `{"note":""}`, `{}`, `{"note":7}`}},
+	"POST /api/v1/admin/schedules/:id/unpause": {"admin", []string{`{"note":"恢复"}`, `{"note":""}`}},
+	"POST /api/v1/admin/schedules/:id/trigger": {"admin", []string{`{"note":"补发本轮"}`, `{"note":"` + strings.Repeat("长", 600) + `"}`}},
 	"POST /api/v1/cases/publicity": {"wu.gang", []string{
 		`{"title":"关于张三同志任职前公示","candidates":[{"name":"张三","gender":"男","birth_date":"1978-03","education":"大学","current_post":"副局长","proposed_post":"局长"}]}`,
 		`{"title":"t","priority":"urgent","period_working_days":30,"candidates":[{"name":"a","current_post":"b","proposed_post":"c"}]}`,

@@ -7,6 +7,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/jiandu/jiandu/activities"
+	"github.com/jiandu/jiandu/internal/cycles"
 	"github.com/jiandu/jiandu/schemas"
 	"github.com/jiandu/jiandu/workflows"
 )
@@ -19,7 +20,7 @@ type Workflow struct {
 
 // Workflows lists every workflow Jiandu runs: one row per process registered in
 // schemas.Processes (worker_test.go fails when one is missing), plus the parts processes run as
-// child workflows.
+// child workflows and the launcher the cycle schedules start (internal/cycles).
 func Workflows() []Workflow {
 	return []Workflow{
 		{workflows.Publicity, schemas.KindPublicity.WorkflowType()},
@@ -40,6 +41,7 @@ func Workflows() []Workflow {
 		{workflows.MattersCycle, schemas.KindMattersCycle.WorkflowType()},
 		{workflows.MattersCycleReport, schemas.MattersCycleReportWorkflow},
 		{workflows.Selection, schemas.KindSelection.WorkflowType()},
+		{workflows.CycleLauncher, cycles.LauncherWorkflow},
 	}
 }
 

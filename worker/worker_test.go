@@ -3,6 +3,7 @@ package worker
 import (
 	"testing"
 
+	"github.com/jiandu/jiandu/internal/cycles"
 	"github.com/jiandu/jiandu/schemas"
 )
 
@@ -16,7 +17,7 @@ func TestEveryProcessHasItsWorkflow(t *testing.T) {
 		}
 		names[w.Name]++
 	}
-	parts := map[string]bool{schemas.JointInspectionCheckWorkflow: true, schemas.MattersCycleReportWorkflow: true}
+	parts := map[string]bool{schemas.JointInspectionCheckWorkflow: true, schemas.MattersCycleReportWorkflow: true, cycles.LauncherWorkflow: true}
 	known := map[string]bool{}
 	for _, p := range schemas.Processes() {
 		known[p.WorkflowType] = true

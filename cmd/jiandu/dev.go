@@ -17,6 +17,7 @@ import (
 	"github.com/jiandu/jiandu/api"
 	"github.com/jiandu/jiandu/internal/auth"
 	"github.com/jiandu/jiandu/internal/config"
+	"github.com/jiandu/jiandu/internal/cycles"
 	"github.com/jiandu/jiandu/internal/demo"
 	"github.com/jiandu/jiandu/internal/devstack"
 	"github.com/jiandu/jiandu/internal/secrets"
@@ -122,6 +123,11 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 		if err := api.SetPassword(ctx, p.db, o.ID, webPassword, false); err != nil {
 			return fmt.Errorf("demo password for %s: %w", o.ID, err)
 		}
+	}
+
+	// The cycle schedules, as `jiandu migrate` makes them (visible in the Temporal UI's Schedules).
+	if _, err := cycles.Ensure(ctx, p.temporal, p.db, cycles.Registered(), cfg.TaskQueue, cycles.Policy{Catchup: cfg.CycleCatchup}); err != nil {
+		return fmt.Errorf("cycle schedules: %w", err)
 	}
 
 	w, err := startWorker(cfg, log, p)

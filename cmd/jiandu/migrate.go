@@ -13,6 +13,7 @@ import (
 
 	"github.com/jiandu/jiandu/internal/auth"
 	"github.com/jiandu/jiandu/internal/config"
+	"github.com/jiandu/jiandu/internal/cycles"
 	"github.com/jiandu/jiandu/internal/db"
 	"github.com/jiandu/jiandu/internal/temporalconn"
 	"github.com/jiandu/jiandu/schemas"
@@ -20,7 +21,7 @@ import (
 
 func runMigrate(ctx context.Context, cfg config.Config, log *slog.Logger, args []string) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	skipTemporal := fs.Bool("skip-temporal", false, "only migrate the database; do not register search attributes")
+	skipTemporal := fs.Bool("skip-temporal", false, "only migrate the database; do not register search attributes or cycle schedules")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -36,7 +37,8 @@ func runMigrate(ctx context.Context, cfg config.Config, log *slog.Logger, args [
 	if *skipTemporal {
 		return nil
 	}
-	tc, err := temporalconn.Dial(temporalconn.Options{Address: cfg.TemporalAddress, Namespace: cfg.Namespace, Logger: log, Compression: cfg.TemporalCompression})
+	tc, err := temporalconn.Dial(temporalconn.Options{Address: cfg.TemporalAddress, Namespace: cfg.Namespace, Logger: log, Compression: cfg.TemporalCompression,
+		PayloadKeys: cfg.PayloadKeys})
 	if err != nil {
 		return err
 	}
@@ -47,6 +49,12 @@ func runMigrate(ctx context.Context, cfg config.Config, log *slog.Logger, args [
 		return fmt.Errorf("%w (use -skip-temporal to migrate the database alone)", err)
 	}
 	log.Info("search attributes registered", "namespace", cfg.Namespace)
+	// The cycle schedules: one per periodic process per organization department (internal/cycles).
+	res, err := cycles.Ensure(ctx, tc, gdb, cycles.Registered(), cfg.TaskQueue, cycles.Policy{Catchup: cfg.CycleCatchup})
+	if err != nil {
+		return fmt.Errorf("cycle schedules: %w", err)
+	}
+	log.Info("cycle schedules ensured", "created", res.Created, "updated", res.Updated, "catchup", cfg.CycleCatchup)
 	return nil
 }
 

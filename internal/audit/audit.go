@@ -64,7 +64,11 @@ const (
 	AdminOfficialUpdated = "admin.official_updated"
 	AdminOrgUnitCreated  = "admin.org_unit_created"
 	AdminCalendarSet     = "admin.calendar_replaced"
-	BootstrapActor       = "jiandu-bootstrap"
+	// A cycle schedule paused, unpaused or triggered (api/schedules.go).
+	AdminSchedulePaused    = "admin.schedule_paused"
+	AdminScheduleUnpaused  = "admin.schedule_unpaused"
+	AdminScheduleTriggered = "admin.schedule_triggered"
+	BootstrapActor         = "jiandu-bootstrap"
 )
 
 // AdminChange is the detail of an admin trail row: what changed, as it was and as it is.

@@ -79,6 +79,11 @@ type Config struct {
 	OIDCRedirectURL  string // JIANDU_OIDC_REDIRECT_URL
 	OIDCClaim        string // JIANDU_OIDC_CLAIM: the ID token claim holding the official id
 
+	// CycleCatchup (JIANDU_CYCLE_CATCHUP) is the catch-up window of the cycle schedules
+	// (internal/cycles): a round missed while Temporal was down runs when it is back within
+	// this long (default 168h, at least 10s); `jiandu migrate` writes it into every schedule.
+	CycleCatchup time.Duration
+
 	DevTemporalPort int // JIANDU_DEV_TEMPORAL_PORT: `jiandu dev` only
 	DevUIPort       int // JIANDU_DEV_UI_PORT: `jiandu dev` only
 }
@@ -204,6 +209,10 @@ func Load(getenv func(string) string) (Config, error) {
 	ttl := str("JIANDU_TOKEN_TTL", "12h")
 	if c.TokenTTL, err = time.ParseDuration(ttl); err != nil || c.TokenTTL <= 0 {
 		return Config{}, fmt.Errorf("JIANDU_TOKEN_TTL=%q: want a positive duration such as 12h", ttl)
+	}
+	catchup := str("JIANDU_CYCLE_CATCHUP", "168h")
+	if c.CycleCatchup, err = time.ParseDuration(catchup); err != nil || c.CycleCatchup < 10*time.Second {
+		return Config{}, fmt.Errorf("JIANDU_CYCLE_CATCHUP=%q: want a duration of at least 10s such as 168h", catchup)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

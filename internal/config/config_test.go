@@ -16,7 +16,7 @@ func TestDefaults(t *testing.T) {
 	if c.TemporalAddress != "127.0.0.1:7233" || c.Namespace != "default" || c.TaskQueue != "jiandu" ||
 		c.HTTPAddr != ":8080" || c.DatabaseURL != ".data/jiandu.db" || c.TokenTTL != 12*time.Hour ||
 		c.MaxBodyBytes != 1<<20 || c.DevUIPort != 8233 || c.MetricsAddr != ":9090" || c.APIMetricsAddr != "" ||
-		c.DB.MaxOpenConns != 20 || c.DB.ConnWait != 10*time.Second {
+		c.DB.MaxOpenConns != 20 || c.DB.ConnWait != 10*time.Second || c.CycleCatchup != 168*time.Hour {
 		t.Fatalf("defaults: %+v", c)
 	}
 	if err := c.RequireJWTKey(); err == nil {
@@ -41,6 +41,7 @@ func TestBadValues(t *testing.T) {
 		"JIANDU_SESSION_TTL":       "soon",
 		"JIANDU_SESSION_IDLE":      "-1h",
 		"JIANDU_OIDC_ISSUER":       "https://sso.example", // without a client id and redirect URL
+		"JIANDU_CYCLE_CATCHUP":     "5s",                  // below Temporal's minimum
 	} {
 		if _, err := Load(env(map[string]string{key: val})); err == nil || !strings.Contains(err.Error(), key) {
 			t.Errorf("%s=%q: error %v does not name the variable", key, val, err)
@@ -52,6 +53,9 @@ func TestBadValues(t *testing.T) {
 	c, _ := Load(env(map[string]string{"JIANDU_JWT_SECRET": "short"}))
 	if err := c.RequireJWTKey(); err == nil {
 		t.Error("a 5-byte secret was accepted")
+	}
+	if c, err := Load(env(map[string]string{"JIANDU_CYCLE_CATCHUP": "48h"})); err != nil || c.CycleCatchup != 48*time.Hour {
+		t.Errorf("catch-up window: %v %v", c.CycleCatchup, err)
 	}
 	c, _ = Load(env(map[string]string{"JIANDU_DB_MAX_CONNS": "50", "JIANDU_DB_CONN_WAIT": "2s"}))
 	if c.DB.MaxOpenConns != 50 || c.DB.ConnWait != 2*time.Second {
