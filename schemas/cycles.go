@@ -33,7 +33,11 @@ type Cycle struct {
 }
 
 // cycles registers every periodic process.
-var cycles = []Cycle{}
+var cycles = []Cycle{
+	// The analysis report: every month on the 1st, about the month just ended (its round adds
+	// the quarter or year the month ends: AnalysisInput).
+	{KindAnalysis, nil, 1, PreviousMonth, func(cs CycleStart) any { return AnalysisInput{CycleStart: cs} }},
+}
 
 // Cycles lists every periodic process in registration order.
 func Cycles() []Cycle { return slices.Clone(cycles) }

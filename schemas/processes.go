@@ -29,6 +29,7 @@ var processes = []Process{
 	{KindTransfer, "转办交办", "Transfer", nil, []Role{RoleSupervisor}},
 	{KindMattersCheck, "个人有关事项报告查核", "MattersCheck", []Role{RoleSupervisor}, []Role{RoleLeader, RoleSupervisor}},
 	{KindPreAppointment, "任前征求意见（凡提必核）", "PreAppointment", []Role{RoleCadreSection, RoleSupervisor}, []Role{RoleLeader, RoleSupervisor}},
+	{KindAnalysis, "定期分析报告", "AnalysisReport", []Role{RoleSupervisor}, []Role{RoleLeader, RoleSupervisor}},
 }
 
 // Processes lists every process in registration order.

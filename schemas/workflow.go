@@ -243,6 +243,8 @@ type CaseState struct {
 	MattersCheck *MattersCheckState `json:"matters_check,omitempty"`
 	// P10 (the selection chain).
 	PreAppointment *PreAppointmentState `json:"pre_appointment,omitempty"`
+	// The periodic analysis report (issue 17).
+	Analysis *AnalysisState `json:"analysis,omitempty"`
 
 	// Attention says why the case needs a person: a write the database refused for good. The
 	// case waits (it can be cancelled) instead of retrying forever.

@@ -32,6 +32,7 @@ func Workflows() []Workflow {
 		{workflows.Transfer, schemas.KindTransfer.WorkflowType()},
 		{workflows.MattersCheck, schemas.KindMattersCheck.WorkflowType()},
 		{workflows.PreAppointment, schemas.KindPreAppointment.WorkflowType()},
+		{workflows.AnalysisReport, schemas.KindAnalysis.WorkflowType()},
 	}
 }
 

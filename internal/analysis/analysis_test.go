@@ -332,7 +332,7 @@ func TestPeriods(t *testing.T) {
 	if got := p.Previous(); got != (analysis.Period{From: "2026-09-25", To: "2026-10-04"}) {
 		t.Errorf("days previous %+v", got)
 	}
-	if got := analysis.MonthBefore(bj(t, "2026-11-01 00:30")); got != "2026-10" {
+	if got := schemas.PreviousMonth(bj(t, "2026-11-01 00:30")); got != "2026-10" {
 		t.Errorf("month before %s", got)
 	}
 	if analysis.QuarterOf("2026-09") != "2026-Q3" || analysis.QuarterOf("2026-10") != "" {

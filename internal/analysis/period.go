@@ -127,13 +127,6 @@ func ParseName(name string) (Period, error) {
 	return Period{}, bad
 }
 
-// MonthBefore names the month before the one t falls in (Beijing), "2026-10" on 1 November:
-// the period of the monthly round that opens at t.
-func MonthBefore(t time.Time) string {
-	b := t.In(calendar.Location())
-	m := time.Date(b.Year(), b.Month(), 1, 0, 0, 0, 0, calendar.Location()).AddDate(0, -1, 0)
-	return m.Format("2006-01")
-}
 
 // QuarterOf names the quarter a month ("2026-09") ends, "" when the month ends none.
 func QuarterOf(month string) string {
