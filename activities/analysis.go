@@ -33,7 +33,7 @@ type AnalysisCompiled struct {
 // CompileAnalysis compiles the report of every case of the office's subtree and stores it as
 // of now. Compiling it again (a retry) returns the stored report unchanged.
 func (a *Activities) CompileAnalysis(ctx context.Context, req AnalysisRequest) (AnalysisCompiled, error) {
-	id := req.CaseID + "/" + req.Period
+	id := req.CaseID + "." + req.Period
 	var stored schemas.AnalysisSnapshot
 	err := a.DB.WithContext(ctx).Take(&stored, "id = ?", id).Error
 	if err == nil {

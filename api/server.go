@@ -146,6 +146,11 @@ func (s *Server) engine() *gin.Engine {
 	v1.GET("/calendar/:year", h(s.getCalendar))
 	v1.PUT("/calendar/:year", h(s.putCalendar))
 	v1.GET("/admin/audit", h(s.adminAudit))
+	v1.GET("/analysis", h(s.getAnalysis)) // the analysis report (api/analysis.go)
+	v1.GET("/analysis/workbook", h(s.getAnalysisWorkbook))
+	v1.GET("/analysis/reports", h(s.listAnalysisReports))
+	v1.GET("/analysis/reports/:id", h(s.getAnalysisReport))
+	v1.GET("/analysis/reports/:id/workbook", h(s.getAnalysisReportWorkbook))
 
 	// The 12380 web channel: no token, rate-limited per client address (api/public.go).
 	public := r.Group("/public/v1", h(s.cleanParams))

@@ -26,6 +26,7 @@ var starters = map[schemas.CaseKind]starter{
 	schemas.KindReport:          {"/reports", (*Server).registerReport, nil}, // 12380 intake: its own pages
 	schemas.KindMattersCheck:    {"/cases/matters-check", (*Server).startMattersCheck, mattersCheckForm},
 	schemas.KindPreAppointment:  {"/cases/pre-appointment", (*Server).startPreAppointment, nil}, // candidate rows: no flat form
+	schemas.KindAnalysis:        {"/cases/analysis", (*Server).startAnalysis, analysisForm},
 }
 
 // startRoutes adds every starter's route to g, in the order schemas.Processes registers them.

@@ -36,7 +36,7 @@ type AnalysisState struct {
 // CompiledAt, which a later correction of a case never changes; the narrative and approval are
 // added when the leader approves.
 type AnalysisSnapshot struct {
-	ID         string     `gorm:"primaryKey" json:"id"` // <case id>/<period>
+	ID         string     `gorm:"primaryKey" json:"id"` // <case id>.<period>
 	CaseID     string     `json:"case_id"`
 	OrgUnitID  string     `json:"org_unit_id"`
 	Period     string     `json:"period"`

@@ -82,7 +82,7 @@ func TestAnalysisScheduledRound(t *testing.T) {
 	if s.Status != schemas.CaseClosed || s.Outcome != "已审定" || s.Title != "2026年9月干部监督工作分析报告" {
 		t.Fatalf("state %+v", s)
 	}
-	want := []string{r.caseID + "/2026-09", r.caseID + "/2026-Q3"}
+	want := []string{r.caseID + ".2026-09", r.caseID + ".2026-Q3"}
 	if got := s.Analysis.Snapshots; len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
 		t.Fatalf("snapshots %v", got)
 	}
@@ -137,7 +137,7 @@ func TestAnalysisRequestedRound(t *testing.T) {
 	if len(s.Analysis.Snapshots) != 1 || s.Analysis.Narrative != "无明显苗头性问题。" || s.Analysis.ApprovedBy != "chen.jing" {
 		t.Fatalf("state %+v", s.Analysis)
 	}
-	if _, rep := r.snapshot(r.caseID + "/2026-Q3"); rep.Reports.Total != (analysis.Cell{Suppressed: true}) {
+	if _, rep := r.snapshot(r.caseID + ".2026-Q3"); rep.Reports.Total != (analysis.Cell{Suppressed: true}) {
 		t.Errorf("total %+v", rep.Reports.Total)
 	}
 	_ = time.Second

@@ -127,7 +127,6 @@ func ParseName(name string) (Period, error) {
 	return Period{}, bad
 }
 
-
 // QuarterOf names the quarter a month ("2026-09") ends, "" when the month ends none.
 func QuarterOf(month string) string {
 	p, err := ParseName(month)
@@ -140,3 +139,5 @@ func QuarterOf(month string) string {
 	}
 	return fmt.Sprintf("%d-Q%d", s.Year(), s.Month()/3)
 }
+
+func location() *time.Location { return calendar.Location() }
