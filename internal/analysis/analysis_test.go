@@ -294,6 +294,18 @@ func TestCompileKnownCases(t *testing.T) {
 		check(t, "county reports", county.Reports.Total, shown(0))
 		check(t, "county transfers", county.Transfers, []analysis.TransferOffice{{Office: analysis.OrgRef{ID: "150121", Name: "土默特左旗委组织部"}, Received: 1, Late: 1, OpenOverdue: 1, Returned: 1}})
 		check(t, "county warnings", county.Warnings, []analysis.Warning{})
+
+		// While the period runs, "open past its deadline" is judged now: on 9 October the
+		// triage of r2 (due the 10th) is not late yet.
+		early, err := analysis.Compile(context.Background(), db, analysis.Params{OrgUnitID: "150100", Period: period, AsOf: bj(t, "2026-10-09 12:00")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, row := range early.Timeliness {
+			if row.Kind == "report" && row.OpenOverdue != 0 {
+				t.Errorf("open overdue before the deadline: %+v", row)
+			}
+		}
 	})
 }
 

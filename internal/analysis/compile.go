@@ -99,6 +99,9 @@ type data struct {
 	reports  []reportRow
 	audits   []auditRow
 	subjects map[string]string // official id → org unit id
+	// cutoff is when "open past its deadline" is judged: the period's end, or now when the
+	// period has not ended.
+	cutoff time.Time
 }
 
 // Compile reads the figures of p.
@@ -118,6 +121,10 @@ func Compile(ctx context.Context, db *gorm.DB, p Params) (*Report, error) {
 	}
 	d.unit = unit
 	cur := spanOf(p.Period)
+	d.cutoff = cur.end
+	if !p.AsOf.IsZero() && p.AsOf.Before(cur.end) {
+		d.cutoff = p.AsOf.UTC()
+	}
 	prev, lastYear := spanOf(p.Period.Previous()), spanOf(p.Period.LastYear())
 	earliest := minTime(prev.start, lastYear.start, cur.end.AddDate(0, -InspectionMonths, 0))
 
@@ -174,7 +181,7 @@ func Compile(ctx context.Context, db *gorm.DB, p Params) (*Report, error) {
 	}
 	var restr []schemas.Restriction
 	if err := db.Where("case_id IN (?)", scoped().Select("cases.id")).
-		Where("starts_at < ? AND ends_at >= ? AND (lifted_at IS NULL OR lifted_at >= ?)", cur.end, cur.end, cur.end).
+		Where("starts_at < ? AND ends_at >= ? AND (lifted_at IS NULL OR lifted_at >= ?)", d.cutoff, d.cutoff, d.cutoff).
 		Order("id").Find(&restr).Error; err != nil {
 		return nil, fmt.Errorf("restrictions: %w", err)
 	}
@@ -407,7 +414,7 @@ func (d *data) timeliness(cur span) []Timeliness {
 	}
 	for _, t := range d.tasks {
 		closed := t.Status == schemas.TaskCompleted && cur.hasPtr(t.CompletedAt)
-		overdue := overdueAt(t, cur.end)
+		overdue := overdueAt(t, d.cutoff)
 		if !closed && !overdue {
 			continue
 		}
@@ -493,7 +500,7 @@ func (d *data) transfers(cur span) []TransferOffice {
 			get(c.OrgUnitID).Late++
 		case t.Step == stepReportBack && closed:
 			get(c.OrgUnitID).OnTime++
-		case t.Step == stepReportBack && overdueAt(t, cur.end):
+		case t.Step == stepReportBack && overdueAt(t, d.cutoff):
 			get(c.OrgUnitID).OpenOverdue++
 		case (t.Step == stepReview || t.Step == stepEscalated) && closed && t.Decision == schemas.ReviewTakeOver:
 			get(c.OrgUnitID).TakenOver++

@@ -161,7 +161,8 @@ type Outcomes struct {
 	ByOutcome []Row `json:"by_outcome"`
 }
 
-// Restrictions are the restrictions on officials of the subtree in force at the period's end.
+// Restrictions are the restrictions on officials of the subtree in force at the period's end
+// (now, while the period runs).
 type Restrictions struct {
 	InForce int   `json:"in_force"`
 	ByKind  []Row `json:"by_kind"`

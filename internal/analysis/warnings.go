@@ -85,7 +85,7 @@ func (d *data) warnings(cur, prev span) []Warning {
 			continue
 		}
 		closedLate := t.Status == schemas.TaskCompleted && year.hasPtr(t.CompletedAt) && late(t)
-		openLate := overdueAt(t, cur.end) && year.hasPtr(t.DueAt)
+		openLate := overdueAt(t, d.cutoff) && year.hasPtr(t.DueAt)
 		if closedLate || openLate {
 			add(offices, u.ID, u.Name, t.CaseID)
 			counts[u.ID]++
