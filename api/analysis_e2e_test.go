@@ -2,9 +2,11 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -17,6 +19,7 @@ import (
 	"github.com/jiandu/jiandu/activities"
 	"github.com/jiandu/jiandu/internal/analysis"
 	"github.com/jiandu/jiandu/internal/calendar"
+	"github.com/jiandu/jiandu/internal/devstack"
 	"github.com/jiandu/jiandu/internal/metrics"
 	"github.com/jiandu/jiandu/internal/secrets"
 	"github.com/jiandu/jiandu/internal/testenv"
@@ -319,6 +322,13 @@ func TestAnalysisEndToEnd(t *testing.T) {
 		step("chen.jing", round+".approve-1", "approve", nil)
 		got := h.waitCase(round, schemas.CaseClosed)
 		snapID := round + "." + month
+		if os.Getenv("JIANDU_RECORD_HISTORIES") != "" {
+			bin, err := devstack.TemporalBinary(context.Background(), testenv.Logger(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			recordHistory(t, bin, dev.FrontendHostPort(), round)
+		}
 		if st := got.State.Analysis; st == nil || !slices.Equal(st.Snapshots, []string{snapID}) || st.ApprovedBy != "chen.jing" {
 			t.Fatalf("round state %+v", got.State.Analysis)
 		}
