@@ -119,11 +119,10 @@ func Workbook(rep *Report, narrative string) ([]byte, error) {
 }
 
 type book struct {
-	f     *excelize.File
-	name  string
-	n     int
-	first bool
-	err   error
+	f    *excelize.File
+	name string
+	n    int
+	err  error
 }
 
 func (b *book) sheet(name string) {
