@@ -126,7 +126,11 @@ func Compile(ctx context.Context, db *gorm.DB, p Params) (*Report, error) {
 		d.cutoff = p.AsOf.UTC()
 	}
 	prev, lastYear := spanOf(p.Period.Previous()), spanOf(p.Period.LastYear())
+	// Cases from the earliest window any figure looks at (the inspections' 24 months); their
+	// steps and reports from the earliest of the periods compared and the 12 months of the
+	// rules, so that a region's report does not read two years of steps.
 	earliest := minTime(prev.start, lastYear.start, cur.end.AddDate(0, -InspectionMonths, 0))
+	recentSteps := minTime(prev.start, lastYear.start, cur.end.AddDate(0, -WarningMonths, 0))
 
 	scoped := func() *gorm.DB {
 		q := db.Model(&schemas.Case{}).Where("cases.org_unit_id IN (?)", db.Model(&schemas.OrgUnit{}).Select("id").Where("path LIKE ?", unit.Path+"%"))
@@ -149,17 +153,17 @@ func Compile(ctx context.Context, db *gorm.DB, p Params) (*Report, error) {
 		d.cases[rows[i].ID] = &rows[i]
 	}
 	ids := func() *gorm.DB { return recent().Select("cases.id") }
-	if err := db.Where("case_id IN (?)", ids()).Where("completed_at IS NULL OR completed_at >= ?", earliest).
+	if err := db.Where("case_id IN (?)", ids()).Where("completed_at IS NULL OR completed_at >= ?", recentSteps).
 		Order("id").Find(&d.tasks).Error; err != nil {
 		return nil, fmt.Errorf("tasks: %w", err)
 	}
 	// The sealed identity columns are never selected.
 	if err := db.Model(&schemas.Report{}).Select("id, channel, subject_id, subject_name, subject_unit, created_at").
-		Where("id IN (?)", ids()).Order("id").Scan(&d.reports).Error; err != nil {
+		Where("id IN (?) AND created_at >= ?", ids(), recentSteps).Order("id").Scan(&d.reports).Error; err != nil {
 		return nil, fmt.Errorf("reports: %w", err)
 	}
 	if err := db.Model(&schemas.AuditEvent{}).Select("id, case_id, at, action, detail").
-		Where("case_id IN (?)", ids()).
+		Where("case_id IN (?) AND at >= ?", ids(), recentSteps).
 		Where("action IN ?", []string{"report.triaged", "report.forwarded", "publicity.objection_filed", "publicity.objection_logged"}).
 		Order("id").Scan(&d.audits).Error; err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
