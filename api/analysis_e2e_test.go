@@ -393,6 +393,12 @@ func TestAnalysisEndToEnd(t *testing.T) {
 		if res, page = web.get("/web/analysis/reports"); !strings.Contains(page, snapID) {
 			t.Errorf("list page: %d", res.StatusCode)
 		}
+		if res, page = web.get("/web/start/analysis"); res.StatusCode != http.StatusOK || !strings.Contains(page, "分析期间") {
+			t.Errorf("start form: %d", res.StatusCode)
+		}
+		if _, page = web.get("/web/start"); !strings.Contains(page, `href="/web/start/analysis"`) {
+			t.Errorf("the start menu lacks the analysis report")
+		}
 		// The supervisors and the leader were told, without any identity.
 		var told []schemas.Notification
 		gdb.Where("case_id = ? AND title LIKE ?", round, "分析报告已审定%").Order("official_id").Find(&told)

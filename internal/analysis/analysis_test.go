@@ -1,6 +1,7 @@
 package analysis_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
 	"gorm.io/gorm"
 
 	"github.com/jiandu/jiandu/internal/analysis"
@@ -171,6 +173,9 @@ func seedKnownCases(t *testing.T, db *gorm.DB) {
 	}
 	ji("joint-inspection-2026-0001", "2026-03-01 09:00", "2026-05-01 09:00", schemas.InspectIssues, schemas.InspectNoIssues)
 	ji("joint-inspection-2026-0002", "2026-08-01 09:00", "2026-10-10 09:00", schemas.InspectSeriousIssues, schemas.InspectIssues)
+	// An analysis round and its step: not a supervision case, counted nowhere.
+	s.kase("analysis-2026-0001", schemas.KindAnalysis, "150100", "2026-10-01 09:00", "2026-10-16 09:00", "已审定", nil)
+	s.task("analysis-2026-0001", schemas.KindAnalysis, "draft-1", "draft_analysis", "撰写分析报告", "150100", "2026-10-01 09:00", "2026-10-15 09:00", "2026-10-16 09:00", "submit", 2)
 }
 
 func shown(n int) analysis.Cell { return analysis.Cell{N: n} }
@@ -253,7 +258,7 @@ func TestCompileKnownCases(t *testing.T) {
 			{Office: analysis.OrgRef{ID: "150102", Name: "新城区委组织部"}, Received: 1, OnTime: 1},
 			{Office: analysis.OrgRef{ID: "150121", Name: "土默特左旗委组织部"}, Received: 1, Late: 1, OpenOverdue: 1, Returned: 1},
 		})
-		check(t, "publicity", rep.Publicity, analysis.Publicity{Cases: 1, Objections: 2, Verified: 1,
+		check(t, "publicity", rep.Publicity, analysis.Publicity{Cases: 1, Objections: hidden(2), Verified: hidden(1),
 			Decisions: rows("proceed", "同意任职", shown(1), "refuse", "不予任职", shown(1))})
 		check(t, "inquiries", rep.Inquiries, analysis.Outcomes{Opened: 1, Closed: 1, Open: 1, ByOutcome: rows("予以了结", "予以了结", shown(1))})
 		check(t, "admonishments", rep.Admonishments, analysis.Outcomes{Opened: 1, Closed: 1, Open: 0, ByOutcome: rows("诫勉谈话已完成", "诫勉谈话已完成", shown(1))})
@@ -271,6 +276,30 @@ func TestCompileKnownCases(t *testing.T) {
 			{Rule: "late_office", Title: "下级组织部门多次逾期", SubjectID: "150121", Subject: "土默特左旗委组织部", Detail: "近12个月2项任务逾期办结或逾期未办结", Count: 2, Cases: []string{"transfer-2026-0001"}},
 			{Rule: "repeat_finding", Title: "检查中重复发现同类问题", SubjectID: "150100-jyj/yongren", Subject: "呼和浩特市教育局·用人检查", Detail: "近24个月2次三责联检发现同类问题", Count: 2, Cases: []string{"joint-inspection-2026-0001", "joint-inspection-2026-0002"}},
 		})
+
+		// The workbook holds the same tables; read back, withheld cells read "<3".
+		raw, err := analysis.Workbook(rep, "教育系统举报集中。")
+		if err != nil {
+			t.Fatal(err)
+		}
+		wb, err := excelize.OpenReader(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = wb.Close() }()
+		check(t, "sheets", wb.GetSheetList(), []string{analysis.SheetSummary, analysis.SheetReports, analysis.SheetTimeliness,
+			analysis.SheetTransfers, analysis.SheetOther, analysis.SheetWarnings, analysis.SheetNarrative})
+		for _, c := range []struct{ sheet, cell, want string }{
+			{analysis.SheetSummary, "B7", "6"}, {analysis.SheetSummary, "C7", "<3"}, {analysis.SheetSummary, "B10", "9"},
+			{analysis.SheetReports, "B1", "6"}, {analysis.SheetReports, "A4", "电话"}, {analysis.SheetReports, "B4", "3"}, {analysis.SheetReports, "B5", "<3"},
+			{analysis.SheetTransfers, "A3", "土默特左旗委组织部"}, {analysis.SheetTransfers, "F3", "1"},
+			{analysis.SheetOther, "B3", "<3"}, {analysis.SheetWarnings, "E2", "report-2026-0001、report-2026-0002"},
+			{analysis.SheetNarrative, "A2", "教育系统举报集中。"},
+		} {
+			if got, _ := wb.GetCellValue(c.sheet, c.cell); got != c.want {
+				t.Errorf("workbook %s!%s = %q, want %q", c.sheet, c.cell, got, c.want)
+			}
+		}
 
 		// The reader's scope: without r2 (a reader who may not see it), 巴图 is named once
 		// and 教育局 still rises (2 after 0).

@@ -133,7 +133,9 @@ func Compile(ctx context.Context, db *gorm.DB, p Params) (*Report, error) {
 	recentSteps := minTime(prev.start, lastYear.start, cur.end.AddDate(0, -WarningMonths, 0))
 
 	scoped := func() *gorm.DB {
-		q := db.Model(&schemas.Case{}).Where("cases.org_unit_id IN (?)", db.Model(&schemas.OrgUnit{}).Select("id").Where("path LIKE ?", unit.Path+"%"))
+		// The analysis rounds themselves are not supervision cases: they count nowhere.
+		q := db.Model(&schemas.Case{}).Where("cases.org_unit_id IN (?) AND cases.kind <> ?",
+			db.Model(&schemas.OrgUnit{}).Select("id").Where("path LIKE ?", unit.Path+"%"), schemas.KindAnalysis)
 		if p.Scope != nil {
 			q = p.Scope(q)
 		}
@@ -529,14 +531,15 @@ func (d *data) publicity(cur span) Publicity {
 	}
 	for _, a := range d.audits {
 		if strings.HasPrefix(a.Action, "publicity.objection_") && cur.has(a.At) {
-			p.Objections++
+			p.Objections.N++
 			var det struct{ Verified bool }
 			_ = json.Unmarshal([]byte(a.Detail), &det)
 			if det.Verified {
-				p.Verified++
+				p.Verified.N++
 			}
 		}
 	}
+	p.Objections, p.Verified = suppressCell(p.Objections.N), suppressCell(p.Verified.N)
 	counts, labels := map[string]int{}, map[string]string{}
 	var keys []string
 	for _, t := range d.tasks {

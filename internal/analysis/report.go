@@ -145,11 +145,12 @@ type TransferOffice struct {
 	TakenOver   int `json:"taken_over"` // transfers the superior took over (提级办理)
 }
 
-// Publicity is the publicity (任前公示) cases: objections received and decisions made.
+// Publicity is the publicity (任前公示) cases: objections received and decisions made. The
+// objections are reports about a candidate: one or two show "<3", as 12380 reports do.
 type Publicity struct {
 	Cases      int   `json:"cases"` // opened in the period
-	Objections int   `json:"objections"`
-	Verified   int   `json:"verified"` // objections that got a verification
+	Objections Cell  `json:"objections"`
+	Verified   Cell  `json:"verified"` // objections that got a verification
 	Decisions  []Row `json:"decisions"`
 }
 
