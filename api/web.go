@@ -63,7 +63,7 @@ var webTemplates = sync.OnceValue(func() map[string]*template.Template {
 		"inc":        func(i int) int { return i + 1 },
 		"action":     actionTitle,
 		"fileLabel":  fileLabel,
-		"startOrder": func() []string { return []string{"inquiry", "admonishment", "departure-audit", "joint-inspection", "analysis"} },
+		"startOrder": func() []string { return []string{"inquiry", "admonishment", "departure-audit", "joint-inspection"} },
 		"decisionLabel": func(t schemas.Task) string {
 			for _, d := range t.Spec.Decisions {
 				if d.Key == t.Decision {
