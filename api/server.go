@@ -166,6 +166,11 @@ func (s *Server) engine() *gin.Engine {
 	v1.POST("/admin/schedules/:id/pause", h(s.pauseSchedule))
 	v1.POST("/admin/schedules/:id/unpause", h(s.unpauseSchedule))
 	v1.POST("/admin/schedules/:id/trigger", h(s.triggerSchedule))
+	v1.GET("/analysis", h(s.getAnalysis)) // the analysis report (api/analysis.go)
+	v1.GET("/analysis/workbook", h(s.getAnalysisWorkbook))
+	v1.GET("/analysis/reports", h(s.listAnalysisReports))
+	v1.GET("/analysis/reports/:id", h(s.getAnalysisReport))
+	v1.GET("/analysis/reports/:id/workbook", h(s.getAnalysisReportWorkbook))
 
 	// The 12380 web channel: no token, rate-limited per client address (api/public.go).
 	public := r.Group("/public/v1", h(s.cleanParams))

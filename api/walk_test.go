@@ -101,6 +101,8 @@ var bodyRoutes = map[string]bodyRoute{
 		`{"posts":"x","candidates":[]}`, `{"candidates":null,"priority":"now"}`}},
 	"POST /api/v1/cases/:id/irregularities": {"bao.yin", []string{
 		`{"description":"会议推荐未按规定范围组织"}`, `{"description":""}`, `{"description":null}`}},
+	"POST /api/v1/cases/analysis": {"bao.yin", []string{
+		`{"period":"2026-10"}`, `{"period":"2026-Q3","org_unit_id":"150121"}`, `{"period":"2099"}`, `{"period":"10/2026"}`, `{}`}},
 	"POST /api/v1/tasks/:id/complete": {"wu.gang", []string{
 		`{"decision":"submit","form":{"notice_text":"经研究……","report_channels":"12380"}}`,
 		`{"decision":"","form":null}`, `{"decision":"submit","form":{"x":[1,2,{"y":null}]},"comment":"c"}`,

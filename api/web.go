@@ -155,6 +155,7 @@ type page struct {
 	CSRF       string
 	EngineView bool
 	Supervisor bool
+	Analyst    bool // reads analysis reports (api/analysis.go)
 	Flash      string
 	Error      string
 	Errors     map[string]string // field -> Chinese message
@@ -169,6 +170,7 @@ func (s *Server) render(c *gin.Context, status int, name string, pg page) {
 		pg.P, pg.CSRF = ws.principal, ws.row.CSRFToken
 		pg.EngineView = ws.principal != nil && !ws.principal.Disabled && s.mayViewEngine(ws.principal) && s.web.TemporalUIURL != ""
 		pg.Supervisor = ws.principal.Roles.Has(schemas.RoleSupervisor) || ws.principal.Roles.Has(schemas.RoleAdmin)
+		pg.Analyst = ws.principal.Roles.HasAny(analysisReaders)
 	}
 	if pg.Flash == "" {
 		pg.Flash = c.Query("msg")

@@ -43,6 +43,9 @@ var cycles = []Cycle{
 	{Kind: KindAppraisal, Months: []int{12}, Day: 1, Period: func(t time.Time) string { return strconv.Itoa(t.Year()) },
 		Input: func(cs CycleStart) any { return AppraisalInput{CycleStart: cs} }},
 	{Kind: KindMattersCycle, Months: []int{12}, Day: 1, Period: mattersCyclePeriod, Input: mattersCycleInput},
+	// The analysis report: every month on the 1st, about the month just ended (its round adds
+	// the quarter or year the month ends: AnalysisInput).
+	{Kind: KindAnalysis, Day: 1, Period: PreviousMonth, Input: func(cs CycleStart) any { return AnalysisInput{CycleStart: cs} }},
 }
 
 // Cycles lists every periodic process in registration order.

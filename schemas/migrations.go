@@ -273,8 +273,27 @@ var migrations = []migration{
 		)`,
 		`CREATE INDEX joint_inspection_periods_leader ON joint_inspection_periods (leader_id)`,
 	}, nil},
+	// Issue 17: analysis reports as compiled, so a later correction does not change one sent up.
+	{15, "analysis report snapshots", []string{
+		`CREATE TABLE analysis_snapshots (
+			id TEXT PRIMARY KEY,
+			case_id TEXT NOT NULL,
+			org_unit_id TEXT NOT NULL REFERENCES org_units(id),
+			period TEXT NOT NULL,
+			period_from TEXT NOT NULL,
+			period_to TEXT NOT NULL,
+			title TEXT NOT NULL,
+			figures TEXT NOT NULL,
+			narrative TEXT NOT NULL DEFAULT '',
+			status TEXT NOT NULL,
+			compiled_at {{time}} NOT NULL,
+			approved_by TEXT NOT NULL DEFAULT '',
+			approved_at {{time}}
+		)`,
+		`CREATE INDEX analysis_snapshots_org_unit ON analysis_snapshots (org_unit_id, period_from)`,
+	}, nil},
 	// Issue 18: documents on tasks and cases; the bytes are in the blob store (internal/files).
-	{18, "files: documents on tasks and cases", []string{
+	{16, "files: documents on tasks and cases", []string{
 		`CREATE TABLE files (
 			id TEXT PRIMARY KEY,
 			sha256 TEXT NOT NULL,

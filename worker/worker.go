@@ -42,6 +42,7 @@ func Workflows() []Workflow {
 		{workflows.MattersCycleReport, schemas.MattersCycleReportWorkflow},
 		{workflows.Selection, schemas.KindSelection.WorkflowType()},
 		{workflows.CycleLauncher, cycles.LauncherWorkflow},
+		{workflows.AnalysisReport, schemas.KindAnalysis.WorkflowType()},
 	}
 }
 
