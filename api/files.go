@@ -402,11 +402,19 @@ func (s *Server) caseFiles(c *gin.Context) error {
 
 // resolveFiles reads the files a completion's file fields name into the update, for the
 // kernel's rule (workflows.validateFiles). An unknown id is left out: the kernel refuses it.
-func (s *Server) resolveFiles(c *gin.Context, spec schemas.TaskSpec, form map[string]any) ([]schemas.FileRef, error) {
+//
+// 12380 material is sealed at rest whichever way it arrives: a file only becomes a report
+// case's by an upload to the case (POST /api/v1/files with case_id, the public route), both of
+// which seal it. A caseless upload is stored in the clear, so a report case's step refuses to
+// reference one (422 on the field) rather than attach plaintext to the report; the web inbox
+// uploads a report task's files to the case for that reason (webUploadFile).
+func (s *Server) resolveFiles(c *gin.Context, t *TaskResponse, form map[string]any) ([]schemas.FileRef, error) {
 	var ids []string
-	for _, f := range spec.Form {
+	field := map[string]string{}
+	for _, f := range t.Spec.Form {
 		if id, ok := form[f.Name].(string); ok && f.Type == schemas.FieldFile && id != "" {
 			ids = append(ids, id)
+			field[id] = f.Name
 		}
 	}
 	if len(ids) == 0 {
@@ -417,8 +425,16 @@ func (s *Server) resolveFiles(c *gin.Context, spec schemas.TaskSpec, form map[st
 		return nil, unavailable("load files", err)
 	}
 	refs := make([]schemas.FileRef, len(rows))
+	var issues []FieldError
 	for i := range rows {
 		refs[i] = rows[i].Ref()
+		if t.CaseKind == schemas.KindReport && rows[i].CaseID == nil && !rows[i].Sealed {
+			issues = append(issues, FieldError{"form." + field[rows[i].ID],
+				"举报材料须加密保存：请将文件上传至本案（上传时指明case_id）后再引用"})
+		}
+	}
+	if len(issues) > 0 {
+		return nil, invalid("举报案件的文件须加密保存", issues...)
 	}
 	return refs, nil
 }
