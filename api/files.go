@@ -64,6 +64,10 @@ func (s *Server) bodyLimit(c *gin.Context) int64 {
 		return s.files.MaxBytes + multipartSlack
 	case publicFilesRoute:
 		return s.files.PublicMaxBytes + multipartSlack
+	case "/web/tasks/:id": // a task form with its file fields (api/web_files.go)
+		return maxWebFileFields*s.files.MaxBytes + multipartSlack
+	case "/web/cases/:id/files":
+		return s.files.MaxBytes + multipartSlack
 	}
 	return s.maxBody
 }
