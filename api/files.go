@@ -443,6 +443,13 @@ func (s *Server) resolveFiles(c *gin.Context, t *TaskResponse, form map[string]a
 	return refs, nil
 }
 
+// publicFileTypes are the types the 12380 web channel accepts, detected from the content:
+// scans and photos of documents.
+var (
+	publicFileTypes      = schemas.ScanTypes
+	publicFileTypeTitles = []string{"PDF", "JPEG图片", "PNG图片"}
+)
+
 // publicReportFile is POST /public/v1/reports/{code}/files: the reporter adds a file to their
 // report (rate-limited per address like the material route, capped in size and count), sealed
 // with the reporter keys.
@@ -457,6 +464,9 @@ func (s *Server) publicReportFile(c *gin.Context) error {
 	up, err := readUpload(c, s.files.PublicMaxBytes)
 	if err != nil {
 		return err
+	}
+	if t := files.Detect(up.data); !contains(publicFileTypes, t) {
+		return invalid("文件类型不被接受", FieldError{"file", "只接受" + strings.Join(publicFileTypeTitles, "、") + "文件，此文件为" + t})
 	}
 	ctx := c.Request.Context()
 	var n int64
