@@ -64,6 +64,11 @@ func (s *Server) bodyLimit(c *gin.Context) int64 {
 		return s.files.MaxBytes + multipartSlack
 	case publicFilesRoute:
 		return s.files.PublicMaxBytes + multipartSlack
+	}
+	if c.Request.Method != http.MethodPost {
+		return s.maxBody
+	}
+	switch c.FullPath() {
 	case "/web/tasks/:id": // a task form with its file fields (api/web_files.go)
 		return maxWebFileFields*s.files.MaxBytes + multipartSlack
 	case "/web/cases/:id/files":
