@@ -115,7 +115,7 @@ func TestBrowserDocuments(t *testing.T) {
 		t.Fatalf("wrong type message %q", typeErr)
 	}
 	run(t, ctx, "choose the scan", chromedp.SetUploadFiles("#f-form-signed_answer", []string{scan}, chromedp.ByID),
-		chromedp.ScrollIntoView("#f-form-attachments", chromedp.ByID))
+		chromedp.Evaluate(`document.getElementById("f-form-answer").scrollIntoView({block: "start"})`, nil))
 	screenshot(t, ctx, "task-upload.png")
 	run(t, ctx, "answer with the scan",
 		chromedp.Click("#task-submit", chromedp.ByID),
