@@ -65,6 +65,15 @@ func (s *Server) bodyLimit(c *gin.Context) int64 {
 	case publicFilesRoute:
 		return s.files.PublicMaxBytes + multipartSlack
 	}
+	if c.Request.Method != http.MethodPost {
+		return s.maxBody
+	}
+	switch c.FullPath() {
+	case "/web/tasks/:id": // a task form with its file fields (api/web_files.go)
+		return maxWebFileFields*s.files.MaxBytes + multipartSlack
+	case "/web/cases/:id/files":
+		return s.files.MaxBytes + multipartSlack
+	}
 	return s.maxBody
 }
 
@@ -402,11 +411,19 @@ func (s *Server) caseFiles(c *gin.Context) error {
 
 // resolveFiles reads the files a completion's file fields name into the update, for the
 // kernel's rule (workflows.validateFiles). An unknown id is left out: the kernel refuses it.
-func (s *Server) resolveFiles(c *gin.Context, spec schemas.TaskSpec, form map[string]any) ([]schemas.FileRef, error) {
+//
+// 12380 material is sealed at rest whichever way it arrives: a file only becomes a report
+// case's by an upload to the case (POST /api/v1/files with case_id, the public route), both of
+// which seal it. A caseless upload is stored in the clear, so a report case's step refuses to
+// reference one (422 on the field) rather than attach plaintext to the report; the web inbox
+// uploads a report task's files to the case for that reason (webUploadFile).
+func (s *Server) resolveFiles(c *gin.Context, t *TaskResponse, form map[string]any) ([]schemas.FileRef, error) {
 	var ids []string
-	for _, f := range spec.Form {
+	field := map[string]string{}
+	for _, f := range t.Spec.Form {
 		if id, ok := form[f.Name].(string); ok && f.Type == schemas.FieldFile && id != "" {
 			ids = append(ids, id)
+			field[id] = f.Name
 		}
 	}
 	if len(ids) == 0 {
@@ -417,11 +434,26 @@ func (s *Server) resolveFiles(c *gin.Context, spec schemas.TaskSpec, form map[st
 		return nil, unavailable("load files", err)
 	}
 	refs := make([]schemas.FileRef, len(rows))
+	var issues []FieldError
 	for i := range rows {
 		refs[i] = rows[i].Ref()
+		if t.CaseKind == schemas.KindReport && rows[i].CaseID == nil && !rows[i].Sealed {
+			issues = append(issues, FieldError{"form." + field[rows[i].ID],
+				"举报材料须加密保存：请将文件上传至本案（上传时指明case_id）后再引用"})
+		}
+	}
+	if len(issues) > 0 {
+		return nil, invalid("举报案件的文件须加密保存", issues...)
 	}
 	return refs, nil
 }
+
+// publicFileTypes are the types the 12380 web channel accepts, detected from the content:
+// scans and photos of documents.
+var (
+	publicFileTypes      = schemas.ScanTypes
+	publicFileTypeTitles = []string{"PDF", "JPEG图片", "PNG图片"}
+)
 
 // publicReportFile is POST /public/v1/reports/{code}/files: the reporter adds a file to their
 // report (rate-limited per address like the material route, capped in size and count), sealed
@@ -437,6 +469,9 @@ func (s *Server) publicReportFile(c *gin.Context) error {
 	up, err := readUpload(c, s.files.PublicMaxBytes)
 	if err != nil {
 		return err
+	}
+	if t := files.Detect(up.data); !contains(publicFileTypes, t) {
+		return invalid("文件类型不被接受", FieldError{"file", "只接受" + strings.Join(publicFileTypeTitles, "、") + "文件，此文件为" + t})
 	}
 	ctx := c.Request.Context()
 	var n int64

@@ -228,7 +228,7 @@ func (s *Server) completeTask(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	refs, err := s.resolveFiles(c, t.Spec, in.Form)
+	refs, err := s.resolveFiles(c, t, in.Form)
 	if err != nil {
 		return err
 	}

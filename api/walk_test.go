@@ -284,6 +284,12 @@ func TestWalkEveryRoute(t *testing.T) {
 			if r.Path == filesRoute || r.Path == publicFilesRoute {
 				limit = testFileLimit + multipartSlack // uploads take their file limit (api/files.go)
 			}
+			if r.Method == "POST" && (r.Path == "/web/tasks/:id" || r.Path == "/web/cases/:id/files") {
+				limit = testFileLimit + multipartSlack // the web forms that carry files
+				if r.Path == "/web/tasks/:id" {
+					limit = maxWebFileFields*testFileLimit + multipartSlack
+				}
+			}
 			big := bytes.Repeat([]byte(" "), int(limit)+1)
 			expect(what+" oversized", e.serve(r.Method, path, tok("admin"), "application/json", big), http.StatusRequestEntityTooLarge)
 

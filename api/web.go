@@ -63,6 +63,15 @@ var webTemplates = sync.OnceValue(func() map[string]*template.Template {
 		"inc":        func(i int) int { return i + 1 },
 		"action":     actionTitle,
 		"fileLabel":  fileLabel,
+		"fileAccept": func(f schemas.FormField) string { return strings.Join(f.Accept, ",") },
+		"fileHint":   fileHint,
+		"fileSize":   fileSizeText,
+		"deref": func(p *string) string {
+			if p == nil {
+				return ""
+			}
+			return *p
+		},
 		"startOrder": func() []string { return []string{"inquiry", "admonishment", "departure-audit", "joint-inspection"} },
 		"decisionLabel": func(t schemas.Task) string {
 			for _, d := range t.Spec.Decisions {
@@ -118,7 +127,7 @@ var actionTitles = map[string]string{
 	"case.stage": "进入新阶段", "task.opened": "生成待办", "task.completed": "办结待办", "task.cancelled": "撤销待办",
 	"task.claimed": "认领", "task.unclaimed": "退回认领", "task.reassigned": "转交", "task.remind": "到期提醒",
 	"task.overdue": "逾期", "task.urge": "催办", "task.escalate": "督办", "task.escalate_to": "上报",
-	"publicity.published": "发布公示",
+	"publicity.published": "发布公示", "file.added": "添加文件", "file.superseded": "替换文件",
 }
 
 // actionTitle says an audit action in Chinese where it has a title; else its code.
@@ -291,6 +300,12 @@ func (r *recorder) WriteHeader(status int) {
 	}
 }
 
+// rawBody is a request body call sends as it is (a multipart upload), not as JSON.
+type rawBody struct {
+	contentType string
+	data        []byte
+}
+
 type innerEngine struct {
 	once sync.Once
 	h    http.Handler
@@ -302,7 +317,10 @@ type innerEngine struct {
 func (s *Server) call(c *gin.Context, method, path string, body any, headers ...string) apiAnswer {
 	s.inner.once.Do(func() { s.inner.h = s.engine() })
 	var rd io.Reader
-	if body != nil {
+	ctype := "application/json"
+	if rb, ok := body.(rawBody); ok {
+		rd, ctype = bytes.NewReader(rb.data), rb.contentType
+	} else if body != nil {
 		raw, err := json.Marshal(body)
 		if err != nil {
 			return apiAnswer{status: http.StatusInternalServerError}
@@ -319,7 +337,7 @@ func (s *Server) call(c *gin.Context, method, path string, body any, headers ...
 	}
 	req.Header.Set("X-Request-ID", c.GetString(ctxRequestID))
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", ctype)
 	}
 	if v, ok := c.Get(ctxSession); ok {
 		ws := v.(*webSession)

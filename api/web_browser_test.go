@@ -23,6 +23,7 @@ import (
 	"github.com/jiandu/jiandu/internal/codec"
 	"github.com/jiandu/jiandu/internal/demo"
 	"github.com/jiandu/jiandu/internal/devstack"
+	"github.com/jiandu/jiandu/internal/files"
 	"github.com/jiandu/jiandu/internal/metrics"
 	"github.com/jiandu/jiandu/internal/secrets"
 	"github.com/jiandu/jiandu/internal/temporalconn"
@@ -106,8 +107,14 @@ func startWebStack(t *testing.T, gdb *gorm.DB) *webStack {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
+	store, err := files.Open(ctx, files.Config{DataDir: t.TempDir()}, ring)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
 	srv := New(Deps{
 		DB: gdb, Temporal: tc, Keys: testKeys, Logger: testenv.Logger(t), Registry: metrics.NewRegistry(), MaxBodyBytes: 1 << 20, TaskQueue: queue,
+		Files:   FilesDeps{Store: store, MaxBytes: testFileLimit},
 		Reports: ReportDeps{ReporterKeys: ring, PayloadCodec: codec.New(ring)},
 		Web:     WebDeps{TemporalUIURL: fmt.Sprintf("http://127.0.0.1:%d", uiPort), Namespace: "default"},
 	})

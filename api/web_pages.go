@@ -35,6 +35,7 @@ func (s *Server) webRoutes(r *gin.Engine) {
 	a.POST("/tasks/:id/unclaim", s.webTaskAction)
 	a.GET("/cases", s.webCases)
 	a.GET("/cases/:id", s.webCase)
+	a.POST("/cases/:id/files", s.webAddCaseFile)
 	a.GET("/officials/:id/file", s.webCadreFile)
 	a.GET("/analysis", s.webAnalysis) // the analysis report (api/analysis.go)
 	a.GET("/analysis/reports", s.webAnalysisReports)
@@ -286,6 +287,20 @@ func (s *Server) webCompleteTask(c *gin.Context) {
 		case strings.TrimSpace(v) != "":
 			in.Form[f.Name] = v
 		}
+		if f.Type == schemas.FieldFile { // an upload of an earlier, refused attempt
+			entered["name."+f.Name] = c.PostForm("name." + f.Name)
+		}
+	}
+	// The files chosen now are uploaded first (api/web_files.go); a refused upload shows the
+	// form again without completing.
+	upErrs, failed := s.uploadTaskFiles(c, t, &in, entered)
+	if failed != nil {
+		s.failed(c, *failed)
+		return
+	}
+	if len(upErrs) > 0 {
+		s.renderTask(c, http.StatusUnprocessableEntity, t, page{Errors: upErrs, Form: entered, Error: "文件未能上传，请按提示修改后重新提交。"})
+		return
 	}
 	idem := entered["idem"]
 	if idem == "" || len(idem) > 64 {
@@ -392,6 +407,12 @@ type caseView struct {
 	Audit     *AuditResponse
 	Linked    []string
 	Namespace string
+	// Files are the case's documents (GET /api/v1/cases/{id}/files), Superseded the ids a
+	// newer version replaced; MayAdd shows the "add a document" form (the API decides).
+	Files      []FileResponse
+	Superseded map[string]bool
+	FileNames  map[string]string
+	MayAdd     bool
 }
 
 func (s *Server) webCase(c *gin.Context) {
@@ -419,6 +440,32 @@ func (s *Server) webCase(c *gin.Context) {
 			}
 			if json.Unmarshal(e.Detail, &d) == nil && d.LinkedCase != "" {
 				v.Linked = append(v.Linked, d.LinkedCase)
+			}
+		}
+	}
+	if fa := s.call(c, "GET", "/api/v1/cases/"+id+"/files", nil); fa.ok() {
+		var list struct {
+			Items []FileResponse `json:"items"`
+		}
+		if fa.decode(&list) == nil {
+			v.Files = list.Items
+		}
+	}
+	v.Superseded, v.FileNames = map[string]bool{}, map[string]string{}
+	for _, f := range v.Files {
+		v.FileNames[f.ID] = f.Name + "（" + fmtTime(f.AddedAt) + "）"
+		if f.Supersedes != nil {
+			v.Superseded[*f.Supersedes] = true
+		}
+	}
+	// The form is shown to those the API would let add a document: a supervisor, or whoever
+	// holds or held one of the case's tasks.
+	p := session(c).principal
+	v.MayAdd = p.Roles.Has(schemas.RoleSupervisor)
+	for _, t := range v.Tasks {
+		for _, who := range []*string{t.AssigneeID, t.ClaimedBy, t.CompletedBy} {
+			if who != nil && *who == p.ID {
+				v.MayAdd = true
 			}
 		}
 	}
