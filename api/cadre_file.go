@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -82,6 +83,10 @@ var fileRoles = map[schemas.CaseKind]string{
 	schemas.KindMattersCheck:    "个人有关事项查核对象",
 	schemas.KindTalk:            "约谈对象",
 	schemas.KindAppraisalCadre:  "述职述廉干部",
+	schemas.KindSelection:       "推荐人选",
+	schemas.KindEvaluation:      "新选拔干部（评议对象）",
+	schemas.KindPublicOpinion:   "舆情涉及干部",
+	schemas.KindMattersCycle:    "报告人",
 }
 
 // cadreInScope loads the official of the path and checks the reader may read about them (the
@@ -235,8 +240,99 @@ func stateFinding(st *schemas.CaseState, cadreID string) (finding, handling stri
 				return cand.Reason, cand.Decision
 			}
 		}
+	case st.Selection != nil:
+		for _, cand := range st.Selection.Candidates {
+			if cand.OfficialID == cadreID {
+				return selectionFinding(cand)
+			}
+		}
+	case st.Evaluation != nil:
+		for _, ec := range st.Evaluation.Cadres {
+			if ec.OfficialID == cadreID {
+				return evaluationFinding(st.Evaluation.Period, ec)
+			}
+		}
+	case st.PublicOpinion != nil:
+		// The cadre is the item's subject (the only official a public-opinion case names).
+		po := st.PublicOpinion
+		if po.Finding != "" {
+			finding = joinNonEmpty("舆情反映"+fileLabel(po.Finding), po.Facts)
+		}
+		if po.Clarified {
+			handling = "已公开澄清"
+		}
+		return finding, joinNonEmpty(handling, po.Handling)
+	case st.MattersCycle != nil:
+		for _, r := range st.MattersCycle.Reports {
+			if r.ID == cadreID {
+				return mattersReportFinding(st.MattersCycle.Year, r)
+			}
+		}
 	}
 	return "", ""
+}
+
+// selectionFinding is what a selection (P13) recorded about one candidate: how far they came
+// (考察对象, the meeting's conclusion, or why they were blocked) and their appointment.
+func selectionFinding(c *schemas.SelectionCandidateState) (finding, handling string) {
+	switch {
+	case c.Blocked != "":
+		finding = "未能提名：" + c.Blocked
+	case c.Decision != "":
+		finding = "讨论决定：" + fileLabel(c.Decision)
+	case c.Inspected:
+		finding = "确定为考察对象"
+	default:
+		finding = "推荐人选"
+	}
+	if c.Appointed {
+		handling = "已任职：" + c.ProposedPost
+		if c.Probation {
+			handling += "，试用期至" + c.ProbationEnds
+		}
+	}
+	return finding, handling
+}
+
+// evaluationFinding is what a P9 evaluation recorded about a newly selected cadre: the
+// 不满意 share, whether it flagged them for 了解核实, and that verification's outcome.
+func evaluationFinding(period string, c *schemas.EvaluationCadreState) (finding, handling string) {
+	if c.Disapproval != "" {
+		finding = period + "年度民主评议不满意率" + c.Disapproval
+	}
+	if c.Flagged {
+		finding = joinNonEmpty(finding, "列为了解核实对象")
+	}
+	if c.Outcome != "" {
+		handling = joinNonEmpty(fileLabel(c.Outcome), c.Findings)
+	}
+	return finding, handling
+}
+
+// mattersReportFinding is what an annual personal-matters round (P8) recorded about one
+// reporter: late or incomplete reports, the late-report finding and its handling, and a draw
+// for a check (the check itself is a matters-check case of its own in the file).
+func mattersReportFinding(year int, r schemas.MattersReport) (finding, handling string) {
+	var parts []string
+	if r.Late {
+		parts = append(parts, "逾期报告")
+	}
+	if r.Returned > 0 {
+		parts = append(parts, "报告不完整，退回补充"+strconv.Itoa(r.Returned)+"次")
+	}
+	if r.Finding != "" {
+		parts = append(parts, fileLabel(r.Finding))
+	}
+	if r.CheckCaseID != "" {
+		parts = append(parts, "被抽中查核（"+r.CheckCaseID+"）")
+	}
+	if len(parts) == 0 && r.Status == schemas.ReportComplete {
+		parts = append(parts, "按时报告，审核完整")
+	}
+	if len(parts) > 0 {
+		finding = strconv.Itoa(year) + "年度个人有关事项报告：" + strings.Join(parts, "，")
+	}
+	return finding, r.Handling
 }
 
 // talkFinding is what a talk shows in the file: why it was held and how it ended, never the
@@ -267,6 +363,9 @@ var fileLabels = map[string]string{
 	schemas.FindingUnverifiable: "无法查实", schemas.HandleNone: "不作处理", schemas.HandleInquiry: "函询",
 	schemas.HandleOrg: "组织处理", schemas.HandleDiscipline: "移送纪委", schemas.PubProceed: "不影响任职",
 	schemas.PubProceedWithReminder: "提醒后任职", schemas.PubRefuse: "不予任职", schemas.PubSuspend: "暂缓任职",
+	schemas.SelectionPassed: "通过", schemas.SelectionNotPassed: "未通过", schemas.SelectionDeferred: "缓议",
+	schemas.EvalRemindTalk: "谈话提醒", // EvalNoAction and EvalAdmonish share HandleNone and InqAdmonish's codes
+	schemas.EvalAdjust:     "组织调整", schemas.LateWithoutCause: "无正当理由不按时报告",
 }
 
 // fileLabel shows a recorded code in Chinese (free text as it is).

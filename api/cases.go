@@ -159,11 +159,23 @@ func (s *Server) officialIn(c *gin.Context, errs []FieldError, field, id string,
 }
 
 // visibleCases restricts a case query to what the official may see: cases of their org
-// subtree, and cases where they hold or held a task.
+// subtree of a kind their roles may read (schemas.Process.Readers), and cases where they hold
+// or held a task. It is the one rule of case visibility: every read of a case, its files,
+// audit trail and its entry in a cadre's file goes through it.
 func (s *Server) visibleCases(q *gorm.DB, p *Principal) *gorm.DB {
 	mine := s.db.Model(&schemas.Task{}).Select("tasks.case_id").Where(mineClause(s.db, p, true))
 	return q.Joins("JOIN org_units ON org_units.id = cases.org_unit_id").
-		Where(s.db.Where("org_units.path LIKE ?", p.OrgUnit.Path+"%").Or("cases.id IN (?)", mine))
+		Where(s.db.Where(s.byOffice(p, "org_units.path", "cases.kind")).Or("cases.id IN (?)", mine))
+}
+
+// byOffice is what an official reads by their office, apart from their own tasks: rows of
+// their org subtree (pathCol) whose case kind (kindCol) their roles may read.
+func (s *Server) byOffice(p *Principal, pathCol, kindCol string) *gorm.DB {
+	q := s.db.Where(pathCol+" LIKE ?", p.OrgUnit.Path+"%")
+	if ks := schemas.Unreadable(p.Roles); len(ks) > 0 {
+		q = q.Where(kindCol+" NOT IN ?", ks)
+	}
+	return q
 }
 
 type caseCursor struct {

@@ -71,7 +71,7 @@ func (s *Server) listTasks(c *gin.Context) error {
 		if !p.Roles.Has(schemas.RoleSupervisor) && !p.Roles.Has(schemas.RoleAdmin) {
 			return problem(probForbidden, "scope=org（本单位及下级的全部待办）仅限干部监督人员和管理员查看")
 		}
-		q = q.Joins("JOIN org_units ON org_units.id = tasks.org_unit_id").Where("org_units.path LIKE ?", p.OrgUnit.Path+"%")
+		q = q.Joins("JOIN org_units ON org_units.id = tasks.org_unit_id").Where(s.byOffice(p, "org_units.path", "tasks.case_kind"))
 	default:
 		return invalid("参数scope无效", FieldError{"scope", "范围须为mine（我的）或org（本单位及下级）"})
 	}
@@ -170,10 +170,15 @@ func (s *Server) loadTaskFor(c *gin.Context) (*TaskResponse, error) {
 		Where("tasks.id = ?", c.Param("id"))
 	visible := s.db.Where(mineClause(s.db, p, true))
 	if p.Roles.Has(schemas.RoleSupervisor) || p.Roles.Has(schemas.RoleAdmin) {
-		visible = visible.Or("org_units.path LIKE ?", p.OrgUnit.Path+"%")
+		visible = visible.Or(s.byOffice(p, "org_units.path", "tasks.case_kind"))
 	}
 	if p.Roles.Has(schemas.RoleLeader) {
-		visible = visible.Or("tasks.org_unit_id = ?", p.OrgUnitID)
+		// Leaders read every kind today; should a kind exclude them, its rule holds here too.
+		office := s.db.Where("tasks.org_unit_id = ?", p.OrgUnitID)
+		if ks := schemas.Unreadable(p.Roles); len(ks) > 0 {
+			office = office.Where("tasks.case_kind NOT IN ?", ks)
+		}
+		visible = visible.Or(office)
 	}
 	err := q.Where(visible).Take(&t).Error
 	switch {

@@ -41,6 +41,46 @@ var processes = []Process{
 	{KindAnalysis, "定期分析报告", "AnalysisReport", []Role{RoleSupervisor}, []Role{RoleLeader, RoleSupervisor}},
 }
 
+// readScopes narrows who reads a process's cases (CaseKind.Readers), for processes whose
+// records are confidential beyond the case's subjects (a table beside processes, so that the
+// registration rows keep their shape):
+//   - 双向约谈 (DOMAIN.md P12: "Records confidential"): the supervision office that runs it and
+//     the department's leaders who approve and hold talks; the two talkers and the cadre read
+//     it through their own steps. Not the system administrator (an account role, not a reader
+//     of supervision records), the 12380 clerks, investigators or the cadre section.
+//   - 个人有关事项查核 (P8: agencies' answers on the cadre's and family's assets, marriage,
+//     trips): the supervision office, which decides the finding "with the cadre section"
+//     (查核结果处理办法 art. 2, step 7), and the leaders who approve it.
+var readScopes = map[CaseKind][]Role{
+	KindTalk:         {RoleSupervisor, RoleLeader},
+	KindMattersCheck: {RoleSupervisor, RoleCadreSection, RoleLeader},
+}
+
+// Readers are the roles that may read cases of kind k by their office (at the office that runs
+// a case and the offices above it); nil lets every official there read them. Whoever holds or
+// held a task of a case reads it whatever their role, and recusal of the case's subjects holds
+// either way.
+func (k CaseKind) Readers() []Role { return slices.Clone(readScopes[k]) }
+
+// MayReadByOffice reports whether roles let an official read cases of kind k of their org
+// subtree (Readers).
+func (k CaseKind) MayReadByOffice(roles Roles) bool {
+	rs, scoped := readScopes[k]
+	return !scoped || roles.HasAny(rs)
+}
+
+// Unreadable are the kinds whose cases an official holding roles may not read by their office
+// (Readers): only as a holder of one of the case's tasks.
+func Unreadable(roles Roles) []CaseKind {
+	var ks []CaseKind
+	for _, p := range processes {
+		if !p.Kind.MayReadByOffice(roles) {
+			ks = append(ks, p.Kind)
+		}
+	}
+	return ks
+}
+
 // Processes lists every process in registration order.
 func Processes() []Process { return slices.Clone(processes) }
 
