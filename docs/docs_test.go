@@ -255,3 +255,17 @@ func TestEveryConfigurationVariableIsInTheREADME(t *testing.T) {
 		t.Errorf("found %d JIANDU_* variables in the code, want the 20 or more of internal/config: is the pattern broken?", len(seen))
 	}
 }
+
+// Every registered process is in README.md's process table, by its workflow ids
+// ("`<kind>-2026-0001`").
+func TestEveryProcessIsInTheREADME(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatalf("read README.md: %v", err)
+	}
+	for _, p := range schemas.Processes() {
+		if !strings.Contains(string(readme), "`"+string(p.Kind)+"-20") {
+			t.Errorf("README.md's process table has no row with the workflow ids of %s (%s)", p.Kind, p.Title)
+		}
+	}
+}
