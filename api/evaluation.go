@@ -63,29 +63,17 @@ func (s *Server) startEvaluation(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	var cadres []schemas.EvaluationCadre
-	seen := map[string]bool{}
-	for i, cand := range in.Cadres {
-		f := fmt.Sprintf("cadres[%d].", i)
-		errs = textIssue(errs, f+"post", cand.Post, 1, 200)
-		if seen[cand.OfficialID] {
-			errs = append(errs, FieldError{f + "official_id", "同一干部不得重复列入"})
-			continue
-		}
-		seen[cand.OfficialID] = true
-		if unit == nil {
-			continue
-		}
-		o, u, e, err := s.officialIn(c, errs, f+"official_id", cand.OfficialID, unit, "")
-		if err != nil {
-			return err
-		}
-		if errs = e; o != nil {
-			cadres = append(cadres, schemas.EvaluationCadre{
-				ID: fmt.Sprintf("c%d", i+1), OfficialID: o.ID, Name: o.Name, UnitID: u.ID, UnitName: u.Name,
-				Post: strings.TrimSpace(cand.Post),
-			})
-		}
+	rows := make([]PreAppointmentCandidateInput, len(in.Cadres))
+	for i, cd := range in.Cadres {
+		rows[i] = PreAppointmentCandidateInput{OfficialID: cd.OfficialID, ProposedPost: cd.Post}
+	}
+	nominees, errs, err := s.nominees(c, errs, unit, nomineeFields{"cadres", "post"}, rows)
+	if err != nil {
+		return err
+	}
+	cadres := make([]schemas.EvaluationCadre, len(nominees))
+	for i, n := range nominees {
+		cadres[i] = schemas.EvaluationCadre{ID: n.ID, OfficialID: n.OfficialID, Name: n.Name, UnitID: n.UnitID, UnitName: n.UnitName, Post: n.ProposedPost}
 	}
 	if len(errs) > 0 {
 		return invalid("一报告两评议的发起内容未通过校验", errs...)

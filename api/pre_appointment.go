@@ -45,7 +45,7 @@ func (s *Server) startPreAppointment(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	candidates, errs, err := s.nominees(c, errs, unit, in.Candidates)
+	candidates, errs, err := s.nominees(c, errs, unit, candidateFields, in.Candidates)
 	if err != nil {
 		return err
 	}
@@ -82,16 +82,22 @@ func (s *Server) startPreAppointment(c *gin.Context) error {
 	})
 }
 
-// nominees resolves the candidate rows of a start body (P10, P13): enabled officials serving
-// in unit's jurisdiction, each named once, with their proposed post; ids c1, c2, … by row.
-func (s *Server) nominees(c *gin.Context, errs []FieldError, unit *schemas.OrgUnit, in []PreAppointmentCandidateInput) ([]schemas.PreAppointmentCandidate, []FieldError, error) {
+// nomineeFields names a start body's list of officials and its post field, for the field paths
+// of its errors: P10 and P13 "candidates[i].proposed_post", P9 "cadres[i].post".
+type nomineeFields struct{ list, post string }
+
+var candidateFields = nomineeFields{"candidates", "proposed_post"}
+
+// nominees resolves the rows of officials of a start body (P9, P10, P13): enabled officials
+// serving in unit's jurisdiction, each named once, with their post; ids c1, c2, … by row.
+func (s *Server) nominees(c *gin.Context, errs []FieldError, unit *schemas.OrgUnit, fields nomineeFields, in []PreAppointmentCandidateInput) ([]schemas.PreAppointmentCandidate, []FieldError, error) {
 	var candidates []schemas.PreAppointmentCandidate
 	seen := map[string]bool{}
 	for i, cand := range in {
-		f := fmt.Sprintf("candidates[%d].", i)
-		errs = textIssue(errs, f+"proposed_post", cand.ProposedPost, 1, 200)
+		f := fmt.Sprintf("%s[%d].", fields.list, i)
+		errs = textIssue(errs, f+fields.post, cand.ProposedPost, 1, 200)
 		if seen[cand.OfficialID] {
-			errs = append(errs, FieldError{f + "official_id", "同一人选不得重复列入"})
+			errs = append(errs, FieldError{f + "official_id", "同一人员不得重复列入"})
 			continue
 		}
 		seen[cand.OfficialID] = true

@@ -54,7 +54,7 @@ func (s *Server) startSelection(c *gin.Context) error {
 		rows[i] = PreAppointmentCandidateInput{OfficialID: cand.OfficialID, ProposedPost: cand.ProposedPost}
 		errs = textIssue(errs, fmt.Sprintf("candidates[%d].current_post", i), cand.CurrentPost, 0, 200)
 	}
-	nominees, errs, err := s.nominees(c, errs, unit, rows)
+	nominees, errs, err := s.nominees(c, errs, unit, candidateFields, rows)
 	if err != nil {
 		return err
 	}
