@@ -269,3 +269,20 @@ func TestEveryProcessIsInTheREADME(t *testing.T) {
 		}
 	}
 }
+
+// Every screenshot in docs/screenshots/ is shown or linked from README.md.
+func TestEveryScreenshotIsInTheREADME(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatalf("read README.md: %v", err)
+	}
+	shots, err := filepath.Glob("screenshots/*.png")
+	if err != nil || len(shots) == 0 {
+		t.Fatalf("no screenshots in docs/screenshots (%v)", err)
+	}
+	for _, s := range shots {
+		if !strings.Contains(string(readme), "docs/"+s) {
+			t.Errorf("README.md does not show docs/%s", s)
+		}
+	}
+}
