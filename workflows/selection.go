@@ -597,11 +597,11 @@ const DecisionDrop = "drop"
 // candidate nor on a recommendation more than a year old; for a 复议 also the consent of more
 // than half of all members to reconsider (internal/selection).
 type meetingForm struct {
-	p         *selectionRun
-	cands     []*schemas.SelectionCandidateState
-	form      []schemas.FormField
-	notes     []string
-	names     []string
+	p          *selectionRun
+	cands      []*schemas.SelectionCandidateState
+	form       []schemas.FormField
+	notes      []string
+	names      []string
 	reconsider bool
 }
 
