@@ -22,7 +22,8 @@ import (
 // check a linked case of that one), 讨论决定, 任前公示 (P1, a linked case), 任职 and the 纪实
 // review. 巴图's personal-matters check ends 瞒报, so P10 finds him 不宜 and every later step
 // refuses him: the meeting cannot pass him, the publicity does not name him, the appointment
-// refuses him. 娜仁 is clean and is appointed.
+// refuses him. 娜仁 is clean and is appointed on probation: the case then waits for her
+// end-of-trial assessment, 11 months on (its outcomes are tested in workflows at fixed dates).
 func TestSelectionEndToEnd(t *testing.T) {
 	testenv.Seeded(t, func(t *testing.T, gdb *gorm.DB, _ string) {
 		h, dev := startStack(t, gdb)
@@ -156,11 +157,32 @@ func TestSelectionEndToEnd(t *testing.T) {
 		// The supervisor's 纪实 review finds nothing missing.
 		h.complete("bao.yin", h.waitTask("bao.yin", id+".review").ID, map[string]any{"decision": "complete"})
 
-		got := h.waitCase(id, schemas.CaseClosed)
-		sel := got.State.Selection
-		if got.State.Outcome != "巴图：任前核查不宜；娜仁：已任职" || sel == nil {
-			t.Fatalf("closed case: %q %+v", got.State.Outcome, sel)
+		// 娜仁 is on probation: the case stays open for her end-of-trial assessment, its durable
+		// timer set for the day 11 months after the talk (clamped to the month's last day).
+		var got CaseResponse
+		trialOn := func() string {
+			for _, cs := range got.State.Selection.Candidates {
+				if cs.OfficialID == "na.ren" {
+					return cs.TrialOn
+				}
+			}
+			return ""
 		}
+		waitFor(t, 60*time.Second, id+" waits for the end-of-trial assessment", func() bool {
+			r := h.do("GET", "/api/v1/cases/"+id, h.token("bao.yin"), nil)
+			if r.status != http.StatusOK {
+				return false
+			}
+			r.json(t, &got)
+			return got.State.Stage == "trial" && got.State.Selection != nil && trialOn() != ""
+		})
+		talk, _ := time.ParseInLocation(time.DateOnly, today, cst)
+		first := time.Date(talk.Year(), talk.Month()+11, 1, 0, 0, 0, 0, cst)
+		if on := trialOn(); got.State.Status != schemas.CaseOpen || on < first.Format(time.DateOnly) || on > first.AddDate(0, 1, -1).Format(time.DateOnly) ||
+			on[8:] != today[8:] && on != first.AddDate(0, 1, -1).Format(time.DateOnly) {
+			t.Fatalf("end-of-trial assessment: %s %q, talk %s", got.State.Status, on, today)
+		}
+		sel := got.State.Selection
 		if want := []string{"motion", "recommend", "inspect", "decide", "publicity", "appointment"}; !slices.Equal(sel.Stages, want) ||
 			len(sel.Review.Gaps) != 0 || len(sel.Irregularities) != 1 || sel.Irregularities[0].ResolvedBy != "chen.jing" || sel.Halted {
 			t.Fatalf("record: %v %+v %+v", sel.Stages, sel.Review, sel.Irregularities)
