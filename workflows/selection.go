@@ -986,10 +986,10 @@ func (p *selectionRun) trial(ctx workflow.Context, cs *schemas.SelectionCandidat
 	if err != nil {
 		return err
 	}
-	d := due.In(calendar.Location())
-	cs.TrialOn = d.Format(time.DateOnly)
+	// The period ends at the end of that day (23:59:59); the assessment opens at its start.
+	cs.TrialOn = due.In(calendar.Location()).Format(time.DateOnly)
 	p.refresh(ctx)
-	if err := sleepUntil(ctx, time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, calendar.Location()), "试用期满考核："+cs.Name); err != nil {
+	if err := sleepUntil(ctx, due.Add(-(24*time.Hour - time.Second)), "试用期满考核："+cs.Name); err != nil {
 		return err
 	}
 	done, err := p.humanStep(ctx, StepSpec{
