@@ -38,6 +38,7 @@ var processes = []Process{
 	{KindAppraisalCadre, "述职述廉（干部）", "AppraisalCadre", nil, []Role{RoleLeader, RoleSupervisor}},
 	{KindMattersCycle, "个人有关事项年度报告", "MattersCycle", []Role{RoleSupervisor}, []Role{RoleLeader, RoleSupervisor}},
 	{KindSelection, "选拔任用全程记实", "Selection", []Role{RoleCadreSection}, []Role{RoleLeader}},
+	{KindSelectionReview, "选拔任用倒查", "SelectionReview", []Role{RoleSupervisor}, []Role{RoleLeader, RoleSupervisor}},
 }
 
 // Processes lists every process in registration order.

@@ -146,6 +146,9 @@ type SelectionCandidateState struct {
 	Probation     bool       `json:"probation"`
 	ProbationEnds string     `json:"probation_ends,omitempty"` // YYYY-MM-DD
 	TalkDate      string     `json:"talk_date,omitempty"`      // YYYY-MM-DD, the 任职谈话
+	AppointedBy   string     `json:"appointed_by,omitempty"`   // who recorded the appointment
+	// Signatures are the inspection team's signatures on the report (考察组成员签字).
+	Signatures string `json:"signatures,omitempty"`
 	// TrialOn is the day the end-of-trial assessment opens (YYYY-MM-DD), once planned; Trial
 	// is its conclusion.
 	TrialOn string          `json:"trial_on,omitempty"`

@@ -285,6 +285,8 @@ type CaseState struct {
 	AppraisalCadre *AppraisalCadreState `json:"appraisal_cadre,omitempty"`
 	// P13 (the selection chain).
 	Selection *SelectionState `json:"selection,omitempty"`
+	// SelectionReview is set for selection-review cases (倒查, DOMAIN.md P13).
+	SelectionReview *SelectionReviewState `json:"selection_review,omitempty"`
 
 	// Attention says why the case needs a person: a write the database refused for good. The
 	// case waits (it can be cancelled) instead of retrying forever.

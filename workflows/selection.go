@@ -468,7 +468,7 @@ func (p *selectionRun) inspectionReport(ctx workflow.Context, cs *schemas.Select
 	if err != nil {
 		return err
 	}
-	cs.Report = done.Text("report")
+	cs.Report, cs.Signatures = done.Text("report"), done.Text("signatures")
 	err = p.audit(ctx, "记录考察报告："+cs.Name, activities.AuditRequest{
 		At: done.At, Actor: done.Actor.ID, Action: "selection.inspection_reported",
 		Detail: map[string]any{"candidate": cs.ID, "official_id": cs.OfficialID, "signatures": done.Text("signatures")},
@@ -935,7 +935,7 @@ func (p *selectionRun) appoint(ctx workflow.Context) (bool, error) {
 			continue
 		}
 		cs.Appointed, cs.AppointedAt, cs.Talk, cs.Probation = true, &done.At, done.Text("talk_"+cs.ID), done.Bool("probation_"+cs.ID)
-		cs.TalkDate = done.Text("talk_date")
+		cs.TalkDate, cs.AppointedBy = done.Text("talk_date"), done.Actor.ID
 		if cs.Probation {
 			cs.ProbationEnds = talkDay.AddDate(probationYears, 0, 0).Format(time.DateOnly)
 		}

@@ -1,0 +1,119 @@
+package workflows_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/jiandu/jiandu/schemas"
+	"github.com/jiandu/jiandu/workflows"
+)
+
+// reviewedSelection is the record of selection-2026-0001 as it closed: 巴图 (c1) appointed,
+// 娜仁 (c2) not; 吴刚 recorded the stages, 陈静 approved, 包音 reviewed.
+func reviewedSelection(t *testing.T) *schemas.SelectionState {
+	at := mustTime(t, "2026-11-10 10:00:00")
+	return &schemas.SelectionState{
+		Posts:            "呼和浩特市教育局副局长1名",
+		Stages:           []string{"motion", "recommend", "inspect", "decide", "publicity", "appointment"},
+		Motion:           &schemas.SelectionMotion{Proposer: "部务会", Method: "组织推荐", DraftedBy: "wu.gang", ApprovedBy: "chen.jing", ApprovedAt: &at},
+		Recommendation:   &schemas.SelectionRecommendation{Date: "2026-11-02", BallotsValid: 27, RecordedBy: "wu.gang", RecordedAt: &at},
+		Inspection:       &schemas.SelectionInspection{Team: "王军、李梅", FixedBy: "wu.gang", FixedAt: &at, PreCaseID: "pre-appointment-2026-0001"},
+		Meeting:          &schemas.SelectionMeeting{Date: "2026-11-09", Members: 11, Present: 9, RecordedBy: "wu.gang", RecordedAt: &at},
+		Reconsiderations: []schemas.SelectionMeeting{{Date: "2026-11-16", Members: 11, Present: 9, Consent: 7, Candidates: []string{"c1"}, RecordedBy: "wu.gang"}},
+		PublicityCaseID:  "publicity-2026-0001",
+		Review:           &schemas.SelectionReview{Decision: workflows.DecisionComplete, By: "bao.yin", At: &at, Gaps: []string{}},
+		Candidates: []*schemas.SelectionCandidateState{
+			{SelectionCandidate: schemas.SelectionCandidate{ID: "c1", OfficialID: "batu", Name: "巴图", ProposedPost: "呼和浩特市教育局副局长"},
+				Votes: 20, Inspected: true, PreAppointment: schemas.PrePass, Signatures: "王军、李梅", Tally: &schemas.SelectionVotes{Agree: 7, Disagree: 2},
+				Decision: schemas.SelectionPassed, Publicity: schemas.PubProceed, Appointed: true, AppointedAt: &at, AppointedBy: "wu.gang", TalkDate: "2026-11-17"},
+			{SelectionCandidate: schemas.SelectionCandidate{ID: "c2", OfficialID: "na.ren", Name: "娜仁"}, Votes: 18},
+		},
+	}
+}
+
+// TestSelectionReview: 巴图's later personal-matters check ended 瞒报. The 倒查 lays out the
+// selection's stages with who signed each and points at 考察's checks; the supervisor
+// proposes accountability, the leader returns it once, then approves.
+func TestSelectionReview(t *testing.T) {
+	r := newRun(t, "selection-review-2027-0001", mustTime(t, "2027-03-01 09:00:00"))
+	in := schemas.SelectionReviewInput{
+		CaseID: r.caseID, Title: "选拔任用倒查：巴图", OrgUnitID: "150100", CreatedBy: "bao.yin",
+		SelectionCaseID: "selection-2026-0001", Selection: reviewedSelection(t), CandidateID: "c1",
+		Trigger: schemas.ReviewTriggerMattersCheck, SourceCaseID: "matters-check-2027-0003", Grounds: "个人有关事项查核认定隐瞒持有企业股权",
+	}
+	proposal := map[string]any{"findings": "考察环节个人有关事项核查未比对股权信息", "persons": "吴刚", "accountability": "对吴刚进行诫勉"}
+	r.at("2027-03-01 10:00", func() {
+		rejectStep(r, "proposed by the appointee", "propose-1", "batu", workflows.DecisionPropose, proposal, schemas.ErrTypeRecused)
+		r.complete("propose-1", "bao.yin", workflows.DecisionPropose, proposal)
+	})
+	r.at("2027-03-02 10:00", func() {
+		r.complete("approve-1", "chen.jing", workflows.DecisionReturn, map[string]any{"opinion": "补充纪实审核环节的责任"})
+	})
+	r.at("2027-03-03 10:00", func() {
+		proposal["persons"] = "吴刚、包音"
+		r.complete("propose-2", "bao.yin", workflows.DecisionPropose, proposal)
+	})
+	r.at("2027-03-04 10:00", func() { r.complete("approve-2", "chen.jing", workflows.DecisionApprove, nil) })
+	r.env.ExecuteWorkflow(workflows.SelectionReview, in)
+
+	s := r.state()
+	rev := s.SelectionReview
+	if s.Status != schemas.CaseClosed || s.Outcome != "责任追究建议已批准：吴刚、包音" || !slices.Contains(s.Subjects, "batu") {
+		t.Fatalf("status %s outcome %q subjects %v", s.Status, s.Outcome, s.Subjects)
+	}
+	if rev.OfficialID != "batu" || rev.Name != "巴图" || rev.ProposedBy != "bao.yin" || rev.ApprovedBy != "chen.jing" || rev.Accountability != "对吴刚进行诫勉" {
+		t.Errorf("review %+v", rev)
+	}
+	var titles []string
+	for _, st := range rev.Stages {
+		titles = append(titles, st.Title)
+	}
+	if !slices.Equal(titles, []string{"动议", "民主推荐", "考察", "讨论决定", "任前公示", "任职", "纪实审核"}) {
+		t.Fatalf("stages %v", titles)
+	}
+	stage := func(i int) schemas.SelectionReviewStage { return rev.Stages[i] }
+	if m := stage(0); !slices.Equal(m.Signed, []string{"wu.gang", "chen.jing"}) || m.Missed != "" {
+		t.Errorf("动议 %+v", m)
+	}
+	if i := stage(2); !strings.Contains(i.Missed, "个人有关事项核查") || !strings.Contains(i.Found, "pre-appointment-2026-0001") || !strings.Contains(i.Found, "王军、李梅") {
+		t.Errorf("考察 %+v", i)
+	}
+	if d := stage(3); !strings.Contains(d.Found, "同意7") || !strings.Contains(d.Found, "复议（同意复议7人）") {
+		t.Errorf("讨论决定 %+v", d)
+	}
+	if rv := stage(6); !slices.Equal(rv.Signed, []string{"bao.yin"}) || rv.Missed != "" {
+		t.Errorf("纪实审核 %+v", rv)
+	}
+	for _, st := range rev.Stages {
+		if st.Stage != "inspect" && st.Missed != "" {
+			t.Errorf("%s marked as missing for a 瞒报: %s", st.Title, st.Missed)
+		}
+	}
+	r.verifyAudit()
+}
+
+// For a report found 属实, the review points at 考察's 信访举报 check and at the publicity.
+func TestSelectionReviewOfAReport(t *testing.T) {
+	r := newRun(t, "selection-review-2027-0002", mustTime(t, "2027-03-01 09:00:00"))
+	in := schemas.SelectionReviewInput{
+		CaseID: r.caseID, Title: "选拔任用倒查：巴图", OrgUnitID: "150100", CreatedBy: "bao.yin",
+		SelectionCaseID: "selection-2026-0001", Selection: reviewedSelection(t), CandidateID: "c1",
+		Trigger: schemas.ReviewTriggerReport, Grounds: "举报反映的违规经商问题查核属实",
+	}
+	r.at("2027-03-01 10:00", func() {
+		r.complete("propose-1", "bao.yin", workflows.DecisionPropose, map[string]any{"findings": "公示期间反映未核实", "persons": "吴刚", "accountability": "批评教育"})
+	})
+	r.at("2027-03-02 10:00", func() { r.complete("approve-1", "chen.jing", workflows.DecisionApprove, nil) })
+	r.env.ExecuteWorkflow(workflows.SelectionReview, in)
+
+	var missed []string
+	for _, st := range r.state().SelectionReview.Stages {
+		if st.Missed != "" {
+			missed = append(missed, st.Stage)
+		}
+	}
+	if !slices.Equal(missed, []string{"inspect", "publicity"}) {
+		t.Errorf("missed at %v", missed)
+	}
+}
