@@ -23,7 +23,7 @@ import (
 // review. 巴图's personal-matters check ends 瞒报, so P10 finds him 不宜 and every later step
 // refuses him: the meeting cannot pass him, the publicity does not name him, the appointment
 // refuses him. 娜仁 is clean and is appointed on probation, and found competent at the
-// end-of-trial assessment.
+// end-of-trial assessment; a report about her later found 属实 opens the 倒查 of the selection.
 func TestSelectionEndToEnd(t *testing.T) {
 	testenv.Seeded(t, func(t *testing.T, gdb *gorm.DB, _ string) {
 		h, dev := startStack(t, gdb)
@@ -198,11 +198,41 @@ func TestSelectionEndToEnd(t *testing.T) {
 			t.Fatalf("audit trail: %+v %v", rep, err)
 		}
 
+		// 倒查: 娜仁 later proves 带病提拔 (a report about her found 属实). A supervisor opens the
+		// review of the selection; 巴图, never appointed by it, cannot be its subject.
+		review := map[string]any{"selection_case_id": id, "cadre_id": "batu", "trigger": "report", "grounds": "举报反映违规经商问题查核属实"}
+		r = h.do("POST", "/api/v1/cases/selection-review", h.token("bao.yin"), review)
+		if p := r.problem(t); r.status != http.StatusUnprocessableEntity || len(p.Errors) != 1 || p.Errors[0].Field != "cadre_id" {
+			t.Fatalf("a review of one not appointed: %d %s", r.status, r.body)
+		}
+		if r = h.do("POST", "/api/v1/cases/selection-review", h.token("wu.gang"), review); r.status != http.StatusForbidden {
+			t.Fatalf("the cadre section opens a review: %d %s", r.status, r.body)
+		}
+		review["cadre_id"] = "na.ren"
+		reviewID := h.start("bao.yin", "/api/v1/cases/selection-review", review)
+		if !strings.HasPrefix(reviewID, "selection-review-") {
+			t.Fatalf("started %s", reviewID)
+		}
+		h.complete("bao.yin", h.waitTask("bao.yin", reviewID+".propose-1").ID, map[string]any{"decision": "propose", "form": map[string]any{
+			"findings": "任前公示期间未核实有关反映", "persons": "吴刚", "accountability": "对吴刚进行批评教育"}})
+		h.complete("chen.jing", h.waitTask("chen.jing", reviewID+".approve-1").ID, map[string]any{"decision": "approve"})
+		rev := h.waitCase(reviewID, schemas.CaseClosed).State.SelectionReview
+		if rev == nil || rev.OfficialID != "na.ren" || rev.ApprovedBy != "chen.jing" || len(rev.Stages) != 7 {
+			t.Fatalf("review: %+v", rev)
+		}
+		if st := rev.Stages[2]; st.Stage != "inspect" || st.Missed == "" || !slices.Contains(st.Signed, "wu.gang") {
+			t.Fatalf("the review's 考察: %+v", st)
+		}
+		if st := rev.Stages[5]; st.Stage != "appointment" || !slices.Equal(st.Signed, []string{"wu.gang"}) {
+			t.Fatalf("the review's 任职: %+v", st)
+		}
+
 		bin, err := devstack.TemporalBinary(context.Background(), testenv.Logger(t))
 		if err != nil {
 			t.Fatal(err)
 		}
 		recordHistory(t, bin, dev.FrontendHostPort(), id)
+		recordHistory(t, bin, dev.FrontendHostPort(), reviewID)
 	})
 }
 
