@@ -195,3 +195,39 @@ func (p *selectionReviewRun) run(ctx workflow.Context) error {
 	p.refresh(ctx)
 	return err
 }
+
+// reviewYears: a 倒查 is opened when the cadre was appointed by a selection within the last 5
+// years [policy].
+const reviewYears = 5
+
+// openSelectionReviews is the automatic start of 倒查 (DOMAIN.md P13): when a case finds that
+// official proved 带病提拔 (trigger: a report 属实, a check 瞒报), each selection that
+// appointed them within reviewYears (found through the database) gets a selection-review case,
+// linked to this one, at the department that ran it. It answers the new cases' ids.
+func (c *caseRun) openSelectionReviews(ctx workflow.Context, officialID, trigger, grounds, actor string) ([]string, error) {
+	var found []activities.SelectionAppointment
+	if err := c.exec(ctx, "查找经选拔任用的任职", acts.SelectionAppointments, activities.SelectionAppointmentsRequest{
+		OfficialID: officialID, Since: workflow.Now(ctx).AddDate(-reviewYears, 0, 0),
+	}, &found); err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, ap := range found {
+		title := fmt.Sprintf("选拔任用倒查：%s（%s）", ap.Name, ap.CaseID)
+		id, err := c.startLinkedCase(ctx, LinkedCase{
+			Kind: schemas.KindSelectionReview, Key: "selection-review-" + ap.CaseID, Title: title, OrgUnitID: ap.OrgUnitID,
+			Input: func(caseID string) any {
+				return schemas.SelectionReviewInput{
+					CaseID: caseID, Title: title, OrgUnitID: ap.OrgUnitID, CreatedBy: actor, Priority: c.state.Priority,
+					SelectionCaseID: ap.CaseID, Selection: ap.Selection, CandidateID: ap.CandidateID,
+					Trigger: trigger, SourceCaseID: c.state.ID, Grounds: grounds,
+				}
+			},
+		})
+		if err != nil {
+			return ids, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}

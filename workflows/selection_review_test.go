@@ -1,9 +1,13 @@
 package workflows_test
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/jiandu/jiandu/schemas"
 	"github.com/jiandu/jiandu/workflows"
@@ -116,4 +120,58 @@ func TestSelectionReviewOfAReport(t *testing.T) {
 	if !slices.Equal(missed, []string{"inspect", "publicity"}) {
 		t.Errorf("missed at %v", missed)
 	}
+}
+
+// seedSelection writes a closed selection case of 150100 whose final state has 巴图 appointed
+// at appointedAt.
+func seedSelection(t *testing.T, r *run, id, appointedAt string, year, seq int) {
+	t.Helper()
+	sel := reviewedSelection(t)
+	at := mustTime(t, appointedAt)
+	sel.Candidates[0].AppointedAt = &at
+	raw, err := json.Marshal(schemas.CaseState{ID: id, Kind: schemas.KindSelection, Status: schemas.CaseClosed, Selection: sel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.db.Create(&schemas.Case{ID: id, Kind: schemas.KindSelection, Year: year, Seq: seq, Title: "选拔任用", OrgUnitID: "150100", Status: schemas.CaseClosed,
+		Stage: "closed", CreatedBy: "wu.gang", CreatedAt: at, UpdatedAt: at, ClosedAt: &at, FinalState: string(raw)}).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := r.db.Create(&schemas.CaseSubject{CaseID: id, OfficialID: "batu", AddedBy: "wu.gang", Reason: "人选", CreatedAt: at}).Error; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMattersCheckConcealedOpensSelectionReview: 巴图's check ends 瞒报; a selection appointed
+// him in 2024, another in 2020 (more than 5 years before): the first gets its 倒查, linked.
+func TestMattersCheckConcealedOpensSelectionReview(t *testing.T) {
+	r := newRun(t, "matters-check-2026-0009", mustTime(t, "2026-11-02 09:00:00"))
+	seedSelection(t, r, "selection-2024-0003", "2024-06-10 10:00:00", 2024, 3)
+	seedSelection(t, r, "selection-2020-0001", "2020-06-10 10:00:00", 2020, 1)
+	var started []schemas.SelectionReviewInput
+	r.env.OnWorkflow(schemas.KindSelectionReview.WorkflowType(), mock.Anything, mock.Anything).Return(
+		func(_ workflow.Context, in schemas.SelectionReviewInput) (schemas.CaseState, error) {
+			started = append(started, in)
+			return schemas.CaseState{ID: in.CaseID, Status: schemas.CaseOpen}, nil
+		})
+	mismatch(r)
+	r.at("2026-11-10 10:00", func() {
+		r.complete("propose-1", "bao.yin", string(schemas.FindingConcealed), map[string]any{"opinion": "故意隐瞒持股", "handling": "调离岗位"})
+	})
+	r.at("2026-11-11 10:00", func() { r.complete("approve-1", "chen.jing", workflows.DecisionApprove, nil) })
+	r.env.ExecuteWorkflow(workflows.MattersCheck, mattersCheckInput(r.caseID))
+
+	s := r.state()
+	if len(started) != 1 {
+		t.Fatalf("reviews started: %+v", started)
+	}
+	in := started[0]
+	if in.SelectionCaseID != "selection-2024-0003" || in.CandidateID != "c1" || in.Trigger != schemas.ReviewTriggerMattersCheck ||
+		in.SourceCaseID != r.caseID || in.OrgUnitID != "150100" || in.CreatedBy != "chen.jing" || in.Selection == nil || !strings.Contains(in.Grounds, "瞒报") {
+		t.Errorf("review input %+v", in)
+	}
+	if !strings.HasPrefix(in.CaseID, "selection-review-") || !strings.Contains(s.Outcome, "选拔任用倒查（"+in.CaseID+"）") {
+		t.Errorf("outcome %q, review %s", s.Outcome, in.CaseID)
+	}
+	r.verifyAudit()
 }
