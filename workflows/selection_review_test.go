@@ -175,3 +175,37 @@ func TestMattersCheckConcealedOpensSelectionReview(t *testing.T) {
 	}
 	r.verifyAudit()
 }
+
+// TestReportSubstantiatedOpensSelectionReview: a report about 巴图 is found 属实; the selection
+// that appointed him in 2024 gets its 倒查, among the report's linked cases.
+func TestReportSubstantiatedOpensSelectionReview(t *testing.T) {
+	r := newRun(t, "report-2026-0109", mustTime(t, "2026-11-02 09:00:00"))
+	seedSelection(t, r, "selection-2024-0003", "2024-06-10 10:00:00", 2024, 3)
+	var started []schemas.SelectionReviewInput
+	r.env.OnWorkflow(schemas.KindSelectionReview.WorkflowType(), mock.Anything, mock.Anything).Return(
+		func(_ workflow.Context, in schemas.SelectionReviewInput) (schemas.CaseState, error) {
+			started = append(started, in)
+			return schemas.CaseState{ID: in.CaseID, Status: schemas.CaseOpen}, nil
+		})
+	reportRow(r)
+	r.at("2026-11-02 10:00", func() { r.complete("accept", "he.ping", workflows.DecisionAccept, nil) })
+	r.at("2026-11-02 11:00", func() { r.complete("triage-1", "bao.yin", schemas.TriageVerify, triageForm(nil)) })
+	r.at("2026-11-04 10:00", func() { r.complete("verify-1", "ma.lin", workflows.DecisionSubmit, map[string]any{"report": "经核查，反映问题属实。"}) })
+	r.at("2026-11-04 15:00", func() {
+		r.complete("finding", "bao.yin", schemas.FindingSubstantiated, map[string]any{"handling": schemas.HandleOrg, "opinion": "违规经商属实"})
+	})
+	r.at("2026-11-05 10:00", func() {
+		r.complete("feedback", "he.ping", workflows.DecisionSent, map[string]any{"feedback": "您反映的问题经核查属实，已依规处理。"})
+	})
+	r.env.ExecuteWorkflow(workflows.Report, reportInput(r.caseID, true, false))
+
+	s := r.state()
+	if len(started) != 1 || started[0].SelectionCaseID != "selection-2024-0003" || started[0].Trigger != schemas.ReviewTriggerReport ||
+		started[0].SourceCaseID != r.caseID || !strings.Contains(started[0].Grounds, "违规经商属实") {
+		t.Fatalf("reviews started: %+v", started)
+	}
+	if !slices.Contains(s.Report.LinkedCases, started[0].CaseID) {
+		t.Errorf("linked cases %v, review %s", s.Report.LinkedCases, started[0].CaseID)
+	}
+	r.verifyAudit()
+}
