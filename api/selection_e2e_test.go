@@ -227,6 +227,30 @@ func TestSelectionEndToEnd(t *testing.T) {
 			t.Fatalf("the review's 任职: %+v", st)
 		}
 
+		// A later personal-matters check finds 娜仁 瞒报: the system opens the 倒查 of the
+		// selection itself, linked to the check.
+		check := h.start("bao.yin", "/api/v1/cases/matters-check", map[string]any{"cadre_id": "na.ren", "reason": "reported", "grounds": "巡察反映其隐瞒持股"})
+		for _, ag := range schemas.MattersAgencies {
+			h.complete("ma.lin", h.waitTask("ma.lin", check+".agency-"+ag.Key).ID, map[string]any{"decision": "submit", "form": map[string]any{"reply": "已反馈"}})
+		}
+		h.complete("ma.lin", h.waitTask("ma.lin", check+".compare").ID, map[string]any{"decision": "mismatch", "form": map[string]any{"differences": "未报告持有的企业股权"}})
+		h.complete("na.ren", h.waitTask("na.ren", check+".explain").ID, map[string]any{"decision": "submit", "form": map[string]any{"explanation": "忘记报告。"}})
+		h.complete("bao.yin", h.waitTask("bao.yin", check+".propose-1").ID, map[string]any{"decision": string(schemas.FindingConcealed),
+			"form": map[string]any{"opinion": "隐瞒持股，认定瞒报", "handling": "调离岗位"}})
+		h.complete("chen.jing", h.waitTask("chen.jing", check+".approve-1").ID, map[string]any{"decision": "approve"})
+		outcome := h.waitCase(check, schemas.CaseClosed).State.Outcome
+		i := strings.Index(outcome, "选拔任用倒查（")
+		if i < 0 {
+			t.Fatalf("the check opened no review: %q", outcome)
+		}
+		autoID := strings.TrimSuffix(outcome[i+len("选拔任用倒查（"):], "）")
+		auto := h.waitCase(autoID, schemas.CaseOpen).State.SelectionReview
+		if auto == nil || auto.SelectionCaseID != id || auto.OfficialID != "na.ren" || auto.Trigger != schemas.ReviewTriggerMattersCheck ||
+			auto.SourceCaseID != check || len(auto.Stages) != 7 || auto.Stages[2].Missed == "" {
+			t.Fatalf("the automatic review %s: %+v", autoID, auto)
+		}
+		h.waitTask("bao.yin", autoID+".propose-1")
+
 		bin, err := devstack.TemporalBinary(context.Background(), testenv.Logger(t))
 		if err != nil {
 			t.Fatal(err)
