@@ -190,7 +190,9 @@ func TestReportSubstantiatedOpensSelectionReview(t *testing.T) {
 	reportRow(r)
 	r.at("2026-11-02 10:00", func() { r.complete("accept", "he.ping", workflows.DecisionAccept, nil) })
 	r.at("2026-11-02 11:00", func() { r.complete("triage-1", "bao.yin", schemas.TriageVerify, triageForm(nil)) })
-	r.at("2026-11-04 10:00", func() { r.complete("verify-1", "ma.lin", workflows.DecisionSubmit, map[string]any{"report": "经核查，反映问题属实。"}) })
+	r.at("2026-11-04 10:00", func() {
+		r.complete("verify-1", "ma.lin", workflows.DecisionSubmit, map[string]any{"report": "经核查，反映问题属实。"})
+	})
 	r.at("2026-11-04 15:00", func() {
 		r.complete("finding", "bao.yin", schemas.FindingSubstantiated, map[string]any{"handling": schemas.HandleOrg, "opinion": "违规经商属实"})
 	})
