@@ -242,6 +242,7 @@ var startRoutes = map[schemas.CaseKind]string{
 	schemas.KindPreAppointment:  "/api/v1/cases/pre-appointment",
 	schemas.KindEvaluation:      "/api/v1/cases/evaluation",
 	schemas.KindMattersCycle:    "/api/v1/cases/matters-cycle",
+	schemas.KindSelectionReview: "/api/v1/cases/selection-review",
 }
 
 // TestStartPermissionBeforeBody: for every kind a request starts, an official without a role

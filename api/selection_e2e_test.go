@@ -22,7 +22,8 @@ import (
 // check a linked case of that one), 讨论决定, 任前公示 (P1, a linked case), 任职 and the 纪实
 // review. 巴图's personal-matters check ends 瞒报, so P10 finds him 不宜 and every later step
 // refuses him: the meeting cannot pass him, the publicity does not name him, the appointment
-// refuses him. 娜仁 is clean and is appointed.
+// refuses him. 娜仁 is clean and is appointed on probation, and found competent at the
+// end-of-trial assessment; a report about her later found 属实 opens the 倒查 of the selection.
 func TestSelectionEndToEnd(t *testing.T) {
 	testenv.Seeded(t, func(t *testing.T, gdb *gorm.DB, _ string) {
 		h, dev := startStack(t, gdb)
@@ -156,11 +157,21 @@ func TestSelectionEndToEnd(t *testing.T) {
 		// The supervisor's 纪实 review finds nothing missing.
 		h.complete("bao.yin", h.waitTask("bao.yin", id+".review").ID, map[string]any{"decision": "complete"})
 
-		got := h.waitCase(id, schemas.CaseClosed)
-		sel := got.State.Selection
-		if got.State.Outcome != "巴图：任前核查不宜；娜仁：已任职" || sel == nil {
-			t.Fatalf("closed case: %q %+v", got.State.Outcome, sel)
+		// 娜仁 is on probation: her end-of-trial assessment opens on a durable timer at the start
+		// of the day 11 months after the talk — under the e2e's time compression that moment has
+		// passed at once (the dates are tested in workflows at fixed dates). She may not assess
+		// herself; the cadre section finds her competent.
+		trial := h.waitTask("wu.gang", id+".c2-trial")
+		if r := h.do("POST", "/api/v1/tasks/"+trial.ID+"/complete", h.token("na.ren"), map[string]any{"decision": "competent", "form": map[string]any{"assessment": "胜任"}}); r.status != http.StatusForbidden && r.status != http.StatusNotFound {
+			t.Fatalf("the appointee assesses herself: %d %s", r.status, r.body)
 		}
+		h.complete("wu.gang", trial.ID, map[string]any{"decision": "competent", "form": map[string]any{"assessment": "民主测评优秀，实绩突出"}})
+
+		got := h.waitCase(id, schemas.CaseClosed)
+		if got.State.Outcome != "巴图：任前核查不宜；娜仁：试用期满考核胜任，正式任职" || got.State.Selection == nil {
+			t.Fatalf("closed case: %q %+v", got.State.Outcome, got.State.Selection)
+		}
+		sel := got.State.Selection
 		if want := []string{"motion", "recommend", "inspect", "decide", "publicity", "appointment"}; !slices.Equal(sel.Stages, want) ||
 			len(sel.Review.Gaps) != 0 || len(sel.Irregularities) != 1 || sel.Irregularities[0].ResolvedBy != "chen.jing" || sel.Halted {
 			t.Fatalf("record: %v %+v %+v", sel.Stages, sel.Review, sel.Irregularities)
@@ -174,7 +185,8 @@ func TestSelectionEndToEnd(t *testing.T) {
 			}
 		}
 		if batu.PreAppointment != schemas.PreUnfit || batu.Blocked == "" || batu.Appointed || batu.Publicity != "" ||
-			naren.PreAppointment != schemas.PrePass || !naren.Appointed || naren.Publicity != schemas.PubProceed || !naren.Probation || naren.CurrentPost != "市教育局基教科科长" {
+			naren.PreAppointment != schemas.PrePass || !naren.Appointed || naren.Publicity != schemas.PubProceed || !naren.Probation || naren.CurrentPost != "市教育局基教科科长" ||
+			naren.TrialOn == "" || naren.Trial == nil || naren.Trial.Result != schemas.SelectionCompetent || naren.Trial.By != "wu.gang" {
 			t.Fatalf("candidates: %+v %+v", batu, naren)
 		}
 		if m := h.waitCase(checkA, schemas.CaseClosed).State.MattersCheck; m == nil || m.Finding != schemas.FindingConcealed {
@@ -186,11 +198,65 @@ func TestSelectionEndToEnd(t *testing.T) {
 			t.Fatalf("audit trail: %+v %v", rep, err)
 		}
 
+		// 倒查: 娜仁 later proves 带病提拔 (a report about her found 属实). A supervisor opens the
+		// review of the selection; 巴图, never appointed by it, cannot be its subject.
+		review := map[string]any{"selection_case_id": id, "cadre_id": "batu", "trigger": "report", "grounds": "举报反映违规经商问题查核属实"}
+		r = h.do("POST", "/api/v1/cases/selection-review", h.token("bao.yin"), review)
+		if p := r.problem(t); r.status != http.StatusUnprocessableEntity || len(p.Errors) != 1 || p.Errors[0].Field != "cadre_id" {
+			t.Fatalf("a review of one not appointed: %d %s", r.status, r.body)
+		}
+		if r = h.do("POST", "/api/v1/cases/selection-review", h.token("wu.gang"), review); r.status != http.StatusForbidden {
+			t.Fatalf("the cadre section opens a review: %d %s", r.status, r.body)
+		}
+		review["cadre_id"] = "na.ren"
+		reviewID := h.start("bao.yin", "/api/v1/cases/selection-review", review)
+		if !strings.HasPrefix(reviewID, "selection-review-") {
+			t.Fatalf("started %s", reviewID)
+		}
+		h.complete("bao.yin", h.waitTask("bao.yin", reviewID+".propose-1").ID, map[string]any{"decision": "propose", "form": map[string]any{
+			"findings": "任前公示期间未核实有关反映", "persons": "吴刚", "accountability": "对吴刚进行批评教育"}})
+		h.complete("chen.jing", h.waitTask("chen.jing", reviewID+".approve-1").ID, map[string]any{"decision": "approve"})
+		rev := h.waitCase(reviewID, schemas.CaseClosed).State.SelectionReview
+		if rev == nil || rev.OfficialID != "na.ren" || rev.ApprovedBy != "chen.jing" || len(rev.Stages) != 7 {
+			t.Fatalf("review: %+v", rev)
+		}
+		if st := rev.Stages[2]; st.Stage != "inspect" || st.Missed == "" || !slices.Contains(st.Signed, "wu.gang") {
+			t.Fatalf("the review's 考察: %+v", st)
+		}
+		if st := rev.Stages[5]; st.Stage != "appointment" || !slices.Equal(st.Signed, []string{"wu.gang"}) {
+			t.Fatalf("the review's 任职: %+v", st)
+		}
+
+		// A later personal-matters check finds 娜仁 瞒报: the system opens the 倒查 of the
+		// selection itself, linked to the check.
+		check := h.start("bao.yin", "/api/v1/cases/matters-check", map[string]any{"cadre_id": "na.ren", "reason": "reported", "grounds": "巡察反映其隐瞒持股"})
+		for _, ag := range schemas.MattersAgencies {
+			h.complete("ma.lin", h.waitTask("ma.lin", check+".agency-"+ag.Key).ID, map[string]any{"decision": "submit", "form": map[string]any{"reply": "已反馈"}})
+		}
+		h.complete("ma.lin", h.waitTask("ma.lin", check+".compare").ID, map[string]any{"decision": "mismatch", "form": map[string]any{"differences": "未报告持有的企业股权"}})
+		h.complete("na.ren", h.waitTask("na.ren", check+".explain").ID, map[string]any{"decision": "submit", "form": map[string]any{"explanation": "忘记报告。"}})
+		h.complete("bao.yin", h.waitTask("bao.yin", check+".propose-1").ID, map[string]any{"decision": string(schemas.FindingConcealed),
+			"form": map[string]any{"opinion": "隐瞒持股，认定瞒报", "handling": "调离岗位"}})
+		h.complete("chen.jing", h.waitTask("chen.jing", check+".approve-1").ID, map[string]any{"decision": "approve"})
+		outcome := h.waitCase(check, schemas.CaseClosed).State.Outcome
+		i := strings.Index(outcome, "选拔任用倒查（")
+		if i < 0 {
+			t.Fatalf("the check opened no review: %q", outcome)
+		}
+		autoID := strings.TrimSuffix(outcome[i+len("选拔任用倒查（"):], "）")
+		auto := h.waitCase(autoID, schemas.CaseOpen).State.SelectionReview
+		if auto == nil || auto.SelectionCaseID != id || auto.OfficialID != "na.ren" || auto.Trigger != schemas.ReviewTriggerMattersCheck ||
+			auto.SourceCaseID != check || len(auto.Stages) != 7 || auto.Stages[2].Missed == "" {
+			t.Fatalf("the automatic review %s: %+v", autoID, auto)
+		}
+		h.waitTask("bao.yin", autoID+".propose-1")
+
 		bin, err := devstack.TemporalBinary(context.Background(), testenv.Logger(t))
 		if err != nil {
 			t.Fatal(err)
 		}
 		recordHistory(t, bin, dev.FrontendHostPort(), id)
+		recordHistory(t, bin, dev.FrontendHostPort(), reviewID)
 	})
 }
 

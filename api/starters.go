@@ -33,6 +33,7 @@ var starters = map[schemas.CaseKind]starter{
 	schemas.KindMattersCycle:    {"/cases/matters-cycle", (*Server).startMattersCycle, mattersCycleForm},
 	schemas.KindSelection:       {"/cases/selection", (*Server).startSelection, nil}, // candidate rows: no flat form
 	schemas.KindAnalysis:        {"/cases/analysis", (*Server).startAnalysis, analysisForm},
+	schemas.KindSelectionReview: {"/cases/selection-review", (*Server).startSelectionReview, selectionReviewForm},
 }
 
 // startRoutes adds every starter's route to g, in the order schemas.Processes registers them.

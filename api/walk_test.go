@@ -99,6 +99,10 @@ var bodyRoutes = map[string]bodyRoute{
 		`{"posts":"市教育局副局长1名","candidates":[{"official_id":"batu","proposed_post":"副局长"},{"official_id":"na.ren","proposed_post":"副局长","current_post":"科长"}]}`,
 		`{"posts":"","candidates":[{"official_id":"batu","proposed_post":""},{"official_id":"batu","proposed_post":"x"}]}`,
 		`{"posts":"x","candidates":[]}`, `{"candidates":null,"priority":"now"}`}},
+	"POST /api/v1/cases/selection-review": {"bao.yin", []string{
+		`{"selection_case_id":"selection-2026-0001","cadre_id":"batu","trigger":"report","grounds":"举报查核属实"}`,
+		`{"selection_case_id":"","cadre_id":"nobody","trigger":"rumour","grounds":"","source":"report"}`,
+		`{"selection_case_id":"x","cadre_id":"batu","trigger":"other","grounds":"g","priority":"now"}`}},
 	"POST /api/v1/cases/:id/irregularities": {"bao.yin", []string{
 		`{"description":"会议推荐未按规定范围组织"}`, `{"description":""}`, `{"description":null}`}},
 	"POST /api/v1/cases/analysis": {"bao.yin", []string{

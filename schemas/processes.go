@@ -39,6 +39,7 @@ var processes = []Process{
 	{KindMattersCycle, "个人有关事项年度报告", "MattersCycle", []Role{RoleSupervisor}, []Role{RoleLeader, RoleSupervisor}},
 	{KindSelection, "选拔任用全程记实", "Selection", []Role{RoleCadreSection}, []Role{RoleLeader}},
 	{KindAnalysis, "定期分析报告", "AnalysisReport", []Role{RoleSupervisor}, []Role{RoleLeader, RoleSupervisor}},
+	{KindSelectionReview, "选拔任用倒查", "SelectionReview", []Role{RoleSupervisor}, []Role{RoleLeader, RoleSupervisor}},
 }
 
 // readScopes narrows who reads a process's cases (CaseKind.Readers), for processes whose

@@ -48,6 +48,21 @@ const (
 	SelectionDeferred  = "deferred"   // 缓议
 )
 
+// The end-of-trial assessment's conclusion on an appointee on probation (DOMAIN.md P13 step 6):
+// the decision keys of its step.
+const (
+	SelectionCompetent   = "competent"   // 胜任：正式任职
+	SelectionIncompetent = "incompetent" // 不胜任：免去试任职务
+)
+
+// SelectionTrial is the end-of-trial assessment of one appointee.
+type SelectionTrial struct {
+	Result     string     `json:"result,omitempty"` // competent, incompetent
+	Assessment string     `json:"assessment,omitempty"`
+	By         string     `json:"by,omitempty"`
+	At         *time.Time `json:"at,omitempty"`
+}
+
 // Who raised an irregularity that is not a supervisor: the system's rule checks.
 const (
 	IrregularityRuleOrder          = "stage_order"    // stages skipped or out of order
@@ -98,6 +113,10 @@ type SelectionMeeting struct {
 	Minutes    string     `json:"minutes"`
 	RecordedBy string     `json:"recorded_by"`
 	RecordedAt *time.Time `json:"recorded_at,omitempty"`
+	// Consent and Candidates are a reconsideration's (复议): how many members agreed to
+	// reconsider, and the candidates (ids) reconsidered.
+	Consent    int      `json:"consent,omitempty"`
+	Candidates []string `json:"candidates,omitempty"`
 }
 
 // SelectionVotes is the meeting's tally on one candidate (同意 / 不同意 / 缓议).
@@ -126,6 +145,14 @@ type SelectionCandidateState struct {
 	Talk          string     `json:"talk,omitempty"` // 任职谈话
 	Probation     bool       `json:"probation"`
 	ProbationEnds string     `json:"probation_ends,omitempty"` // YYYY-MM-DD
+	TalkDate      string     `json:"talk_date,omitempty"`      // YYYY-MM-DD, the 任职谈话
+	AppointedBy   string     `json:"appointed_by,omitempty"`   // who recorded the appointment
+	// Signatures are the inspection team's signatures on the report (考察组成员签字).
+	Signatures string `json:"signatures,omitempty"`
+	// TrialOn is the day the end-of-trial assessment opens (YYYY-MM-DD), once planned; Trial
+	// is its conclusion.
+	TrialOn string          `json:"trial_on,omitempty"`
+	Trial   *SelectionTrial `json:"trial,omitempty"`
 }
 
 // SelectionIrregularity is an irregularity flagged in a selection, by a supervisor or by a
@@ -158,14 +185,16 @@ type SelectionState struct {
 	MattersYear        int                        `json:"matters_year"`
 	Candidates         []*SelectionCandidateState `json:"candidates"`
 	// Stages are the stages entered, in order (internal/selection stage names).
-	Stages          []string                 `json:"stages"`
-	Motion          *SelectionMotion         `json:"motion,omitempty"`
-	Recommendation  *SelectionRecommendation `json:"recommendation,omitempty"`
-	Inspection      *SelectionInspection     `json:"inspection,omitempty"`
-	Meeting         *SelectionMeeting        `json:"meeting,omitempty"`
-	PublicityCaseID string                   `json:"publicity_case_id,omitempty"`
-	Review          *SelectionReview         `json:"review,omitempty"`
-	Irregularities  []SelectionIrregularity  `json:"irregularities"`
+	Stages         []string                 `json:"stages"`
+	Motion         *SelectionMotion         `json:"motion,omitempty"`
+	Recommendation *SelectionRecommendation `json:"recommendation,omitempty"`
+	Inspection     *SelectionInspection     `json:"inspection,omitempty"`
+	Meeting        *SelectionMeeting        `json:"meeting,omitempty"`
+	// Reconsiderations are the 复议 meetings of candidates the meeting deferred (缓议).
+	Reconsiderations []SelectionMeeting      `json:"reconsiderations,omitempty"`
+	PublicityCaseID  string                  `json:"publicity_case_id,omitempty"`
+	Review           *SelectionReview        `json:"review,omitempty"`
+	Irregularities   []SelectionIrregularity `json:"irregularities"`
 	// Halted: an irregularity is unresolved, so no further stage opens.
 	Halted bool `json:"halted"`
 }

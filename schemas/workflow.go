@@ -287,6 +287,8 @@ type CaseState struct {
 	Selection *SelectionState `json:"selection,omitempty"`
 	// The periodic analysis report (issue 17).
 	Analysis *AnalysisState `json:"analysis,omitempty"`
+	// SelectionReview is set for selection-review cases (倒查, DOMAIN.md P13).
+	SelectionReview *SelectionReviewState `json:"selection_review,omitempty"`
 
 	// Attention says why the case needs a person: a write the database refused for good. The
 	// case waits (it can be cancelled) instead of retrying forever.

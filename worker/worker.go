@@ -41,6 +41,7 @@ func Workflows() []Workflow {
 		{workflows.MattersCycle, schemas.KindMattersCycle.WorkflowType()},
 		{workflows.MattersCycleReport, schemas.MattersCycleReportWorkflow},
 		{workflows.Selection, schemas.KindSelection.WorkflowType()},
+		{workflows.SelectionReview, schemas.KindSelectionReview.WorkflowType()},
 		{workflows.CycleLauncher, cycles.LauncherWorkflow},
 		{workflows.AnalysisReport, schemas.KindAnalysis.WorkflowType()},
 	}

@@ -254,9 +254,24 @@ func (m *mattersCheck) decide(ctx workflow.Context, answers []string, explanatio
 			return err
 		}
 	}
+	// A 瞒报 of a cadre a selection appointed opens its 倒查 (DOMAIN.md P13).
+	if m.mc.Finding == schemas.FindingConcealed && workflow.GetVersion(ctx, versionMattersSelectionReview, workflow.DefaultVersion, 1) == 1 {
+		ids, err := m.openSelectionReviews(ctx, m.in.CadreID, schemas.ReviewTriggerMattersCheck,
+			fmt.Sprintf("%s个人有关事项报告查核认定瞒报：%s", m.state.ID, proposal.Text("opinion")), approval.Actor.ID)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			m.state.Outcome += "；选拔任用倒查（" + id + "）"
+		}
+	}
 	m.refresh(ctx)
 	return nil
 }
+
+// versionMattersSelectionReview guards the 倒查 a 瞒报 finding opens: histories from before
+// ended without looking for the selections.
+const versionMattersSelectionReview = "matters-selection-review"
 
 // versionMattersFollowOns guards the proposal's 诫勉 and 移送纪委 fields and what they start:
 // histories recorded before it have neither.

@@ -319,6 +319,15 @@ func (r *report) findAndHandle(ctx workflow.Context, note string) error {
 		return err
 	}
 	grounds := "12380举报核查" + r.state.Outcome + "：" + done.Text("opinion")
+	// A report found 属实 about a cadre a selection appointed opens its 倒查 (DOMAIN.md P13).
+	if done.Decision == schemas.FindingSubstantiated && r.in.SubjectID != "" &&
+		workflow.GetVersion(ctx, versionReportSelectionReview, workflow.DefaultVersion, 1) == 1 {
+		ids, err := r.openSelectionReviews(ctx, r.in.SubjectID, schemas.ReviewTriggerReport, r.state.ID+grounds, done.Actor.ID)
+		if err != nil {
+			return err
+		}
+		r.rep.LinkedCases = append(r.rep.LinkedCases, ids...)
+	}
 	switch h {
 	case schemas.HandleAdmonish:
 		id, err := r.startLinkedCase(ctx, LinkedCase{
@@ -356,6 +365,10 @@ func (r *report) findAndHandle(ctx workflow.Context, note string) error {
 	r.refresh(ctx)
 	return nil
 }
+
+// versionReportSelectionReview guards the 倒查 a 属实 finding opens: histories from before went
+// on to the handling without looking for the selections.
+const versionReportSelectionReview = "report-selection-review"
 
 func (r *report) startInquiry(ctx workflow.Context, key, grounds, actor string) (string, error) {
 	id, err := r.startLinkedCase(ctx, LinkedCase{

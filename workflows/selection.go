@@ -59,6 +59,7 @@ var selectionStages = map[string]string{
 	string(selection.StagePublicity):   selection.StagePublicity.Title(),
 	string(selection.StageAppointment): selection.StageAppointment.Title(),
 	"review":                           "纪实审核",
+	"trial":                            "试用期满考核",
 	"closed":                           "已办结",
 }
 
@@ -98,6 +99,11 @@ func (p *selectionRun) run(ctx workflow.Context) error {
 	}
 	if err := p.review(ctx); err != nil {
 		return err
+	}
+	if workflow.GetVersion(ctx, versionSelectionTrial, workflow.DefaultVersion, 1) == 1 {
+		if err := p.trials(ctx); err != nil {
+			return err
+		}
 	}
 	p.state.Outcome = p.outcome()
 	// The case closes only once every irregularity is resolved.
@@ -462,7 +468,7 @@ func (p *selectionRun) inspectionReport(ctx workflow.Context, cs *schemas.Select
 	if err != nil {
 		return err
 	}
-	cs.Report = done.Text("report")
+	cs.Report, cs.Signatures = done.Text("report"), done.Text("signatures")
 	err = p.audit(ctx, "记录考察报告："+cs.Name, activities.AuditRequest{
 		At: done.At, Actor: done.Actor.ID, Action: "selection.inspection_reported",
 		Detail: map[string]any{"candidate": cs.ID, "official_id": cs.OfficialID, "signatures": done.Text("signatures")},
@@ -546,93 +552,242 @@ func (p *selectionRun) decide(ctx workflow.Context) (bool, error) {
 	if err := p.checkBars(ctx, inspected); err != nil {
 		return false, err
 	}
-	form := []schemas.FormField{
-		{Name: "meeting_date", Label: "会议日期", Type: schemas.FieldDate, Required: true, NotFuture: true, MinDate: p.sel.Recommendation.Date},
-		intField("members", "应到会成员"), intField("present", "实到会成员"),
-		{Name: "minutes", Label: "会议记录（酝酿、表决情况，主要负责人最后表态）", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000},
-	}
-	names := []string{"members", "present"}
-	notes := []string{"民主推荐日期：" + p.sel.Recommendation.Date + "（有效期1年）"}
-	for _, cs := range inspected {
-		form = append(form,
-			intField("agree_"+cs.ID, cs.Name+"：同意"), intField("disagree_"+cs.ID, cs.Name+"：不同意"), intField("defer_"+cs.ID, cs.Name+"：缓议"),
-			schemas.FormField{Name: "result_" + cs.ID, Label: cs.Name + "：表决结果", Type: schemas.FieldSelect, Required: true,
-				Options: []string{schemas.SelectionPassed, schemas.SelectionNotPassed, schemas.SelectionDeferred}})
-		names = append(names, "agree_"+cs.ID, "disagree_"+cs.ID, "defer_"+cs.ID)
-		if cs.Blocked != "" {
-			notes = append(notes, cs.Blocked)
-		}
-	}
-	tally := func(n map[string]int, id string) selection.Tally {
-		return selection.Tally{Agree: n["agree_"+id], Disagree: n["disagree_"+id], Defer: n["defer_"+id]}
-	}
+	mf := p.meetingForm(inspected, p.sel.Recommendation.Date, false)
 	done, err := p.humanStep(ctx, StepSpec{
 		Key: "decide", Step: "record_decision", Title: "记录讨论决定情况",
 		OrgUnitID: p.in.OrgUnitID, Role: schemas.RoleCadreSection,
-		Period: calendar.Period{N: 10, Unit: calendar.WorkingDays},
-		Spec:   schemas.TaskSpec{Decisions: []schemas.Decision{{Key: DecisionRecordMeeting, Label: "记录决定"}}, Form: form, Notes: notes},
-		Validate: func(req schemas.CompleteTaskRequest) []schemas.FieldIssue {
-			n, issues := ints(req.Form, names...)
-			if len(issues) > 0 {
-				return issues
-			}
-			m := selection.Meeting{Members: n["members"], Present: n["present"]}
-			if msg := m.CheckQuorum(); msg != "" {
-				field := "form.present"
-				if m.Members <= 0 {
-					field = "form.members"
-				}
-				return []schemas.FieldIssue{{Field: field, Message: msg}}
-			}
-			for _, cs := range inspected {
-				t := tally(n, cs.ID)
-				if msg := m.CheckTally(t); msg != "" {
-					issues = append(issues, schemas.FieldIssue{Field: "form.agree_" + cs.ID, Message: cs.Name + "：" + msg})
-				} else if r, _ := req.Form["result_"+cs.ID].(string); r == schemas.SelectionPassed && !m.Passes(t) {
-					issues = append(issues, schemas.FieldIssue{Field: "form.result_" + cs.ID,
-						Message: fmt.Sprintf("%s同意%d票，未超过应到会成员%d人的半数，不得通过", cs.Name, t.Agree, m.Members)})
-				}
-			}
-			return issues
-		},
-		Refuse: func(req schemas.CompleteTaskRequest) error {
-			for _, cs := range inspected {
-				if r, _ := req.Form["result_"+cs.ID].(string); r != schemas.SelectionPassed {
-					continue
-				}
-				if cs.Blocked != "" {
-					return rejection(schemas.ErrTypeConflict, cs.Blocked,
-						schemas.FieldIssue{Field: "form.result_" + cs.ID, Message: cs.Name + "不得通过：" + cs.Blocked})
-				}
-				if day, _ := req.Form["meeting_date"].(string); !p.recommendationValidOn(day) {
-					return rejection(schemas.ErrTypeConflict, "民主推荐结果已超过1年有效期，不得作出任用决定",
-						schemas.FieldIssue{Field: "form.meeting_date", Message: "民主推荐结果（" + p.sel.Recommendation.Date + "）至会议日期已超过1年，不得通过人选"})
-				}
-			}
-			return nil
-		},
+		Period:   calendar.Period{N: 10, Unit: calendar.WorkingDays},
+		Spec:     schemas.TaskSpec{Decisions: []schemas.Decision{{Key: DecisionRecordMeeting, Label: "记录决定"}}, Form: mf.form, Notes: mf.notes},
+		Validate: mf.validate,
+		Refuse:   mf.refuse,
 	})
 	if err != nil {
 		return false, err
 	}
-	n, _ := ints(done.Form, names...)
-	p.sel.Meeting = &schemas.SelectionMeeting{
+	p.sel.Meeting = mf.record(done)
+	results := mf.results(done)
+	err = p.audit(ctx, "记录讨论决定", activities.AuditRequest{
+		At: done.At, Actor: done.Actor.ID, Action: "selection.decided",
+		Detail: map[string]any{"date": p.sel.Meeting.Date, "members": p.sel.Meeting.Members, "present": p.sel.Meeting.Present, "results": results},
+	})
+	p.refresh(ctx)
+	if err != nil {
+		return false, err
+	}
+	deferred := func(cs *schemas.SelectionCandidateState) bool { return cs.Decision == schemas.SelectionDeferred }
+	if slices.ContainsFunc(inspected, deferred) &&
+		workflow.GetVersion(ctx, versionSelectionReconsider, workflow.DefaultVersion, 1) == 1 {
+		if err := p.reconsider(ctx); err != nil {
+			return false, err
+		}
+	}
+	return slices.ContainsFunc(inspected, func(cs *schemas.SelectionCandidateState) bool { return cs.Decision == schemas.SelectionPassed }), nil
+}
+
+// versionSelectionReconsider guards the 复议 step after a meeting that deferred a candidate:
+// histories from before went on without it.
+const versionSelectionReconsider = "selection-reconsider"
+
+// DecisionDrop ends the 复议 of the deferred candidates: they are not reconsidered (不再复议).
+const DecisionDrop = "drop"
+
+// meetingForm is the record of a decision meeting on cands — the 讨论决定 or a 复议 — with the
+// system's checks: quorum (≥ 2/3 of members present), a tally no larger than those present,
+// a pass only with the agreement of more than half of all members, never of a blocked
+// candidate nor on a recommendation more than a year old; for a 复议 also the consent of more
+// than half of all members to reconsider (internal/selection).
+type meetingForm struct {
+	p          *selectionRun
+	cands      []*schemas.SelectionCandidateState
+	form       []schemas.FormField
+	notes      []string
+	names      []string
+	reconsider bool
+}
+
+func (p *selectionRun) meetingForm(cands []*schemas.SelectionCandidateState, minDate string, reconsider bool) meetingForm {
+	mf := meetingForm{p: p, cands: cands, reconsider: reconsider,
+		form: []schemas.FormField{
+			{Name: "meeting_date", Label: "会议日期", Type: schemas.FieldDate, Required: true, NotFuture: true, MinDate: minDate},
+			intField("members", "应到会成员"), intField("present", "实到会成员"),
+			{Name: "minutes", Label: "会议记录（酝酿、表决情况，主要负责人最后表态）", Type: schemas.FieldTextarea, Required: true, MaxLen: 20000},
+		},
+		names: []string{"members", "present"},
+		notes: []string{"民主推荐日期：" + p.sel.Recommendation.Date + "（有效期1年）"},
+	}
+	if reconsider {
+		mf.form = append(mf.form, intField("consent", "同意复议的成员人数"))
+		mf.names = append(mf.names, "consent")
+	}
+	for _, cs := range cands {
+		mf.form = append(mf.form,
+			intField("agree_"+cs.ID, cs.Name+"：同意"), intField("disagree_"+cs.ID, cs.Name+"：不同意"), intField("defer_"+cs.ID, cs.Name+"：缓议"),
+			schemas.FormField{Name: "result_" + cs.ID, Label: cs.Name + "：表决结果", Type: schemas.FieldSelect, Required: true,
+				Options: []string{schemas.SelectionPassed, schemas.SelectionNotPassed, schemas.SelectionDeferred}})
+		mf.names = append(mf.names, "agree_"+cs.ID, "disagree_"+cs.ID, "defer_"+cs.ID)
+		if cs.Blocked != "" {
+			mf.notes = append(mf.notes, cs.Blocked)
+		}
+	}
+	if reconsider {
+		// A 复议 step may also end without a meeting: every field is required for the record only.
+		for i := range mf.form {
+			mf.form[i].Required, mf.form[i].RequiredFor = false, []string{DecisionRecordMeeting}
+		}
+		mf.form = append(mf.form, schemas.FormField{Name: "reason", Label: "不再复议的理由", Type: schemas.FieldTextarea, RequiredFor: []string{DecisionDrop}, MaxLen: 2000})
+	}
+	return mf
+}
+
+func (mf meetingForm) tally(n map[string]int, id string) selection.Tally {
+	return selection.Tally{Agree: n["agree_"+id], Disagree: n["disagree_"+id], Defer: n["defer_"+id]}
+}
+
+func (mf meetingForm) validate(req schemas.CompleteTaskRequest) []schemas.FieldIssue {
+	if req.Decision != DecisionRecordMeeting {
+		return nil
+	}
+	n, issues := ints(req.Form, mf.names...)
+	if len(issues) > 0 {
+		return issues
+	}
+	m := selection.Meeting{Members: n["members"], Present: n["present"]}
+	if msg := m.CheckQuorum(); msg != "" {
+		field := "form.present"
+		if m.Members <= 0 {
+			field = "form.members"
+		}
+		return []schemas.FieldIssue{{Field: field, Message: msg}}
+	}
+	if mf.reconsider && !m.MayReconsider(n["consent"]) {
+		return []schemas.FieldIssue{{Field: "form.consent",
+			Message: fmt.Sprintf("同意复议%d人，须超过应到会成员%d人的半数且不多于实到会成员，不得复议", n["consent"], m.Members)}}
+	}
+	for _, cs := range mf.cands {
+		t := mf.tally(n, cs.ID)
+		if msg := m.CheckTally(t); msg != "" {
+			issues = append(issues, schemas.FieldIssue{Field: "form.agree_" + cs.ID, Message: cs.Name + "：" + msg})
+		} else if r, _ := req.Form["result_"+cs.ID].(string); r == schemas.SelectionPassed && !m.Passes(t) {
+			issues = append(issues, schemas.FieldIssue{Field: "form.result_" + cs.ID,
+				Message: fmt.Sprintf("%s同意%d票，未超过应到会成员%d人的半数，不得通过", cs.Name, t.Agree, m.Members)})
+		}
+	}
+	return issues
+}
+
+func (mf meetingForm) refuse(req schemas.CompleteTaskRequest) error {
+	if req.Decision != DecisionRecordMeeting {
+		return nil
+	}
+	for _, cs := range mf.cands {
+		if r, _ := req.Form["result_"+cs.ID].(string); r != schemas.SelectionPassed {
+			continue
+		}
+		if cs.Blocked != "" {
+			return rejection(schemas.ErrTypeConflict, cs.Blocked,
+				schemas.FieldIssue{Field: "form.result_" + cs.ID, Message: cs.Name + "不得通过：" + cs.Blocked})
+		}
+		if day, _ := req.Form["meeting_date"].(string); !mf.p.recommendationValidOn(day) {
+			return rejection(schemas.ErrTypeConflict, "民主推荐结果已超过1年有效期，不得作出任用决定",
+				schemas.FieldIssue{Field: "form.meeting_date", Message: "民主推荐结果（" + mf.p.sel.Recommendation.Date + "）至会议日期已超过1年，不得通过人选"})
+		}
+	}
+	return nil
+}
+
+// record is the meeting's record; it sets each candidate's tally and decision.
+func (mf meetingForm) record(done Completion) *schemas.SelectionMeeting {
+	n, _ := ints(done.Form, mf.names...)
+	for _, cs := range mf.cands {
+		t := mf.tally(n, cs.ID)
+		cs.Tally = &schemas.SelectionVotes{Agree: t.Agree, Disagree: t.Disagree, Defer: t.Defer}
+		cs.Decision = done.Text("result_" + cs.ID)
+	}
+	return &schemas.SelectionMeeting{
 		Date: done.Text("meeting_date"), Members: n["members"], Present: n["present"], Minutes: done.Text("minutes"),
 		RecordedBy: done.Actor.ID, RecordedAt: &done.At,
 	}
-	results := map[string]string{}
-	for _, cs := range inspected {
-		t := tally(n, cs.ID)
-		cs.Tally = &schemas.SelectionVotes{Agree: t.Agree, Disagree: t.Disagree, Defer: t.Defer}
-		cs.Decision = done.Text("result_" + cs.ID)
-		results[cs.OfficialID] = cs.Decision
+}
+
+func (mf meetingForm) results(done Completion) map[string]string {
+	out := map[string]string{}
+	for _, cs := range mf.cands {
+		out[cs.OfficialID] = done.Text("result_" + cs.ID)
 	}
-	err = p.audit(ctx, "记录讨论决定", activities.AuditRequest{
-		At: done.At, Actor: done.Actor.ID, Action: "selection.decided",
-		Detail: map[string]any{"date": p.sel.Meeting.Date, "members": n["members"], "present": n["present"], "results": results},
-	})
-	p.refresh(ctx)
-	return slices.ContainsFunc(inspected, func(cs *schemas.SelectionCandidateState) bool { return cs.Decision == schemas.SelectionPassed }), err
+	return out
+}
+
+// reconsider: the candidates the meeting deferred (缓议) may be reconsidered (复议) at a later
+// meeting, 30 working days per round [policy], each round recording the consent of more than half
+// of all members to reconsider and the vote; a candidate deferred again waits for the next
+// round. The cadre section may end it (不再复议): the candidates stay deferred.
+func (p *selectionRun) reconsider(ctx workflow.Context) error {
+	for round := 1; ; round++ {
+		var deferred []*schemas.SelectionCandidateState
+		for _, cs := range p.inspected() {
+			if cs.Decision == schemas.SelectionDeferred {
+				deferred = append(deferred, cs)
+			}
+		}
+		if len(deferred) == 0 {
+			return nil
+		}
+		if err := p.gate(ctx); err != nil {
+			return err
+		}
+		if err := p.checkBars(ctx, deferred); err != nil {
+			return err
+		}
+		mf := p.meetingForm(deferred, p.lastMeetingDate(), true)
+		names := make([]string, len(deferred))
+		for i, cs := range deferred {
+			names[i] = cs.Name
+		}
+		done, err := p.humanStep(ctx, StepSpec{
+			Key: fmt.Sprintf("reconsider-%d", round), Step: "record_reconsideration", Title: "记录复议情况：" + strings.Join(names, "、"),
+			OrgUnitID: p.in.OrgUnitID, Role: schemas.RoleCadreSection,
+			Period: calendar.Period{N: 30, Unit: calendar.WorkingDays},
+			Spec: schemas.TaskSpec{
+				Decisions: []schemas.Decision{{Key: DecisionRecordMeeting, Label: "记录复议"}, {Key: DecisionDrop, Label: "不再复议"}},
+				Form:      mf.form, Notes: append(mf.notes, "复议须经超过半数应到会成员同意"),
+			},
+			Validate: mf.validate,
+			Refuse:   mf.refuse,
+		})
+		if err != nil {
+			return err
+		}
+		if done.Decision == DecisionDrop {
+			err = p.audit(ctx, "不再复议", activities.AuditRequest{
+				At: done.At, Actor: done.Actor.ID, Action: "selection.reconsideration_dropped", Detail: map[string]any{"reason": done.Text("reason")},
+			})
+			p.refresh(ctx)
+			return err
+		}
+		m := mf.record(done)
+		n, _ := ints(done.Form, "consent")
+		m.Consent = n["consent"]
+		for _, cs := range deferred {
+			m.Candidates = append(m.Candidates, cs.ID)
+		}
+		p.sel.Reconsiderations = append(p.sel.Reconsiderations, *m)
+		err = p.audit(ctx, "记录复议", activities.AuditRequest{
+			At: done.At, Actor: done.Actor.ID, Action: "selection.reconsidered",
+			Detail: map[string]any{"date": m.Date, "members": m.Members, "present": m.Present, "consent": m.Consent, "results": mf.results(done)},
+		})
+		p.refresh(ctx)
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// lastMeetingDate is the date of the last decision meeting: the 讨论决定 or its last 复议.
+func (p *selectionRun) lastMeetingDate() string {
+	if n := len(p.sel.Reconsiderations); n > 0 {
+		return p.sel.Reconsiderations[n-1].Date
+	}
+	return p.sel.Meeting.Date
 }
 
 // --- 5. 任前公示 ---
@@ -730,7 +885,7 @@ func (p *selectionRun) appoint(ctx workflow.Context) (bool, error) {
 		return false, err
 	}
 	form := []schemas.FormField{
-		{Name: "talk_date", Label: "任职谈话日期", Type: schemas.FieldDate, Required: true, NotFuture: true, MinDate: p.sel.Meeting.Date},
+		{Name: "talk_date", Label: "任职谈话日期", Type: schemas.FieldDate, Required: true, NotFuture: true, MinDate: p.lastMeetingDate()},
 		{Name: "talker", Label: "谈话人", Type: schemas.FieldText, Required: true, MaxLen: 100},
 	}
 	var notes []string
@@ -780,6 +935,7 @@ func (p *selectionRun) appoint(ctx workflow.Context) (bool, error) {
 			continue
 		}
 		cs.Appointed, cs.AppointedAt, cs.Talk, cs.Probation = true, &done.At, done.Text("talk_"+cs.ID), done.Bool("probation_"+cs.ID)
+		cs.TalkDate, cs.AppointedBy = done.Text("talk_date"), done.Actor.ID
 		if cs.Probation {
 			cs.ProbationEnds = talkDay.AddDate(probationYears, 0, 0).Format(time.DateOnly)
 		}
@@ -791,6 +947,80 @@ func (p *selectionRun) appoint(ctx workflow.Context) (bool, error) {
 	})
 	p.refresh(ctx)
 	return true, err
+}
+
+// --- 试用期满考核 ---
+
+// versionSelectionTrial guards the end-of-trial assessments after the 纪实 review: histories
+// from before closed the case there.
+const versionSelectionTrial = "selection-trial-assessment"
+
+// trialMonths: the end-of-trial assessment opens 11 months after the appointment talk, a month
+// before the probation year ends [policy] (DOMAIN.md P13 step 6).
+const trialMonths = 11
+
+// trials runs the end-of-trial assessment of each appointee on probation, side by side; the
+// case closes when all are done.
+func (p *selectionRun) trials(ctx workflow.Context) error {
+	var branches []func(workflow.Context) error
+	for _, cs := range p.sel.Candidates {
+		if cs.Appointed && cs.Probation {
+			branches = append(branches, func(gctx workflow.Context) error { return p.trial(gctx, cs) })
+		}
+	}
+	if len(branches) == 0 {
+		return nil
+	}
+	if err := p.setStage(ctx, "trial"); err != nil {
+		return err
+	}
+	return inParallel(ctx, branches...)
+}
+
+// trial waits on a durable timer until the day 11 months after cs's appointment talk, then
+// asks the cadre section for the assessment, 15 working days [policy]: 胜任 → 正式任职;
+// 不胜任 → the trial post is removed, recorded, and the cadre section told.
+func (p *selectionRun) trial(ctx workflow.Context, cs *schemas.SelectionCandidateState) error {
+	talkDay, _ := time.ParseInLocation(time.DateOnly, cs.TalkDate, calendar.Location())
+	due, err := p.deadlineFrom(ctx, talkDay, calendar.Period{N: trialMonths, Unit: calendar.Months}, "试用期满考核日期："+cs.Name)
+	if err != nil {
+		return err
+	}
+	// The period ends at the end of that day (23:59:59); the assessment opens at its start.
+	cs.TrialOn = due.In(calendar.Location()).Format(time.DateOnly)
+	p.refresh(ctx)
+	if err := sleepUntil(ctx, due.Add(-(24*time.Hour - time.Second)), "试用期满考核："+cs.Name); err != nil {
+		return err
+	}
+	done, err := p.humanStep(ctx, StepSpec{
+		Key: cs.ID + "-trial", Step: "trial_assessment", Title: "试用期满考核：" + cs.Name + "（" + cs.ProposedPost + "）",
+		OrgUnitID: p.in.OrgUnitID, Role: schemas.RoleCadreSection,
+		Period: calendar.Period{N: 15, Unit: calendar.WorkingDays},
+		Spec: schemas.TaskSpec{
+			Decisions: []schemas.Decision{{Key: schemas.SelectionCompetent, Label: "胜任，正式任职"}, {Key: schemas.SelectionIncompetent, Label: "不胜任，免去试任职务"}},
+			Form:      []schemas.FormField{{Name: "assessment", Label: "考核情况（民主测评、个别谈话、实绩）", Type: schemas.FieldTextarea, Required: true, MaxLen: 10000}},
+			Notes:     []string{"任职谈话日期：" + cs.TalkDate, "试用期至" + cs.ProbationEnds},
+		},
+	})
+	if err != nil {
+		return err
+	}
+	cs.Trial = &schemas.SelectionTrial{Result: done.Decision, Assessment: done.Text("assessment"), By: done.Actor.ID, At: &done.At}
+	if err := p.audit(ctx, "记录试用期满考核："+cs.Name, activities.AuditRequest{
+		At: done.At, Actor: done.Actor.ID, Action: "selection.trial_assessed",
+		Detail: map[string]any{"candidate": cs.ID, "official_id": cs.OfficialID, "result": done.Decision},
+	}); err != nil {
+		return err
+	}
+	p.refresh(ctx)
+	if done.Decision != schemas.SelectionIncompetent {
+		return nil
+	}
+	return p.notify(ctx, "通知免去试任职务："+cs.Name, activities.NotifyRequest{
+		Kind: notify.KindInfo, Role: string(schemas.RoleCadreSection), OrgUnit: p.in.OrgUnitID,
+		Title: "试用期满考核不胜任：" + cs.Name,
+		Body:  fmt.Sprintf("%s：%s试用期满考核不胜任，免去试任的%s职务，请按规定办理。", p.state.ID, cs.Name, cs.ProposedPost),
+	})
 }
 
 // --- 纪实 review ---
@@ -889,6 +1119,10 @@ func (p *selectionRun) outcome() string {
 	for _, cs := range p.sel.Candidates {
 		var what string
 		switch {
+		case cs.Appointed && cs.Trial != nil && cs.Trial.Result == schemas.SelectionIncompetent:
+			what = "试用期满考核不胜任，已免去试任职务"
+		case cs.Appointed && cs.Trial != nil:
+			what = "试用期满考核胜任，正式任职"
 		case cs.Appointed:
 			what = "已任职"
 		case !cs.Inspected:

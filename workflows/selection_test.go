@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/temporal"
@@ -101,7 +102,7 @@ func meeting(date string, members, present int, votes map[string][4]string) map[
 }
 
 func appointment(c1, c2 bool) map[string]any {
-	f := map[string]any{"talk_date": "2026-11-10", "talker": "陈静", "appoint_c1": c1, "appoint_c2": c2, "probation_c1": true}
+	f := map[string]any{"talk_date": "2026-11-10", "talker": "陈静", "appoint_c1": c1, "appoint_c2": c2}
 	if c1 {
 		f["talk_c1"] = "提出要求：廉洁自律，尽快进入角色"
 	}
@@ -159,13 +160,28 @@ func TestSelectionPasses(t *testing.T) {
 	r.at("2026-11-09 10:00", func() {
 		r.complete("decide", "wu.gang", workflows.DecisionRecordMeeting, meeting("2026-11-09", 11, 9, both))
 	})
-	r.at("2026-11-10 10:00", func() { r.complete("appoint", "wu.gang", workflows.DecisionAppoint, appointment(true, true)) })
+	// Both on probation: the end-of-trial assessments open side by side 11 months after the
+	// talk (2026-11-10 → 2027-10-10); 巴图 is found competent, 娜仁 not.
+	onProbation := appointment(true, true)
+	onProbation["probation_c1"], onProbation["probation_c2"] = true, true
+	r.at("2026-11-10 10:00", func() { r.complete("appoint", "wu.gang", workflows.DecisionAppoint, onProbation) })
 	r.at("2026-11-11 10:00", func() { r.complete("review", "bao.yin", workflows.DecisionComplete, nil) })
+	r.at("2027-10-09 10:00", func() {
+		rejectStep(r, "assessment before 11 months", "c1-trial", "wu.gang", schemas.SelectionCompetent, map[string]any{"assessment": "胜任"}, schemas.ErrTypeNotFound)
+	})
+	r.at("2027-10-11 10:00", func() {
+		rejectStep(r, "assessment by the appointee", "c2-trial", "na.ren", schemas.SelectionCompetent, map[string]any{"assessment": "胜任"}, schemas.ErrTypeRecused)
+		r.complete("c1-trial", "wu.gang", schemas.SelectionCompetent, map[string]any{"assessment": "民主测评优秀，实绩突出"})
+	})
+	r.at("2027-10-12 10:00", func() {
+		r.complete("c2-trial", "wu.gang", schemas.SelectionIncompetent, map[string]any{"assessment": "民主测评称职率不足三分之二"})
+	})
+	r.env.SetTestTimeout(time.Minute)
 	r.env.ExecuteWorkflow(workflows.Selection, selectionInput(r.caseID))
 
 	s := r.state()
 	sel := s.Selection
-	if s.Status != schemas.CaseClosed || s.Outcome != "巴图：已任职；娜仁：已任职" || !slices.Contains(s.Subjects, "batu") {
+	if s.Status != schemas.CaseClosed || s.Outcome != "巴图：试用期满考核胜任，正式任职；娜仁：试用期满考核不胜任，已免去试任职务" || !slices.Contains(s.Subjects, "batu") {
 		t.Fatalf("status %s outcome %q subjects %v", s.Status, s.Outcome, s.Subjects)
 	}
 	if want := []string{"motion", "recommend", "inspect", "decide", "publicity", "appointment"}; !slices.Equal(sel.Stages, want) {
@@ -177,8 +193,28 @@ func TestSelectionPasses(t *testing.T) {
 	}
 	c1, c2 := selCandidate(t, s, "c1"), selCandidate(t, s, "c2")
 	if c1.Votes != 20 || !c1.Appointed || !c1.Probation || c1.ProbationEnds != "2027-11-10" || c1.Tally == nil || c1.Tally.Agree != 9 ||
-		c2.Probation || c2.Publicity != schemas.PubProceedWithReminder || c2.PreAppointment != schemas.PrePass {
+		!c2.Probation || c2.Publicity != schemas.PubProceedWithReminder || c2.PreAppointment != schemas.PrePass {
 		t.Errorf("candidates: %+v %+v", c1, c2)
+	}
+	// The end-of-trial assessments: both opened at the start of 2027-10-10, in parallel.
+	for _, c := range []*schemas.SelectionCandidateState{c1, c2} {
+		if c.TalkDate != "2026-11-10" || c.TrialOn != "2027-10-10" || c.Trial == nil || c.Trial.By != "wu.gang" {
+			t.Errorf("%s trial: %+v %+v", c.Name, c, c.Trial)
+		}
+		if opened := r.auditAt("task.opened", c.ID+"-trial"); !opened.Equal(mustTime(t, "2027-10-10 00:00:00")) {
+			t.Errorf("%s: assessment opened at %v", c.Name, opened)
+		}
+	}
+	if c1.Trial.Result != schemas.SelectionCompetent || c2.Trial.Result != schemas.SelectionIncompetent || c2.Trial.Assessment != "民主测评称职率不足三分之二" {
+		t.Errorf("trial results: %+v %+v", c1.Trial, c2.Trial)
+	}
+	if !r.notifiedCase("wu.gang", "试用期满考核不胜任：娜仁") || r.notifiedCase("wu.gang", "试用期满考核不胜任：巴图") {
+		t.Error("the cadre section was not told of the trial post removed (or told of the wrong one)")
+	}
+	var assessed int64
+	r.db.Model(&schemas.AuditEvent{}).Where("case_id = ? AND action = ?", r.caseID, "selection.trial_assessed").Count(&assessed)
+	if assessed != 2 {
+		t.Errorf("%d trial assessments audited", assessed)
 	}
 	if len(links.pre) != 1 || len(links.pre[0].Candidates) != 2 || links.pre[0].DisciplineOfficeID != "150100-jw" ||
 		sel.Inspection.PreCaseID != links.pre[0].CaseID || !strings.HasPrefix(sel.Inspection.PreCaseID, "pre-appointment-") {
@@ -300,6 +336,9 @@ func TestSelectionDecisionWithoutQuorumRefused(t *testing.T) {
 		r.complete("decide", "wu.gang", workflows.DecisionRecordMeeting, meeting("2026-11-09", 11, 8, map[string][4]string{
 			"c1": {"7", "1", "0", schemas.SelectionPassed}, "c2": {"5", "2", "1", schemas.SelectionDeferred}}))
 	})
+	r.at("2026-11-09 12:00", func() {
+		r.complete("reconsider-1", "wu.gang", workflows.DecisionDrop, map[string]any{"reason": "本批次不再复议"})
+	})
 	r.at("2026-11-10 10:00", func() { r.complete("appoint", "wu.gang", workflows.DecisionAppoint, appointment(true, false)) })
 	r.at("2026-11-11 10:00", func() { r.complete("review", "bao.yin", workflows.DecisionComplete, nil) })
 	r.env.ExecuteWorkflow(workflows.Selection, selectionInput(r.caseID))
@@ -340,6 +379,9 @@ func TestSelectionRecommendationExpired(t *testing.T) {
 	r.at("2026-11-09 11:00", func() {
 		r.complete("decide", "wu.gang", workflows.DecisionRecordMeeting, meeting("2026-11-09", 11, 9, map[string][4]string{
 			"c1": {"0", "0", "9", schemas.SelectionDeferred}, "c2": {"0", "9", "0", schemas.SelectionNotPassed}}))
+	})
+	r.at("2026-11-09 12:00", func() {
+		r.complete("reconsider-1", "wu.gang", workflows.DecisionDrop, map[string]any{"reason": "推荐结果已过期，另行启动选拔"})
 	})
 	r.at("2026-11-10 10:00", func() {
 		rejectStep(r, "complete with gaps", "review", "bao.yin", workflows.DecisionComplete, nil, schemas.ErrTypeConflict)
@@ -437,4 +479,73 @@ func TestSelectionRestrictedNominee(t *testing.T) {
 	if c1 := selCandidate(t, s, "c1"); c1.Inspected || !strings.Contains(c1.Blocked, "诫勉") {
 		t.Errorf("巴图: %+v", c1)
 	}
+}
+
+// TestSelectionReconsideration: the meeting defers 娜仁 (缓议); a later meeting reconsiders her
+// (复议). A record without more than half of all members agreeing to reconsider is refused;
+// then 7 of 11 agree to reconsider and 7 vote for her, and she goes on with 巴图.
+func TestSelectionReconsideration(t *testing.T) {
+	r := newRun(t, "selection-2026-0007", mustTime(t, "2026-11-02 09:00:00"))
+	links := standIns(r, map[string]string{"batu": schemas.PrePass, "na.ren": schemas.PrePass},
+		map[string]string{"c1": schemas.PubProceed, "c2": schemas.PubProceed})
+	motionAndRecommendation(r, "2026-10-30", "2026-11-02")
+	inspection(r, "2026-11-04 10:00", "2026-11-05 10:00")
+	r.at("2026-11-09 10:00", func() {
+		r.complete("decide", "wu.gang", workflows.DecisionRecordMeeting, meeting("2026-11-09", 11, 9, map[string][4]string{
+			"c1": {"9", "0", "0", schemas.SelectionPassed}, "c2": {"4", "1", "4", schemas.SelectionDeferred}}))
+	})
+	reconsidered := func(consent string, c2 [4]string) map[string]any {
+		f := meeting("2026-11-16", 11, 9, map[string][4]string{"c2": c2})
+		f["consent"] = consent
+		return f
+	}
+	r.at("2026-11-16 10:00", func() {
+		rejectStep(r, "without consent", "reconsider-1", "wu.gang", workflows.DecisionRecordMeeting,
+			reconsidered("5", [4]string{"7", "2", "0", schemas.SelectionPassed}), schemas.ErrTypeInvalid)
+		rejectStep(r, "reconsider without majority", "reconsider-1", "wu.gang", workflows.DecisionRecordMeeting,
+			reconsidered("7", [4]string{"5", "4", "0", schemas.SelectionPassed}), schemas.ErrTypeInvalid)
+		rejectStep(r, "drop without reason", "reconsider-1", "wu.gang", workflows.DecisionDrop, nil, schemas.ErrTypeInvalid)
+		rejectStep(r, "reconsider by the nominee", "reconsider-1", "na.ren", workflows.DecisionDrop, map[string]any{"reason": "x"}, schemas.ErrTypeRecused)
+	})
+	r.at("2026-11-16 11:00", func() {
+		r.complete("reconsider-1", "wu.gang", workflows.DecisionRecordMeeting, reconsidered("7", [4]string{"7", "2", "0", schemas.SelectionPassed}))
+	})
+	r.at("2026-11-17 10:00", func() {
+		f := appointment(true, true)
+		f["talk_date"] = "2026-11-17"
+		r.complete("appoint", "wu.gang", workflows.DecisionAppoint, f)
+	})
+	r.at("2026-11-18 10:00", func() { r.complete("review", "bao.yin", workflows.DecisionComplete, nil) })
+	r.env.ExecuteWorkflow(workflows.Selection, selectionInput(r.caseID))
+
+	s := r.state()
+	sel := s.Selection
+	if s.Status != schemas.CaseClosed || s.Outcome != "巴图：已任职；娜仁：已任职" {
+		t.Fatalf("status %s outcome %q", s.Status, s.Outcome)
+	}
+	if i := issuesOf(t, r, "without consent"); !hasIssue(i, "form.consent", "超过应到会成员11人的半数") {
+		t.Errorf("without consent: %+v", i)
+	}
+	if i := issuesOf(t, r, "reconsider without majority"); !hasIssue(i, "form.result_c2", "未超过应到会成员11人的半数") {
+		t.Errorf("reconsider without majority: %+v", i)
+	}
+	if i := issuesOf(t, r, "drop without reason"); !hasIssue(i, "form.reason", "") {
+		t.Errorf("drop without reason: %+v", i)
+	}
+	if len(sel.Reconsiderations) != 1 {
+		t.Fatalf("reconsiderations %+v", sel.Reconsiderations)
+	}
+	if m := sel.Reconsiderations[0]; m.Consent != 7 || m.Date != "2026-11-16" || !slices.Equal(m.Candidates, []string{"c2"}) || m.RecordedBy != "wu.gang" {
+		t.Errorf("reconsideration %+v", m)
+	}
+	if c2 := selCandidate(t, s, "c2"); c2.Decision != schemas.SelectionPassed || c2.Tally.Agree != 7 || !c2.Appointed {
+		t.Errorf("娜仁: %+v", c2)
+	}
+	if sel.Meeting.Date != "2026-11-09" || len(links.pub) != 1 || len(links.pub[0].Candidates) != 2 {
+		t.Errorf("meeting %+v, publicity %+v", sel.Meeting, links.pub)
+	}
+	if !slices.Equal(sel.Stages, []string{"motion", "recommend", "inspect", "decide", "publicity", "appointment"}) || len(sel.Review.Gaps) != 0 {
+		t.Errorf("stages %v, gaps %v", sel.Stages, sel.Review.Gaps)
+	}
+	r.verifyAudit()
 }

@@ -119,6 +119,13 @@ func (m Meeting) Passes(t Tally) bool {
 	return m.CheckQuorum() == "" && m.CheckTally(t) == "" && t.Agree*2 > m.Members
 }
 
+// MayReconsider: a decision is reconsidered (复议) only when more than half of all members
+// (应到会成员) agree to reconsider it, at a meeting with quorum; those agreeing are among those
+// present (2019 regulation, 讨论决定). The candidate then passes as at any meeting (Passes).
+func (m Meeting) MayReconsider(consent int) bool {
+	return m.CheckQuorum() == "" && consent >= 0 && consent <= m.Present && consent*2 > m.Members
+}
+
 // recommendationYears is how long a democratic recommendation's result may be used
 // (2019 regulation arts. 18–20: one year).
 const recommendationYears = 1

@@ -57,6 +57,25 @@ func TestMajorityIsOfAllMembers(t *testing.T) {
 	}
 }
 
+// A reconsideration needs more than half of all members agreeing to it, at a meeting with
+// quorum, out of those present.
+func TestReconsiderationNeedsMoreThanHalfOfMembers(t *testing.T) {
+	for m := 1; m <= 45; m++ {
+		for p := 0; p <= m; p++ {
+			meeting := Meeting{Members: m, Present: p}
+			for c := 0; c <= m; c++ {
+				want := meeting.CheckQuorum() == "" && c <= p && c >= m/2+1
+				if got := meeting.MayReconsider(c); got != want {
+					t.Fatalf("members %d present %d consent %d: %v, want %v", m, p, c, got, want)
+				}
+			}
+		}
+	}
+	if (Meeting{Members: 9, Present: 7}).MayReconsider(-1) {
+		t.Error("a negative consent was accepted")
+	}
+}
+
 func TestStageOrder(t *testing.T) {
 	all := []Stage{StageMotion, StageRecommend, StageInspect, StageDecide, StagePublicity, StageAppointment}
 	for i := range all {
