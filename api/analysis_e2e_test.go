@@ -96,7 +96,8 @@ func cellAfter(rows [][]string, label string) string {
 // Deadlines are not compressed here (TimeScale 0): every step is done long before it is due,
 // so the lateness figures are known (0). Late steps, escalations, transfers, publicity,
 // inquiries, admonishments, restrictions and inspections are counted in
-// internal/analysis's TestCompileKnownCases over rows written directly.
+// internal/analysis's TestCompileKnownCases over rows written directly, and all but the
+// inspections over real workflows on a time-compressed stack in TestAnalysisTimelinessEndToEnd.
 func TestAnalysisEndToEnd(t *testing.T) {
 	testenv.Seeded(t, func(t *testing.T, gdb *gorm.DB, _ string) {
 		ring, err := secrets.Parse(e2eReporterKey)
