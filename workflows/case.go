@@ -59,14 +59,6 @@ type caseRun struct {
 	// of them (beside.go).
 	besides map[string]int
 	busy    int
-
-	// From version coalesce-upserts on, refresh leaves the search attributes it computed in
-	// pendingSA and the flusher coroutine (setup) upserts them once no local activity is
-	// running (localBusy): a step that closes a task, moves the stage and opens the next task
-	// in one workflow task upserts once instead of three times.
-	coalesce  bool
-	pendingSA []temporal.SearchAttributeUpdate
-	localBusy int
 }
 
 // wait is a named moment the case waits for.
@@ -163,17 +155,6 @@ func (c *caseRun) setup(ctx workflow.Context) (workflow.Context, error) {
 		}
 	}
 	c.runCtx, c.cancel = workflow.WithCancel(ctx)
-	if workflow.GetVersion(ctx, "coalesce-upserts", workflow.DefaultVersion, 1) == 1 {
-		c.coalesce = true
-		workflow.Go(ctx, func(ctx workflow.Context) {
-			for {
-				if err := workflow.Await(ctx, func() bool { return c.pendingSA != nil && c.localBusy == 0 }); err != nil {
-					return
-				}
-				c.upsert(ctx)
-			}
-		})
-	}
 	return c.runCtx, nil
 }
 
@@ -374,9 +355,7 @@ func (c *caseRun) execLocal(ctx workflow.Context, summary string, activity any, 
 		Summary:             summary,
 		RetryPolicy:         activityRetry(),
 	})
-	c.localBusy++
 	err := workflow.ExecuteLocalActivity(ctx, activity, arg).Get(ctx, result)
-	c.localBusy--
 	if permanentFailure(err) {
 		return c.needsAttention(ctx, summary, err)
 	}
@@ -539,21 +518,10 @@ func (c *caseRun) refresh(ctx workflow.Context) {
 	} else {
 		updates = append(updates, schemas.SADueAt.ValueUnset())
 	}
-	c.shown = shownUI{details: details, stage: stage, assignees: who, dueAt: minDue, overdue: overdue, set: true}
-	c.pendingSA = updates
-	// A case that has ended upserts at once: its workflow may complete in this workflow task.
-	if !c.coalesce || c.state.Status != schemas.CaseOpen {
-		c.upsert(ctx)
-	}
-}
-
-// upsert sends the search attributes refresh left pending.
-func (c *caseRun) upsert(ctx workflow.Context) {
-	updates := c.pendingSA
-	c.pendingSA = nil
 	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
 		workflow.GetLogger(ctx).Warn("upsert search attributes", "error", err)
 	}
+	c.shown = shownUI{details: details, stage: stage, assignees: who, dueAt: minDue, overdue: overdue, set: true}
 }
 
 // holderKey is how the Assignee search attribute names a task's holder: the official, or

@@ -105,35 +105,3 @@ func TestStepDueOnAFixedDate(t *testing.T) {
 		t.Errorf("overdue at %s, want %s", got, want)
 	}
 }
-
-// From version coalesce-upserts on, the search attributes are upserted once the local writes
-// of a workflow task are done: completing the draft closes its task, moves the case to
-// approving and opens the approval in one workflow task, and the Temporal UI gets one upsert
-// for all of it (approving, the leader's role as assignee), not one per refresh. The case's
-// last upsert shows it closed with no assignee.
-func TestOneUpsertPerTransition(t *testing.T) {
-	r := newRun(t, "publicity-2026-0002", mustTime(t, "2026-11-02 09:00:00"))
-	upserts := r.recordUpserts()
-	r.at("2026-11-03 10:00", func() { r.complete("draft-1", "wu.gang", "submit", draftForm) })
-	r.at("2026-11-03 11:00", func() { r.complete("approve-1", "chen.jing", "approve", nil) })
-	r.at("2026-11-16 09:30", func() { r.complete("decide-c1", "chen.jing", schemas.PubProceed, nil) })
-	r.env.ExecuteWorkflow(workflows.Publicity, publicityInput(r.caseID, "张三"))
-	if s := r.state(); s.Status != schemas.CaseClosed {
-		t.Fatalf("status %s", s.Status)
-	}
-	got := upserts()
-	var atDraft []upsert
-	for _, u := range got {
-		if u.at.Equal(mustTime(t, "2026-11-03 10:00:00")) {
-			atDraft = append(atDraft, u)
-		}
-	}
-	if len(atDraft) != 1 || atDraft[0].stage != "approving" || len(atDraft[0].assignees) != 1 {
-		t.Errorf("upserts when the draft was completed: %+v; want one, approving, with the approval's holder", atDraft)
-	}
-	last := got[len(got)-1]
-	if last.stage != "closed" || len(last.assignees) != 0 || last.hasDue {
-		t.Errorf("last upsert %+v; want closed, no assignee, no due date", last)
-	}
-	t.Logf("%d upserts", len(got))
-}
