@@ -362,13 +362,13 @@ func (c *caseRun) execLocal(ctx workflow.Context, summary string, activity any, 
 	return err
 }
 
-// write runs one of the kernel's short row writes (RecordCase, OpenTask, CloseTask: one
-// transaction each, idempotent on retry; and ComputeDeadline, a calendar read). From version "kernel-writes-local" on it is a local
-// activity: it runs inside the workflow task that asks for it, so it adds one marker to the
-// history instead of an activity task and a workflow task to take its result (6 events, two
-// server round trips; docs/BENCHMARKS.md, "Cut 2"). The order of the writes is unchanged: a
-// task row is still written before the step waits for its completion, and each write appends
-// its audit event in its own transaction.
+// write runs one of the kernel's short writes (RecordCase, OpenTask, CloseTask: one
+// transaction each with its audit event, idempotent on retry; ComputeDeadline, a calendar
+// read). From version "kernel-writes-local" on it is a local activity: it runs inside the
+// workflow task that asks for it and adds one marker to the history instead of an activity
+// task and the workflow task that takes its result (6 events, two server round trips; see
+// docs/BENCHMARKS.md, "Cut: the kernel's row writes as local activities"). The order of the
+// writes is unchanged: a task row is still written before the step waits for its completion.
 func (c *caseRun) write(ctx workflow.Context, summary string, activity any, arg any, result any) error {
 	if workflow.GetVersion(ctx, "kernel-writes-local", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		if result == nil {
