@@ -147,10 +147,16 @@ func appendAudit(ctx context.Context, tx *gorm.DB, caseID string, at time.Time, 
 }
 
 // dedupKey names one side effect of one activity execution: the same on every retry of it,
-// different for every other activity.
+// different for every other activity. Local activities are numbered apart from activities
+// ("1", "2", … in both), so theirs carry an "la" prefix: a run that switched to local writes
+// mid-way (version kernel-writes-local) cannot reuse an activity's key.
 func dedupKey(ctx context.Context, what string) string {
 	info := activity.GetInfo(ctx)
-	return fmt.Sprintf("%s/%s/%s/%s", info.WorkflowExecution.ID, info.WorkflowExecution.RunID, info.ActivityID, what)
+	id := info.ActivityID
+	if info.IsLocalActivity {
+		id = "la" + id
+	}
+	return fmt.Sprintf("%s/%s/%s/%s", info.WorkflowExecution.ID, info.WorkflowExecution.RunID, id, what)
 }
 
 // AllocateRequest asks for the number of a case that a workflow starts (a linked case: an

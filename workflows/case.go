@@ -192,7 +192,7 @@ func (c *caseRun) setStage(ctx workflow.Context, stage string) error {
 // audit event alone ("part.stage" with the part's name).
 func (c *caseRun) recordMove(ctx workflow.Context, summary, actor, move string, detail any) error {
 	if c.part == "" {
-		return c.exec(ctx, summary, acts.RecordCase, c.record(ctx, actor, "case."+move, detail))
+		return c.write(ctx, summary, acts.RecordCase, c.record(ctx, actor, "case."+move, detail), nil)
 	}
 	return c.audit(ctx, c.part+"："+summary, activities.AuditRequest{
 		Actor: actor, Action: "part." + move,
@@ -362,6 +362,23 @@ func (c *caseRun) execLocal(ctx workflow.Context, summary string, activity any, 
 	return err
 }
 
+// write runs one of the kernel's short writes (RecordCase, OpenTask, CloseTask: one
+// transaction each with its audit event, idempotent on retry; ComputeDeadline, a calendar
+// read). From version "kernel-writes-local" on it is a local activity: it runs inside the
+// workflow task that asks for it and adds one marker to the history instead of an activity
+// task and the workflow task that takes its result (6 events, two server round trips; see
+// docs/BENCHMARKS.md, "Cut: the kernel's row writes as local activities"). The order of the
+// writes is unchanged: a task row is still written before the step waits for its completion.
+func (c *caseRun) write(ctx workflow.Context, summary string, activity any, arg any, result any) error {
+	if workflow.GetVersion(ctx, "kernel-writes-local", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		if result == nil {
+			return c.exec(ctx, summary, activity, arg)
+		}
+		return c.exec(ctx, summary, activity, arg, result)
+	}
+	return c.execLocal(ctx, summary, activity, arg, result)
+}
+
 // deadline computes "period after now" on the working-day calendar, through an activity.
 func (c *caseRun) deadline(ctx workflow.Context, p calendar.Period, summary string) (time.Time, error) {
 	return c.deadlineFrom(ctx, workflow.Now(ctx), p, summary)
@@ -370,7 +387,7 @@ func (c *caseRun) deadline(ctx workflow.Context, p calendar.Period, summary stri
 // deadlineFrom computes "period after from" (a day already past: the day of a talk).
 func (c *caseRun) deadlineFrom(ctx workflow.Context, from time.Time, p calendar.Period, summary string) (time.Time, error) {
 	var due time.Time
-	err := c.exec(ctx, summary, acts.ComputeDeadline, activities.DeadlineRequest{From: from, Period: p}, &due)
+	err := c.write(ctx, summary, acts.ComputeDeadline, activities.DeadlineRequest{From: from, Period: p}, &due)
 	return due, err
 }
 

@@ -148,7 +148,7 @@ func (c *caseRun) openTask(ctx workflow.Context, spec StepSpec) (*task, activiti
 	// completion sent at once, before this activity's result is processed, must find it.
 	c.tasks = append(c.tasks, t)
 	var res activities.OpenTaskResult
-	if err := c.exec(ctx, "开启任务："+spec.Title, acts.OpenTask,
+	if err := c.write(ctx, "开启任务："+spec.Title, acts.OpenTask,
 		activities.OpenTaskRequest{Case: c.caseRef(), Task: t.view, At: opened}, &res); err != nil {
 		return nil, plan, err
 	}
@@ -314,7 +314,7 @@ func (c *caseRun) closeTask(ctx workflow.Context, t *task) (Completion, error) {
 			req.Reason = t.abandonReason
 		}
 	}
-	if err := c.exec(ctx, "关闭任务："+t.view.Title, acts.CloseTask, req); err != nil {
+	if err := c.write(ctx, "关闭任务："+t.view.Title, acts.CloseTask, req, nil); err != nil {
 		return Completion{}, err
 	}
 	t.view.Status = req.Status

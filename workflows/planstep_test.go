@@ -14,18 +14,19 @@ import (
 
 // From version plan-step-local on, every step's deadline is planned by a local activity: no
 // PlanStep activity task reaches the server, and the ladder still fires on the planned times
-// (the step's reminder, its overdue mark) and the case closes as before.
+// (the step's reminder, its overdue mark) and the case closes as before. From version
+// kernel-writes-local on, the kernel's row writes (the case row, opening and closing a task,
+// the period's deadline) are local activities too: none of them is an activity task, each step
+// opens and closes its task once, and the audit trail is whole (verifyAudit).
 func TestPlanStepRunsLocally(t *testing.T) {
 	r := newRun(t, "publicity-2026-0001", mustTime(t, "2026-11-02 09:00:00"))
 	remote := map[string]int{}
-	local := 0
+	local := map[string]int{}
 	r.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
 		remote[info.ActivityType.Name]++
 	})
 	r.env.SetOnLocalActivityStartedListener(func(info *activity.Info, _ context.Context, _ []any) {
-		if info.ActivityType.Name == "PlanStep" {
-			local++
-		}
+		local[info.ActivityType.Name]++
 	})
 	// The draft is done late: its reminder and overdue rungs fire first.
 	r.at("2026-11-06 10:00", func() { r.complete("draft-1", "wu.gang", "submit", draftForm) })
@@ -36,9 +37,23 @@ func TestPlanStepRunsLocally(t *testing.T) {
 	if s := r.state(); s.Status != schemas.CaseClosed {
 		t.Fatalf("status %s", s.Status)
 	}
-	if remote["PlanStep"] != 0 || local != remote["OpenTask"] || local < 3 {
-		t.Errorf("PlanStep ran %d times as an activity task and %d times locally for %d steps opened; want locally, once per step",
-			remote["PlanStep"], local, remote["OpenTask"])
+	for _, name := range []string{"PlanStep", "OpenTask", "CloseTask", "RecordCase", "ComputeDeadline"} {
+		if remote[name] != 0 {
+			t.Errorf("%s ran %d times as an activity task; want local only", name, remote[name])
+		}
+	}
+	if local["PlanStep"] != 3 || local["OpenTask"] != 3 || local["CloseTask"] != 3 || local["ComputeDeadline"] != 1 {
+		t.Errorf("local activities %v; want PlanStep, OpenTask and CloseTask once per step (3), ComputeDeadline once", local)
+	}
+	// Opened (in drafting), approving, publicizing, deciding, closed: one case row write each.
+	if local["RecordCase"] != 5 {
+		t.Errorf("RecordCase ran locally %d times, want 5", local["RecordCase"])
+	}
+	var opened, completed int64
+	r.db.Model(&schemas.AuditEvent{}).Where("case_id = ? AND action = ?", r.caseID, "task.opened").Count(&opened)
+	r.db.Model(&schemas.AuditEvent{}).Where("case_id = ? AND action = ?", r.caseID, "task.completed").Count(&completed)
+	if opened != 3 || completed != 3 {
+		t.Errorf("audit: %d task.opened and %d task.completed, want 3 and 3", opened, completed)
 	}
 	// Opened Monday 2 Nov: 3 working days run to the end of Thursday 5 Nov.
 	if got, want := r.auditAt("task.overdue", "draft-1"), mustTime(t, "2026-11-05 23:59:59"); !got.Equal(want) {
