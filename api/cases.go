@@ -75,6 +75,11 @@ func (s *Server) startCase(c *gin.Context, st caseStart) error {
 	if err != nil {
 		return unavailable("number the case", err)
 	}
+	if !fresh {
+		if err := s.roundEnded(c, caseID, st); err != nil {
+			return err
+		}
+	}
 	if st.Claim != nil {
 		if err := st.Claim(caseID); err != nil {
 			return err
@@ -85,8 +90,7 @@ func (s *Server) startCase(c *gin.Context, st caseStart) error {
 		Details: st.Details + fmt.Sprintf("\n**发起人**：%s（%s）", p.Name, p.ID),
 	}, st.Input(caseID))
 	if isRound && cycles.Ended(err) {
-		return problem(probConflict, fmt.Sprintf("%s的%s（周期%s）已办结（案件 %s）：同一单位同一周期只办一轮，不能再次发起",
-			st.OrgUnit.Name, st.Kind.Title(), st.Period, caseID))
+		return roundEndedProblem(caseID, st)
 	}
 	if err != nil {
 		return s.workflowError(c, caseID, err)
@@ -111,6 +115,27 @@ func (s *Server) roundPeriod(errs []FieldError, kind schemas.CaseKind, field, la
 		return "", append(errs, FieldError{field, label + "须为" + err.Error()}), nil
 	}
 	return period, errs, nil
+}
+
+// roundEnded is the 409 of a start of a round whose case has ended (its recorded status; its
+// workflow may still be finishing).
+func (s *Server) roundEnded(c *gin.Context, caseID string, st caseStart) error {
+	var row schemas.Case
+	err := s.db.WithContext(c.Request.Context()).Select("status").Take(&row, "id = ?", caseID).Error
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return nil
+	case err != nil:
+		return unavailable("load case", err)
+	case row.Status != schemas.CaseOpen:
+		return roundEndedProblem(caseID, st)
+	}
+	return nil
+}
+
+func roundEndedProblem(caseID string, st caseStart) error {
+	return problem(probConflict, fmt.Sprintf("%s的%s（周期%s）已办结（案件 %s）：同一单位同一周期只办一轮，不能再次发起",
+		st.OrgUnit.Name, st.Kind.Title(), st.Period, caseID))
 }
 
 // replyExistingRound answers a start of a round that already has its running case: 200 with
