@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"time"
 
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/activity"
 	"gorm.io/gorm"
 
 	"github.com/jiandu/jiandu/internal/calendar"
-	"github.com/jiandu/jiandu/internal/caseno"
 	"github.com/jiandu/jiandu/internal/casestart"
 	"github.com/jiandu/jiandu/internal/cycles"
 	"github.com/jiandu/jiandu/schemas"
@@ -40,11 +38,12 @@ func (a *Activities) cycleList() []cycles.Cycle {
 	return cycles.Registered()
 }
 
-// LaunchCycle numbers the case of the round (key "cycle/<schedule id>/<period>": a retry, a
-// duplicated action or a second trigger in the same period gets the same number) and starts its
-// workflow as a start request does (casestart), with CreatedBy "system". The period is the
-// cycle's Period of the scheduled time in Beijing time. A round whose case has already run and
-// ended starts nothing.
+// LaunchCycle numbers the case of the round (kind, org unit, period) with cycles.Claim, as a
+// start request does (a retry, a duplicated action, a second trigger in the same period or a
+// round an official already started by hand gets the same number), and starts its workflow
+// (casestart), with CreatedBy "system". The period is the cycle's Period of the scheduled time
+// in Beijing time. A round whose case is running is used as is; one whose case has already run
+// and ended starts nothing.
 func (a *Activities) LaunchCycle(ctx context.Context, req LaunchRequest) (Launched, error) {
 	c, ok := cycles.Find(a.cycleList(), req.Kind)
 	if !ok {
@@ -61,7 +60,7 @@ func (a *Activities) LaunchCycle(ctx context.Context, req LaunchRequest) (Launch
 		return Launched{}, brokenInvariant(fmt.Errorf("launch cycle: org unit %q is not an organization department", req.OrgUnitID))
 	}
 	period := cycles.Period(c, req.ScheduledAt)
-	id, err := caseno.Next(ctx, a.DB, c.Kind, "cycle/"+req.ScheduleID+"/"+period, "system")
+	id, _, err := cycles.Claim(ctx, a.DB, cycles.Round{Kind: c.Kind, OrgUnitID: unit.ID, Period: period}, "system")
 	if err != nil {
 		return Launched{}, NonRetryable(err)
 	}
@@ -71,8 +70,7 @@ func (a *Activities) LaunchCycle(ctx context.Context, req LaunchRequest) (Launch
 		Details: fmt.Sprintf("**周期**：%s\n**发起**：定时计划 %s（计划时间 %s）", period, req.ScheduleID,
 			req.ScheduledAt.In(calendar.Location()).Format("2006-01-02 15:04")),
 	}, c.Input(in))
-	var ended *serviceerror.WorkflowExecutionAlreadyStarted
-	if err != nil && !errors.As(err, &ended) {
+	if err != nil && !cycles.Ended(err) {
 		return Launched{}, fmt.Errorf("start %s: %w", id, err)
 	}
 	return Launched{CaseID: id, Period: period, ScheduledAt: req.ScheduledAt}, nil

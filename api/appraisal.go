@@ -2,12 +2,9 @@ package api
 
 import (
 	"fmt"
-	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/jiandu/jiandu/internal/calendar"
 	"github.com/jiandu/jiandu/schemas"
 )
 
@@ -27,9 +24,9 @@ func (s *Server) startAppraisal(c *gin.Context) error {
 	}
 	var errs []FieldError
 	errs = textIssue(errs, "title", in.Title, 0, 200)
-	now := time.Now().In(calendar.Location())
-	if y, err := strconv.Atoi(in.Period); err != nil || len(in.Period) != 4 || y < 2000 || y > now.Year() {
-		errs = append(errs, FieldError{"period", fmt.Sprintf("考核年度须为2000至%d之间的四位年份", now.Year())})
+	period, errs, err := s.roundPeriod(errs, schemas.KindAppraisal, "period", "考核年度", in.Period)
+	if err != nil {
+		return err
 	}
 	unit, errs, err := s.organization(c, errs, in.OrgUnitID)
 	if err != nil {
@@ -41,14 +38,14 @@ func (s *Server) startAppraisal(c *gin.Context) error {
 	p := principal(c)
 	title := in.Title
 	if title == "" {
-		title = in.Period + "年度述职述廉"
+		title = period + "年度述职述廉"
 	}
 	return s.startCase(c, caseStart{
-		Kind: schemas.KindAppraisal, Title: title, OrgUnit: *unit,
-		Details: fmt.Sprintf("**考核年度**：%s｜**组织部门**：%s", in.Period, unit.Name),
+		Kind: schemas.KindAppraisal, Title: title, OrgUnit: *unit, Period: period,
+		Details: fmt.Sprintf("**考核年度**：%s｜**组织部门**：%s", period, unit.Name),
 		Input: func(id string) any {
 			return schemas.AppraisalInput{
-				CycleStart: schemas.CycleStart{CaseID: id, OrgUnitID: unit.ID, Period: in.Period, CreatedBy: p.ID},
+				CycleStart: schemas.CycleStart{CaseID: id, OrgUnitID: unit.ID, Period: period, CreatedBy: p.ID},
 				Title:      title,
 			}
 		},
@@ -57,6 +54,6 @@ func (s *Server) startAppraisal(c *gin.Context) error {
 
 // appraisalForm is the process's start form in the web inbox.
 var appraisalForm = []startField{
-	{Name: "period", Label: "考核年度", Type: "text", Required: true, Hint: "四位年份，如2026"},
+	{Name: "period", Label: "考核年度", Type: "text", Hint: "四位年份，不填则为今年"},
 	{Name: "title", Label: "标题", Type: "text"},
 }

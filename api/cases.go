@@ -12,8 +12,10 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/jiandu/jiandu/internal/audit"
+	"github.com/jiandu/jiandu/internal/calendar"
 	"github.com/jiandu/jiandu/internal/caseno"
 	"github.com/jiandu/jiandu/internal/casestart"
+	"github.com/jiandu/jiandu/internal/cycles"
 	"github.com/jiandu/jiandu/schemas"
 )
 
@@ -36,10 +38,19 @@ type caseStart struct {
 	// Claim, when set, runs once the case has its number and before its workflow starts; its
 	// error (a conflict) is the answer and nothing starts.
 	Claim func(caseID string) error
+	// Period is the round's period when Kind is a periodic process (schemas.Cycles; required
+	// then, from roundPeriod): the case is the round's, see startCase.
+	Period string
 }
 
 // startCase numbers the case and starts its workflow. With an Idempotency-Key a retried start
 // gets the same number, and Temporal (USE_EXISTING on the same workflow id) starts nothing new.
+//
+// A round of a periodic process (kind, org unit, period) is numbered under its identity
+// instead (cycles.Claim, as the schedule's launcher does), so it has one case whoever starts
+// it and however often: the first start answers 201; a later or concurrent one, by hand or
+// by the schedule, gets the same case — 200 with it while it runs (nothing new starts, the
+// request's own details are not applied), 409 naming the period once it has ended.
 func (s *Server) startCase(c *gin.Context, st caseStart) error {
 	ctx := c.Request.Context()
 	p := principal(c)
@@ -50,9 +61,24 @@ func (s *Server) startCase(c *gin.Context, st caseStart) error {
 	if key != "" {
 		key = p.ID + "/" + key
 	}
-	caseID, err := caseno.Next(ctx, s.db, st.Kind, key, p.ID)
+	_, isRound := cycles.Find(s.cycleList(), st.Kind)
+	var caseID string
+	fresh := true
+	if isRound {
+		if st.Period == "" {
+			return fmt.Errorf("start %s: a round of a periodic process needs its period", st.Kind)
+		}
+		caseID, fresh, err = cycles.Claim(ctx, s.db, cycles.Round{Kind: st.Kind, OrgUnitID: st.OrgUnit.ID, Period: st.Period}, p.ID)
+	} else {
+		caseID, err = caseno.Next(ctx, s.db, st.Kind, key, p.ID)
+	}
 	if err != nil {
 		return unavailable("number the case", err)
+	}
+	if !fresh {
+		if err := s.roundEnded(c, caseID, st); err != nil {
+			return err
+		}
 	}
 	if st.Claim != nil {
 		if err := st.Claim(caseID); err != nil {
@@ -63,11 +89,68 @@ func (s *Server) startCase(c *gin.Context, st caseStart) error {
 		Kind: st.Kind, Title: st.Title, OrgUnit: st.OrgUnit,
 		Details: st.Details + fmt.Sprintf("\n**发起人**：%s（%s）", p.Name, p.ID),
 	}, st.Input(caseID))
+	if isRound && cycles.Ended(err) {
+		return roundEndedProblem(caseID, st)
+	}
 	if err != nil {
 		return s.workflowError(c, caseID, err)
 	}
 	c.Header("Location", "/api/v1/cases/"+caseID)
+	if !fresh {
+		return s.replyExistingRound(c, caseID, st, run.GetRunID())
+	}
 	return reply(c, http.StatusCreated, StartedCase{ID: caseID, Kind: st.Kind, Title: st.Title, RunID: run.GetRunID()})
+}
+
+// roundPeriod reads the period a start of a round of kind names in field (label is its
+// Chinese name), the same way for every periodic process (cycles.ParsePeriod): empty is the
+// period of a round opening now; else the shape of the cycle's periods, years 2000 to this year.
+func (s *Server) roundPeriod(errs []FieldError, kind schemas.CaseKind, field, label, v string) (string, []FieldError, error) {
+	cy, ok := cycles.Find(s.cycleList(), kind)
+	if !ok {
+		return "", errs, fmt.Errorf("round period: %s is not a periodic process", kind)
+	}
+	period, err := cycles.ParsePeriod(cy, v, time.Now().In(calendar.Location()))
+	if err != nil {
+		return "", append(errs, FieldError{field, label + "须为" + err.Error()}), nil
+	}
+	return period, errs, nil
+}
+
+// roundEnded is the 409 of a start of a round whose case has ended (its recorded status; its
+// workflow may still be finishing).
+func (s *Server) roundEnded(c *gin.Context, caseID string, st caseStart) error {
+	var row schemas.Case
+	err := s.db.WithContext(c.Request.Context()).Select("status").Take(&row, "id = ?", caseID).Error
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return nil
+	case err != nil:
+		return unavailable("load case", err)
+	case row.Status != schemas.CaseOpen:
+		return roundEndedProblem(caseID, st)
+	}
+	return nil
+}
+
+func roundEndedProblem(caseID string, st caseStart) error {
+	return problem(probConflict, fmt.Sprintf("%s的%s（周期%s）已办结（案件 %s）：同一单位同一周期只办一轮，不能再次发起",
+		st.OrgUnit.Name, st.Kind.Title(), st.Period, caseID))
+}
+
+// replyExistingRound answers a start of a round that already has its running case: 200 with
+// that case (its own title once recorded; the request's until then).
+func (s *Server) replyExistingRound(c *gin.Context, caseID string, st caseStart, runID string) error {
+	title := st.Title
+	var row schemas.Case
+	err := s.db.WithContext(c.Request.Context()).Select("title").Take(&row, "id = ?", caseID).Error
+	switch {
+	case err == nil:
+		title = row.Title
+	case !errors.Is(err, gorm.ErrRecordNotFound):
+		return unavailable("load case", err)
+	}
+	return reply(c, http.StatusOK, StartedCase{ID: caseID, Kind: st.Kind, Title: title, RunID: runID})
 }
 
 // bindStart decodes the body of a start of kind into in once the caller may start it: first

@@ -2,13 +2,10 @@ package api
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/jiandu/jiandu/internal/calendar"
 	"github.com/jiandu/jiandu/schemas"
 )
 
@@ -40,13 +37,9 @@ func (s *Server) startEvaluation(c *gin.Context) error {
 	}
 	var errs []FieldError
 	errs = textIssue(errs, "title", in.Title, 0, 200)
-	now := time.Now()
-	period := strings.TrimSpace(in.Period)
-	if period == "" {
-		period = schemas.EvaluationPeriod(now)
-	}
-	if y, err := strconv.Atoi(period); err != nil || len(period) != 4 || y < 2000 || y > now.In(calendar.Location()).Year() {
-		errs = append(errs, FieldError{"period", fmt.Sprintf("评议年度须为2000至%d的四位年份", now.In(calendar.Location()).Year())})
+	period, errs, err := s.roundPeriod(errs, schemas.KindEvaluation, "period", "评议年度", in.Period)
+	if err != nil {
+		return err
 	}
 	if len(in.Cadres) > schemas.MaxEvaluationCadres {
 		errs = append(errs, FieldError{"cadres", fmt.Sprintf("评议的新提拔干部不得超过%d人", schemas.MaxEvaluationCadres)})
@@ -87,7 +80,7 @@ func (s *Server) startEvaluation(c *gin.Context) error {
 		names[i] = cd.Name
 	}
 	return s.startCase(c, caseStart{
-		Kind: schemas.KindEvaluation, Title: title, OrgUnit: *unit,
+		Kind: schemas.KindEvaluation, Title: title, OrgUnit: *unit, Period: period,
 		Details: fmt.Sprintf("**评议年度**：%s\n**新提拔干部**：%s\n**阈值**：不满意超过%s、满意度低于%s、下降超过%d个百分点",
 			period, strings.Join(names, "、"), thresholds.CadreUnsatisfied, thresholds.WorkSatisfied, thresholds.DropPoints),
 		Input: func(id string) any {

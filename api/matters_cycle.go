@@ -13,7 +13,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/jiandu/jiandu/internal/audit"
-	"github.com/jiandu/jiandu/internal/calendar"
 	"github.com/jiandu/jiandu/internal/spotcheck"
 	"github.com/jiandu/jiandu/schemas"
 )
@@ -37,15 +36,11 @@ func (s *Server) startMattersCycle(c *gin.Context) error {
 	}
 	var errs []FieldError
 	errs = textIssue(errs, "title", in.Title, 0, 200)
-	now := time.Now().In(calendar.Location()).Year()
-	year := now
-	if v := strings.TrimSpace(in.Year); v != "" {
-		y, err := strconv.Atoi(v)
-		if err != nil || y < 2000 || y > now {
-			errs = append(errs, FieldError{"year", fmt.Sprintf("报告年度须为2000至%d之间的年份", now)})
-		}
-		year = y
+	period, errs, err := s.roundPeriod(errs, schemas.KindMattersCycle, "year", "报告年度", in.Year)
+	if err != nil {
+		return err
 	}
+	year, _ := strconv.Atoi(period)
 	percent := schemas.DefaultDrawPercent
 	if v := strings.TrimSpace(in.Percent); v != "" {
 		p, err := strconv.Atoi(v)
@@ -62,27 +57,17 @@ func (s *Server) startMattersCycle(c *gin.Context) error {
 	if len(errs) > 0 {
 		return invalid(schemas.KindMattersCycle.Title()+"的发起内容未通过校验", errs...)
 	}
-	// One cycle at a time per department: a second would give each cadre two report tasks.
-	var open schemas.Case
-	err = s.db.WithContext(c.Request.Context()).Where("kind = ? AND org_unit_id = ? AND status = ?",
-		schemas.KindMattersCycle, unit.ID, schemas.CaseOpen).Order("id").Take(&open).Error
-	switch {
-	case err == nil:
-		return problem(probConflict, fmt.Sprintf("%s已有未办结的个人有关事项年度报告：%s", unit.Name, open.ID))
-	case !errors.Is(err, gorm.ErrRecordNotFound):
-		return unavailable("load open cycles", err)
-	}
 	title := strings.TrimSpace(in.Title)
 	if title == "" {
 		title = fmt.Sprintf("%d年度领导干部个人有关事项报告（%s）", year, unit.Name)
 	}
 	p := principal(c)
 	return s.startCase(c, caseStart{
-		Kind: schemas.KindMattersCycle, Title: title, OrgUnit: *unit,
+		Kind: schemas.KindMattersCycle, Title: title, OrgUnit: *unit, Period: period,
 		Details: fmt.Sprintf("**报告年度**：%d｜**报告截止**：%d年1月31日｜**随机抽查比例**：%d%%", year, year+1, percent),
 		Input: func(id string) any {
 			return schemas.MattersCycleInput{
-				CycleStart: schemas.CycleStart{CaseID: id, OrgUnitID: unit.ID, Period: strconv.Itoa(year), CreatedBy: p.ID},
+				CycleStart: schemas.CycleStart{CaseID: id, OrgUnitID: unit.ID, Period: period, CreatedBy: p.ID},
 				Title:      title, Priority: priority, Percent: percent,
 			}
 		},

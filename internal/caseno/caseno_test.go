@@ -59,3 +59,43 @@ func TestNext(t *testing.T) {
 		}
 	})
 }
+
+// Concurrent claims under one key agree on one number, only one of them fresh, and the losers'
+// drawn numbers are given back (the next number follows without a gap).
+func TestClaimConcurrentSameKey(t *testing.T) {
+	testenv.ForEachDialect(t, func(t *testing.T, gdb *gorm.DB, _ string) {
+		ctx := context.Background()
+		year := time.Now().In(calendar.Location()).Year()
+		const n = 8
+		ids := make([]string, n)
+		fresh := make([]bool, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ids[i], fresh[i], errs[i] = caseno.Claim(ctx, gdb, schemas.KindAppraisal, "round:appraisal:150100:2026", "system")
+			}()
+		}
+		wg.Wait()
+		nFresh := 0
+		for i := range ids {
+			if errs[i] != nil || ids[i] != ids[0] {
+				t.Fatalf("claim #%d: %q %v (first %q)", i, ids[i], errs[i], ids[0])
+			}
+			if fresh[i] {
+				nFresh++
+			}
+		}
+		if nFresh != 1 || ids[0] != schemas.CaseID(schemas.KindAppraisal, year, 1) {
+			t.Fatalf("%d fresh claims, id %q", nFresh, ids[0])
+		}
+		if id, fresh, _ := caseno.Claim(ctx, gdb, schemas.KindAppraisal, "round:appraisal:150100:2026", "x"); fresh || id != ids[0] {
+			t.Fatalf("later claim: %q fresh %v", id, fresh)
+		}
+		if id, _ := caseno.Next(ctx, gdb, schemas.KindAppraisal, "", "x"); id != schemas.CaseID(schemas.KindAppraisal, year, 2) {
+			t.Fatalf("next number after the claims: %q", id)
+		}
+	})
+}

@@ -5,10 +5,11 @@
 // its workflow as a start request does (api.startCase; both through casestart).
 //
 // Rules (docs/ARCHITECTURE.md, "Periodic processes"):
-//   - A round is its period: the launcher numbers the case under the key
-//     "cycle/<schedule id>/<period>", so a retried, duplicated, caught-up or triggered action
-//     for a period that already has its case starts nothing new (Temporal's USE_EXISTING on
-//     the case id, or the closed case refusing a duplicate).
+//   - One round per office and period (round.go): the launcher, like every start request of a
+//     cycle kind, numbers the case with Claim under the round's identity (kind, org unit,
+//     period), so a retried, duplicated, caught-up or triggered action, or a hand start, for a
+//     round that already has its case starts nothing new (Temporal's USE_EXISTING on the case
+//     id, or the closed case refusing a duplicate).
 //   - Catch-up: a round missed while Temporal was down runs when it is back within the
 //     catch-up window (JIANDU_CYCLE_CATCHUP, default 7 days); older missed rounds are dropped
 //     and an administrator triggers them by hand. A paused schedule catches nothing up.
