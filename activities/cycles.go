@@ -60,7 +60,11 @@ func (a *Activities) LaunchCycle(ctx context.Context, req LaunchRequest) (Launch
 		return Launched{}, brokenInvariant(fmt.Errorf("launch cycle: org unit %q is not an organization department", req.OrgUnitID))
 	}
 	period := cycles.Period(c, req.ScheduledAt)
-	id, _, err := cycles.Claim(ctx, a.DB, cycles.Round{Kind: c.Kind, OrgUnitID: unit.ID, Period: period}, "system")
+	round := cycles.Round{Kind: c.Kind, OrgUnitID: unit.ID, Period: period}
+	if err := round.Validate(); err != nil {
+		return Launched{}, brokenInvariant(fmt.Errorf("launch cycle: %w", err)) // no retry makes a period valid
+	}
+	id, _, err := cycles.Claim(ctx, a.DB, round, "system")
 	if err != nil {
 		return Launched{}, NonRetryable(err)
 	}

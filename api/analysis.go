@@ -71,6 +71,9 @@ func (s *Server) startAnalysis(c *gin.Context) error {
 	return s.startCase(c, caseStart{
 		Kind: schemas.KindAnalysis, Title: period.Title() + "干部监督工作分析报告", OrgUnit: *unit,
 		Details: "**期间**：" + period.From + " 至 " + period.To,
+		// The round is the period asked for: a month (as the monthly schedule's), a quarter or
+		// a year (analysis.ParseName); one case per office and period either way.
+		Period: in.Period,
 		Input: func(id string) any {
 			return schemas.AnalysisInput{CycleStart: schemas.CycleStart{CaseID: id, OrgUnitID: unit.ID, Period: in.Period, CreatedBy: by}}
 		},

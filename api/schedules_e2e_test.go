@@ -43,7 +43,7 @@ func testCycleRound(_ workflow.Context, in schemas.CycleStart) (schemas.CycleSta
 var testCycle = cycles.Cycle{
 	Cycle: schemas.Cycle{
 		Kind: testCycleKind, Day: 1,
-		Period: func(t time.Time) string { return t.Truncate(testCyclePeriod).Format("2006-01-02T15:04:05") },
+		Period: func(t time.Time) string { return t.Truncate(testCyclePeriod).Format("20060102T150405") },
 		Input:  func(s schemas.CycleStart) any { return s },
 	},
 	Title: "测试周期", WorkflowType: testCycleWorkflow,
