@@ -14,7 +14,7 @@ run: temporal build
 
 ## test: every test, on SQLite, and on Postgres too when JIANDU_TEST_DATABASE_URL is set.
 ## A package still running after TEST_TIMEOUT fails with every goroutine's stack in the log.
-TEST_TIMEOUT ?= 20m
+TEST_TIMEOUT ?= 30m
 test: temporal
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
