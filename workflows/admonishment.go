@@ -29,9 +29,7 @@ func Admonishment(ctx workflow.Context, in schemas.AdmonishmentInput) (schemas.C
 	}
 	a.state.Admonishment = a.adm
 	a.addSubjects(in.CadreID)
-	a.mayCancel = func(act schemas.Actor) bool {
-		return schemas.KindAdmonishment.MayCancel(act, in.OrgUnitID)
-	}
+	a.cancelAtOffice(in.OrgUnitID)
 	runCtx, err := a.setup(ctx)
 	if err != nil {
 		return schemas.CaseState{}, err

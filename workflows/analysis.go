@@ -30,7 +30,7 @@ func AnalysisReport(ctx workflow.Context, in schemas.AnalysisInput) (schemas.Cas
 		an:      &schemas.AnalysisState{Periods: analysisPeriods(in.Period), Snapshots: []string{}},
 	}
 	a.state.Analysis = a.an
-	a.mayCancel = func(act schemas.Actor) bool { return schemas.KindAnalysis.MayCancel(act, in.OrgUnitID) }
+	a.cancelAtOffice(in.OrgUnitID)
 	return a.runCase(ctx, a.run)
 }
 

@@ -35,7 +35,7 @@ func Appraisal(ctx workflow.Context, in schemas.AppraisalInput) (schemas.CaseSta
 		st:      &schemas.AppraisalState{Period: in.Period, Roster: len(in.Roster), Opened: append([]schemas.AppraisalOpened{}, in.Opened...)},
 	}
 	a.state.Appraisal = a.st
-	a.mayCancel = func(act schemas.Actor) bool { return schemas.KindAppraisal.MayCancel(act, in.OrgUnitID) }
+	a.cancelAtOffice(in.OrgUnitID)
 	runCtx, err := a.setup(ctx)
 	if err != nil {
 		return schemas.CaseState{}, err
@@ -116,7 +116,7 @@ func AppraisalCadre(ctx workflow.Context, in schemas.AppraisalCadreInput) (schem
 	}
 	a.state.AppraisalCadre = a.st
 	a.addSubjects(in.CadreID)
-	a.mayCancel = func(act schemas.Actor) bool { return schemas.KindAppraisalCadre.MayCancel(act, in.OrgUnitID) }
+	a.cancelAtOffice(in.OrgUnitID)
 	return a.runCase(ctx, a.run)
 }
 

@@ -119,6 +119,14 @@ func newCaseRun(id string, kind schemas.CaseKind, title, orgUnitID, createdBy st
 	}
 }
 
+// cancelAtOffice lets those whom the process's registration allows (schemas.CaseKind.MayCancel)
+// at officeID cancel the case; a part (child workflow) sets nothing and is cancelled only with
+// its case.
+func (c *caseRun) cancelAtOffice(officeID string) {
+	kind := c.state.Kind
+	c.mayCancel = func(a schemas.Actor) bool { return kind.MayCancel(a, officeID) }
+}
+
 func (c *caseRun) caseRef() activities.CaseRef {
 	return activities.CaseRef{ID: c.state.ID, Kind: c.state.Kind, Title: c.state.Title}
 }

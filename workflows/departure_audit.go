@@ -25,9 +25,7 @@ func DepartureAudit(ctx workflow.Context, in schemas.DepartureAuditInput) (schem
 	}
 	d.state.DepartureAudit = d.da
 	d.addSubjects(in.Departure.CadreID)
-	d.mayCancel = func(a schemas.Actor) bool {
-		return schemas.KindDepartureAudit.MayCancel(a, in.OrgUnitID)
-	}
+	d.cancelAtOffice(in.OrgUnitID)
 	return d.runCase(ctx, d.run)
 }
 

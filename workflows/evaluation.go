@@ -36,9 +36,7 @@ func Evaluation(ctx workflow.Context, in schemas.EvaluationInput) (schemas.CaseS
 		e.addSubjects(c.OfficialID)
 	}
 	e.state.Evaluation = e.ev
-	e.mayCancel = func(a schemas.Actor) bool {
-		return schemas.KindEvaluation.MayCancel(a, in.OrgUnitID)
-	}
+	e.cancelAtOffice(in.OrgUnitID)
 	return e.runCase(ctx, e.run)
 }
 

@@ -23,9 +23,7 @@ func Inquiry(ctx workflow.Context, in schemas.InquiryInput) (schemas.CaseState, 
 	}
 	q.state.Inquiry = q.inq
 	q.addSubjects(in.CadreID)
-	q.mayCancel = func(a schemas.Actor) bool {
-		return schemas.KindInquiry.MayCancel(a, in.OrgUnitID)
-	}
+	q.cancelAtOffice(in.OrgUnitID)
 	return q.runCase(ctx, q.run)
 }
 

@@ -26,9 +26,7 @@ func JointInspection(ctx workflow.Context, in schemas.JointInspectionInput) (sch
 	}
 	j.state.JointInspection = j.ji
 	j.addSubjects(in.LeaderID)
-	j.mayCancel = func(a schemas.Actor) bool {
-		return schemas.KindJointInspection.MayCancel(a, in.OrgUnitID)
-	}
+	j.cancelAtOffice(in.OrgUnitID)
 	j.onCancel = j.tellChecks
 	j.listenToParts(ctx)
 	return j.runCase(ctx, j.run)

@@ -32,9 +32,7 @@ func MattersCheck(ctx workflow.Context, in schemas.MattersCheckInput) (schemas.C
 	}
 	m.state.MattersCheck = m.mc
 	m.addSubjects(in.CadreID)
-	m.mayCancel = func(a schemas.Actor) bool {
-		return schemas.KindMattersCheck.MayCancel(a, in.OrgUnitID)
-	}
+	m.cancelAtOffice(in.OrgUnitID)
 	return m.runCase(ctx, m.run)
 }
 

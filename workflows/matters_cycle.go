@@ -49,9 +49,7 @@ func MattersCycle(ctx workflow.Context, in schemas.MattersCycleInput) (schemas.C
 		mc:      &schemas.MattersCycleState{Year: year, Percent: in.Percent, ReportDue: in.ReportDue, DrawBy: in.DrawBy, Reports: []schemas.MattersReport{}},
 	}
 	m.state.MattersCycle = m.mc
-	m.mayCancel = func(a schemas.Actor) bool {
-		return schemas.KindMattersCycle.MayCancel(a, in.OrgUnitID)
-	}
+	m.cancelAtOffice(in.OrgUnitID)
 	return m.runCase(ctx, m.run)
 }
 

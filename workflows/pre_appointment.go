@@ -34,9 +34,7 @@ func PreAppointment(ctx workflow.Context, in schemas.PreAppointmentInput) (schem
 		p.pa.Candidates = append(p.pa.Candidates, cs)
 		p.addSubjects(cand.OfficialID)
 	}
-	p.mayCancel = func(a schemas.Actor) bool {
-		return schemas.KindPreAppointment.MayCancel(a, in.OrgUnitID)
-	}
+	p.cancelAtOffice(in.OrgUnitID)
 	return p.runCase(ctx, p.run)
 }
 

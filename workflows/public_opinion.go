@@ -31,9 +31,7 @@ func PublicOpinion(ctx workflow.Context, in schemas.PublicOpinionInput) (schemas
 	}
 	p.state.PublicOpinion = p.po
 	p.addSubjects(in.SubjectID)
-	p.mayCancel = func(a schemas.Actor) bool {
-		return schemas.KindPublicOpinion.MayCancel(a, in.OrgUnitID)
-	}
+	p.cancelAtOffice(in.OrgUnitID)
 	return p.runCase(ctx, p.run)
 }
 

@@ -30,9 +30,7 @@ func Publicity(ctx workflow.Context, in schemas.PublicityInput) (schemas.CaseSta
 		p.addSubjects(cand.OfficialID)
 	}
 	p.state.Publicity = p.pub
-	p.mayCancel = func(a schemas.Actor) bool {
-		return schemas.KindPublicity.MayCancel(a, in.OrgUnitID)
-	}
+	p.cancelAtOffice(in.OrgUnitID)
 	runCtx, err := p.setup(ctx)
 	if err != nil {
 		return schemas.CaseState{}, err

@@ -27,9 +27,7 @@ func Report(ctx workflow.Context, in schemas.ReportInput) (schemas.CaseState, er
 	}
 	r.state.Report = r.rep
 	r.addSubjects(in.SubjectID)
-	r.mayCancel = func(a schemas.Actor) bool {
-		return schemas.KindReport.MayCancel(a, in.OrgUnitID)
-	}
+	r.cancelAtOffice(in.OrgUnitID)
 	r.transferResults = workflow.GetSignalChannel(ctx, schemas.SignalTransferResult)
 	return r.runCase(ctx, r.run)
 }

@@ -37,9 +37,7 @@ func Selection(ctx workflow.Context, in schemas.SelectionInput) (schemas.CaseSta
 		p.sel.Candidates = append(p.sel.Candidates, &schemas.SelectionCandidateState{SelectionCandidate: cand})
 		p.addSubjects(cand.OfficialID)
 	}
-	p.mayCancel = func(a schemas.Actor) bool {
-		return schemas.KindSelection.MayCancel(a, in.OrgUnitID)
-	}
+	p.cancelAtOffice(in.OrgUnitID)
 	runCtx, err := p.setup(ctx)
 	if err != nil {
 		return schemas.CaseState{}, err

@@ -33,7 +33,7 @@ func SelectionReview(ctx workflow.Context, in schemas.SelectionReviewInput) (sch
 		p.addSubjects(cs.OfficialID)
 	}
 	p.state.SelectionReview = p.rev
-	p.mayCancel = func(a schemas.Actor) bool { return schemas.KindSelectionReview.MayCancel(a, in.OrgUnitID) }
+	p.cancelAtOffice(in.OrgUnitID)
 	runCtx, err := p.setup(ctx)
 	if err != nil {
 		return schemas.CaseState{}, err

@@ -30,7 +30,7 @@ func Talk(ctx workflow.Context, in schemas.TalkInput) (schemas.CaseState, error)
 	}
 	t.state.Talk = t.st
 	t.addSubjects(in.CadreID)
-	t.mayCancel = func(a schemas.Actor) bool { return schemas.KindTalk.MayCancel(a, in.OrgUnitID) }
+	t.cancelAtOffice(in.OrgUnitID)
 	return t.runCase(ctx, t.run)
 }
 

@@ -23,9 +23,7 @@ func Transfer(ctx workflow.Context, in schemas.TransferInput) (schemas.CaseState
 	}
 	t.state.Transfer = t.tr
 	t.addSubjects(in.Subjects...)
-	t.mayCancel = func(a schemas.Actor) bool {
-		return schemas.KindTransfer.MayCancel(a, in.SuperiorOrgUnitID)
-	}
+	t.cancelAtOffice(in.SuperiorOrgUnitID)
 	return t.runCase(ctx, t.run)
 }
 
