@@ -32,6 +32,10 @@ type PlanRequest struct {
 	// Due, when set (YYYY-MM-DD), is the deadline's date: the deadline is the end of that day
 	// in Beijing time, and Period is not counted.
 	Due string `json:"due,omitempty"`
+	// Task is the ID of the task whose ladder is planned. A rung that falls at the end of a day
+	// then fires after midnight at the task's offset within schemas.RungNight; without it (and
+	// for rungs in hours or minutes) every rung fires at its exact time.
+	Task string `json:"task,omitempty"`
 }
 
 // StepPlan is a step's deadline and, per rung, when it fires.
@@ -68,9 +72,20 @@ func (a *Activities) PlanStep(ctx context.Context, req PlanRequest) (StepPlan, e
 		if err != nil {
 			return StepPlan{}, fmt.Errorf("ladder rung %s: %w", r.Action, err)
 		}
+		at = spreadRung(cal, req.Task, r, at)
 		plan.RungsAt = append(plan.RungsAt, a.compress(req.From, at))
 	}
 	return plan, nil
+}
+
+// spreadRung moves a rung of the task that falls at the end of a day (a ladder in days) to
+// midnight plus the task's offset within schemas.RungNight, so that the rungs of a day do not
+// all fall due at the same second. Rungs in hours or minutes keep their exact time.
+func spreadRung(cal *calendar.Calendar, task string, r schemas.Rung, at time.Time) time.Time {
+	if task == "" || r.Offset.Unit == calendar.Hours || r.Offset.Unit == calendar.Minutes || !at.Equal(cal.EndOfDay(at)) {
+		return at
+	}
+	return at.Add(time.Second + schemas.RungSpread(task))
 }
 
 // planDue is a step's deadline: the end of its Due date, or Period after From.

@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"hash/fnv"
 	"time"
 
 	"github.com/jiandu/jiandu/internal/calendar"
@@ -122,6 +123,23 @@ type Rung struct {
 
 // Ladder is a step's reminder and escalation ladder, in firing order.
 type Ladder []Rung
+
+// RungNight is the window after the end of a day in which the rungs due at that end fire. A
+// ladder counted in days puts every rung of a day at 23:59:59 Beijing time, so with thousands
+// of open cases the reminders, overdue marks and escalations of a day would all fall due at
+// the same second and queue behind each other for minutes (docs/BENCHMARKS.md, "10,000 open
+// cases"). Instead each task's day-end rungs fire at midnight plus the task's own offset within
+// this window (RungSpread): spread evenly over the night, done before anyone's working day.
+const RungNight = 6 * time.Hour
+
+// RungSpread is the offset within RungNight, to the second, at which the day-end rungs of the
+// task with this ID fire after midnight: a hash of the ID (FNV-1a), so a task keeps its offset
+// on every replay and extension, and a day's tasks spread evenly over the window.
+func RungSpread(taskID string) time.Duration {
+	h := fnv.New32a()
+	h.Write([]byte(taskID))
+	return time.Duration(h.Sum32()%uint32(RungNight/time.Second)) * time.Second
+}
 
 // DefaultLadder is DOMAIN.md's default: remind 2 working days before, overdue at the deadline,
 // 催办 3 working days after, escalation 5 working days after.

@@ -29,8 +29,8 @@ func TestEscalationAsCaseEndsLeavesNoOpenTask(t *testing.T) {
 		})
 	draftAndApprove(r, "2026-11-02")
 	// decide-c1 opens when the period ends (9 Nov), is due 16 Nov and escalates at the end of
-	// 23 Nov; the leader decides 100 ms later, while the 督办 task is being opened.
-	escalates := mustTime(t, "2026-11-23 23:59:59")
+	// 23 Nov (its rung fires that night); the leader decides 100 ms later, while the 督办 task is being opened.
+	escalates := r.rungAt("2026-11-23", "decide-c1")
 	r.env.RegisterDelayedCallback(func() {
 		r.complete("decide-c1", "chen.jing", schemas.PubProceed, nil)
 	}, escalates.Add(100*time.Millisecond).Sub(r.start))

@@ -143,7 +143,7 @@ func TestDepartureAuditOpinionWindowLapses(t *testing.T) {
 		if got := r.auditAt("departure_audit.opinion_lapsed", step); !got.Equal(mustTime(t, "2026-11-19 23:59:59")) {
 			t.Fatalf("%s lapsed at %s", step, got)
 		}
-		if got := r.auditAt("task.remind", step); !got.Equal(mustTime(t, "2026-11-17 23:59:59")) {
+		if got := r.auditAt("task.remind", step); !got.Equal(r.rungAt("2026-11-17", step)) {
 			t.Fatalf("%s reminder at %s", step, got)
 		}
 	}
@@ -289,7 +289,7 @@ func TestDepartureAuditRectificationOverdue(t *testing.T) {
 		t.Fatalf("outcome %q", s.Outcome)
 	}
 	// 60 days from 11 November end on Sunday 10 January 2027.
-	if got := r.auditAt("task.overdue", "rectify-1"); !got.Equal(mustTime(t, "2027-01-10 23:59:59")) {
+	if got := r.auditAt("task.overdue", "rectify-1"); !got.Equal(r.rungAt("2027-01-10", "rectify-1")) {
 		t.Fatalf("overdue at %s", got)
 	}
 	for _, action := range []string{"task.remind", "task.urge", "task.escalate"} {

@@ -164,6 +164,24 @@ func (r *run) notified(official, kind, taskStep string) bool {
 	return n > 0
 }
 
+// rungAt is when a ladder rung due at the end of day (YYYY-MM-DD, Beijing) fires for the task of
+// step: after midnight, at the task's offset within schemas.RungNight (activities.spreadRung).
+func (r *run) rungAt(day, step string) time.Time {
+	r.t.Helper()
+	return rungAfter(r.t, mustTime(r.t, day+" 23:59:59"), r.caseID+"."+step)
+}
+
+// rungAfter is when the rung of task due at dayEnd (23:59:59) fires; it checks that the time lies
+// in the night window after the day, so that a test expecting it checks the rule, not only the hash.
+func rungAfter(t *testing.T, dayEnd time.Time, task string) time.Time {
+	t.Helper()
+	at := dayEnd.Add(time.Second + schemas.RungSpread(task))
+	if midnight := dayEnd.Add(time.Second); at.Before(midnight) || !at.Before(midnight.Add(schemas.RungNight)) {
+		t.Fatalf("rung of %s at %s: outside the night after %s", task, at, dayEnd)
+	}
+	return at
+}
+
 func mustTime(t *testing.T, s string) time.Time {
 	ts, err := time.ParseInLocation("2006-01-02 15:04:05", s, cst)
 	if err != nil {

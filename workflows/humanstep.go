@@ -126,13 +126,14 @@ func (c *caseRun) openTask(ctx workflow.Context, spec StepSpec) (*task, activiti
 	if !spec.From.IsZero() {
 		from = spec.From
 	}
+	id := c.state.ID + "." + spec.Key
 	if err := c.planStep(ctx, "计算期限："+spec.Title,
-		activities.PlanRequest{From: from, Period: spec.Period, Due: spec.Due, Ladder: ladderOf(spec)}, &plan); err != nil {
+		activities.PlanRequest{From: from, Period: spec.Period, Due: spec.Due, Ladder: ladderOf(spec), Task: id}, &plan); err != nil {
 		return nil, plan, err
 	}
 	t := &task{
 		view: schemas.TaskView{
-			ID: c.state.ID + "." + spec.Key, StepKey: spec.Key, Step: spec.Step, Title: spec.Title,
+			ID: id, StepKey: spec.Key, Step: spec.Step, Title: spec.Title,
 			OrgUnitID: spec.OrgUnitID, Role: spec.Role, AssigneeID: spec.AssigneeID,
 			ForSubject: spec.ForSubject || (spec.AssigneeID != "" && c.isSubject(spec.AssigneeID)),
 			Priority:   c.state.Priority, Status: schemas.TaskOpen, DueAt: plan.DueAt, Spec: spec.Spec,

@@ -171,20 +171,20 @@ func TestInquiryLateAnswer(t *testing.T) {
 	// the leader on 30 Nov (24, 25, 26, 27, 30).
 	var reminders []schemas.AuditEvent
 	r.db.Where("case_id = ? AND action = ? AND task_id = ?", r.caseID, "task.remind", r.caseID+".answer-1").Order("id").Find(&reminders)
-	if len(reminders) != 2 || !reminders[0].At.In(cst).Equal(mustTime(t, "2026-11-16 23:59:59")) || !reminders[1].At.In(cst).Equal(mustTime(t, "2026-11-19 23:59:59")) {
+	if len(reminders) != 2 || !reminders[0].At.In(cst).Equal(r.rungAt("2026-11-16", "answer-1")) || !reminders[1].At.In(cst).Equal(r.rungAt("2026-11-19", "answer-1")) {
 		t.Fatalf("reminders %+v", reminders)
 	}
 	want := map[string]string{
-		"task.overdue":     "2026-11-23 23:59:59",
-		"task.urge":        "2026-11-23 23:59:59",
-		"task.escalate_to": "2026-11-30 23:59:59",
+		"task.overdue":     "2026-11-23",
+		"task.urge":        "2026-11-23",
+		"task.escalate_to": "2026-11-30",
 	}
-	for action, at := range want {
-		if got := r.auditAt(action, "answer-1"); !got.Equal(mustTime(t, at)) {
+	for action, day := range want {
+		if got, at := r.auditAt(action, "answer-1"), r.rungAt(day, "answer-1"); !got.Equal(at) {
 			t.Errorf("%s fired at %s, want %s", action, got.Format(time.DateTime), at)
 		}
 	}
-	if got := r.auditAt("task.opened", "answer-1-late"); !got.Equal(mustTime(t, "2026-11-30 23:59:59")) {
+	if got := r.auditAt("task.opened", "answer-1-late"); !got.Equal(r.rungAt("2026-11-30", "answer-1")) {
 		t.Errorf("leader's question opened at %s", got)
 	}
 	if !r.notified("batu", "reminder", "answer-1") || !r.notified("bao.yin", "overdue", "answer-1") ||

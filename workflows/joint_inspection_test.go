@@ -173,12 +173,12 @@ func TestJointInspectionOneCheckOverdue(t *testing.T) {
 	// Opened Tuesday 3 November, 20 working days: due Tuesday 1 December; 催办 3 working days
 	// after (4 December), 督办 5 after (8 December).
 	want := map[string]string{
-		"task.overdue":  "2026-12-01 23:59:59",
-		"task.urge":     "2026-12-04 23:59:59",
-		"task.escalate": "2026-12-08 23:59:59",
+		"task.overdue":  "2026-12-01",
+		"task.urge":     "2026-12-04",
+		"task.escalate": "2026-12-08",
 	}
-	for action, at := range want {
-		if got := r.auditAt(action, "check-jinren"); !got.Equal(mustTime(t, at)) {
+	for action, day := range want {
+		if got, at := r.auditAt(action, "check-jinren"), r.rungAt(day, "check-jinren"); !got.Equal(at) {
 			t.Errorf("%s fired at %s, want %s", action, got, at)
 		}
 	}
@@ -225,7 +225,7 @@ func TestJointInspectionRectificationOverdue(t *testing.T) {
 		t.Fatalf("outcome %q", s.Outcome)
 	}
 	// 60 days from Monday 16 November end on Friday 15 January 2027.
-	if got := r.auditAt("task.overdue", "rectify-1"); !got.Equal(mustTime(t, "2027-01-15 23:59:59")) {
+	if got := r.auditAt("task.overdue", "rectify-1"); !got.Equal(r.rungAt("2027-01-15", "rectify-1")) {
 		t.Fatalf("overdue at %s", got)
 	}
 	r.auditAt("task.urge", "rectify-1")

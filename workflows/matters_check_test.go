@@ -241,7 +241,7 @@ func TestMattersCheckLateExplanation(t *testing.T) {
 			t.Errorf("%s got no %s for the late explanation", want.official, want.kind)
 		}
 	}
-	if got := r.auditAt("task.overdue", "explain"); !got.Equal(mustTime(t, "2026-11-13 23:59:59")) {
+	if got := r.auditAt("task.overdue", "explain"); !got.Equal(r.rungAt("2026-11-13", "explain")) {
 		t.Errorf("explanation overdue at %s", got)
 	}
 	r.verifyAudit()

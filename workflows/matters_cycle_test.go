@@ -179,7 +179,7 @@ func TestMattersCycleLateReportFinding(t *testing.T) {
 	if err := r.db.Where("case_id = ? AND action = ?", r.caseID, "matters.late_finding").First(&ev).Error; err != nil {
 		t.Fatal(err)
 	}
-	if want := mustTime(t, "2026-02-13 23:59:59"); !ev.At.Equal(want) {
+	if want := r.rungAt("2026-02-13", "report-batu"); !ev.At.Equal(want) {
 		t.Errorf("finding recorded at %s, want %s", ev.At.In(cst), want)
 	}
 	if !strings.Contains(s.Outcome, "逾期报告1人，认定无正当理由不按时报告1人") {

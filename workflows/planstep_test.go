@@ -56,7 +56,7 @@ func TestPlanStepRunsLocally(t *testing.T) {
 		t.Errorf("audit: %d task.opened and %d task.completed, want 3 and 3", opened, completed)
 	}
 	// Opened Monday 2 Nov: 3 working days run to the end of Thursday 5 Nov.
-	if got, want := r.auditAt("task.overdue", "draft-1"), mustTime(t, "2026-11-05 23:59:59"); !got.Equal(want) {
+	if got, want := r.auditAt("task.overdue", "draft-1"), r.rungAt("2026-11-05", "draft-1"); !got.Equal(want) {
 		t.Errorf("draft marked overdue at %s, want %s", got, want)
 	}
 	r.verifyAudit()
@@ -92,16 +92,16 @@ func TestStepDueOnAFixedDate(t *testing.T) {
 	r.db.Where("case_id = ? AND action = ?", r.caseID, "task.remind").Order("id").Find(&reminders)
 	// 31 Jan 2026 is a Saturday: 10 working days before is Mon 19 Jan, 3 before is Wed 28 Jan
 	// (end of day, as every working-day count).
-	want := []string{"2026-01-19 23:59:59", "2026-01-28 23:59:59"}
+	want := []string{"2026-01-19", "2026-01-28"}
 	if len(reminders) != len(want) {
 		t.Fatalf("%d reminders, want %d", len(reminders), len(want))
 	}
 	for i, ev := range reminders {
-		if w := mustTime(t, want[i]); !ev.At.Equal(w) {
+		if w := r.rungAt(want[i], "probe"); !ev.At.Equal(w) {
 			t.Errorf("reminder %d at %s, want %s", i, ev.At.In(cst), w)
 		}
 	}
-	if got, want := r.auditAt("task.overdue", "probe"), mustTime(t, "2026-01-31 23:59:59"); !got.Equal(want) {
+	if got, want := r.auditAt("task.overdue", "probe"), r.rungAt("2026-01-31", "probe"); !got.Equal(want) {
 		t.Errorf("overdue at %s, want %s", got, want)
 	}
 }

@@ -89,7 +89,7 @@ func (c *caseRun) extendTask(ctx workflow.Context, req schemas.ExtendTaskRequest
 	}
 	var plan activities.StepPlan
 	if err := c.exec(ctx, "延长期限："+t.view.Title, acts.PlanStep, activities.PlanRequest{
-		From: t.view.DueAt, Period: calendar.Period{N: req.WorkingDays, Unit: calendar.WorkingDays}, Ladder: t.ladder,
+		From: t.view.DueAt, Period: calendar.Period{N: req.WorkingDays, Unit: calendar.WorkingDays}, Ladder: t.ladder, Task: t.view.ID,
 	}, &plan); err != nil {
 		return schemas.CaseState{}, err
 	}

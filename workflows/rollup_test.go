@@ -107,7 +107,7 @@ func TestJointInspectionParentRollsUpChecks(t *testing.T) {
 	if overdue == nil {
 		t.Fatal("the case never turned Overdue=true while its 进人 check was overdue")
 	}
-	if overdue.at.Before(due) || overdue.at.After(due.Add(time.Hour)) {
+	if marked := rungAfter(t, due, r.caseID+".check-jinren"); overdue.at.Before(marked) || overdue.at.After(marked.Add(time.Hour)) {
 		t.Errorf("the case turned overdue at %s, want when the check did (%s)", overdue.at.In(cst), due)
 	}
 	if !strings.Contains(onTime, "进人检查") || !strings.Contains(onTime, "用编检查") || strings.Contains(onTime, "待办**：无") || strings.Contains(onTime, "已逾期") {

@@ -37,6 +37,7 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	temporalDBs := fs.String("temporal-dbs", "temporal_pg,temporal_pg_visibility", "with -open and -temporal: Temporal's Postgres databases (on JIANDU_DATABASE_URL's server) whose size is measured")
 	devMem := fs.Bool("dev-in-memory", false, "with -open on the dev server: keep its state in memory (faster; its disk is not measured)")
 	sample := fs.Int("history-sample", 1000, "with -open: histories read for the timer lateness")
+	openRate := fs.Float64("open-rate", 0, "with -open: start at most this many cases per second (0: as fast as they go); with a time scale it sets the rate at which their reminders fall due")
 	wftPollers := fs.Int("workflow-pollers", 0, "the Jiandu worker's workflow task pollers (0: the SDK's default, 2)")
 	compression := fs.String("grpc-compression", cfg.TemporalCompression, "gRPC compression of the run's Temporal client: gzip or none (default: JIANDU_TEMPORAL_COMPRESSION)")
 	actPollers := fs.Int("activity-pollers", 0, "the Jiandu worker's activity task pollers (0: the SDK's default, 2)")
@@ -74,7 +75,7 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 		Compression: *compression,
 	}
 	if *open > 0 {
-		oo := bench.OpenOptions{Options: opts, Open: *open, Advance: *advance, Hold: *hold, HistorySample: *sample, DevInMemory: *devMem}
+		oo := bench.OpenOptions{Options: opts, Open: *open, Advance: *advance, Hold: *hold, HistorySample: *sample, DevInMemory: *devMem, Rate: *openRate}
 		if *temporal != "" && *temporalDBs != "" {
 			oo.TemporalDBs = strings.Split(*temporalDBs, ",")
 		}
@@ -106,6 +107,9 @@ func writeJSON(w io.Writer, v any) error {
 func printOpen(w io.Writer, r *bench.OpenReport) error {
 	fmt.Fprintf(w, "\n%d open publicity cases (%d at the approval step, the rest at the draft), time scale %g, database %s, Temporal %s (namespace %s)\n\n",
 		r.Open, r.Advanced, r.TimeScale, r.Database, r.Temporal, r.Namespace)
+	if r.StartRate > 0 {
+		fmt.Fprintf(w, "starts paced at %g per second\n", r.StartRate)
+	}
 	fmt.Fprintf(w, "started in %.1f s (%.1f cases/s, %d failed), held open %.0f s\n\n", r.StartSeconds, r.StartsPerSec, r.StartFailed, r.HoldSeconds)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "\tcount\tp50 ms\tp95 ms\tp99 ms\tmax ms\t\n")

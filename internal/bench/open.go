@@ -40,6 +40,11 @@ type OpenOptions struct {
 	DevInMemory bool
 	// HistorySample is how many cases' histories are read for the timer lateness.
 	HistorySample int
+	// Rate, when above 0, paces the starts at this many per second. Each case's first rung
+	// falls due a fixed (compressed) time after its start, so the pace is the rate at which
+	// the rungs fall due: the way to reproduce, under time compression, the rate that the
+	// night spread of rungs gives a real day (schemas.RungNight; docs/BENCHMARKS.md).
+	Rate float64
 }
 
 // OpenReport is what an open-cases run measured.
@@ -47,6 +52,7 @@ type OpenReport struct {
 	Open      int     `json:"open"`
 	Advanced  int     `json:"advanced"`
 	TimeScale float64 `json:"time_scale"`
+	StartRate float64 `json:"start_rate,omitempty"` // the paced starts per second (0: as fast as they go)
 	Database  string  `json:"database"`
 	Temporal  string  `json:"temporal"`
 	Namespace string  `json:"namespace"`
@@ -111,7 +117,7 @@ func RunOpen(ctx context.Context, o OpenOptions) (*OpenReport, error) {
 	if o.HistorySample <= 0 {
 		o.HistorySample = 1000
 	}
-	rep := &OpenReport{Open: o.Open, Advanced: o.Advance, TimeScale: o.TimeScale, Database: "sqlite", Inbox: map[string]Stats{}}
+	rep := &OpenReport{Open: o.Open, Advanced: o.Advance, TimeScale: o.TimeScale, StartRate: o.Rate, Database: "sqlite", Inbox: map[string]Stats{}}
 	var brep Report
 	devFile := "temporal.db"
 	if o.DevInMemory {
@@ -134,8 +140,21 @@ func RunOpen(ctx context.Context, o OpenOptions) (*OpenReport, error) {
 	progress(o.Options, "starting %d publicity cases over REST, %d at a time (time scale %g)", o.Open, o.Concurrency, o.TimeScale)
 	o.Cases = o.Open
 	ids := make([]string, o.Open)
+	var pace <-chan time.Time
+	if o.Rate > 0 {
+		tick := time.NewTicker(time.Duration(float64(time.Second) / o.Rate))
+		defer tick.Stop()
+		pace = tick.C
+	}
 	began := time.Now()
 	_, failed := fanOut(ctx, o.Options, func(ctx context.Context, i int) error {
+		if pace != nil {
+			select {
+			case <-pace:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
 		id, err := st.client.StartPublicity(ctx, fmt.Sprintf("%s-%d", st.run, i))
 		ids[i] = id
 		if err != nil {
