@@ -3,12 +3,14 @@
 package activities
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/jiandu/jiandu/internal/cycles"
+	"github.com/jiandu/jiandu/schemas"
 )
 
 // Activities holds the dependencies of every activity. Workflows call its methods through a
@@ -22,6 +24,9 @@ type Activities struct {
 	// Cycles are the periodic processes LaunchCycle starts; nil: every registered cycle
 	// (cycles.Registered). Tests add a cycle of their own.
 	Cycles []cycles.Cycle
+	// CaseState, when set, answers the state of a running case instead of a query to its
+	// workflow (a test without a Temporal server); nil in production.
+	CaseState func(ctx context.Context, id string) (schemas.CaseState, error)
 }
 
 // compress applies TimeScale to a time computed from from. A period that counts from a moment

@@ -23,7 +23,8 @@ import (
 // review. 巴图's personal-matters check ends 瞒报, so P10 finds him 不宜 and every later step
 // refuses him: the meeting cannot pass him, the publicity does not name him, the appointment
 // refuses him. 娜仁 is clean and is appointed on probation, and found competent at the
-// end-of-trial assessment; a report about her later found 属实 opens the 倒查 of the selection.
+// end-of-trial assessment. A personal-matters check finding her 瞒报 while on probation opens the
+// 倒查 of the selection still running; a report about her later found 属实 opens another.
 func TestSelectionEndToEnd(t *testing.T) {
 	testenv.Seeded(t, func(t *testing.T, gdb *gorm.DB, _ string) {
 		h, dev := startStack(t, gdb)
@@ -165,6 +166,34 @@ func TestSelectionEndToEnd(t *testing.T) {
 		if r := h.do("POST", "/api/v1/tasks/"+trial.ID+"/complete", h.token("na.ren"), map[string]any{"decision": "competent", "form": map[string]any{"assessment": "胜任"}}); r.status != http.StatusForbidden && r.status != http.StatusNotFound {
 			t.Fatalf("the appointee assesses herself: %d %s", r.status, r.body)
 		}
+		// While she is on probation, a personal-matters check finds 娜仁 瞒报: the system opens
+		// the 倒查 of the selection itself, linked to the check — the selection still running
+		// (its state asked of its workflow), at the superior office, its signers recused.
+		check := h.start("bao.yin", "/api/v1/cases/matters-check", map[string]any{"cadre_id": "na.ren", "reason": "reported", "grounds": "巡察反映其隐瞒持股"})
+		for _, ag := range schemas.MattersAgencies {
+			h.complete("ma.lin", h.waitTask("ma.lin", check+".agency-"+ag.Key).ID, map[string]any{"decision": "submit", "form": map[string]any{"reply": "已反馈"}})
+		}
+		h.complete("ma.lin", h.waitTask("ma.lin", check+".compare").ID, map[string]any{"decision": "mismatch", "form": map[string]any{"differences": "未报告持有的企业股权"}})
+		h.complete("na.ren", h.waitTask("na.ren", check+".explain").ID, map[string]any{"decision": "submit", "form": map[string]any{"explanation": "忘记报告。"}})
+		h.complete("bao.yin", h.waitTask("bao.yin", check+".propose-1").ID, map[string]any{"decision": string(schemas.FindingConcealed),
+			"form": map[string]any{"opinion": "隐瞒持股，认定瞒报", "handling": "调离岗位"}})
+		h.complete("chen.jing", h.waitTask("chen.jing", check+".approve-1").ID, map[string]any{"decision": "approve"})
+		outcome := h.waitCase(check, schemas.CaseClosed).State.Outcome
+		i := strings.Index(outcome, "选拔任用倒查（")
+		if i < 0 {
+			t.Fatalf("the check opened no review: %q", outcome)
+		}
+		autoID := strings.TrimSuffix(outcome[i+len("选拔任用倒查（"):], "）")
+		auto := h.waitCaseAs("wang.jian", autoID, schemas.CaseOpen).State.SelectionReview
+		if auto == nil || auto.SelectionCaseID != id || auto.OfficialID != "na.ren" || auto.Trigger != schemas.ReviewTriggerMattersCheck ||
+			auto.SourceCaseID != check || len(auto.Stages) != 7 || auto.Stages[2].Missed == "" {
+			t.Fatalf("the automatic review %s: %+v", autoID, auto)
+		}
+		h.waitTask("wang.jian", autoID+".propose-1")
+		if got := h.waitCase(id, schemas.CaseOpen); got.State.Stage == "closed" {
+			t.Fatalf("the selection ended before the check: %+v", got.Case)
+		}
+
 		h.complete("wu.gang", trial.ID, map[string]any{"decision": "competent", "form": map[string]any{"assessment": "民主测评优秀，实绩突出"}})
 
 		got := h.waitCase(id, schemas.CaseClosed)
@@ -213,12 +242,37 @@ func TestSelectionEndToEnd(t *testing.T) {
 		if !strings.HasPrefix(reviewID, "selection-review-") {
 			t.Fatalf("started %s", reviewID)
 		}
-		h.complete("bao.yin", h.waitTask("bao.yin", reviewID+".propose-1").ID, map[string]any{"decision": "propose", "form": map[string]any{
-			"findings": "任前公示期间未核实有关反映", "persons": "吴刚", "accountability": "对吴刚进行批评教育"}})
-		h.complete("chen.jing", h.waitTask("chen.jing", reviewID+".approve-1").ID, map[string]any{"decision": "approve"})
-		rev := h.waitCase(reviewID, schemas.CaseClosed).State.SelectionReview
-		if rev == nil || rev.OfficialID != "na.ren" || rev.ApprovedBy != "chen.jing" || len(rev.Stages) != 7 {
+		// Everyone who signed the selection is a subject of its review (回避): 包音 (who reviewed
+		// its 纪实 and opened the review), 陈静 (who approved it), 吴刚 (who recorded it). The
+		// review runs at the superior office: its supervisor proposes, its leader approves. The
+		// signers may neither read the review nor act on its steps (which are not even theirs to
+		// see: 404, or 403 refused as recused).
+		propose := h.waitTask("wang.jian", reviewID+".propose-1")
+		proposal := map[string]any{"decision": "propose", "form": map[string]any{
+			"findings": "任前公示期间未核实有关反映", "persons": "吴刚", "accountability": "对吴刚进行批评教育"}}
+		for _, signer := range []string{"bao.yin", "wu.gang", "chen.jing"} {
+			if r := h.do("GET", "/api/v1/cases/"+reviewID, h.token(signer), nil); r.status != http.StatusForbidden {
+				t.Fatalf("the signer %s reads the review: %d %s", signer, r.status, r.body)
+			}
+			if r := h.do("POST", "/api/v1/tasks/"+propose.ID+"/complete", h.token(signer), proposal); r.status != http.StatusForbidden && r.status != http.StatusNotFound {
+				t.Fatalf("the signer %s proposes: %d %s", signer, r.status, r.body)
+			}
+		}
+		h.complete("wang.jian", propose.ID, proposal)
+		approve := h.waitTask("zhao.min", reviewID+".approve-1")
+		if r := h.do("POST", "/api/v1/tasks/"+approve.ID+"/complete", h.token("chen.jing"), map[string]any{"decision": "approve"}); r.status != http.StatusForbidden && r.status != http.StatusNotFound {
+			t.Fatalf("the selection's approver approves its review: %d %s", r.status, r.body)
+		}
+		h.complete("zhao.min", approve.ID, map[string]any{"decision": "approve"})
+		closed := h.waitCaseAs("wang.jian", reviewID, schemas.CaseClosed).State
+		rev := closed.SelectionReview
+		if rev == nil || rev.OfficialID != "na.ren" || rev.ProposedBy != "wang.jian" || rev.ApprovedBy != "zhao.min" || rev.OfficeID != "150000" || len(rev.Stages) != 7 {
 			t.Fatalf("review: %+v", rev)
+		}
+		for _, signer := range []string{"na.ren", "bao.yin", "wu.gang", "chen.jing"} {
+			if !slices.Contains(closed.Subjects, signer) {
+				t.Fatalf("%s is no subject of the review: %v", signer, closed.Subjects)
+			}
 		}
 		if st := rev.Stages[2]; st.Stage != "inspect" || st.Missed == "" || !slices.Contains(st.Signed, "wu.gang") {
 			t.Fatalf("the review's 考察: %+v", st)
@@ -227,30 +281,6 @@ func TestSelectionEndToEnd(t *testing.T) {
 			t.Fatalf("the review's 任职: %+v", st)
 		}
 
-		// A later personal-matters check finds 娜仁 瞒报: the system opens the 倒查 of the
-		// selection itself, linked to the check.
-		check := h.start("bao.yin", "/api/v1/cases/matters-check", map[string]any{"cadre_id": "na.ren", "reason": "reported", "grounds": "巡察反映其隐瞒持股"})
-		for _, ag := range schemas.MattersAgencies {
-			h.complete("ma.lin", h.waitTask("ma.lin", check+".agency-"+ag.Key).ID, map[string]any{"decision": "submit", "form": map[string]any{"reply": "已反馈"}})
-		}
-		h.complete("ma.lin", h.waitTask("ma.lin", check+".compare").ID, map[string]any{"decision": "mismatch", "form": map[string]any{"differences": "未报告持有的企业股权"}})
-		h.complete("na.ren", h.waitTask("na.ren", check+".explain").ID, map[string]any{"decision": "submit", "form": map[string]any{"explanation": "忘记报告。"}})
-		h.complete("bao.yin", h.waitTask("bao.yin", check+".propose-1").ID, map[string]any{"decision": string(schemas.FindingConcealed),
-			"form": map[string]any{"opinion": "隐瞒持股，认定瞒报", "handling": "调离岗位"}})
-		h.complete("chen.jing", h.waitTask("chen.jing", check+".approve-1").ID, map[string]any{"decision": "approve"})
-		outcome := h.waitCase(check, schemas.CaseClosed).State.Outcome
-		i := strings.Index(outcome, "选拔任用倒查（")
-		if i < 0 {
-			t.Fatalf("the check opened no review: %q", outcome)
-		}
-		autoID := strings.TrimSuffix(outcome[i+len("选拔任用倒查（"):], "）")
-		auto := h.waitCase(autoID, schemas.CaseOpen).State.SelectionReview
-		if auto == nil || auto.SelectionCaseID != id || auto.OfficialID != "na.ren" || auto.Trigger != schemas.ReviewTriggerMattersCheck ||
-			auto.SourceCaseID != check || len(auto.Stages) != 7 || auto.Stages[2].Missed == "" {
-			t.Fatalf("the automatic review %s: %+v", autoID, auto)
-		}
-		h.waitTask("bao.yin", autoID+".propose-1")
-
 		bin, err := devstack.TemporalBinary(context.Background(), testenv.Logger(t))
 		if err != nil {
 			t.Fatal(err)
@@ -258,6 +288,22 @@ func TestSelectionEndToEnd(t *testing.T) {
 		recordHistory(t, bin, dev.FrontendHostPort(), id)
 		recordHistory(t, bin, dev.FrontendHostPort(), reviewID)
 	})
+}
+
+// waitCaseAs is waitCase read by official: 包音, who reads the other cases, signed the selection
+// and is recused from its 倒查.
+func (h *harness) waitCaseAs(official, id string, status schemas.CaseStatus) CaseResponse {
+	h.t.Helper()
+	var got CaseResponse
+	waitFor(h.t, 60*time.Second, id+" "+string(status), func() bool {
+		r := h.do("GET", "/api/v1/cases/"+id, h.token(official), nil)
+		if r.status != http.StatusOK {
+			return false
+		}
+		r.json(h.t, &got)
+		return got.Case.Status == status && got.State.Status == status
+	})
+	return got
 }
 
 // selectionLink waits until the selection names a linked case, and answers it.

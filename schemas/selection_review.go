@@ -53,6 +53,13 @@ type SelectionReviewState struct {
 	SourceCaseID    string                 `json:"source_case_id,omitempty"`
 	Grounds         string                 `json:"grounds"`
 	Stages          []SelectionReviewStage `json:"stages"`
+	// OfficeID (OfficeName) is the organization department the review's steps run at: the one
+	// above the selection's, the root's own at the root; empty for a case started before the
+	// signers were recused. Recused are the roles whose every holder there signed the selection
+	// (回避): nobody may act on those steps until another official is configured.
+	OfficeID   string `json:"office_id,omitempty"`
+	OfficeName string `json:"office_name,omitempty"`
+	Recused    []Role `json:"recused,omitempty"`
 	// The approved accountability proposal.
 	Findings       string     `json:"findings,omitempty"`
 	Accountability string     `json:"accountability,omitempty"`

@@ -28,6 +28,7 @@ type run struct {
 	t      *testing.T
 	env    *testsuite.TestWorkflowEnvironment
 	db     *gorm.DB
+	acts   *activities.Activities // registered by pointer: a test may set a hook before it runs
 	caseID string
 	start  time.Time
 	seq    int
@@ -51,8 +52,9 @@ func newRun(t *testing.T, caseID string, start time.Time) *run {
 	env := suite.NewTestWorkflowEnvironment()
 	env.SetStartTime(start)
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: caseID})
-	worker.Register(env, &activities.Activities{DB: gdb, Logger: testenv.Logger(t)})
-	return &run{t: t, env: env, db: gdb, caseID: caseID, start: start, rejections: map[string]error{}}
+	acts := &activities.Activities{DB: gdb, Logger: testenv.Logger(t)}
+	worker.Register(env, acts)
+	return &run{t: t, env: env, db: gdb, acts: acts, caseID: caseID, start: start, rejections: map[string]error{}}
 }
 
 // at schedules fn at a wall time in Asia/Shanghai ("2026-09-23 10:00").

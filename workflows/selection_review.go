@@ -32,6 +32,10 @@ func SelectionReview(ctx workflow.Context, in schemas.SelectionReviewInput) (sch
 		p.rev.OfficialID, p.rev.Name, p.rev.Post = cs.OfficialID, cs.Name, cs.ProposedPost
 		p.addSubjects(cs.OfficialID)
 	}
+	p.recused = workflow.GetVersion(ctx, versionReviewSignersRecused, workflow.DefaultVersion, 1) >= 1
+	if p.recused {
+		p.addSubjects(reviewSigners(p.rev.Stages)...)
+	}
 	p.state.SelectionReview = p.rev
 	p.cancelAtOffice(in.OrgUnitID)
 	runCtx, err := p.setup(ctx)
@@ -39,6 +43,72 @@ func SelectionReview(ctx workflow.Context, in schemas.SelectionReviewInput) (sch
 		return schemas.CaseState{}, err
 	}
 	return p.finish(ctx, p.run(runCtx))
+}
+
+// versionReviewSignersRecused: every signer of the reviewed selection is a subject of its 倒查
+// and the review's steps run at the superior organization department (reviewOffice). Cases
+// started before it keep the appointee as their only subject and their steps at the
+// selection's own office.
+const versionReviewSignersRecused = "selection-review-signers-recused"
+
+// reviewSigners are the officials the selection's record names as signers of its stages (who
+// drafted, recorded, approved, appointed, reviewed the 纪实): each is a subject of the 倒查 of
+// their own work (回避), so none may act on it, be given its tasks or read it (api/recusal.go).
+func reviewSigners(stages []schemas.SelectionReviewStage) []string {
+	var out []string
+	for _, st := range stages {
+		for _, id := range st.Signed {
+			out = appendUnique(out, id)
+		}
+	}
+	return out
+}
+
+// reviewRoles are the roles of the review's steps: the supervisor proposes, the leader approves.
+var reviewRoles = []schemas.Role{schemas.RoleSupervisor, schemas.RoleLeader}
+
+// reviewOffice decides where the review's steps run: the organization department one level
+// above the selection's [policy] — the selection's office's own leaders, cadre section and
+// supervisors usually all signed it, and its remaining officials would review their
+// colleagues — and, at the root, the root's own office with its signers recused by the kernel.
+// A role whose every holder there is a subject is reported to the root's admins and stated on
+// the case (SelectionReviewState.Recused, the step's notes) instead of waiting unseen: its step
+// stays in the role's queue for an official configured later. Whoever may cancel the case is
+// then of that office too.
+func (p *selectionReviewRun) reviewOffice(ctx workflow.Context) error {
+	var got activities.ReviewOffice
+	if err := p.exec(ctx, "确定倒查办理机关（回避）", acts.ReviewOffice, activities.ReviewOfficeRequest{
+		CaseID: p.state.ID, OrgUnitID: p.in.OrgUnitID, Subjects: p.state.Subjects, Roles: reviewRoles, At: workflow.Now(ctx),
+	}, &got); err != nil {
+		return err
+	}
+	p.rev.OfficeID, p.rev.OfficeName, p.rev.Recused = got.OfficeID, got.OfficeName, got.Recused
+	p.cancelAtOffice(got.OfficeID)
+	return nil
+}
+
+// office is the org unit of the review's steps.
+func (p *selectionReviewRun) office() string {
+	if p.rev.OfficeID != "" {
+		return p.rev.OfficeID
+	}
+	return p.in.OrgUnitID
+}
+
+// recusalNotes say who is recused and where the review runs, for the steps' notes.
+func (p *selectionReviewRun) recusalNotes() []string {
+	if !p.recused {
+		return nil
+	}
+	note := "本倒查由" + p.rev.OfficeName + "办理"
+	if signers := reviewSigners(p.rev.Stages); len(signers) > 0 {
+		note = "回避：被倒查的选拔任用各环节签字人（" + strings.Join(signers, "、") + "）为本案当事人，不得办理、审批或查阅本案；" + note
+	}
+	out := []string{note}
+	for _, role := range p.rev.Recused {
+		out = append(out, p.rev.OfficeName+"的"+role.Title()+"均为签字人，须回避，此类事项暂无人可办理，已报告系统管理员配置人员")
+	}
+	return out
 }
 
 var selectionReviewStages = map[string]string{
@@ -50,6 +120,9 @@ type selectionReviewRun struct {
 	*caseRun
 	in  schemas.SelectionReviewInput
 	rev *schemas.SelectionReviewState
+	// recused: the signers are subjects and the steps run at reviewOffice
+	// (versionReviewSignersRecused).
+	recused bool
 }
 
 // reviewedCandidate is the appointee the review is about, nil when the input names none.
@@ -141,7 +214,14 @@ func (p *selectionReviewRun) run(ctx workflow.Context) error {
 	}); err != nil {
 		return err
 	}
+	if p.recused {
+		if err := p.reviewOffice(ctx); err != nil {
+			return err
+		}
+	}
+	recusal := p.recusalNotes()
 	notes := []string{fmt.Sprintf("倒查对象：%s（%s，选拔任用%s）", p.rev.Name, p.rev.Post, p.in.SelectionCaseID), "倒查缘由：" + p.in.Grounds}
+	notes = append(notes, recusal...)
 	for _, st := range p.rev.Stages {
 		note := st.Title + "（" + strings.Join(st.Signed, "、") + "）：" + st.Found
 		if st.Missed != "" {
@@ -158,7 +238,7 @@ func (p *selectionReviewRun) run(ctx workflow.Context) error {
 			}
 			return StepSpec{
 				Key: fmt.Sprintf("propose-%d", round), Step: "propose_accountability", Title: title,
-				OrgUnitID: p.in.OrgUnitID, Role: schemas.RoleSupervisor,
+				OrgUnitID: p.office(), Role: schemas.RoleSupervisor,
 				Period: calendar.Period{N: 20, Unit: calendar.WorkingDays},
 				Spec: schemas.TaskSpec{
 					Decisions: []schemas.Decision{{Key: DecisionPropose, Label: "提交审批"}},
@@ -173,10 +253,10 @@ func (p *selectionReviewRun) run(ctx workflow.Context) error {
 		},
 		approve: func(round int) StepSpec {
 			spec := approvalSpec("同意责任追究建议")
-			spec.Notes = notes[:2]
+			spec.Notes = notes[:2+len(recusal)]
 			return StepSpec{
 				Key: fmt.Sprintf("approve-%d", round), Step: "approve_accountability", Title: "审批责任追究建议",
-				OrgUnitID: p.in.OrgUnitID, Role: schemas.RoleLeader,
+				OrgUnitID: p.office(), Role: schemas.RoleLeader,
 				Period: calendar.Period{N: 5, Unit: calendar.WorkingDays},
 				Spec:   spec,
 			}

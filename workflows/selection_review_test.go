@@ -1,7 +1,9 @@
 package workflows_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -37,8 +39,10 @@ func reviewedSelection(t *testing.T) *schemas.SelectionState {
 }
 
 // TestSelectionReview: 巴图's later personal-matters check ended 瞒报. The 倒查 lays out the
-// selection's stages with who signed each and points at 考察's checks; the supervisor
-// proposes accountability, the leader returns it once, then approves.
+// selection's stages with who signed each and points at 考察's checks. Everyone who signed the
+// selection — 吴刚 (cadre section), 陈静 (the leader who approved it), 包音 (who reviewed its
+// 纪实) — is a subject of the review with the appointee, so it runs at the superior office
+// (150000): its supervisor proposes accountability, its leader returns it once, then approves.
 func TestSelectionReview(t *testing.T) {
 	r := newRun(t, "selection-review-2027-0001", mustTime(t, "2027-03-01 09:00:00"))
 	in := schemas.SelectionReviewInput{
@@ -49,24 +53,27 @@ func TestSelectionReview(t *testing.T) {
 	proposal := map[string]any{"findings": "考察环节个人有关事项核查未比对股权信息", "persons": "吴刚", "accountability": "对吴刚进行诫勉"}
 	r.at("2027-03-01 10:00", func() {
 		rejectStep(r, "proposed by the appointee", "propose-1", "batu", workflows.DecisionPropose, proposal, schemas.ErrTypeRecused)
-		r.complete("propose-1", "bao.yin", workflows.DecisionPropose, proposal)
+		rejectStep(r, "proposed by the 纪实 reviewer", "propose-1", "bao.yin", workflows.DecisionPropose, proposal, schemas.ErrTypeRecused)
+		r.complete("propose-1", "wang.jian", workflows.DecisionPropose, proposal)
 	})
 	r.at("2027-03-02 10:00", func() {
-		r.complete("approve-1", "chen.jing", workflows.DecisionReturn, map[string]any{"opinion": "补充纪实审核环节的责任"})
+		rejectStep(r, "approved by the selection's approver", "approve-1", "chen.jing", workflows.DecisionApprove, nil, schemas.ErrTypeRecused)
+		r.complete("approve-1", "zhao.min", workflows.DecisionReturn, map[string]any{"opinion": "补充纪实审核环节的责任"})
 	})
 	r.at("2027-03-03 10:00", func() {
 		proposal["persons"] = "吴刚、包音"
-		r.complete("propose-2", "bao.yin", workflows.DecisionPropose, proposal)
+		r.complete("propose-2", "wang.jian", workflows.DecisionPropose, proposal)
 	})
-	r.at("2027-03-04 10:00", func() { r.complete("approve-2", "chen.jing", workflows.DecisionApprove, nil) })
+	r.at("2027-03-04 10:00", func() { r.complete("approve-2", "zhao.min", workflows.DecisionApprove, nil) })
 	r.env.ExecuteWorkflow(workflows.SelectionReview, in)
 
 	s := r.state()
 	rev := s.SelectionReview
-	if s.Status != schemas.CaseClosed || s.Outcome != "责任追究建议已批准：吴刚、包音" || !slices.Contains(s.Subjects, "batu") {
+	if s.Status != schemas.CaseClosed || s.Outcome != "责任追究建议已批准：吴刚、包音" || !slices.Equal(s.Subjects, []string{"batu", "wu.gang", "chen.jing", "bao.yin"}) {
 		t.Fatalf("status %s outcome %q subjects %v", s.Status, s.Outcome, s.Subjects)
 	}
-	if rev.OfficialID != "batu" || rev.Name != "巴图" || rev.ProposedBy != "bao.yin" || rev.ApprovedBy != "chen.jing" || rev.Accountability != "对吴刚进行诫勉" {
+	if rev.OfficialID != "batu" || rev.Name != "巴图" || rev.ProposedBy != "wang.jian" || rev.ApprovedBy != "zhao.min" || rev.Accountability != "对吴刚进行诫勉" ||
+		rev.OfficeID != "150000" || len(rev.Recused) != 0 {
 		t.Errorf("review %+v", rev)
 	}
 	var titles []string
@@ -94,6 +101,174 @@ func TestSelectionReview(t *testing.T) {
 			t.Errorf("%s marked as missing for a 瞒报: %s", st.Title, st.Missed)
 		}
 	}
+	// The steps are the superior office's; the selection's office (all of whose supervisors and
+	// leaders signed) is told nothing to do.
+	var tasks []schemas.Task
+	r.db.Where("case_id = ?", r.caseID).Order("id").Find(&tasks)
+	if len(tasks) != 4 {
+		t.Fatalf("tasks %+v", tasks)
+	}
+	for _, tk := range tasks {
+		if tk.OrgUnitID != "150000" || !slices.Contains(tk.Spec.Notes, "回避：被倒查的选拔任用各环节签字人（wu.gang、chen.jing、bao.yin）为本案当事人，不得办理、审批或查阅本案；本倒查由"+rev.OfficeName+"办理") {
+			t.Errorf("task %s at %s, notes %q", tk.ID, tk.OrgUnitID, tk.Spec.Notes)
+		}
+	}
+	if !r.notified("wang.jian", "assigned", "propose-1") || !r.notified("zhao.min", "assigned", "approve-1") ||
+		r.notified("bao.yin", "assigned", "propose-1") || r.notified("chen.jing", "assigned", "approve-1") {
+		t.Error("the review's tasks were announced to the wrong officials")
+	}
+	r.verifyAudit()
+}
+
+// signerFields names each official a selection's record keeps as a signer, one id per field,
+// so that a test sees which of them a 倒查 recuses.
+var signerFields = []string{"motion.drafted_by", "motion.approved_by", "recommendation.recorded_by", "inspection.fixed_by",
+	"meeting.recorded_by", "reconsideration.recorded_by", "candidate.appointed_by", "review.by"}
+
+// signedBy sets every signer field of sel to the official the field maps to.
+func signedBy(sel *schemas.SelectionState, who map[string]string) {
+	sel.Motion.DraftedBy, sel.Motion.ApprovedBy = who["motion.drafted_by"], who["motion.approved_by"]
+	sel.Recommendation.RecordedBy = who["recommendation.recorded_by"]
+	sel.Inspection.FixedBy = who["inspection.fixed_by"]
+	sel.Meeting.RecordedBy = who["meeting.recorded_by"]
+	sel.Reconsiderations[0].RecordedBy = who["reconsideration.recorded_by"]
+	sel.Candidates[0].AppointedBy = who["candidate.appointed_by"]
+	sel.Review.By = who["review.by"]
+}
+
+// TestSelectionReviewRecusesEverySigner: the rule, for every signer of every stage. Each signer
+// field of the selection names a different official, and each of them holds the supervisor
+// and leader roles at the superior office where the review runs — where, but for 回避, they
+// could act. Every one is a subject of the case: none may claim or complete the proposal or
+// the approval, none is told of them, and the case's subjects are the appointee and exactly the
+// signers. Officials who signed nothing do the review.
+func TestSelectionReviewRecusesEverySigner(t *testing.T) {
+	r := newRun(t, "selection-review-2027-0003", mustTime(t, "2027-03-01 09:00:00"))
+	who := map[string]string{}
+	for i, f := range signerFields {
+		id := fmt.Sprintf("signer.%d", i)
+		who[f] = id
+		if err := r.db.Create(&schemas.Official{ID: id, Name: "签字人" + f, OrgUnitID: "150000",
+			Roles: schemas.Roles{schemas.RoleSupervisor, schemas.RoleLeader}}).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	sel := reviewedSelection(t)
+	signedBy(sel, who)
+	in := schemas.SelectionReviewInput{
+		CaseID: r.caseID, Title: "选拔任用倒查：巴图", OrgUnitID: "150100", CreatedBy: "bao.yin",
+		SelectionCaseID: "selection-2026-0001", Selection: sel, CandidateID: "c1",
+		Trigger: schemas.ReviewTriggerReport, Grounds: "举报反映的违规经商问题查核属实",
+	}
+	proposal := map[string]any{"findings": "公示期间反映未核实", "persons": "有关签字人", "accountability": "批评教育"}
+	r.at("2027-03-01 10:00", func() {
+		for _, f := range signerFields {
+			r.reject(f+" claims the proposal", schemas.UpdateClaimTask, schemas.TaskActionRequest{TaskID: r.caseID + ".propose-1", Actor: r.actor(who[f])}, schemas.ErrTypeRecused)
+			rejectStep(r, f+" proposes", "propose-1", who[f], workflows.DecisionPropose, proposal, schemas.ErrTypeRecused)
+		}
+		r.complete("propose-1", "wang.jian", workflows.DecisionPropose, proposal)
+	})
+	r.at("2027-03-02 10:00", func() {
+		for _, f := range signerFields {
+			rejectStep(r, f+" approves", "approve-1", who[f], workflows.DecisionApprove, nil, schemas.ErrTypeRecused)
+		}
+		r.complete("approve-1", "zhao.min", workflows.DecisionApprove, nil)
+	})
+	r.env.ExecuteWorkflow(workflows.SelectionReview, in)
+
+	s := r.state()
+	if s.Status != schemas.CaseClosed || s.SelectionReview.ApprovedBy != "zhao.min" {
+		t.Fatalf("status %s review %+v", s.Status, s.SelectionReview)
+	}
+	// Every stage's every signer is a subject, and every signer field reached a stage.
+	var signed []string
+	for _, st := range s.SelectionReview.Stages {
+		for _, id := range st.Signed {
+			if !slices.Contains(s.Subjects, id) {
+				t.Errorf("%s signed %s and is no subject: %v", id, st.Title, s.Subjects)
+			}
+			signed = append(signed, id)
+		}
+	}
+	for _, f := range signerFields {
+		if !slices.Contains(signed, who[f]) {
+			t.Errorf("%s (%s) is no stage's signer", f, who[f])
+		}
+	}
+	if len(s.Subjects) != 1+len(signerFields) || s.Subjects[0] != "batu" {
+		t.Errorf("subjects %v", s.Subjects)
+	}
+	var rows []string
+	r.db.Model(&schemas.CaseSubject{}).Where("case_id = ?", r.caseID).Pluck("official_id", &rows)
+	if len(rows) != len(s.Subjects) {
+		t.Errorf("case_subjects %v, subjects %v", rows, s.Subjects)
+	}
+	for _, f := range signerFields {
+		if r.notified(who[f], "assigned", "propose-1") || r.notified(who[f], "assigned", "approve-1") {
+			t.Errorf("%s was told of the review's steps", f)
+		}
+	}
+	r.verifyAudit()
+}
+
+// TestSelectionReviewAtTheRoot: a selection of the root office (150000), none above it. Its
+// only supervisor (王建, who reviewed the 纪实) and its only leader (赵敏, who approved it) are
+// recused, so nobody may act on either step there: the case says so (Recused, the steps'
+// notes), the root's admin is told, the trail records it — a clear state, not a silent wait.
+// The steps stay in their roles' queues; once the admin configures a supervisor and a leader
+// who signed nothing, they do the review.
+func TestSelectionReviewAtTheRoot(t *testing.T) {
+	r := newRun(t, "selection-review-2027-0004", mustTime(t, "2027-03-01 09:00:00"))
+	sel := reviewedSelection(t)
+	signedBy(sel, map[string]string{
+		"motion.drafted_by": "li.hua", "motion.approved_by": "zhao.min", "recommendation.recorded_by": "li.hua", "inspection.fixed_by": "li.hua",
+		"meeting.recorded_by": "li.hua", "reconsideration.recorded_by": "li.hua", "candidate.appointed_by": "li.hua", "review.by": "wang.jian",
+	})
+	in := schemas.SelectionReviewInput{
+		CaseID: r.caseID, Title: "选拔任用倒查：巴图", OrgUnitID: "150000", CreatedBy: "wang.jian",
+		SelectionCaseID: "selection-2026-0002", Selection: sel, CandidateID: "c1",
+		Trigger: schemas.ReviewTriggerReport, Grounds: "举报反映的违规经商问题查核属实",
+	}
+	proposal := map[string]any{"findings": "公示期间反映未核实", "persons": "李华", "accountability": "批评教育"}
+	r.at("2027-03-01 10:00", func() {
+		r.reject("the 纪实 reviewer claims", schemas.UpdateClaimTask, schemas.TaskActionRequest{TaskID: r.caseID + ".propose-1", Actor: r.actor("wang.jian")}, schemas.ErrTypeRecused)
+		var n int64
+		r.db.Model(&schemas.Notification{}).Where("official_id = ? AND case_id = ? AND title LIKE ?", "admin", r.caseID, "%无人可办理%").Count(&n)
+		if n != 2 {
+			t.Errorf("the admin was told of %d recused roles, want 2", n)
+		}
+		var task schemas.Task
+		if err := r.db.First(&task, "id = ?", r.caseID+".propose-1").Error; err != nil || task.OrgUnitID != "150000" ||
+			!strings.Contains(strings.Join(task.Spec.Notes, "\n"), "均为签字人，须回避") {
+			t.Errorf("the proposal's task %+v %v", task, err)
+		}
+		for _, o := range []schemas.Official{
+			{ID: "xin.jian", Name: "辛坚", OrgUnitID: "150000", Roles: schemas.Roles{schemas.RoleSupervisor}},
+			{ID: "xin.ling", Name: "辛岭", OrgUnitID: "150000", Roles: schemas.Roles{schemas.RoleLeader}},
+		} {
+			if err := r.db.Create(&o).Error; err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	r.at("2027-03-02 10:00", func() { r.complete("propose-1", "xin.jian", workflows.DecisionPropose, proposal) })
+	r.at("2027-03-03 10:00", func() {
+		rejectStep(r, "the approver of the selection approves", "approve-1", "zhao.min", workflows.DecisionApprove, nil, schemas.ErrTypeRecused)
+		r.complete("approve-1", "xin.ling", workflows.DecisionApprove, nil)
+	})
+	r.env.ExecuteWorkflow(workflows.SelectionReview, in)
+
+	s := r.state()
+	rev := s.SelectionReview
+	if s.Status != schemas.CaseClosed || rev.OfficeID != "150000" || !slices.Equal(rev.Recused, []schemas.Role{schemas.RoleSupervisor, schemas.RoleLeader}) ||
+		rev.ProposedBy != "xin.jian" || rev.ApprovedBy != "xin.ling" || !slices.Equal(s.Subjects, []string{"batu", "li.hua", "zhao.min", "wang.jian"}) {
+		t.Fatalf("status %s subjects %v review %+v", s.Status, s.Subjects, rev)
+	}
+	var ev schemas.AuditEvent
+	if err := r.db.Where("case_id = ? AND action = ?", r.caseID, "selection_review.routed").First(&ev).Error; err != nil ||
+		!strings.Contains(ev.Detail, `"recused":["supervisor","leader"]`) {
+		t.Errorf("routing event %+v %v", ev, err)
+	}
 	r.verifyAudit()
 }
 
@@ -106,9 +281,9 @@ func TestSelectionReviewOfAReport(t *testing.T) {
 		Trigger: schemas.ReviewTriggerReport, Grounds: "举报反映的违规经商问题查核属实",
 	}
 	r.at("2027-03-01 10:00", func() {
-		r.complete("propose-1", "bao.yin", workflows.DecisionPropose, map[string]any{"findings": "公示期间反映未核实", "persons": "吴刚", "accountability": "批评教育"})
+		r.complete("propose-1", "wang.jian", workflows.DecisionPropose, map[string]any{"findings": "公示期间反映未核实", "persons": "吴刚", "accountability": "批评教育"})
 	})
-	r.at("2027-03-02 10:00", func() { r.complete("approve-1", "chen.jing", workflows.DecisionApprove, nil) })
+	r.at("2027-03-02 10:00", func() { r.complete("approve-1", "zhao.min", workflows.DecisionApprove, nil) })
 	r.env.ExecuteWorkflow(workflows.SelectionReview, in)
 
 	var missed []string
@@ -210,4 +385,47 @@ func TestReportSubstantiatedOpensSelectionReview(t *testing.T) {
 		t.Errorf("linked cases %v, review %s", s.Report.LinkedCases, started[0].CaseID)
 	}
 	r.verifyAudit()
+}
+
+// TestMattersCheckConcealedFindsARunningSelection: the selection that appointed 巴图 is still
+// running (he is on probation, its end-of-trial assessment to come), so it has no final state:
+// its state is asked of its workflow, and it gets its 倒查 like an ended one.
+func TestMattersCheckConcealedFindsARunningSelection(t *testing.T) {
+	r := newRun(t, "matters-check-2026-0010", mustTime(t, "2026-11-02 09:00:00"))
+	at := mustTime(t, "2026-06-10 10:00:00")
+	if err := r.db.Create(&schemas.Case{ID: "selection-2026-0004", Kind: schemas.KindSelection, Year: 2026, Seq: 4, Title: "选拔任用", OrgUnitID: "150100",
+		Status: schemas.CaseOpen, Stage: "appointment", CreatedBy: "wu.gang", CreatedAt: at, UpdatedAt: at}).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := r.db.Create(&schemas.CaseSubject{CaseID: "selection-2026-0004", OfficialID: "batu", AddedBy: "wu.gang", Reason: "人选", CreatedAt: at}).Error; err != nil {
+		t.Fatal(err)
+	}
+	var asked []string
+	r.acts.CaseState = func(_ context.Context, id string) (schemas.CaseState, error) {
+		asked = append(asked, id)
+		sel := reviewedSelection(t)
+		sel.Candidates[0].AppointedAt, sel.Candidates[0].Probation, sel.Review = &at, true, nil
+		return schemas.CaseState{ID: id, Kind: schemas.KindSelection, Status: schemas.CaseOpen, Selection: sel}, nil
+	}
+	var started []schemas.SelectionReviewInput
+	r.env.OnWorkflow(schemas.KindSelectionReview.WorkflowType(), mock.Anything, mock.Anything).Return(
+		func(_ workflow.Context, in schemas.SelectionReviewInput) (schemas.CaseState, error) {
+			started = append(started, in)
+			return schemas.CaseState{ID: in.CaseID, Status: schemas.CaseOpen}, nil
+		})
+	mismatch(r)
+	r.at("2026-11-10 10:00", func() {
+		r.complete("propose-1", "bao.yin", string(schemas.FindingConcealed), map[string]any{"opinion": "故意隐瞒持股", "handling": "调离岗位"})
+	})
+	r.at("2026-11-11 10:00", func() { r.complete("approve-1", "chen.jing", workflows.DecisionApprove, nil) })
+	r.env.ExecuteWorkflow(workflows.MattersCheck, mattersCheckInput(r.caseID))
+
+	r.state()
+	if !slices.Equal(asked, []string{"selection-2026-0004"}) {
+		t.Errorf("running selections asked: %v", asked)
+	}
+	if len(started) != 1 || started[0].SelectionCaseID != "selection-2026-0004" || started[0].CandidateID != "c1" || started[0].Selection == nil ||
+		!started[0].Selection.Candidates[0].Probation {
+		t.Fatalf("reviews started: %+v", started)
+	}
 }
