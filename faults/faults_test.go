@@ -598,12 +598,12 @@ func (s *stack) waitPendingWrite(within time.Duration) string {
 		for _, ex := range running.GetExecutions() {
 			id := ex.GetExecution().GetWorkflowId()
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			desc, err := s.dev.Client().DescribeWorkflowExecution(ctx, id, "")
+			desc, err := s.dev.Client().DescribeWorkflow(ctx, id, "")
 			cancel()
 			if err != nil {
 				continue
 			}
-			for _, pa := range desc.GetPendingActivities() {
+			for _, pa := range desc.RawResponse.GetPendingActivities() {
 				name := pa.GetActivityType().GetName()
 				if !slices.Contains(kernelWrites, name) || pa.GetLastFailure() == nil {
 					continue
