@@ -37,6 +37,12 @@ type CaseRecord struct {
 	Final *schemas.CaseState `json:"final,omitempty"`
 	// Subjects are the case's subjects (回避), kept in case_subjects for the API's checks.
 	Subjects []string `json:"subjects,omitempty"`
+	// WriteKey names this write within its workflow run (the workflow counts its case
+	// records). When set, the audit event's dedup key is built on it instead of the activity's
+	// id, so the event is written once whichever attempt commits: a local activity's, a later
+	// local activity's after a backoff timer (a new local activity id), or the regular activity
+	// the workflow falls back to when the local retries give up (version local-write-fallback).
+	WriteKey string `json:"write_key,omitempty"`
 }
 
 // RecordCase creates the case row on first call and keeps its status, stage and outcome
@@ -83,7 +89,11 @@ func (a *Activities) RecordCase(ctx context.Context, rec CaseRecord) error {
 				return fmt.Errorf("record subject %s of %s: %w", id, rec.ID, err)
 			}
 		}
-		return appendAudit(ctx, tx, rec.ID, rec.At, rec.Actor, rec.Action, "", rec.Detail)
+		key := dedupKey(ctx, rec.Action)
+		if rec.WriteKey != "" {
+			key = writeDedupKey(ctx, rec.WriteKey, rec.Action)
+		}
+		return appendAuditKeyed(tx, key, rec.ID, rec.At, rec.Actor, rec.Action, "", rec.Detail)
 	})
 }
 
@@ -128,6 +138,12 @@ func (a *Activities) Audit(ctx context.Context, req AuditRequest) error {
 // appendAudit writes an audit event keyed on the activity execution, so that a retried
 // activity does not write it twice.
 func appendAudit(ctx context.Context, tx *gorm.DB, caseID string, at time.Time, actor, action, taskID string, detail any) error {
+	return appendAuditKeyed(tx, dedupKey(ctx, action), caseID, at, actor, action, taskID, detail)
+}
+
+// appendAuditKeyed writes an audit event under the dedup key given: an event with that key
+// already written is not written again.
+func appendAuditKeyed(tx *gorm.DB, key, caseID string, at time.Time, actor, action, taskID string, detail any) error {
 	raw := ""
 	if detail != nil {
 		b, err := json.Marshal(detail)
@@ -138,7 +154,7 @@ func appendAudit(ctx context.Context, tx *gorm.DB, caseID string, at time.Time, 
 	}
 	ev := schemas.AuditEvent{
 		CaseID: caseID, At: at, Actor: actor, Action: action, TaskID: taskID, Detail: raw,
-		DedupKey: dedupKey(ctx, action),
+		DedupKey: key,
 	}
 	if err := audit.Append(tx, &ev); err != nil {
 		return fmt.Errorf("audit %s %s: %w", caseID, action, err)
@@ -157,6 +173,14 @@ func dedupKey(ctx context.Context, what string) string {
 		id = "la" + id
 	}
 	return fmt.Sprintf("%s/%s/%s/%s", info.WorkflowExecution.ID, info.WorkflowExecution.RunID, id, what)
+}
+
+// writeDedupKey names one side effect of a write that the workflow named (key): the same for
+// every attempt of it, local activity or not. Keys start with a letter other than "la", so they
+// meet neither an activity's id (a number) nor a local activity's ("la" and a number).
+func writeDedupKey(ctx context.Context, key, what string) string {
+	info := activity.GetInfo(ctx)
+	return fmt.Sprintf("%s/%s/%s/%s", info.WorkflowExecution.ID, info.WorkflowExecution.RunID, key, what)
 }
 
 // AllocateRequest asks for the number of a case that a workflow starts (a linked case: an

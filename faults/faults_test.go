@@ -17,6 +17,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
 	"gorm.io/gorm"
@@ -541,8 +542,84 @@ func TestDatabaseUnreachable(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	time.Sleep(3 * time.Second) // activities fail and are retried meanwhile
+	// A kernel write (a local activity) that keeps failing gives up its local retries within a
+	// minute and runs again as a regular activity (version local-write-fallback): the outage
+	// shows in the Temporal UI as a pending activity with its last failure.
+	fellBack := s.waitPendingWrite(3 * time.Minute)
 	px.restore()
 	s.check(wait())
+	s.recordHistory(fellBack, "local-write-fallback")
+}
+
+// recordHistory saves the history of workflow id (a case) as
+// workflows/testdata/<kind>-<name>-postgres.json for the replay test when
+// JIANDU_RECORD_HISTORIES is set, like make record-histories does for the end-to-end runs.
+func (s *stack) recordHistory(id, name string) {
+	s.t.Helper()
+	if os.Getenv("JIANDU_RECORD_HISTORIES") == "" {
+		return
+	}
+	kind, _, _, err := schemas.ParseCaseID(id)
+	if err != nil {
+		s.t.Logf("not recorded: %s is not a case's workflow (%v)", id, err)
+		return
+	}
+	out, err := exec.Command(s.temporalOpts.Binary, "workflow", "show", "--address", s.temporalOpts.Address,
+		"--workflow-id", id, "--output", "json").Output()
+	if err != nil {
+		s.t.Fatalf("workflow show %s: %v", id, err)
+	}
+	path := filepath.Join("..", "workflows", "testdata", string(kind)+"-"+name+"-postgres.json")
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Logf("recorded %s", path)
+}
+
+// kernelWrites are the writes a case runs as local activities (caseRun.write, planStep).
+var kernelWrites = []string{"RecordCase", "OpenTask", "CloseTask", "ComputeDeadline", "PlanStep"}
+
+// waitPendingWrite waits until some running case shows, in DescribeWorkflowExecution (what
+// the Temporal UI shows), a kernel write as a pending activity with its last failure.
+// It returns the case's workflow id.
+func (s *stack) waitPendingWrite(within time.Duration) string {
+	s.t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		// The running cases: the drivers learn a case's id only when it has closed.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		running, err := s.dev.Client().ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Namespace: "default", Query: "ExecutionStatus = 'Running'",
+		})
+		cancel()
+		if err != nil {
+			s.t.Fatalf("list running workflows: %v", err)
+		}
+		for _, ex := range running.GetExecutions() {
+			id := ex.GetExecution().GetWorkflowId()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			desc, err := s.dev.Client().DescribeWorkflow(ctx, id, "")
+			cancel()
+			if err != nil {
+				continue
+			}
+			for _, pa := range desc.RawResponse.GetPendingActivities() {
+				name := pa.GetActivityType().GetName()
+				if !slices.Contains(kernelWrites, name) || pa.GetLastFailure() == nil {
+					continue
+				}
+				s.t.Logf("%s: pending activity %s (%q), attempt %d, last failure: %s", id, name,
+					pa.GetActivityId(), pa.GetAttempt(), pa.GetLastFailure().GetMessage())
+				if pa.GetLastFailure().GetMessage() == "" {
+					s.t.Errorf("%s: pending %s shows a last failure without a message", id, name)
+				}
+				return id
+			}
+		}
+		time.Sleep(time.Second)
+	}
+	s.t.Fatalf("no case showed a kernel write as a pending activity with its last failure within %s of the cut:\n%s", within, s.worker.logs())
+	return ""
 }
 
 // proxy forwards TCP connections to target until cut, which closes the listener and every

@@ -59,6 +59,9 @@ type caseRun struct {
 	// of them (beside.go).
 	besides map[string]int
 	busy    int
+	// records counts the case records this run has written (record): each one's WriteKey, so
+	// its audit event is written once however its attempts go (activities.CaseRecord).
+	records int
 }
 
 // wait is a named moment the case waits for.
@@ -215,6 +218,9 @@ func (c *caseRun) record(ctx workflow.Context, actor, action string, detail any)
 		Stage: c.state.Stage, Outcome: c.state.Outcome, At: workflow.Now(ctx),
 		Actor: actor, Action: action, Detail: detail, Subjects: c.state.Subjects,
 	}
+	// An argument only (no command): the same key for every attempt of this write, local or not.
+	c.records++
+	rec.WriteKey = fmt.Sprintf("rec%d", c.records)
 	if c.state.Status != schemas.CaseOpen {
 		// The closing record carries the final state (an argument only: no new command).
 		final := c.snapshot()
@@ -355,19 +361,57 @@ func (c *caseRun) notify(ctx workflow.Context, summary string, n activities.Noti
 	return c.exec(ctx, summary, acts.Notify, n)
 }
 
-// execLocal runs a short activity as a local activity, with exec's retries and its handling
-// of permanent failures.
+// versionLocalFallback guards the fallback of a local write whose local retries gave up
+// (execLocal). Recorded only on that path: a local write that succeeds, or fails for good, adds
+// no marker.
+const versionLocalFallback = "local-write-fallback"
+
+// localWriteBound is how long a local write is retried inside the worker before the workflow
+// runs it as a regular activity instead (execLocal): its local activity's ScheduleToCloseTimeout.
+const localWriteBound = time.Minute
+
+// execLocal runs a short activity as a local activity, with exec's retry policy and its
+// handling of permanent failures.
+//
+// A local activity's retries do not show in the Temporal UI as a pending activity: backoffs up
+// to the workflow task timeout (10 s) are slept in the worker, the workflow task held open;
+// longer ones become a "LocalActivity Backoff" timer and a new local activity. So the local
+// retries are bounded (localWriteBound: against a database that refuses connections the last
+// attempt starts about 31 s in, since the next, 32 s later, would pass the bound), and from
+// version "local-write-fallback" on, a write whose local retries gave up on a retryable error
+// runs again, the same write with the same argument, as a regular activity (exec), retried
+// until it succeeds: an outage shows in the UI as a pending activity with its attempt count and
+// last failure, and the case goes on once the database is back. The writes are idempotent
+// across the switch (OpenTask on the task id, CloseTask on the row's status, RecordCase's
+// audit event on its WriteKey). A permanent failure still needs attention at once, and a
+// cancelled write (the case cancelled) falls back to nothing.
 func (c *caseRun) execLocal(ctx workflow.Context, summary string, activity any, arg any, result any) error {
-	ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		Summary:             summary,
-		RetryPolicy:         activityRetry(),
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		ScheduleToCloseTimeout: localWriteBound,
+		StartToCloseTimeout:    30 * time.Second,
+		Summary:                summary,
+		RetryPolicy:            activityRetry(),
 	})
-	err := workflow.ExecuteLocalActivity(ctx, activity, arg).Get(ctx, result)
+	err := workflow.ExecuteLocalActivity(lctx, activity, arg).Get(lctx, result)
 	if permanentFailure(err) {
 		return c.needsAttention(ctx, summary, err)
 	}
-	return err
+	if !retryLater(err) || workflow.GetVersion(ctx, versionLocalFallback, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return err
+	}
+	workflow.GetLogger(ctx).Warn("local write gave up; running it as an activity",
+		"case", c.state.ID, "part", c.part, "write", summary, "error", err)
+	return c.exec(ctx, summary, activity, arg, result)
+}
+
+// retryLater reports whether a failed write may succeed if run again: not when it was
+// cancelled, nor when it failed with a non-retryable error.
+func retryLater(err error) bool {
+	if err == nil || temporal.IsCanceledError(err) {
+		return false
+	}
+	var app *temporal.ApplicationError
+	return !errors.As(err, &app) || !app.NonRetryable()
 }
 
 // write runs one of the kernel's short writes (RecordCase, OpenTask, CloseTask: one
