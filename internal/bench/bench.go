@@ -147,7 +147,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	progress(o, "driving %d publicity cases over REST, %d at a time", o.Cases, o.Concurrency)
 	ids := make([]string, o.Cases)
 	cpu0 := cpu.read()
-	secs, failed := fanOut(ctx, o, func(ctx context.Context, i int) error {
+	secs, failed := fanOut(ctx, o, fanOutLimit, func(ctx context.Context, i int) error {
 		id, err := cl.RunPublicity(ctx, fmt.Sprintf("%s-%d", run, i))
 		ids[i] = id
 		if err != nil {
@@ -179,7 +179,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	defer bw.Stop()
 	brec := &Recorder{}
 	in := baselineInput{Activities: acts, Updates: max(updates, 1), Sleep: time.Duration(float64(7*24*time.Hour) / max(o.TimeScale, 1))}
-	secs, failed = fanOut(ctx, o, func(ctx context.Context, i int) error {
+	secs, failed = fanOut(ctx, o, fanOutLimit, func(ctx context.Context, i int) error {
 		return runBaseline(ctx, tc, bqueue, fmt.Sprintf("baseline-%s-%d", run, i), in, o.Poll, brec)
 	})
 	rep.Baseline.Seconds, rep.Baseline.Failed = secs, failed
@@ -202,7 +202,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	minimalID := func(i int) string { return fmt.Sprintf("minimal-%s-%d", run, i) }
 	minIn := minimalInput{Steps: steps, Sleep: in.Sleep}
 	cpu0 = cpu.read()
-	secs, failed = fanOut(ctx, o, func(ctx context.Context, i int) error {
+	secs, failed = fanOut(ctx, o, fanOutLimit, func(ctx context.Context, i int) error {
 		err := runMinimal(ctx, tc, mqueue, minimalID(i), minIn, o.Poll, mrec)
 		if err != nil {
 			o.Logger.Warn("minimal workflow failed", "err", err)
@@ -376,10 +376,13 @@ func progress(o Options, format string, a ...any) {
 	}
 }
 
-// fanOut runs fn for 0..Cases-1, Concurrency at a time, and returns the wall time in seconds
-// and how many failed.
-func fanOut(ctx context.Context, o Options, fn func(context.Context, int) error) (float64, int) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Minute)
+// fanOutLimit bounds a phase of a run: what is not done by then counts as failed.
+const fanOutLimit = 30 * time.Minute
+
+// fanOut runs fn for 0..Cases-1, Concurrency at a time, within limit, and returns the wall
+// time in seconds and how many failed.
+func fanOut(ctx context.Context, o Options, limit time.Duration, fn func(context.Context, int) error) (float64, int) {
+	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	var (
 		wg     sync.WaitGroup

@@ -146,8 +146,12 @@ func RunOpen(ctx context.Context, o OpenOptions) (*OpenReport, error) {
 		defer tick.Stop()
 		pace = tick.C
 	}
+	limit := fanOutLimit // paced starts take Open ÷ Rate seconds on top
+	if o.Rate > 0 {
+		limit += time.Duration(float64(o.Open) / o.Rate * float64(time.Second))
+	}
 	began := time.Now()
-	_, failed := fanOut(ctx, o.Options, func(ctx context.Context, i int) error {
+	_, failed := fanOut(ctx, o.Options, limit, func(ctx context.Context, i int) error {
 		if pace != nil {
 			select {
 			case <-pace:
@@ -173,7 +177,7 @@ func RunOpen(ctx context.Context, o OpenOptions) (*OpenReport, error) {
 	if o.Advance > 0 {
 		progress(o.Options, "completing the draft of %d cases, so that they wait on the leader's approval", o.Advance)
 		o.Cases = o.Advance
-		_, failed := fanOut(ctx, o.Options, func(ctx context.Context, i int) error {
+		_, failed := fanOut(ctx, o.Options, fanOutLimit, func(ctx context.Context, i int) error {
 			if ids[i] == "" {
 				return nil
 			}
