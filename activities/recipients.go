@@ -253,18 +253,24 @@ func (r *recipients) named(orgUnitID string, role schemas.Role) (reach, error) {
 	return r.first(append(chain, r.upFrom(from)...))
 }
 
+// rootAdmins are the admins of the root org unit: whom the system tells about a gap in its
+// configuration (an unstaffed role, a missing holiday schedule, a fully recused office).
+func rootAdmins(tx *gorm.DB) ([]string, error) {
+	var root schemas.OrgUnit
+	if err := tx.Where("parent_id IS NULL").Order("id").First(&root).Error; err != nil {
+		return nil, fmt.Errorf("root org unit: %w", err)
+	}
+	return withRole(tx, root.ID, schemas.RoleAdmin)
+}
+
 // reportGap tells the root office's admins, once per org unit and role, that a step needed
 // someone with role at orgUnitID and found nobody.
 func reportGap(tx *gorm.DB, at time.Time, orgUnitID string, role schemas.Role, need string) error {
-	var root schemas.OrgUnit
-	if err := tx.Where("parent_id IS NULL").Order("id").First(&root).Error; err != nil {
-		return fmt.Errorf("root org unit: %w", err)
-	}
 	var unit schemas.OrgUnit
 	if err := tx.First(&unit, "id = ?", orgUnitID).Error; err != nil {
 		return fmt.Errorf("org unit %s: %w", orgUnitID, err)
 	}
-	admins, err := withRole(tx, root.ID, schemas.RoleAdmin)
+	admins, err := rootAdmins(tx)
 	if err != nil {
 		return err
 	}

@@ -145,11 +145,7 @@ func (a *Activities) ReviewOffice(ctx context.Context, req ReviewOfficeRequest) 
 		if len(out.Recused) == 0 {
 			return nil
 		}
-		var root schemas.OrgUnit
-		if err := tx.Where("parent_id IS NULL").Order("id").First(&root).Error; err != nil {
-			return fmt.Errorf("root org unit: %w", err)
-		}
-		admins, err := withRole(tx, root.ID, schemas.RoleAdmin)
+		admins, err := rootAdmins(tx)
 		if err != nil {
 			return err
 		}

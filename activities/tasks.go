@@ -116,11 +116,7 @@ func (a *Activities) reportCalendarGap(ctx context.Context, year int) error {
 		if ins.RowsAffected == 0 {
 			return nil // already reported
 		}
-		var root schemas.OrgUnit
-		if err := tx.Where("parent_id IS NULL").Order("id").First(&root).Error; err != nil {
-			return fmt.Errorf("root org unit: %w", err)
-		}
-		admins, err := withRole(tx, root.ID, schemas.RoleAdmin)
+		admins, err := rootAdmins(tx)
 		if err != nil {
 			return err
 		}
